@@ -1,0 +1,32 @@
+//===- Mlax.cpp - C API of the mlax dialect and transformations -----------===//
+#include "capi/Mlax.h"
+
+#include "dialect/MlaxDialect.h"
+#include "mlir/CAPI/IR.h"
+#include "mlir/CAPI/Registration.h"
+#include "mlir/CAPI/Support.h"
+#include "mlir/CAPI/Utils.h"
+#include "mlir/Transforms/Passes.h"
+#include "passes/Export.h"
+
+MLIR_DEFINE_CAPI_DIALECT_REGISTRATION(Mlax, mlax, mlir::mlax::MlaxDialect)
+
+void mlaxRegisterPasses(void) {
+  static bool registered = [] {
+    mlir::registerTransformsPasses();
+    return true;
+  }();
+  (void)registered;
+}
+
+MlirLogicalResult mlaxExportToStableHLO(MlirOperation module,
+                                        MlirStringCallback callback,
+                                        void *userData) {
+  auto moduleOp = llvm::dyn_cast<mlir::ModuleOp>(unwrap(module));
+  if (!moduleOp) {
+    unwrap(module)->emitError("expected a builtin.module");
+    return mlirLogicalResultFailure();
+  }
+  mlir::detail::CallbackOstream stream(callback, userData);
+  return wrap(mlir::mlax::exportToStableHLO(moduleOp, stream));
+}

@@ -1,0 +1,28 @@
+/*===- Mlax.h - C API of the mlax dialect and transformations -----*- C -*-===*/
+#ifndef MLAX_CAPI_MLAX_H
+#define MLAX_CAPI_MLAX_H
+
+#include "mlir-c/IR.h"
+#include "mlir-c/Support.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+MLIR_DECLARE_CAPI_DIALECT_REGISTRATION(Mlax, mlax);
+
+/// Registers the passes mlax pipelines use (canonicalize, cse, inline, ...)
+/// with the global registry, so textual pipelines can name them.
+MLIR_CAPI_EXPORTED void mlaxRegisterPasses(void);
+
+/// Prints `module` (a builtin.module) as StableHLO text through `callback`.
+/// Fails, after emitting diagnostics, when the module does not verify or
+/// holds an op without an export.
+MLIR_CAPI_EXPORTED MlirLogicalResult mlaxExportToStableHLO(
+    MlirOperation module, MlirStringCallback callback, void *userData);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MLAX_CAPI_MLAX_H */

@@ -1,0 +1,602 @@
+//===- MlaxOps.cpp - mlax op verifiers, type inference, folders -----------===//
+//
+// Shape rules follow the StableHLO specification. Every malformed op is a
+// diagnostic (never an assertion), so that mlax-opt survives any input.
+//
+//===----------------------------------------------------------------------===//
+#include "dialect/MlaxOps.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/Matchers.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/IR/TypeUtilities.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/SmallSet.h"
+
+using namespace mlir;
+using namespace mlir::mlax;
+
+#include "dialect/MlaxEnums.cpp.inc"
+
+namespace {
+/// Emits at `loc` if present, otherwise fails silently (inference callers
+/// without a location just want failure).
+LogicalResult emitOptionalError(std::optional<Location> loc, const Twine &msg) {
+  if (loc)
+    return mlir::emitError(*loc) << msg;
+  return failure();
+}
+
+RankedTensorType rankedOrNull(Type type) {
+  return dyn_cast<RankedTensorType>(type);
+}
+
+/// Checks that `dims` holds distinct values in [0, rank).
+LogicalResult verifyDimList(std::optional<Location> loc, ArrayRef<int64_t> dims,
+                            int64_t rank, StringRef what) {
+  llvm::SmallSet<int64_t, 8> seen;
+  for (int64_t d : dims) {
+    if (d < 0 || d >= rank)
+      return emitOptionalError(loc, what + " " + Twine(d) +
+                                        " is out of range for rank " +
+                                        Twine(rank));
+    if (!seen.insert(d).second)
+      return emitOptionalError(loc, what + " " + Twine(d) + " is repeated");
+  }
+  return success();
+}
+
+unsigned bitWidth(Type t) {
+  if (auto c = dyn_cast<ComplexType>(t))
+    return 2 * c.getElementType().getIntOrFloatBitWidth();
+  return t.getIntOrFloatBitWidth();
+}
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// ConstantOp
+//===----------------------------------------------------------------------===//
+
+OpFoldResult ConstantOp::fold(FoldAdaptor) { return getValueAttr(); }
+
+LogicalResult ConstantOp::verify() {
+  if (!isa<DenseElementsAttr, DenseResourceElementsAttr>(getValue()))
+    return emitOpError("value must be a dense elements attribute");
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// IotaOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult IotaOp::verify() {
+  auto type = cast<RankedTensorType>(getOutput().getType());
+  if (type.getRank() == 0)
+    return emitOpError("result must have rank at least 1");
+  if (static_cast<int64_t>(getIotaDimension()) >= type.getRank())
+    return emitOpError("iota_dimension ")
+           << getIotaDimension() << " is out of range for rank "
+           << type.getRank();
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// ConvertOp / BitcastConvertOp
+//===----------------------------------------------------------------------===//
+
+OpFoldResult ConvertOp::fold(FoldAdaptor) {
+  if (getOperand().getType() == getType())
+    return getOperand();
+  return {};
+}
+
+LogicalResult BitcastConvertOp::verify() {
+  auto in = cast<RankedTensorType>(getOperand().getType());
+  auto out = cast<RankedTensorType>(getResult().getType());
+  unsigned inBits = bitWidth(in.getElementType());
+  unsigned outBits = bitWidth(out.getElementType());
+  ArrayRef<int64_t> inShape = in.getShape(), outShape = out.getShape();
+  if (inBits == outBits) {
+    if (inShape != outShape)
+      return emitOpError("with equal bit widths requires equal shapes");
+    return success();
+  }
+  // Narrowing adds a trailing dimension of size inBits/outBits; widening
+  // consumes one.
+  bool narrowing = inBits > outBits;
+  ArrayRef<int64_t> big = narrowing ? outShape : inShape;
+  ArrayRef<int64_t> small = narrowing ? inShape : outShape;
+  unsigned ratio = narrowing ? inBits / outBits : outBits / inBits;
+  if ((narrowing ? inBits % outBits : outBits % inBits) != 0 ||
+      big.size() != small.size() + 1 || big.drop_back() != small ||
+      big.back() != static_cast<int64_t>(ratio))
+    return emitOpError("cannot bitcast ")
+           << in << " to " << out
+           << ": a size change needs a trailing dimension of size " << ratio;
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// AbsOp / IsFiniteOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult AbsOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> loc, ValueRange operands,
+    DictionaryAttr, OpaqueProperties, RegionRange,
+    SmallVectorImpl<Type> &inferred) {
+  auto type = rankedOrNull(operands[0].getType());
+  if (!type)
+    return emitOptionalError(loc, "expected a ranked tensor operand");
+  Type element = type.getElementType();
+  if (auto complex = dyn_cast<ComplexType>(element))
+    element = complex.getElementType();
+  inferred.push_back(type.clone(element));
+  return success();
+}
+
+LogicalResult IsFiniteOp::inferReturnTypes(
+    MLIRContext *ctx, std::optional<Location> loc, ValueRange operands,
+    DictionaryAttr, OpaqueProperties, RegionRange,
+    SmallVectorImpl<Type> &inferred) {
+  auto type = rankedOrNull(operands[0].getType());
+  if (!type)
+    return emitOptionalError(loc, "expected a ranked tensor operand");
+  inferred.push_back(type.clone(IntegerType::get(ctx, 1)));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// CompareOp / SelectOp / ClampOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult CompareOp::inferReturnTypes(
+    MLIRContext *ctx, std::optional<Location> loc, ValueRange operands,
+    DictionaryAttr, OpaqueProperties, RegionRange,
+    SmallVectorImpl<Type> &inferred) {
+  auto type = rankedOrNull(operands[0].getType());
+  if (!type)
+    return emitOptionalError(loc, "expected a ranked tensor operand");
+  inferred.push_back(type.clone(IntegerType::get(ctx, 1)));
+  return success();
+}
+
+LogicalResult SelectOp::verify() {
+  auto pred = cast<RankedTensorType>(getPred().getType());
+  auto type = cast<RankedTensorType>(getOnTrue().getType());
+  if (pred.getRank() != 0 && pred.getShape() != type.getShape())
+    return emitOpError("pred must be a scalar or have the operands' shape, got ")
+           << pred << " for " << type;
+  return success();
+}
+
+LogicalResult ClampOp::verify() {
+  auto type = cast<RankedTensorType>(getOperand().getType());
+  for (auto [name, bound] : {std::pair<StringRef, Value>{"min", getMin()},
+                             std::pair<StringRef, Value>{"max", getMax()}}) {
+    auto boundType = cast<RankedTensorType>(bound.getType());
+    if (boundType.getRank() != 0 && boundType.getShape() != type.getShape())
+      return emitOpError() << name
+                           << " must be a scalar or have the operand's shape, got "
+                           << boundType << " for " << type;
+  }
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// BroadcastInDimOp / ReshapeOp / TransposeOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult BroadcastInDimOp::verify() {
+  auto in = cast<RankedTensorType>(getOperand().getType());
+  auto out = cast<RankedTensorType>(getResult().getType());
+  ArrayRef<int64_t> dims = getBroadcastDimensions();
+  if (static_cast<int64_t>(dims.size()) != in.getRank())
+    return emitOpError("broadcast_dimensions has ")
+           << dims.size() << " entries, expected the operand rank "
+           << in.getRank();
+  if (failed(verifyDimList(getLoc(), dims, out.getRank(),
+                           "broadcast dimension")))
+    return failure();
+  for (auto [i, d] : llvm::enumerate(dims)) {
+    int64_t inSize = in.getDimSize(i), outSize = out.getDimSize(d);
+    if (inSize != 1 && inSize != outSize)
+      return emitOpError("operand dimension ")
+             << i << " of size " << inSize
+             << " cannot be broadcast to result dimension " << d
+             << " of size " << outSize;
+  }
+  return success();
+}
+
+OpFoldResult BroadcastInDimOp::fold(FoldAdaptor adaptor) {
+  if (getOperand().getType() == getType() &&
+      llvm::equal(getBroadcastDimensions(),
+                  llvm::seq<int64_t>(0, getType().getRank())))
+    return getOperand();
+  if (auto splat = dyn_cast_or_null<SplatElementsAttr>(adaptor.getOperand()))
+    return SplatElementsAttr::get(cast<ShapedType>(getType()),
+                                  splat.getSplatValue<Attribute>());
+  return {};
+}
+
+LogicalResult ReshapeOp::verify() {
+  auto in = cast<RankedTensorType>(getOperand().getType());
+  auto out = cast<RankedTensorType>(getResult().getType());
+  if (in.getNumElements() != out.getNumElements())
+    return emitOpError("cannot reshape ")
+           << in << " (" << in.getNumElements() << " elements) to " << out
+           << " (" << out.getNumElements() << " elements)";
+  return success();
+}
+
+OpFoldResult ReshapeOp::fold(FoldAdaptor adaptor) {
+  if (getOperand().getType() == getType())
+    return getOperand();
+  if (auto dense = dyn_cast_or_null<DenseElementsAttr>(adaptor.getOperand()))
+    return dense.reshape(cast<ShapedType>(getType()));
+  return {};
+}
+
+LogicalResult TransposeOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> loc, ValueRange operands,
+    DictionaryAttr attrs, OpaqueProperties props, RegionRange regions,
+    SmallVectorImpl<Type> &inferred) {
+  TransposeOp::Adaptor adaptor(operands, attrs, props, regions);
+  auto type = rankedOrNull(adaptor.getOperand().getType());
+  if (!type)
+    return emitOptionalError(loc, "expected a ranked tensor operand");
+  ArrayRef<int64_t> perm = adaptor.getPermutation();
+  if (static_cast<int64_t>(perm.size()) != type.getRank())
+    return emitOptionalError(loc, "permutation has " + Twine(perm.size()) +
+                                      " entries, expected the operand rank " +
+                                      Twine(type.getRank()));
+  if (failed(verifyDimList(loc, perm, type.getRank(), "permutation entry")))
+    return failure();
+  SmallVector<int64_t> shape;
+  for (int64_t p : perm)
+    shape.push_back(type.getDimSize(p));
+  inferred.push_back(type.clone(shape));
+  return success();
+}
+
+OpFoldResult TransposeOp::fold(FoldAdaptor) {
+  if (llvm::equal(getPermutation(),
+                  llvm::seq<int64_t>(0, getPermutation().size())))
+    return getOperand();
+  return {};
+}
+
+//===----------------------------------------------------------------------===//
+// DotGeneralOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult DotGeneralOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> loc, ValueRange operands,
+    DictionaryAttr attrs, OpaqueProperties props, RegionRange regions,
+    SmallVectorImpl<Type> &inferred) {
+  DotGeneralOp::Adaptor adaptor(operands, attrs, props, regions);
+  auto lhs = rankedOrNull(adaptor.getLhs().getType());
+  auto rhs = rankedOrNull(adaptor.getRhs().getType());
+  if (!lhs || !rhs)
+    return emitOptionalError(loc, "expected ranked tensor operands");
+  if (lhs.getElementType() != rhs.getElementType())
+    return emitOptionalError(loc, "lhs and rhs element types differ");
+  ArrayRef<int64_t> lb = adaptor.getLhsBatchingDimensions();
+  ArrayRef<int64_t> rb = adaptor.getRhsBatchingDimensions();
+  ArrayRef<int64_t> lc = adaptor.getLhsContractingDimensions();
+  ArrayRef<int64_t> rc = adaptor.getRhsContractingDimensions();
+  if (lb.size() != rb.size())
+    return emitOptionalError(loc, "lhs and rhs have different numbers of "
+                                  "batching dimensions");
+  if (lc.size() != rc.size())
+    return emitOptionalError(loc, "lhs and rhs have different numbers of "
+                                  "contracting dimensions");
+  SmallVector<int64_t> lhsDims(lb), rhsDims(rb);
+  llvm::append_range(lhsDims, lc);
+  llvm::append_range(rhsDims, rc);
+  if (failed(verifyDimList(loc, lhsDims, lhs.getRank(),
+                           "lhs batching/contracting dimension")) ||
+      failed(verifyDimList(loc, rhsDims, rhs.getRank(),
+                           "rhs batching/contracting dimension")))
+    return failure();
+  for (auto [l, r] : llvm::zip(lhsDims, rhsDims))
+    if (lhs.getDimSize(l) != rhs.getDimSize(r))
+      return emitOptionalError(
+          loc, "lhs dimension " + Twine(l) + " (size " +
+                   Twine(lhs.getDimSize(l)) + ") does not match rhs dimension " +
+                   Twine(r) + " (size " + Twine(rhs.getDimSize(r)) + ")");
+  SmallVector<int64_t> shape;
+  for (int64_t d : lb)
+    shape.push_back(lhs.getDimSize(d));
+  for (int64_t d = 0; d < lhs.getRank(); ++d)
+    if (!llvm::is_contained(lhsDims, d))
+      shape.push_back(lhs.getDimSize(d));
+  for (int64_t d = 0; d < rhs.getRank(); ++d)
+    if (!llvm::is_contained(rhsDims, d))
+      shape.push_back(rhs.getDimSize(d));
+  inferred.push_back(lhs.clone(shape));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// ReduceOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult ReduceOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> loc, ValueRange operands,
+    DictionaryAttr attrs, OpaqueProperties props, RegionRange regions,
+    SmallVectorImpl<Type> &inferred) {
+  ReduceOp::Adaptor adaptor(operands, attrs, props, regions);
+  auto inputs = adaptor.getInputs();
+  auto inits = adaptor.getInitValues();
+  if (inputs.empty())
+    return emitOptionalError(loc, "expects at least one input");
+  if (inputs.size() != inits.size())
+    return emitOptionalError(loc, "expects as many init values as inputs");
+  auto first = rankedOrNull(inputs[0].getType());
+  if (!first)
+    return emitOptionalError(loc, "expected ranked tensor inputs");
+  ArrayRef<int64_t> dims = adaptor.getDimensions();
+  if (failed(verifyDimList(loc, dims, first.getRank(), "reduced dimension")))
+    return failure();
+  SmallVector<int64_t> shape;
+  for (int64_t d = 0; d < first.getRank(); ++d)
+    if (!llvm::is_contained(dims, d))
+      shape.push_back(first.getDimSize(d));
+  for (auto [input, init] : llvm::zip(inputs, inits)) {
+    auto inType = rankedOrNull(input.getType());
+    auto initType = rankedOrNull(init.getType());
+    if (!inType || inType.getShape() != first.getShape())
+      return emitOptionalError(loc, "all inputs must have the same shape");
+    if (!initType || initType.getRank() != 0 ||
+        initType.getElementType() != inType.getElementType())
+      return emitOptionalError(
+          loc, "each init value must be a 0-d tensor of its input's "
+               "element type");
+    inferred.push_back(inType.clone(shape));
+  }
+  return success();
+}
+
+/// A reduction body takes (accumulators, elements) as 0-d tensors and yields
+/// new accumulators.
+LogicalResult ReduceOp::verifyRegions() {
+  Block &block = getBody().front();
+  size_t n = getInputs().size();
+  if (block.getNumArguments() != 2 * n)
+    return emitOpError("body must take ")
+           << 2 * n << " arguments, got " << block.getNumArguments();
+  for (size_t i = 0; i < 2 * n; ++i) {
+    Type expected = getInitValues()[i % n].getType();
+    if (block.getArgument(i).getType() != expected)
+      return emitOpError("body argument ")
+             << i << " has type " << block.getArgument(i).getType()
+             << ", expected " << expected;
+  }
+  auto ret = dyn_cast_or_null<ReturnOp>(block.empty() ? nullptr : &block.back());
+  if (!ret || ret.getResults().size() != n)
+    return emitOpError("body must return ") << n << " values";
+  for (size_t i = 0; i < n; ++i)
+    if (ret.getResults()[i].getType() != getInitValues()[i].getType())
+      return emitOpError("body result ")
+             << i << " has type " << ret.getResults()[i].getType()
+             << ", expected " << getInitValues()[i].getType();
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// SliceOp / DynamicSliceOp / DynamicUpdateSliceOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult SliceOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> loc, ValueRange operands,
+    DictionaryAttr attrs, OpaqueProperties props, RegionRange regions,
+    SmallVectorImpl<Type> &inferred) {
+  SliceOp::Adaptor adaptor(operands, attrs, props, regions);
+  auto type = rankedOrNull(adaptor.getOperand().getType());
+  if (!type)
+    return emitOptionalError(loc, "expected a ranked tensor operand");
+  ArrayRef<int64_t> start = adaptor.getStartIndices();
+  ArrayRef<int64_t> limit = adaptor.getLimitIndices();
+  ArrayRef<int64_t> strides = adaptor.getStrides();
+  int64_t rank = type.getRank();
+  if (static_cast<int64_t>(start.size()) != rank ||
+      static_cast<int64_t>(limit.size()) != rank ||
+      static_cast<int64_t>(strides.size()) != rank)
+    return emitOptionalError(loc, "start_indices, limit_indices and strides "
+                                  "must each have one entry per dimension "
+                                  "(rank " + Twine(rank) + ")");
+  SmallVector<int64_t> shape;
+  for (int64_t d = 0; d < rank; ++d) {
+    if (start[d] < 0 || limit[d] > type.getDimSize(d) || start[d] > limit[d] ||
+        strides[d] <= 0)
+      return emitOptionalError(
+          loc, "invalid slice [" + Twine(start[d]) + ":" + Twine(limit[d]) +
+                   ":" + Twine(strides[d]) + "] of dimension " + Twine(d) +
+                   " (size " + Twine(type.getDimSize(d)) + ")");
+    shape.push_back(llvm::divideCeil(limit[d] - start[d], strides[d]));
+  }
+  inferred.push_back(type.clone(shape));
+  return success();
+}
+
+LogicalResult DynamicSliceOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> loc, ValueRange operands,
+    DictionaryAttr attrs, OpaqueProperties props, RegionRange regions,
+    SmallVectorImpl<Type> &inferred) {
+  DynamicSliceOp::Adaptor adaptor(operands, attrs, props, regions);
+  auto type = rankedOrNull(adaptor.getOperand().getType());
+  if (!type)
+    return emitOptionalError(loc, "expected a ranked tensor operand");
+  ArrayRef<int64_t> sizes = adaptor.getSliceSizes();
+  if (static_cast<int64_t>(adaptor.getStartIndices().size()) != type.getRank() ||
+      static_cast<int64_t>(sizes.size()) != type.getRank())
+    return emitOptionalError(loc, "expects one start index and one slice size "
+                                  "per operand dimension (rank " +
+                                      Twine(type.getRank()) + ")");
+  for (int64_t d = 0; d < type.getRank(); ++d)
+    if (sizes[d] < 0 || sizes[d] > type.getDimSize(d))
+      return emitOptionalError(loc, "slice size " + Twine(sizes[d]) +
+                                        " is out of range for dimension " +
+                                        Twine(d) + " (size " +
+                                        Twine(type.getDimSize(d)) + ")");
+  Type indexType;
+  for (Value v : adaptor.getStartIndices()) {
+    if (indexType && v.getType() != indexType)
+      return emitOptionalError(loc, "start indices must all have one type");
+    indexType = v.getType();
+  }
+  inferred.push_back(type.clone(sizes));
+  return success();
+}
+
+LogicalResult DynamicUpdateSliceOp::verify() {
+  auto type = cast<RankedTensorType>(getOperand().getType());
+  auto update = cast<RankedTensorType>(getUpdate().getType());
+  if (update.getRank() != type.getRank())
+    return emitOpError("update rank ")
+           << update.getRank() << " differs from operand rank "
+           << type.getRank();
+  if (static_cast<int64_t>(getStartIndices().size()) != type.getRank())
+    return emitOpError("expects ")
+           << type.getRank() << " start indices, got "
+           << getStartIndices().size();
+  for (int64_t d = 0; d < type.getRank(); ++d)
+    if (update.getDimSize(d) > type.getDimSize(d))
+      return emitOpError("update dimension ")
+             << d << " (size " << update.getDimSize(d)
+             << ") is larger than the operand's (size " << type.getDimSize(d)
+             << ")";
+  if (!getStartIndices().empty() &&
+      !llvm::all_equal(getStartIndices().getTypes()))
+    return emitOpError("start indices must all have one type");
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// ConcatenateOp / PadOp / ReverseOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult ConcatenateOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> loc, ValueRange operands,
+    DictionaryAttr attrs, OpaqueProperties props, RegionRange regions,
+    SmallVectorImpl<Type> &inferred) {
+  ConcatenateOp::Adaptor adaptor(operands, attrs, props, regions);
+  if (adaptor.getInputs().empty())
+    return emitOptionalError(loc, "expects at least one input");
+  auto first = rankedOrNull(adaptor.getInputs()[0].getType());
+  if (!first)
+    return emitOptionalError(loc, "expected ranked tensor inputs");
+  int64_t dim = adaptor.getDimension();
+  if (dim >= first.getRank())
+    return emitOptionalError(loc, "dimension " + Twine(dim) +
+                                      " is out of range for rank " +
+                                      Twine(first.getRank()));
+  SmallVector<int64_t> shape(first.getShape());
+  shape[dim] = 0;
+  for (auto [i, v] : llvm::enumerate(adaptor.getInputs())) {
+    auto t = rankedOrNull(v.getType());
+    if (!t || t.getRank() != first.getRank())
+      return emitOptionalError(loc, "input " + Twine(i) +
+                                        " has a different rank than input 0");
+    for (int64_t d = 0; d < t.getRank(); ++d)
+      if (d != dim && t.getDimSize(d) != first.getDimSize(d))
+        return emitOptionalError(
+            loc, "input " + Twine(i) + " has size " + Twine(t.getDimSize(d)) +
+                     " in dimension " + Twine(d) + ", expected " +
+                     Twine(first.getDimSize(d)));
+    shape[dim] += t.getDimSize(dim);
+  }
+  inferred.push_back(first.clone(shape));
+  return success();
+}
+
+LogicalResult PadOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> loc, ValueRange operands,
+    DictionaryAttr attrs, OpaqueProperties props, RegionRange regions,
+    SmallVectorImpl<Type> &inferred) {
+  PadOp::Adaptor adaptor(operands, attrs, props, regions);
+  auto type = rankedOrNull(adaptor.getOperand().getType());
+  auto padType = rankedOrNull(adaptor.getPaddingValue().getType());
+  if (!type || !padType)
+    return emitOptionalError(loc, "expected ranked tensor operands");
+  if (padType.getRank() != 0 ||
+      padType.getElementType() != type.getElementType())
+    return emitOptionalError(loc, "padding_value must be a 0-d tensor of the "
+                                  "operand's element type");
+  ArrayRef<int64_t> lo = adaptor.getEdgePaddingLow();
+  ArrayRef<int64_t> hi = adaptor.getEdgePaddingHigh();
+  ArrayRef<int64_t> in = adaptor.getInteriorPadding();
+  int64_t rank = type.getRank();
+  if (static_cast<int64_t>(lo.size()) != rank ||
+      static_cast<int64_t>(hi.size()) != rank ||
+      static_cast<int64_t>(in.size()) != rank)
+    return emitOptionalError(loc, "padding must have one entry per dimension "
+                                  "(rank " + Twine(rank) + ")");
+  SmallVector<int64_t> shape;
+  for (int64_t d = 0; d < rank; ++d) {
+    if (in[d] < 0)
+      return emitOptionalError(loc, "interior padding must be non-negative");
+    int64_t size = type.getDimSize(d);
+    int64_t out = lo[d] + hi[d] + size + std::max<int64_t>(size - 1, 0) * in[d];
+    if (out < 0)
+      return emitOptionalError(loc, "padding makes dimension " + Twine(d) +
+                                        " negative");
+    shape.push_back(out);
+  }
+  inferred.push_back(type.clone(shape));
+  return success();
+}
+
+LogicalResult ReverseOp::verify() {
+  auto type = cast<RankedTensorType>(getOperand().getType());
+  return verifyDimList(getLoc(), getDimensions(), type.getRank(),
+                       "reversed dimension");
+}
+
+//===----------------------------------------------------------------------===//
+// WhileOp / CaseOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult WhileOp::verifyRegions() {
+  TypeRange types = getOperand().getTypes();
+  for (auto [name, region] : {std::pair<StringRef, Region *>{"cond", &getCond()},
+                              std::pair<StringRef, Region *>{"body", &getBody()}}) {
+    Block &block = region->front();
+    if (block.getArgumentTypes() != types)
+      return emitOpError() << name
+                           << " block arguments must match the operand types";
+    auto ret = dyn_cast_or_null<ReturnOp>(block.empty() ? nullptr : &block.back());
+    if (!ret)
+      return emitOpError() << name << " must end with mlax.return";
+  }
+  auto condRet = cast<ReturnOp>(getCond().front().getTerminator());
+  auto i1 = RankedTensorType::get({}, IntegerType::get(getContext(), 1));
+  if (condRet.getResults().getTypes() != TypeRange(i1))
+    return emitOpError("cond must return a single tensor<i1>");
+  auto bodyRet = cast<ReturnOp>(getBody().front().getTerminator());
+  if (bodyRet.getResults().getTypes() != types)
+    return emitOpError("body must return values of the operand types");
+  return success();
+}
+
+LogicalResult CaseOp::verifyRegions() {
+  if (getBranches().empty())
+    return emitOpError("expects at least one branch");
+  for (auto [i, region] : llvm::enumerate(getBranches())) {
+    Block &block = region.front();
+    if (block.getNumArguments() != 0)
+      return emitOpError("branch ") << i << " must take no arguments";
+    auto ret = dyn_cast_or_null<ReturnOp>(block.empty() ? nullptr : &block.back());
+    if (!ret)
+      return emitOpError("branch ") << i << " must end with mlax.return";
+    if (ret.getResults().getTypes() != getResultTypes())
+      return emitOpError("branch ")
+             << i << " returns types that differ from the op's results";
+  }
+  return success();
+}
+
+#define GET_OP_CLASSES
+#include "dialect/MlaxOps.cpp.inc"

@@ -1,0 +1,20 @@
+//===- MlaxOps.h - mlax ops -----------------------------------*- C++ -*-===//
+#ifndef MLAX_DIALECT_MLAXOPS_H
+#define MLAX_DIALECT_MLAXOPS_H
+
+#include "dialect/MlaxDialect.h"
+#include "mlir/Bytecode/BytecodeOpInterface.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/OpDefinition.h"
+#include "mlir/IR/OpImplementation.h"
+#include "mlir/IR/SymbolTable.h"
+#include "mlir/Interfaces/ControlFlowInterfaces.h"
+#include "mlir/Interfaces/InferTypeOpInterface.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+
+#include "dialect/MlaxEnums.h.inc"
+
+#define GET_OP_CLASSES
+#include "dialect/MlaxOps.h.inc"
+
+#endif // MLAX_DIALECT_MLAXOPS_H

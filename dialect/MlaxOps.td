@@ -1,0 +1,455 @@
+//===- MlaxOps.td - mlax array ops ----------------------------*- tablegen -*-===//
+//
+// Op semantics follow the StableHLO specification; names and attributes are
+// StableHLO's, so that export to StableHLO is a renaming.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MLAX_OPS_TD
+#define MLAX_OPS_TD
+
+include "dialect/MlaxBase.td"
+include "mlir/IR/OpBase.td"
+include "mlir/IR/SymbolInterfaces.td"
+include "mlir/Interfaces/InferTypeOpInterface.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+include "mlir/Interfaces/ControlFlowInterfaces.td"
+include "mlir/IR/BuiltinAttributeInterfaces.td"
+
+class Mlax_Op<string mnemonic, list<Trait> traits = []> :
+    Op<Mlax_Dialect, mnemonic, traits>;
+
+//===----------------------------------------------------------------------===//
+// Constants and generators
+//===----------------------------------------------------------------------===//
+
+def Mlax_ConstantOp : Mlax_Op<"constant",
+    [ConstantLike, Pure, AllTypesMatch<["value", "output"]>]> {
+  let summary = "A constant tensor";
+  let arguments = (ins ElementsAttr:$value);
+  let results = (outs Mlax_Tensor:$output);
+  let assemblyFormat = "attr-dict $value";
+  let hasFolder = 1;
+  let hasVerifier = 1;
+}
+
+def Mlax_IotaOp : Mlax_Op<"iota", [Pure]> {
+  let summary = "Values 0, 1, ... along one dimension";
+  let arguments = (ins ConfinedAttr<I64Attr, [IntNonNegative]>:$iota_dimension);
+  let results = (outs Mlax_NumericTensor:$output);
+  let assemblyFormat = "`dim` `=` $iota_dimension attr-dict `:` type($output)";
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Conversions
+//===----------------------------------------------------------------------===//
+
+def Mlax_ConvertOp : Mlax_Op<"convert", [Pure, Elementwise,
+    SameOperandsAndResultShape]> {
+  let summary = "Element type conversion";
+  let arguments = (ins Mlax_Tensor:$operand);
+  let results = (outs Mlax_Tensor:$result);
+  let assemblyFormat = "$operand attr-dict `:` functional-type(operands, results)";
+  let hasFolder = 1;
+}
+
+def Mlax_BitcastConvertOp : Mlax_Op<"bitcast_convert", [Pure]> {
+  let summary = "Reinterprets the bits of each element";
+  let arguments = (ins Mlax_Tensor:$operand);
+  let results = (outs Mlax_Tensor:$result);
+  let assemblyFormat = "$operand attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Elementwise unary ops
+//===----------------------------------------------------------------------===//
+
+class Mlax_UnaryOp<string mnemonic, Type type, list<Trait> traits = []> :
+    Mlax_Op<mnemonic, !listconcat(traits,
+        [Pure, Elementwise, SameOperandsAndResultType])> {
+  let arguments = (ins type:$operand);
+  let results = (outs type:$result);
+  let assemblyFormat = "$operand attr-dict `:` type($result)";
+}
+
+def Mlax_NegOp : Mlax_UnaryOp<"negate", Mlax_NumericTensor> {
+  let summary = "Elementwise negation";
+}
+def Mlax_SignOp : Mlax_UnaryOp<"sign", Mlax_SignedNumericTensor> {
+  let summary = "Elementwise sign (-1, 0, 1; NaN stays NaN)";
+}
+def Mlax_ExpOp : Mlax_UnaryOp<"exponential", Mlax_FloatOrComplexTensor> {
+  let summary = "Elementwise e^x";
+}
+def Mlax_Expm1Op : Mlax_UnaryOp<"exponential_minus_one", Mlax_FloatOrComplexTensor> {
+  let summary = "Elementwise e^x - 1";
+}
+def Mlax_LogOp : Mlax_UnaryOp<"log", Mlax_FloatOrComplexTensor> {
+  let summary = "Elementwise natural logarithm";
+}
+def Mlax_Log1pOp : Mlax_UnaryOp<"log_plus_one", Mlax_FloatOrComplexTensor> {
+  let summary = "Elementwise log(1 + x)";
+}
+def Mlax_SqrtOp : Mlax_UnaryOp<"sqrt", Mlax_FloatOrComplexTensor> {
+  let summary = "Elementwise square root";
+}
+def Mlax_RsqrtOp : Mlax_UnaryOp<"rsqrt", Mlax_FloatOrComplexTensor> {
+  let summary = "Elementwise reciprocal square root";
+}
+def Mlax_CbrtOp : Mlax_UnaryOp<"cbrt", Mlax_FloatOrComplexTensor> {
+  let summary = "Elementwise cube root";
+}
+def Mlax_SineOp : Mlax_UnaryOp<"sine", Mlax_FloatOrComplexTensor> {
+  let summary = "Elementwise sine";
+}
+def Mlax_CosineOp : Mlax_UnaryOp<"cosine", Mlax_FloatOrComplexTensor> {
+  let summary = "Elementwise cosine";
+}
+def Mlax_TanOp : Mlax_UnaryOp<"tan", Mlax_FloatOrComplexTensor> {
+  let summary = "Elementwise tangent";
+}
+def Mlax_TanhOp : Mlax_UnaryOp<"tanh", Mlax_FloatOrComplexTensor> {
+  let summary = "Elementwise hyperbolic tangent";
+}
+def Mlax_LogisticOp : Mlax_UnaryOp<"logistic", Mlax_FloatOrComplexTensor> {
+  let summary = "Elementwise 1 / (1 + e^-x)";
+}
+def Mlax_FloorOp : Mlax_UnaryOp<"floor", Mlax_FloatTensor> {
+  let summary = "Elementwise floor";
+}
+def Mlax_CeilOp : Mlax_UnaryOp<"ceil", Mlax_FloatTensor> {
+  let summary = "Elementwise ceiling";
+}
+def Mlax_RoundNearestEvenOp : Mlax_UnaryOp<"round_nearest_even", Mlax_FloatTensor> {
+  let summary = "Elementwise rounding, ties to even";
+}
+def Mlax_RoundNearestAfzOp : Mlax_UnaryOp<"round_nearest_afz", Mlax_FloatTensor> {
+  let summary = "Elementwise rounding, ties away from zero";
+}
+def Mlax_NotOp : Mlax_UnaryOp<"not", Mlax_PredOrIntTensor> {
+  let summary = "Elementwise logical/bitwise not";
+}
+def Mlax_ErfOp : Mlax_UnaryOp<"erf", Mlax_FloatTensor> {
+  let summary = "Elementwise error function (exported as chlo.erf)";
+}
+def Mlax_ErfInvOp : Mlax_UnaryOp<"erf_inv", Mlax_FloatTensor> {
+  let summary = "Elementwise inverse error function (exported as chlo.erf_inv)";
+}
+
+// abs of a complex tensor is real, so its result type is inferred, not copied.
+def Mlax_AbsOp : Mlax_Op<"abs", [Pure, Elementwise, SameOperandsAndResultShape,
+    DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = "Elementwise absolute value (modulus for complex)";
+  let arguments = (ins Mlax_SignedNumericTensor:$operand);
+  let results = (outs Mlax_SIntOrFloatTensor:$result);
+  let assemblyFormat = "$operand attr-dict `:` type($operand)";
+}
+
+def Mlax_IsFiniteOp : Mlax_Op<"is_finite", [Pure, Elementwise,
+    SameOperandsAndResultShape, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = "Elementwise test for finite values";
+  let arguments = (ins Mlax_FloatTensor:$x);
+  let results = (outs Mlax_PredTensor:$y);
+  let assemblyFormat = "$x attr-dict `:` type($x)";
+}
+
+//===----------------------------------------------------------------------===//
+// Elementwise binary ops
+//===----------------------------------------------------------------------===//
+
+class Mlax_BinaryOp<string mnemonic, Type type, list<Trait> traits = []> :
+    Mlax_Op<mnemonic, !listconcat(traits,
+        [Pure, Elementwise, SameOperandsAndResultType])> {
+  let arguments = (ins type:$lhs, type:$rhs);
+  let results = (outs type:$result);
+  let assemblyFormat = "$lhs `,` $rhs attr-dict `:` type($result)";
+}
+
+def Mlax_AddOp : Mlax_BinaryOp<"add", Mlax_Tensor, [Commutative]> {
+  let summary = "Elementwise addition (logical or for booleans)";
+}
+def Mlax_SubtractOp : Mlax_BinaryOp<"subtract", Mlax_NumericTensor> {
+  let summary = "Elementwise subtraction";
+}
+def Mlax_MulOp : Mlax_BinaryOp<"multiply", Mlax_Tensor, [Commutative]> {
+  let summary = "Elementwise multiplication (logical and for booleans)";
+}
+def Mlax_DivOp : Mlax_BinaryOp<"divide", Mlax_NumericTensor> {
+  let summary = "Elementwise division (truncating for integers)";
+}
+def Mlax_RemOp : Mlax_BinaryOp<"remainder", Mlax_NumericTensor> {
+  let summary = "Elementwise remainder with the sign of the dividend";
+}
+def Mlax_PowOp : Mlax_BinaryOp<"power", Mlax_NumericTensor> {
+  let summary = "Elementwise lhs ^ rhs";
+}
+def Mlax_MaxOp : Mlax_BinaryOp<"maximum", Mlax_Tensor, [Commutative]> {
+  let summary = "Elementwise maximum (NaN propagating)";
+}
+def Mlax_MinOp : Mlax_BinaryOp<"minimum", Mlax_Tensor, [Commutative]> {
+  let summary = "Elementwise minimum (NaN propagating)";
+}
+def Mlax_Atan2Op : Mlax_BinaryOp<"atan2", Mlax_FloatOrComplexTensor> {
+  let summary = "Elementwise atan2(lhs, rhs)";
+}
+def Mlax_AndOp : Mlax_BinaryOp<"and", Mlax_PredOrIntTensor, [Commutative]> {
+  let summary = "Elementwise logical/bitwise and";
+}
+def Mlax_OrOp : Mlax_BinaryOp<"or", Mlax_PredOrIntTensor, [Commutative]> {
+  let summary = "Elementwise logical/bitwise or";
+}
+def Mlax_XorOp : Mlax_BinaryOp<"xor", Mlax_PredOrIntTensor, [Commutative]> {
+  let summary = "Elementwise logical/bitwise exclusive or";
+}
+def Mlax_ShiftLeftOp : Mlax_BinaryOp<"shift_left", Mlax_IntTensor> {
+  let summary = "Elementwise left shift";
+}
+def Mlax_ShiftRightLogicalOp : Mlax_BinaryOp<"shift_right_logical", Mlax_IntTensor> {
+  let summary = "Elementwise logical right shift";
+}
+
+//===----------------------------------------------------------------------===//
+// Comparison and selection
+//===----------------------------------------------------------------------===//
+
+def Mlax_CompareOp : Mlax_Op<"compare", [Pure, Elementwise,
+    SameTypeOperands, SameOperandsAndResultShape,
+    DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = "Elementwise comparison";
+  let arguments = (ins Mlax_Tensor:$lhs, Mlax_Tensor:$rhs,
+      Mlax_ComparisonDirection:$comparison_direction,
+      OptionalAttr<Mlax_ComparisonType>:$compare_type);
+  let results = (outs Mlax_PredTensor:$result);
+  let assemblyFormat = [{
+    $comparison_direction `,` $lhs `,` $rhs (`,` $compare_type^)?
+    attr-dict `:` type($lhs)
+  }];
+}
+
+def Mlax_SelectOp : Mlax_Op<"select", [Pure,
+    AllTypesMatch<["on_true", "on_false", "result"]>]> {
+  let summary = "Elementwise pred ? on_true : on_false";
+  let description = [{ `pred` is a scalar or has the shape of the operands. }];
+  let arguments = (ins Mlax_PredTensor:$pred, Mlax_Tensor:$on_true,
+      Mlax_Tensor:$on_false);
+  let results = (outs Mlax_Tensor:$result);
+  let assemblyFormat = [{
+    $pred `,` $on_true `,` $on_false attr-dict `:` type($pred) `,` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Mlax_ClampOp : Mlax_Op<"clamp", [Pure, AllTypesMatch<["operand", "result"]>,
+    AllElementTypesMatch<["min", "operand", "max"]>]> {
+  let summary = "Elementwise min(max(operand, min), max)";
+  let description = [{ `min` and `max` are scalars or have the operand's shape. }];
+  let arguments = (ins Mlax_Tensor:$min, Mlax_Tensor:$operand, Mlax_Tensor:$max);
+  let results = (outs Mlax_Tensor:$result);
+  let assemblyFormat = [{
+    $min `,` $operand `,` $max attr-dict `:` type($min) `,` type($operand) `,` type($max)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Shape ops
+//===----------------------------------------------------------------------===//
+
+def Mlax_BroadcastInDimOp : Mlax_Op<"broadcast_in_dim", [Pure,
+    AllElementTypesMatch<["operand", "result"]>]> {
+  let summary = "Broadcasts operand dimension i to result dimension dims[i]";
+  let arguments = (ins Mlax_Tensor:$operand,
+      DenseI64ArrayAttr:$broadcast_dimensions);
+  let results = (outs Mlax_Tensor:$result);
+  let assemblyFormat = [{
+    $operand `,` `dims` `=` $broadcast_dimensions attr-dict `:`
+    functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+def Mlax_ReshapeOp : Mlax_Op<"reshape", [Pure,
+    AllElementTypesMatch<["operand", "result"]>]> {
+  let summary = "Row-major reshape to a type with as many elements";
+  let arguments = (ins Mlax_Tensor:$operand);
+  let results = (outs Mlax_Tensor:$result);
+  let assemblyFormat = "$operand attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+def Mlax_TransposeOp : Mlax_Op<"transpose", [Pure,
+    DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = "Permutes dimensions: result dim i is operand dim perm[i]";
+  let arguments = (ins Mlax_Tensor:$operand, DenseI64ArrayAttr:$permutation);
+  let results = (outs Mlax_Tensor:$result);
+  let assemblyFormat = [{
+    $operand `,` `dims` `=` $permutation attr-dict `:`
+    functional-type(operands, results)
+  }];
+  let hasFolder = 1;
+}
+
+def Mlax_DotGeneralOp : Mlax_Op<"dot_general", [Pure,
+    DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = "Generalized dot product with batch and contracting dims";
+  let description = [{
+    Result dimensions are the batch dimensions, then lhs free dimensions,
+    then rhs free dimensions (StableHLO's order).
+  }];
+  let arguments = (ins Mlax_Tensor:$lhs, Mlax_Tensor:$rhs,
+      DenseI64ArrayAttr:$lhs_batching_dimensions,
+      DenseI64ArrayAttr:$rhs_batching_dimensions,
+      DenseI64ArrayAttr:$lhs_contracting_dimensions,
+      DenseI64ArrayAttr:$rhs_contracting_dimensions);
+  let results = (outs Mlax_Tensor:$result);
+  let assemblyFormat = [{
+    $lhs `,` $rhs `,` `batching_dims` `=` $lhs_batching_dimensions `x`
+    $rhs_batching_dimensions `,` `contracting_dims` `=`
+    $lhs_contracting_dimensions `x` $rhs_contracting_dimensions attr-dict `:`
+    functional-type(operands, results)
+  }];
+}
+
+def Mlax_ReturnOp : Mlax_Op<"return", [Pure, Terminator, ReturnLike,
+    ParentOneOf<["ReduceOp", "WhileOp", "CaseOp"]>]> {
+  let summary = "Terminator of mlax region ops";
+  let arguments = (ins Variadic<Mlax_Tensor>:$results);
+  let assemblyFormat = "$results attr-dict (`:` type($results)^)?";
+}
+
+def Mlax_ReduceOp : Mlax_Op<"reduce", [Pure, SameVariadicOperandSize,
+    DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = "Reduces inputs along dimensions with a body computation";
+  let description = [{
+    The body takes (accumulators..., elements...) as 0-d tensors and returns
+    the new accumulators. Results drop the reduced dimensions.
+  }];
+  let arguments = (ins Variadic<Mlax_Tensor>:$inputs,
+      Variadic<Mlax_Tensor>:$init_values, DenseI64ArrayAttr:$dimensions);
+  let results = (outs Variadic<Mlax_Tensor>);
+  let regions = (region SizedRegion<1>:$body);
+  let assemblyFormat = [{
+    `(` $inputs `)` `init` `(` $init_values `)` `dims` `=` $dimensions
+    attr-dict `:` functional-type(operands, results) $body
+  }];
+  let hasRegionVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Slicing, concatenation, padding
+//===----------------------------------------------------------------------===//
+
+def Mlax_SliceOp : Mlax_Op<"slice", [Pure,
+    DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = "Static strided slice";
+  let arguments = (ins Mlax_Tensor:$operand,
+      DenseI64ArrayAttr:$start_indices, DenseI64ArrayAttr:$limit_indices,
+      DenseI64ArrayAttr:$strides);
+  let results = (outs Mlax_Tensor:$result);
+  let assemblyFormat = [{
+    $operand `,` `start` `=` $start_indices `,` `limit` `=` $limit_indices `,`
+    `strides` `=` $strides attr-dict `:` functional-type(operands, results)
+  }];
+}
+
+def Mlax_DynamicSliceOp : Mlax_Op<"dynamic_slice", [Pure,
+    DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = "Slice at run-time start indices (clamped into range)";
+  let arguments = (ins Mlax_Tensor:$operand,
+      Variadic<Mlax_ScalarIntTensor>:$start_indices,
+      DenseI64ArrayAttr:$slice_sizes);
+  let results = (outs Mlax_Tensor:$result);
+  let assemblyFormat = [{
+    $operand `,` `starts` `(` $start_indices `)` `,` `sizes` `=` $slice_sizes
+    attr-dict `:` functional-type(operands, results)
+  }];
+}
+
+def Mlax_DynamicUpdateSliceOp : Mlax_Op<"dynamic_update_slice", [Pure,
+    AllTypesMatch<["operand", "result"]>,
+    AllElementTypesMatch<["operand", "update"]>]> {
+  let summary = "Writes update into operand at run-time start indices";
+  let arguments = (ins Mlax_Tensor:$operand, Mlax_Tensor:$update,
+      Variadic<Mlax_ScalarIntTensor>:$start_indices);
+  let results = (outs Mlax_Tensor:$result);
+  let assemblyFormat = [{
+    $operand `,` $update `,` `starts` `(` $start_indices `)` attr-dict `:`
+    functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Mlax_ConcatenateOp : Mlax_Op<"concatenate", [Pure, SameOperandsElementType,
+    DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = "Concatenates inputs along a dimension";
+  let arguments = (ins Variadic<Mlax_Tensor>:$inputs,
+      ConfinedAttr<I64Attr, [IntNonNegative]>:$dimension);
+  let results = (outs Mlax_Tensor:$result);
+  let assemblyFormat = [{
+    $inputs `,` `dim` `=` $dimension attr-dict `:`
+    functional-type(operands, results)
+  }];
+}
+
+def Mlax_PadOp : Mlax_Op<"pad", [Pure,
+    DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = "Edge (possibly negative) and interior padding";
+  let arguments = (ins Mlax_Tensor:$operand, Mlax_Tensor:$padding_value,
+      DenseI64ArrayAttr:$edge_padding_low, DenseI64ArrayAttr:$edge_padding_high,
+      DenseI64ArrayAttr:$interior_padding);
+  let results = (outs Mlax_Tensor:$result);
+  let assemblyFormat = [{
+    $operand `,` $padding_value `,` `low` `=` $edge_padding_low `,` `high` `=`
+    $edge_padding_high `,` `interior` `=` $interior_padding attr-dict `:`
+    functional-type(operands, results)
+  }];
+}
+
+def Mlax_ReverseOp : Mlax_Op<"reverse", [Pure,
+    AllTypesMatch<["operand", "result"]>]> {
+  let summary = "Reverses the order of elements along dimensions";
+  let arguments = (ins Mlax_Tensor:$operand, DenseI64ArrayAttr:$dimensions);
+  let results = (outs Mlax_Tensor:$result);
+  let assemblyFormat = [{
+    $operand `,` `dims` `=` $dimensions attr-dict `:` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Control flow
+//===----------------------------------------------------------------------===//
+
+def Mlax_WhileOp : Mlax_Op<"while", [RecursiveMemoryEffects,
+    RangedTypesMatchWith<"result types match operand types", "operand",
+                         "results", "$_self">]> {
+  let summary = "Loops body while cond holds, over a tuple of carried values";
+  let description = [{
+    `cond` and `body` take the carried values as block arguments; `cond`
+    returns a tensor<i1>, `body` the next carried values.
+  }];
+  let arguments = (ins Variadic<Mlax_Tensor>:$operand);
+  let results = (outs Variadic<Mlax_Tensor>:$results);
+  let regions = (region SizedRegion<1>:$cond, SizedRegion<1>:$body);
+  let assemblyFormat = [{
+    `(` $operand `)` attr-dict `:` type($operand) `cond` $cond `do` $body
+  }];
+  let hasRegionVerifier = 1;
+}
+
+def Mlax_CaseOp : Mlax_Op<"case", [RecursiveMemoryEffects]> {
+  let summary = "Runs branch `index` (out of range: the last branch)";
+  let arguments = (ins 0DTensorOf<[I32]>:$index);
+  let results = (outs Variadic<Mlax_Tensor>:$results);
+  let regions = (region VariadicRegion<SizedRegion<1>>:$branches);
+  let assemblyFormat = [{
+    $index attr-dict `:` functional-type(operands, results) $branches
+  }];
+  let hasRegionVerifier = 1;
+}
+
+#endif // MLAX_OPS_TD

@@ -1,0 +1,150 @@
+//===- Export.cpp - mlax to StableHLO text ---------------------------------===//
+//
+// mlax ops mirror StableHLO's names and attributes, so export is a renaming:
+// each mlax op is replaced (in a clone) by an unregistered `stablehlo.*` op
+// with the same operands, results, regions and attributes. Attributes whose
+// StableHLO form is a dialect attribute are rewritten as opaque
+// `#stablehlo...` attributes. Unregistered ops print in generic form, which
+// StableHLO's parser accepts.
+//
+//===----------------------------------------------------------------------===//
+#include "passes/Export.h"
+
+#include "dialect/MlaxDialect.h"
+#include "dialect/MlaxOps.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/Verifier.h"
+#include "mlir/Tools/mlir-translate/Translation.h"
+#include "mlir/IR/BuiltinDialect.h"
+#include "llvm/ADT/StringExtras.h"
+
+using namespace mlir;
+using namespace mlir::mlax;
+
+namespace {
+std::string exportedName(Operation *op) {
+  StringRef name = op->getName().stripDialect();
+  if (isa<ErfOp, ErfInvOp>(op))
+    return ("chlo." + name).str();
+  return ("stablehlo." + name).str();
+}
+
+Attribute opaque(MLIRContext *ctx, StringRef data) {
+  return OpaqueAttr::get(StringAttr::get(ctx, "stablehlo"), data,
+                         NoneType::get(ctx));
+}
+
+std::string joinDims(ArrayRef<int64_t> dims) {
+  std::string s = "[";
+  llvm::raw_string_ostream os(s);
+  llvm::interleaveComma(dims, os);
+  os << "]";
+  return s;
+}
+
+/// The attributes of `op` in StableHLO's spelling.
+SmallVector<NamedAttribute> exportedAttrs(Operation *op) {
+  MLIRContext *ctx = op->getContext();
+  SmallVector<NamedAttribute> attrs;
+  if (auto cmp = dyn_cast<CompareOp>(op)) {
+    attrs.emplace_back(
+        StringAttr::get(ctx, "comparison_direction"),
+        opaque(ctx, ("comparison_direction " +
+                     stringifyComparisonDirection(cmp.getComparisonDirection()))
+                        .str()));
+    if (auto type = cmp.getCompareType())
+      attrs.emplace_back(
+          StringAttr::get(ctx, "compare_type"),
+          opaque(ctx,
+                 ("comparison_type " + stringifyComparisonType(*type)).str()));
+    return attrs;
+  }
+  if (auto dot = dyn_cast<DotGeneralOp>(op)) {
+    SmallVector<std::string> fields;
+    auto add = [&](StringRef name, ArrayRef<int64_t> dims) {
+      if (!dims.empty())
+        fields.push_back((name + " = " + joinDims(dims)).str());
+    };
+    add("lhs_batching_dimensions", dot.getLhsBatchingDimensions());
+    add("rhs_batching_dimensions", dot.getRhsBatchingDimensions());
+    add("lhs_contracting_dimensions", dot.getLhsContractingDimensions());
+    add("rhs_contracting_dimensions", dot.getRhsContractingDimensions());
+    attrs.emplace_back(StringAttr::get(ctx, "dot_dimension_numbers"),
+                       opaque(ctx, "dot<" + llvm::join(fields, ", ") + ">"));
+    return attrs;
+  }
+  // Everything else already has StableHLO's attribute names and types
+  // (dense i64 arrays, i64 integers, dense elements).
+  for (NamedAttribute attr : op->getAttrs())
+    if (attr.getName() != "operandSegmentSizes")
+      attrs.push_back(attr);
+  return attrs;
+}
+
+LogicalResult renameOps(ModuleOp module) {
+  SmallVector<Operation *> ops;
+  module.walk<WalkOrder::PostOrder>([&](Operation *op) {
+    if (isa<MlaxDialect>(op->getDialect()))
+      ops.push_back(op);
+  });
+  for (Operation *op : ops) {
+    OpBuilder builder(op);
+    OperationState state(op->getLoc(), exportedName(op));
+    state.addOperands(op->getOperands());
+    state.addTypes(op->getResultTypes());
+    state.addAttributes(exportedAttrs(op));
+    for (unsigned i = 0, e = op->getNumRegions(); i < e; ++i)
+      state.addRegion();
+    Operation *newOp = builder.create(state);
+    for (unsigned i = 0, e = op->getNumRegions(); i < e; ++i)
+      newOp->getRegion(i).takeBody(op->getRegion(i));
+    op->replaceAllUsesWith(newOp->getResults());
+    op->erase();
+  }
+  return success();
+}
+} // namespace
+
+LogicalResult mlir::mlax::exportToStableHLO(ModuleOp module,
+                                            llvm::raw_ostream &os) {
+  if (failed(verify(module)))
+    return failure();
+  // Only mlax, func and builtin ops have a StableHLO export.
+  WalkResult unsupported = module.walk([](Operation *op) {
+    if (isa<MlaxDialect, func::FuncDialect, BuiltinDialect>(op->getDialect()))
+      return WalkResult::advance();
+    op->emitError("op has no StableHLO export: ") << op->getName();
+    return WalkResult::interrupt();
+  });
+  if (unsupported.wasInterrupted())
+    return failure();
+
+  MLIRContext *ctx = module.getContext();
+  bool allowed = ctx->allowsUnregisteredDialects();
+  ctx->allowUnregisteredDialects(true);
+  LogicalResult result = success();
+  {
+    OwningOpRef<ModuleOp> clone(module.clone());
+    result = renameOps(*clone);
+    if (succeeded(result))
+      clone->print(os, OpPrintingFlags().enableDebugInfo(false));
+  }
+  ctx->allowUnregisteredDialects(allowed);
+  return result;
+}
+
+void mlir::mlax::registerExportTranslation() {
+  TranslateFromMLIRRegistration registration(
+      "mlax-to-stablehlo", "export mlax IR as StableHLO text",
+      [](Operation *op, raw_ostream &os) -> LogicalResult {
+        auto module = dyn_cast<ModuleOp>(op);
+        if (!module)
+          return op->emitError("expected a builtin.module");
+        return exportToStableHLO(module, os);
+      },
+      [](DialectRegistry &registry) {
+        registry.insert<MlaxDialect, func::FuncDialect>();
+      });
+}

@@ -1,0 +1,53 @@
+//===- MlaxExtension.cpp - nanobind module of the mlax dialect -------------===//
+//
+// Only C API types cross this boundary (MLIR is built without RTTI and
+// exceptions; this translation unit has both).
+//
+//===----------------------------------------------------------------------===//
+#include "capi/Mlax.h"
+#include "mlir-c/Dialect/Func.h"
+#include "mlir/Bindings/Python/Nanobind.h"
+#include "mlir/Bindings/Python/NanobindAdaptors.h"
+
+#include <string>
+
+namespace nb = nanobind;
+
+NB_MODULE(_mlaxDialects, m) {
+  auto mlaxM = m.def_submodule("mlax");
+
+  mlaxM.def(
+      "register_dialects",
+      [](MlirContext context, bool load) {
+        MlirDialectHandle mlax = mlirGetDialectHandle__mlax__();
+        MlirDialectHandle func = mlirGetDialectHandle__func__();
+        mlirDialectHandleRegisterDialect(mlax, context);
+        mlirDialectHandleRegisterDialect(func, context);
+        if (load) {
+          mlirDialectHandleLoadDialect(mlax, context);
+          mlirDialectHandleLoadDialect(func, context);
+        }
+      },
+      nb::arg("context").none() = nb::none(), nb::arg("load") = true,
+      "Registers (and loads) the mlax and func dialects in a context.");
+
+  mlaxM.def("register_passes", &mlaxRegisterPasses,
+            "Registers the passes mlax pipelines use.");
+
+  mlaxM.def(
+      "export_stablehlo",
+      [](MlirOperation module) {
+        std::string text;
+        MlirLogicalResult result = mlaxExportToStableHLO(
+            module,
+            [](MlirStringRef s, void *data) {
+              static_cast<std::string *>(data)->append(s.data, s.length);
+            },
+            &text);
+        if (mlirLogicalResultIsFailure(result))
+          throw nb::value_error("module could not be exported to StableHLO "
+                                "(see the diagnostics above)");
+        return text;
+      },
+      nb::arg("module"), "Prints a module as StableHLO text.");
+}
