@@ -1,0 +1,1 @@
+"""mlax internals. Nothing here is public API."""

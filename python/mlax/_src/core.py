@@ -1,0 +1,464 @@
+"""Arrays, tracers, traces and primitive binding.
+
+A primitive bound to tracers emits one mlax op into the innermost trace's
+function; bound to concrete values (outside any trace) it runs eagerly: the
+one-op function is traced, compiled once per signature and executed.
+"""
+from __future__ import annotations
+
+import operator
+from typing import Any, Callable, NamedTuple, Sequence
+
+import numpy as np
+
+from mlax._src import dtypes, mlir, runtime
+from mlax._src import tree_util
+from mlax.mlir import ir
+from mlax.mlir.dialects import func as func_d
+from mlax.mlir.dialects import mlax as mlax_d
+
+
+class ShapedArray(NamedTuple):
+    """Abstract value: shape, dtype and JAX's weak-type bit."""
+    shape: tuple[int, ...]
+    dtype: np.dtype
+    weak_type: bool = False
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    def str_short(self) -> str:
+        return f"{self.dtype.name}[{','.join(map(str, self.shape))}]"
+
+
+class ConcretizationTypeError(TypeError):
+    """A traced value was used where Python needs a concrete value."""
+
+
+def _np_module():
+    from mlax import numpy as jnp  # late import: numpy builds on core
+    return jnp
+
+
+class _ArrayOps:
+    """Operators and methods shared by Array and Tracer (JAX's Array API)."""
+
+    __slots__ = ()
+    __array_priority__ = 100
+
+    aval: ShapedArray
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.aval.shape
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.aval.dtype
+
+    @property
+    def ndim(self) -> int:
+        return len(self.aval.shape)
+
+    @property
+    def size(self) -> int:
+        return int(np.prod(self.aval.shape, dtype=np.int64))
+
+    @property
+    def weak_type(self) -> bool:
+        return self.aval.weak_type
+
+    @property
+    def T(self):
+        return _np_module().transpose(self)
+
+    def __len__(self) -> int:
+        if not self.shape:
+            raise TypeError("len() of unsized object")
+        return self.shape[0]
+
+    def __add__(self, o): return _np_module().add(self, o)
+    def __radd__(self, o): return _np_module().add(o, self)
+    def __sub__(self, o): return _np_module().subtract(self, o)
+    def __rsub__(self, o): return _np_module().subtract(o, self)
+    def __mul__(self, o): return _np_module().multiply(self, o)
+    def __rmul__(self, o): return _np_module().multiply(o, self)
+    def __truediv__(self, o): return _np_module().true_divide(self, o)
+    def __rtruediv__(self, o): return _np_module().true_divide(o, self)
+    def __floordiv__(self, o): return _np_module().floor_divide(self, o)
+    def __rfloordiv__(self, o): return _np_module().floor_divide(o, self)
+    def __mod__(self, o): return _np_module().remainder(self, o)
+    def __rmod__(self, o): return _np_module().remainder(o, self)
+    def __pow__(self, o): return _np_module().power(self, o)
+    def __rpow__(self, o): return _np_module().power(o, self)
+    def __matmul__(self, o): return _np_module().matmul(self, o)
+    def __rmatmul__(self, o): return _np_module().matmul(o, self)
+    def __neg__(self): return _np_module().negative(self)
+    def __pos__(self): return self
+    def __abs__(self): return _np_module().abs(self)
+    def __invert__(self): return _np_module().invert(self)
+    def __and__(self, o): return _np_module().bitwise_and(self, o)
+    def __rand__(self, o): return _np_module().bitwise_and(o, self)
+    def __or__(self, o): return _np_module().bitwise_or(self, o)
+    def __ror__(self, o): return _np_module().bitwise_or(o, self)
+    def __xor__(self, o): return _np_module().bitwise_xor(self, o)
+    def __rxor__(self, o): return _np_module().bitwise_xor(o, self)
+    def __lt__(self, o): return _np_module().less(self, o)
+    def __le__(self, o): return _np_module().less_equal(self, o)
+    def __gt__(self, o): return _np_module().greater(self, o)
+    def __ge__(self, o): return _np_module().greater_equal(self, o)
+    def __eq__(self, o): return _np_module().equal(self, o)
+    def __ne__(self, o): return _np_module().not_equal(self, o)
+    __hash__ = None  # arrays are unhashable, as in JAX
+
+    def reshape(self, *shape, order: str = "C"):
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+            shape = tuple(shape[0])
+        return _np_module().reshape(self, shape, order=order)
+
+    def astype(self, dtype):
+        return _np_module().astype(self, dtype)
+
+    def sum(self, axis=None, dtype=None, keepdims=False):
+        return _np_module().sum(self, axis=axis, dtype=dtype, keepdims=keepdims)
+
+    def mean(self, axis=None, dtype=None, keepdims=False):
+        return _np_module().mean(self, axis=axis, dtype=dtype, keepdims=keepdims)
+
+    def max(self, axis=None, keepdims=False):
+        return _np_module().max(self, axis=axis, keepdims=keepdims)
+
+    def min(self, axis=None, keepdims=False):
+        return _np_module().min(self, axis=axis, keepdims=keepdims)
+
+    def transpose(self, *axes):
+        if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
+            axes = tuple(axes[0])
+        return _np_module().transpose(self, axes or None)
+
+    def dot(self, o):
+        return _np_module().dot(self, o)
+
+
+class Array(_ArrayOps):
+    """A device-resident array (the result of every mlax computation)."""
+
+    __slots__ = ("_buffer", "aval")
+
+    def __init__(self, buffer: runtime.Buffer, weak_type: bool = False):
+        self._buffer = buffer
+        self.aval = ShapedArray(tuple(buffer.shape), np.dtype(buffer.dtype), weak_type)
+
+    def __array__(self, dtype=None, copy=None):
+        x = runtime.to_host(self._buffer)
+        return x if dtype is None else x.astype(dtype)
+
+    def block_until_ready(self) -> "Array":
+        runtime.block_until_ready(self._buffer)
+        return self
+
+    def item(self):
+        return np.asarray(self).item()
+
+    def tolist(self):
+        return np.asarray(self).tolist()
+
+    def __float__(self): return float(np.asarray(self))
+    def __int__(self): return int(np.asarray(self))
+    def __complex__(self): return complex(np.asarray(self))
+    def __index__(self): return operator.index(np.asarray(self).item())
+
+    def __bool__(self):
+        if self.size != 1:
+            raise ValueError("The truth value of an array with more than one "
+                             "element is ambiguous. Use a.any() or a.all()")
+        return bool(np.asarray(self))
+
+    def __iter__(self):
+        if not self.shape:
+            raise TypeError("iteration over a 0-d array")
+        return (self[i] for i in range(self.shape[0]))
+
+    def __getitem__(self, idx):
+        return _np_module()._getitem(self, idx)
+
+    def __repr__(self) -> str:
+        prefix = "Array("
+        dtype_str = f"dtype={self.dtype.name}"
+        if self.weak_type:
+            dtype_str += ", weak_type=True"
+        line_width = np.get_printoptions()["linewidth"]
+        if self.size == 0:
+            s = f"[], shape={self.shape}"
+        else:
+            s = np.array2string(np.asarray(self), prefix=prefix, suffix=",",
+                                separator=", ", max_line_width=line_width)
+        last_line_len = len(s) - s.rfind("\n") + 1
+        sep = " "
+        if last_line_len + len(dtype_str) + 2 > line_width:
+            sep = " " * len(prefix)
+        return f"{prefix}{s},{sep}{dtype_str})"
+
+    def __str__(self) -> str:
+        return str(np.asarray(self))
+
+    def __format__(self, spec: str) -> str:
+        if self.ndim == 0:
+            return format(np.asarray(self).item(), spec)
+        return format(np.asarray(self), spec)
+
+    @property
+    def device(self):
+        return self._buffer.device
+
+
+class Tracer(_ArrayOps):
+    """A value inside a function being traced: an MLIR SSA value plus aval."""
+
+    __slots__ = ("_trace", "value", "aval")
+
+    def __init__(self, trace: "Trace", value: ir.Value, aval: ShapedArray):
+        self._trace = trace
+        self.value = value
+        self.aval = aval
+
+    def _concretization_error(self, what: str):
+        return ConcretizationTypeError(
+            f"Abstract tracer value encountered where a concrete value is "
+            f"expected ({what}) for a value of shape {self.aval.str_short()}. "
+            f"Inside mlax.jit, Python control flow cannot depend on traced "
+            f"values: use mlax.numpy.where / lax.select, or mark the argument "
+            f"static with static_argnums.")
+
+    def __bool__(self): raise self._concretization_error("bool()")
+    def __float__(self): raise self._concretization_error("float()")
+    def __int__(self): raise self._concretization_error("int()")
+    def __complex__(self): raise self._concretization_error("complex()")
+    def __index__(self): raise self._concretization_error("index")
+
+    def __array__(self, dtype=None, copy=None):
+        raise self._concretization_error("numpy conversion")
+
+    def __iter__(self):
+        if not self.shape:
+            raise TypeError("iteration over a 0-d array")
+        return (self[i] for i in range(self.shape[0]))
+
+    def __getitem__(self, idx):
+        return _np_module()._getitem(self, idx)
+
+    def __repr__(self) -> str:
+        return f"Traced<{self.aval.str_short()}>"
+
+
+class Trace:
+    """Builds one func.func: tracers of this trace are its SSA values."""
+
+    def __init__(self, block: ir.Block):
+        self.block = block
+        self.ip = ir.InsertionPoint(block)
+        self.loc = ir.Location.unknown(mlir.context())
+
+    def new_arg_tracer(self, value: ir.Value, aval: ShapedArray) -> Tracer:
+        return Tracer(self, value, aval)
+
+    def to_value(self, x: Any, dtype: np.dtype | None = None) -> tuple[ir.Value, ShapedArray]:
+        """The SSA value of `x` in this trace (constants for concrete data)."""
+        if isinstance(x, Tracer):
+            if x._trace is not self:
+                raise ValueError(
+                    "a tracer from another (finished or outer) trace was used; "
+                    "this usually means a traced value escaped its function")
+            return x.value, x.aval
+        array, aval = concrete_to_numpy(x, dtype)
+        with self.ip, self.loc:
+            attr = dense_attr(array)
+            value = mlax_d.ConstantOp(attr).result
+        return value, aval
+
+
+def dense_attr(array: np.ndarray) -> ir.DenseElementsAttr:
+    """A dense elements attribute holding `array` (any supported dtype)."""
+    ctx = mlir.context()
+    t = mlir.tensor_type(array.shape, array.dtype)
+    if array.dtype == np.bool_:
+        return ir.DenseElementsAttr.get(np.ascontiguousarray(array), type=ir.IntegerType.get_signless(1, ctx), context=ctx)
+    if array.size == 1 or (array.size and (array == array.reshape(-1)[0]).all()):
+        scalar = array.reshape(-1)[:1]
+        return ir.DenseElementsAttr.get_splat(t, _scalar_attr(scalar, array.dtype))
+    raw = np.ascontiguousarray(array)
+    if array.dtype == dtypes.bfloat16:
+        raw = raw.view(np.uint16)
+    return ir.DenseElementsAttr.get(raw, type=mlir.element_type(array.dtype), shape=list(array.shape), context=ctx)
+
+
+def _scalar_attr(scalar: np.ndarray, dtype: np.dtype) -> ir.Attribute:
+    ctx = mlir.context()
+    et = mlir.element_type(dtype)
+    if dtypes.is_float(dtype):
+        return ir.FloatAttr.get(et, float(scalar[0]))
+    if dtypes.is_complex(dtype):
+        return ir.DenseElementsAttr.get(np.ascontiguousarray(scalar), type=et, shape=[], context=ctx).get_splat_value()
+    return ir.IntegerAttr.get(et, int(scalar[0]))
+
+
+def concrete_to_numpy(x: Any, dtype: np.dtype | None = None) -> tuple[np.ndarray, ShapedArray]:
+    """Host value and aval of a concrete input (Array, numpy, Python scalar)."""
+    if isinstance(x, Array):
+        arr = np.asarray(x)
+        weak = x.weak_type
+    elif dtypes.is_python_scalar(x):
+        dt = dtype or dtypes.python_scalar_dtype(x)
+        arr = np.asarray(x, dtype=dtypes.canonicalize_dtype(dt))
+        weak = dtype is None
+    else:
+        if isinstance(x, (list, tuple)):
+            raise TypeError(
+                f"mlax got a {type(x).__name__} where an array was expected; "
+                f"wrap it with mlax.numpy.asarray")
+        try:
+            arr = np.asarray(x)
+        except Exception:
+            raise TypeError(f"{type(x).__name__} is not a valid mlax array type") from None
+        if arr.dtype == object or arr.dtype.kind in "USV":
+            raise TypeError(f"{type(x).__name__} of dtype {arr.dtype} is not a valid mlax array type")
+        weak = False
+    target = dtypes.canonicalize_dtype(dtype or arr.dtype)
+    if arr.dtype != target:
+        arr = arr.astype(target)
+    return arr, ShapedArray(arr.shape, arr.dtype, weak)
+
+
+def to_array(x: Any) -> Array:
+    """A concrete value as a device Array (Python scalars are weakly typed)."""
+    if isinstance(x, Array):
+        return x
+    arr, aval = concrete_to_numpy(x)
+    return Array(runtime.to_device(arr), aval.weak_type)
+
+
+# The innermost trace is where primitives emit ops.
+_trace_stack: list[Trace] = []
+
+
+def current_trace() -> Trace | None:
+    return _trace_stack[-1] if _trace_stack else None
+
+
+class Primitive:
+    """An mlax op as seen from Python.
+
+    emit(values, avals, **params) builds the op(s) in the current insertion
+    point and returns the result values. `weak` says how weak types flow:
+    "all" (weak iff all inputs are), "first" (the first input's), or "none".
+    """
+
+    def __init__(self, name: str, emit: Callable, *, multiple_results: bool = False,
+                 weak: str = "all"):
+        self.name = name
+        self.emit = emit
+        self.multiple_results = multiple_results
+        self.weak = weak
+
+    def __repr__(self) -> str:
+        return self.name
+
+    def bind(self, *args: Any, **params: Any):
+        trace = current_trace()
+        if trace is None:
+            return _eager(self, args, params)
+        values, avals = zip(*(trace.to_value(a) for a in args)) if args else ((), ())
+        with trace.ip, trace.loc:
+            results = self.emit(list(values), list(avals), **params)
+        if not isinstance(results, (list, tuple)):
+            results = [results]
+        weak = self._result_weak(avals)
+        tracers = [Tracer(trace, v, ShapedArray(*mlir.aval_of_type(v.type), weak))
+                   for v in results]
+        return tracers if self.multiple_results else tracers[0]
+
+    def _result_weak(self, avals: Sequence[ShapedArray]) -> bool:
+        if self.weak == "all":
+            return bool(avals) and all(a.weak_type for a in avals)
+        if self.weak == "first":
+            return bool(avals) and avals[0].weak_type
+        return False
+
+
+class Traced(NamedTuple):
+    module: ir.Module
+    in_avals: tuple[ShapedArray, ...]
+    out_tree: tree_util.PyTreeDef
+    out_avals: tuple[ShapedArray, ...]
+
+
+def trace_to_module(fun: Callable, in_avals: Sequence[ShapedArray],
+                    name: str = "main") -> Traced:
+    """Traces `fun(*tracers)` into a fresh module holding func.func @name."""
+    ctx = mlir.context()
+    with ctx, ir.Location.unknown(ctx):
+        module = ir.Module.create()
+        in_types = [mlir.tensor_type(a.shape, a.dtype) for a in in_avals]
+        with ir.InsertionPoint(module.body):
+            f = func_d.FuncOp(name, ir.FunctionType.get(in_types, []))
+        block = f.add_entry_block()
+        trace = Trace(block)
+        tracers = [Tracer(trace, arg, aval) for arg, aval in zip(block.arguments, in_avals)]
+        _trace_stack.append(trace)
+        try:
+            out = fun(*tracers)
+            out_leaves, out_tree = tree_util.tree_flatten(out)
+            out_values, out_avals = [], []
+            for leaf in out_leaves:
+                v, aval = trace.to_value(leaf)
+                out_values.append(v)
+                out_avals.append(aval)
+        finally:
+            _trace_stack.pop()
+        with ir.InsertionPoint(block):
+            func_d.ReturnOp(out_values)
+        f.attributes["function_type"] = ir.TypeAttr.get(
+            ir.FunctionType.get(in_types, [v.type for v in out_values]))
+    return Traced(module, tuple(in_avals), out_tree, tuple(out_avals))
+
+
+OPTIMIZE_PIPELINE = "builtin.module(canonicalize,cse)"
+
+
+class Compiled(NamedTuple):
+    executable: runtime.Executable
+    out_tree: tree_util.PyTreeDef
+    out_weak: tuple[bool, ...]
+    stablehlo: str
+
+
+def compile_traced(traced: Traced) -> Compiled:
+    """Verifies, optimizes, exports and compiles a traced module."""
+    module = traced.module
+    module.operation.verify()
+    mlir.run_pipeline(module, OPTIMIZE_PIPELINE)
+    text = mlir.export_stablehlo(module)
+    exe = runtime.compile(text, len(traced.out_avals))
+    return Compiled(exe, traced.out_tree, tuple(a.weak_type for a in traced.out_avals), text)
+
+
+def _params_key(params: dict) -> tuple:
+    return tuple(sorted(params.items()))
+
+
+_eager_cache: dict[tuple, Compiled] = {}
+
+
+def _eager(prim: Primitive, args: Sequence[Any], params: dict):
+    arrays = [to_array(a) for a in args]
+    key = (prim, _params_key(params), tuple(a.aval for a in arrays))
+    compiled = _eager_cache.get(key)
+    if compiled is None:
+        traced = trace_to_module(lambda *xs: prim.bind(*xs, **params),
+                                 [a.aval for a in arrays], name="main")
+        compiled = compile_traced(traced)
+        _eager_cache[key] = compiled
+    outs = compiled.executable.execute([a._buffer for a in arrays])
+    results = [Array(b, w) for b, w in zip(outs, compiled.out_weak)]
+    return tree_util.tree_unflatten(compiled.out_tree, results)

@@ -1,0 +1,162 @@
+"""dtypes: canonicalization (32-bit unless x64), weak types, promotion and the
+mapping to MLIR element types."""
+from __future__ import annotations
+
+from typing import Any
+
+import ml_dtypes
+import numpy as np
+
+from mlax._src.config import config
+
+bfloat16 = np.dtype(ml_dtypes.bfloat16)
+
+# numpy dtype <-> MLIR element type spelling.
+_TO_MLIR = {
+    np.dtype(np.bool_): "i1",
+    np.dtype(np.int8): "i8",
+    np.dtype(np.int16): "i16",
+    np.dtype(np.int32): "i32",
+    np.dtype(np.int64): "i64",
+    np.dtype(np.uint8): "ui8",
+    np.dtype(np.uint16): "ui16",
+    np.dtype(np.uint32): "ui32",
+    np.dtype(np.uint64): "ui64",
+    np.dtype(np.float16): "f16",
+    bfloat16: "bf16",
+    np.dtype(np.float32): "f32",
+    np.dtype(np.float64): "f64",
+    np.dtype(np.complex64): "complex<f32>",
+    np.dtype(np.complex128): "complex<f64>",
+}
+_FROM_MLIR = {v: k for k, v in _TO_MLIR.items()}
+
+_X32 = {
+    np.dtype(np.int64): np.dtype(np.int32),
+    np.dtype(np.uint64): np.dtype(np.uint32),
+    np.dtype(np.float64): np.dtype(np.float32),
+    np.dtype(np.complex128): np.dtype(np.complex64),
+}
+
+
+def mlir_element_name(dtype: np.dtype) -> str:
+    try:
+        return _TO_MLIR[np.dtype(dtype)]
+    except KeyError:
+        raise TypeError(f"mlax does not support dtype {np.dtype(dtype)}") from None
+
+
+def from_mlir_element_name(name: str) -> np.dtype:
+    return _FROM_MLIR[name]
+
+
+def canonicalize_dtype(dtype: Any) -> np.dtype:
+    """The dtype mlax uses for `dtype`: 64-bit types narrow unless x64 is on."""
+    dtype = np.dtype(dtype)
+    if dtype not in _TO_MLIR:
+        raise TypeError(f"mlax does not support dtype {dtype}")
+    if not config.x64_enabled:
+        dtype = _X32.get(dtype, dtype)
+    return dtype
+
+
+def default_float_dtype() -> np.dtype:
+    return np.dtype(np.float64 if config.x64_enabled else np.float32)
+
+
+def default_int_dtype() -> np.dtype:
+    return np.dtype(np.int64 if config.x64_enabled else np.int32)
+
+
+def default_complex_dtype() -> np.dtype:
+    return np.dtype(np.complex128 if config.x64_enabled else np.complex64)
+
+
+def python_scalar_dtype(x: Any) -> np.dtype:
+    """The (weak) dtype of a Python scalar."""
+    if isinstance(x, bool):
+        return np.dtype(np.bool_)
+    if isinstance(x, int):
+        return default_int_dtype()
+    if isinstance(x, float):
+        return default_float_dtype()
+    if isinstance(x, complex):
+        return default_complex_dtype()
+    raise TypeError(f"not a Python scalar: {type(x).__name__}")
+
+
+def is_python_scalar(x: Any) -> bool:
+    return isinstance(x, (bool, int, float, complex)) and not isinstance(x, np.generic)
+
+
+def _kind_rank(dtype: np.dtype) -> int:
+    if dtype == np.bool_:
+        return 0
+    if np.issubdtype(dtype, np.integer):
+        return 1
+    if np.issubdtype(dtype, np.floating) or dtype == bfloat16:
+        return 2
+    return 3
+
+
+def result_type(*typed: tuple[np.dtype, bool]) -> tuple[np.dtype, bool]:
+    """Promotes (dtype, weak_type) pairs; returns the result (dtype, weak).
+
+    Weakly typed values (Python scalars) take the dtype of a strongly typed
+    operand unless they are of a higher kind (bool < int < float < complex),
+    in which case the result is the default dtype of that kind, as in JAX.
+    """
+    strong = [d for d, w in typed if not w]
+    weak = [d for d, w in typed if w]
+    if strong:
+        dtype = strong[0]
+        for d in strong[1:]:
+            dtype = _promote(dtype, d)
+        for d in weak:
+            if _kind_rank(d) > _kind_rank(dtype):
+                if _kind_rank(d) == 3 and _kind_rank(dtype) == 2:
+                    dtype = np.dtype(np.complex128 if dtype == np.float64 else np.complex64)
+                else:
+                    dtype = canonicalize_dtype(d)
+        return canonicalize_dtype(dtype), False
+    dtype = weak[0]
+    for d in weak[1:]:
+        dtype = _promote(dtype, d)
+    return canonicalize_dtype(dtype), True
+
+
+def _promote(a: np.dtype, b: np.dtype) -> np.dtype:
+    if a == b:
+        return a
+    if bfloat16 in (a, b):
+        other = b if a == bfloat16 else a
+        if _kind_rank(other) <= 1:
+            return bfloat16
+        if other == np.float16:
+            return np.dtype(np.float32)
+        return other
+    # Mixed signed/unsigned integers of the same width widen as numpy does;
+    # int64 with uint64 goes to float in numpy but JAX keeps it integral.
+    if {a, b} == {np.dtype(np.int64), np.dtype(np.uint64)}:
+        return np.dtype(np.int64)
+    return np.promote_types(a, b)
+
+
+def is_float(dtype: np.dtype) -> bool:
+    return _kind_rank(np.dtype(dtype)) == 2
+
+
+def is_complex(dtype: np.dtype) -> bool:
+    return _kind_rank(np.dtype(dtype)) == 3
+
+
+def is_integer(dtype: np.dtype) -> bool:
+    return _kind_rank(np.dtype(dtype)) == 1
+
+
+def is_unsigned(dtype: np.dtype) -> bool:
+    return np.issubdtype(np.dtype(dtype), np.unsignedinteger)
+
+
+def is_bool(dtype: np.dtype) -> bool:
+    return np.dtype(dtype) == np.bool_

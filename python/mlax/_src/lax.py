@@ -1,0 +1,690 @@
+"""mlax.lax: primitives one-to-one with mlax dialect ops.
+
+Each public function checks its arguments in Python (so a mistake is a
+TypeError/ValueError naming the argument) and binds a Primitive that emits
+the op. Elementwise binary ops require equal shapes and dtypes, as in
+jax.lax; mlax.numpy adds broadcasting and promotion on top.
+"""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+
+from mlax._src import dtypes, mlir
+from mlax._src.core import (Array, Primitive, ShapedArray, Tracer, concrete_to_numpy)
+from mlax.mlir import ir
+from mlax.mlir.dialects import mlax as m
+
+
+def _aval(x: Any) -> ShapedArray:
+    if isinstance(x, (Array, Tracer)):
+        return x.aval
+    return concrete_to_numpy(x)[1]
+
+
+def _type(shape, dtype) -> ir.RankedTensorType:
+    return mlir.tensor_type(tuple(shape), np.dtype(dtype))
+
+
+# --------------------------------------------------------------------------
+# Elementwise ops
+# --------------------------------------------------------------------------
+
+def _unary_emit(op_cls):
+    return lambda values, avals: op_cls(values[0]).result
+
+
+def _binary_emit(op_cls):
+    return lambda values, avals: op_cls(values[0], values[1]).result
+
+
+_FLOAT_OR_COMPLEX = "floating or complex"
+_UNARY_TABLE = {
+    # name: (op class, allowed kinds)
+    "neg": (m.NegOp, "numeric"),
+    "sign": (m.SignOp, "signed"),
+    "exp": (m.ExpOp, _FLOAT_OR_COMPLEX),
+    "expm1": (m.Expm1Op, _FLOAT_OR_COMPLEX),
+    "log": (m.LogOp, _FLOAT_OR_COMPLEX),
+    "log1p": (m.Log1pOp, _FLOAT_OR_COMPLEX),
+    "sqrt": (m.SqrtOp, _FLOAT_OR_COMPLEX),
+    "rsqrt": (m.RsqrtOp, _FLOAT_OR_COMPLEX),
+    "cbrt": (m.CbrtOp, _FLOAT_OR_COMPLEX),
+    "sin": (m.SineOp, _FLOAT_OR_COMPLEX),
+    "cos": (m.CosineOp, _FLOAT_OR_COMPLEX),
+    "tan": (m.TanOp, _FLOAT_OR_COMPLEX),
+    "tanh": (m.TanhOp, _FLOAT_OR_COMPLEX),
+    "logistic": (m.LogisticOp, _FLOAT_OR_COMPLEX),
+    "floor": (m.FloorOp, "floating"),
+    "ceil": (m.CeilOp, "floating"),
+    "round_nearest_even": (m.RoundNearestEvenOp, "floating"),
+    "round_nearest_afz": (m.RoundNearestAfzOp, "floating"),
+    "not": (m.NotOp, "boolean or integer"),
+    "erf": (m.ErfOp, "floating"),
+    "erf_inv": (m.ErfInvOp, "floating"),
+    "abs": (m.AbsOp, "signed"),
+    "is_finite": (m.IsFiniteOp, "floating"),
+}
+
+_BINARY_TABLE = {
+    "add": (m.AddOp, "any"),
+    "sub": (m.SubtractOp, "numeric"),
+    "mul": (m.MulOp, "any"),
+    "div": (m.DivOp, "numeric"),
+    "rem": (m.RemOp, "numeric"),
+    "pow": (m.PowOp, "numeric"),
+    "max": (m.MaxOp, "any"),
+    "min": (m.MinOp, "any"),
+    "atan2": (m.Atan2Op, _FLOAT_OR_COMPLEX),
+    "and": (m.AndOp, "boolean or integer"),
+    "or": (m.OrOp, "boolean or integer"),
+    "xor": (m.XorOp, "boolean or integer"),
+    "shift_left": (m.ShiftLeftOp, "integer"),
+    "shift_right_logical": (m.ShiftRightLogicalOp, "integer"),
+}
+
+
+def _kind_ok(dtype: np.dtype, kinds: str) -> bool:
+    if kinds == "any":
+        return True
+    if kinds == "numeric":
+        return not dtypes.is_bool(dtype)
+    if kinds == "signed":
+        return dtypes.is_float(dtype) or dtypes.is_complex(dtype) or (
+            dtypes.is_integer(dtype) and not dtypes.is_unsigned(dtype))
+    if kinds == _FLOAT_OR_COMPLEX:
+        return dtypes.is_float(dtype) or dtypes.is_complex(dtype)
+    if kinds == "floating":
+        return dtypes.is_float(dtype)
+    if kinds == "integer":
+        return dtypes.is_integer(dtype)
+    if kinds == "boolean or integer":
+        return dtypes.is_bool(dtype) or dtypes.is_integer(dtype)
+    raise AssertionError(kinds)
+
+
+def _check_kind(name: str, aval: ShapedArray, kinds: str, arg: str = "operand") -> None:
+    if not _kind_ok(aval.dtype, kinds):
+        raise TypeError(f"lax.{name} requires {kinds} arguments, got {arg} of "
+                        f"dtype {aval.dtype.name}")
+
+
+primitives: dict[str, Primitive] = {}
+for _name, (_cls, _kinds) in _UNARY_TABLE.items():
+    primitives[_name] = Primitive(_name, _unary_emit(_cls),
+                                  weak="none" if _name == "is_finite" else "all")
+for _name, (_cls, _kinds) in _BINARY_TABLE.items():
+    primitives[_name] = Primitive(_name, _binary_emit(_cls))
+
+
+def _unary(name: str):
+    prim = primitives[name]
+    kinds = _UNARY_TABLE[name][1]
+
+    def f(x):
+        _check_kind(name, _aval(x), kinds, "x")
+        return prim.bind(x)
+    f.__name__ = f.__qualname__ = name
+    f.__doc__ = f"Elementwise {name} (the mlax.{_UNARY_TABLE[name][0].OPERATION_NAME.split('.')[1]} op)."
+    return f
+
+
+def _check_same(name: str, *avals: ShapedArray) -> None:
+    shapes = {a.shape for a in avals}
+    if len(shapes) > 1:
+        raise TypeError(f"lax.{name} requires arguments of equal shapes, got "
+                        + ", ".join(str(a.shape) for a in avals))
+    dts = {a.dtype for a in avals}
+    if len(dts) > 1:
+        raise TypeError(f"lax.{name} requires arguments of equal dtypes, got "
+                        + ", ".join(a.dtype.name for a in avals))
+
+
+def _promote_scalars(*xs):
+    """Python scalars take the dtype of the array operand (weak typing)."""
+    avals = [_aval(x) for x in xs]
+    strong = [a for a in avals if not a.weak_type]
+    if not strong:
+        return xs
+    target = strong[0].dtype
+    return tuple(convert_element_type(x, target) if a.weak_type and a.dtype != target
+                 else x for x, a in zip(xs, avals))
+
+
+def _binary(name: str):
+    prim = primitives[name]
+    kinds = _BINARY_TABLE[name][1]
+
+    def f(x, y):
+        x, y = _promote_scalars(x, y)
+        ax, ay = _aval(x), _aval(y)
+        _check_same(name, ax, ay)
+        _check_kind(name, ax, kinds, "x")
+        return prim.bind(x, y)
+    f.__name__ = f.__qualname__ = name
+    f.__doc__ = f"Elementwise {name} (the mlax.{_BINARY_TABLE[name][0].OPERATION_NAME.split('.')[1]} op)."
+    return f
+
+
+neg = _unary("neg"); sign = _unary("sign"); exp = _unary("exp")
+expm1 = _unary("expm1"); log = _unary("log"); log1p = _unary("log1p")
+sqrt = _unary("sqrt"); rsqrt = _unary("rsqrt"); cbrt = _unary("cbrt")
+sin = _unary("sin"); cos = _unary("cos"); tan = _unary("tan")
+tanh = _unary("tanh"); logistic = _unary("logistic"); floor = _unary("floor")
+ceil = _unary("ceil"); bitwise_not = not_ = _unary("not"); erf = _unary("erf")
+erf_inv = _unary("erf_inv"); abs = _unary("abs"); is_finite = _unary("is_finite")
+
+add = _binary("add"); sub = _binary("sub"); mul = _binary("mul")
+div = _binary("div"); rem = _binary("rem"); pow = _binary("pow")
+max = _binary("max"); min = _binary("min"); atan2 = _binary("atan2")
+bitwise_and = and_ = _binary("and"); bitwise_or = or_ = _binary("or")
+bitwise_xor = xor = _binary("xor"); shift_left = _binary("shift_left")
+shift_right_logical = _binary("shift_right_logical")
+
+
+class RoundingMethod:
+    AWAY_FROM_ZERO = 0
+    TO_NEAREST_EVEN = 1
+
+
+def round(x, rounding_method: int = RoundingMethod.AWAY_FROM_ZERO):
+    """Rounds to the nearest integer (ties away from zero by default)."""
+    if rounding_method == RoundingMethod.TO_NEAREST_EVEN:
+        return _unary("round_nearest_even")(x)
+    return _unary("round_nearest_afz")(x)
+
+
+# --------------------------------------------------------------------------
+# Comparison and selection
+# --------------------------------------------------------------------------
+
+_DIRECTIONS = {"eq": "EQ", "ne": "NE", "ge": "GE", "gt": "GT", "le": "LE", "lt": "LT"}
+_DIRECTION_VALUES = {"EQ": 0, "NE": 1, "GE": 2, "GT": 3, "LE": 4, "LT": 5}
+_COMPARE_TYPES = {"NOTYPE": 0, "FLOAT": 1, "TOTALORDER": 2, "SIGNED": 3, "UNSIGNED": 4}
+
+
+def _compare_emit(values, avals, *, direction):
+    dt = avals[0].dtype
+    if dtypes.is_float(dt) or dtypes.is_complex(dt):
+        ctype = "FLOAT"
+    elif dtypes.is_unsigned(dt) or dtypes.is_bool(dt):
+        ctype = "UNSIGNED"
+    else:
+        ctype = "SIGNED"
+    i32 = ir.IntegerType.get_signless(32)
+    return m.CompareOp(values[0], values[1],
+                       ir.IntegerAttr.get(i32, _DIRECTION_VALUES[direction]),
+                       compare_type=ir.IntegerAttr.get(i32, _COMPARE_TYPES[ctype])).result
+
+
+primitives["compare"] = Primitive("compare", _compare_emit, weak="none")
+
+
+def _comparison(name: str):
+    direction = _DIRECTIONS[name]
+
+    def f(x, y):
+        x, y = _promote_scalars(x, y)
+        _check_same(name, _aval(x), _aval(y))
+        return primitives["compare"].bind(x, y, direction=direction)
+    f.__name__ = f.__qualname__ = name
+    f.__doc__ = f"Elementwise comparison x {direction} y (the mlax.compare op)."
+    return f
+
+
+eq = _comparison("eq"); ne = _comparison("ne"); ge = _comparison("ge")
+gt = _comparison("gt"); le = _comparison("le"); lt = _comparison("lt")
+
+
+primitives["select"] = Primitive(
+    "select", lambda v, a: m.SelectOp(v[0], v[1], v[2]).result, weak="none")
+
+
+def select(pred, on_true, on_false):
+    """pred ? on_true : on_false, elementwise; pred is boolean."""
+    ap, at, af = _aval(pred), _aval(on_true), _aval(on_false)
+    if ap.dtype != np.bool_:
+        raise TypeError(f"lax.select requires a boolean pred, got {ap.dtype.name}")
+    _check_same("select", at, af)
+    if ap.shape and ap.shape != at.shape:
+        raise TypeError(f"lax.select requires pred to be a scalar or have the "
+                        f"operands' shape {at.shape}, got {ap.shape}")
+    return primitives["select"].bind(pred, on_true, on_false)
+
+
+primitives["clamp"] = Primitive(
+    "clamp", lambda v, a: m.ClampOp(v[0], v[1], v[2]).result, weak="none")
+
+
+def clamp(min, x, max):
+    """Clamps x elementwise into [min, max]; bounds are scalars or x-shaped."""
+    min, x, max = _promote_scalars(min, x, max)
+    amin, ax, amax = _aval(min), _aval(x), _aval(max)
+    for name, a in (("min", amin), ("max", amax)):
+        if a.dtype != ax.dtype:
+            raise TypeError(f"lax.clamp requires {name} of dtype {ax.dtype.name}, got {a.dtype.name}")
+        if a.shape and a.shape != ax.shape:
+            raise TypeError(f"lax.clamp requires {name} to be a scalar or have shape {ax.shape}, got {a.shape}")
+    return primitives["clamp"].bind(min, x, max)
+
+
+# --------------------------------------------------------------------------
+# Conversions, constants
+# --------------------------------------------------------------------------
+
+primitives["convert"] = Primitive(
+    "convert",
+    lambda v, a, *, new_dtype: m.ConvertOp(_type(a[0].shape, new_dtype), v[0]).result,
+    weak="none")
+
+
+def convert_element_type(x, new_dtype):
+    """Converts x to new_dtype (float to int truncates toward zero)."""
+    new_dtype = dtypes.canonicalize_dtype(new_dtype)
+    a = _aval(x)
+    if a.dtype == new_dtype and not a.weak_type:
+        return x
+    return primitives["convert"].bind(x, new_dtype=new_dtype)
+
+
+primitives["bitcast_convert"] = Primitive(
+    "bitcast_convert",
+    lambda v, a, *, shape, new_dtype: m.BitcastConvertOp(_type(shape, new_dtype), v[0]).result,
+    weak="none")
+
+
+def bitcast_convert_type(x, new_dtype):
+    """Reinterprets the bits of x as new_dtype (adding/removing a trailing
+    dimension when the bit widths differ)."""
+    new_dtype = dtypes.canonicalize_dtype(new_dtype)
+    a = _aval(x)
+    old_bits, new_bits = a.dtype.itemsize * 8, new_dtype.itemsize * 8
+    if old_bits == new_bits:
+        shape = a.shape
+    elif old_bits > new_bits:
+        shape = a.shape + (old_bits // new_bits,)
+    else:
+        ratio = new_bits // old_bits
+        if not a.shape or a.shape[-1] != ratio:
+            raise ValueError(f"lax.bitcast_convert_type from {a.dtype.name} to "
+                             f"{new_dtype.name} needs a trailing dimension of size "
+                             f"{ratio}, got shape {a.shape}")
+        shape = a.shape[:-1]
+    return primitives["bitcast_convert"].bind(x, shape=shape, new_dtype=new_dtype)
+
+
+primitives["iota"] = Primitive(
+    "iota",
+    lambda v, a, *, dtype, shape, dimension: m.IotaOp(
+        _type(shape, dtype), ir.IntegerAttr.get(ir.IntegerType.get_signless(64), dimension)).result,
+    weak="none")
+
+
+def broadcasted_iota(dtype, shape: Sequence[int], dimension: int):
+    """An array of `shape` counting 0, 1, ... along `dimension`."""
+    dtype = dtypes.canonicalize_dtype(dtype)
+    shape = tuple(int(s) for s in shape)
+    if not 0 <= dimension < len(shape):
+        raise ValueError(f"iota dimension {dimension} is out of range for shape {shape}")
+    return primitives["iota"].bind(dtype=dtype, shape=shape, dimension=int(dimension))
+
+
+def iota(dtype, size: int):
+    """[0, 1, ..., size-1]."""
+    return broadcasted_iota(dtype, (size,), 0)
+
+
+# --------------------------------------------------------------------------
+# Shape ops
+# --------------------------------------------------------------------------
+
+primitives["broadcast_in_dim"] = Primitive(
+    "broadcast_in_dim",
+    lambda v, a, *, shape, broadcast_dimensions: m.BroadcastInDimOp(
+        _type(shape, a[0].dtype), v[0], mlir.i64_array(broadcast_dimensions)).result,
+    weak="first")
+
+
+def broadcast_in_dim(operand, shape: Sequence[int], broadcast_dimensions: Sequence[int]):
+    """Broadcasts operand dimension i to result dimension broadcast_dimensions[i]."""
+    a = _aval(operand)
+    shape = tuple(int(s) for s in shape)
+    dims = tuple(int(d) for d in broadcast_dimensions)
+    if len(dims) != a.ndim:
+        raise TypeError(f"broadcast_in_dim: broadcast_dimensions {dims} must have "
+                        f"one entry per operand dimension (operand shape {a.shape})")
+    for i, d in enumerate(dims):
+        if not 0 <= d < len(shape):
+            raise TypeError(f"broadcast_in_dim: dimension {d} is out of range for "
+                            f"result shape {shape}")
+        if a.shape[i] not in (1, shape[d]):
+            raise TypeError(f"broadcast_in_dim: operand dimension {i} of size "
+                            f"{a.shape[i]} cannot be broadcast to size {shape[d]}")
+    if len(set(dims)) != len(dims):
+        raise TypeError(f"broadcast_in_dim: broadcast_dimensions {dims} repeat a dimension")
+    if a.shape == shape and dims == tuple(range(len(shape))):
+        return operand
+    return primitives["broadcast_in_dim"].bind(operand, shape=shape, broadcast_dimensions=dims)
+
+
+def broadcast(operand, sizes: Sequence[int]):
+    """Adds leading dimensions of the given sizes."""
+    a = _aval(operand)
+    sizes = tuple(sizes)
+    return broadcast_in_dim(operand, sizes + a.shape,
+                            tuple(range(len(sizes), len(sizes) + a.ndim)))
+
+
+primitives["reshape"] = Primitive(
+    "reshape",
+    lambda v, a, *, new_sizes: m.ReshapeOp(_type(new_sizes, a[0].dtype), v[0]).result,
+    weak="first")
+
+
+def reshape(operand, new_sizes: Sequence[int], dimensions=None):
+    """Row-major reshape (dimensions, if given, transposes first)."""
+    if dimensions is not None:
+        operand = transpose(operand, dimensions)
+    a = _aval(operand)
+    new_sizes = tuple(int(s) for s in new_sizes)
+    if int(np.prod(new_sizes, dtype=np.int64)) != int(np.prod(a.shape, dtype=np.int64)):
+        raise TypeError(f"reshape total size must be unchanged, got new_sizes "
+                        f"{new_sizes} for shape {a.shape}")
+    if new_sizes == a.shape:
+        return operand
+    return primitives["reshape"].bind(operand, new_sizes=new_sizes)
+
+
+primitives["transpose"] = Primitive(
+    "transpose",
+    lambda v, a, *, permutation: m.TransposeOp(v[0], mlir.i64_array(permutation)).result,
+    weak="first")
+
+
+def transpose(operand, permutation: Sequence[int]):
+    """Result dimension i is operand dimension permutation[i]."""
+    a = _aval(operand)
+    perm = tuple(int(p) for p in permutation)
+    if sorted(perm) != list(range(a.ndim)):
+        raise ValueError(f"transpose permutation {perm} is not a permutation of "
+                         f"the dimensions of an array of shape {a.shape}")
+    if perm == tuple(range(a.ndim)):
+        return operand
+    return primitives["transpose"].bind(operand, permutation=perm)
+
+
+def _dot_emit(values, avals, *, dimension_numbers):
+    (lc, rc), (lb, rb) = dimension_numbers
+    return m.DotGeneralOp(values[0], values[1], mlir.i64_array(lb), mlir.i64_array(rb),
+                          mlir.i64_array(lc), mlir.i64_array(rc)).result
+
+
+primitives["dot_general"] = Primitive("dot_general", _dot_emit, weak="none")
+
+
+def dot_general(lhs, rhs, dimension_numbers, precision=None, preferred_element_type=None):
+    """jax.lax.dot_general: dimension_numbers = ((lhs_contract, rhs_contract),
+    (lhs_batch, rhs_batch)). Result dims: batch, lhs free, rhs free."""
+    (lc, rc), (lb, rb) = dimension_numbers
+    dn = ((tuple(int(d) for d in lc), tuple(int(d) for d in rc)),
+          (tuple(int(d) for d in lb), tuple(int(d) for d in rb)))
+    lhs, rhs = _promote_scalars(lhs, rhs)
+    al, ar = _aval(lhs), _aval(rhs)
+    if al.dtype != ar.dtype:
+        raise TypeError(f"dot_general requires operands of one dtype, got "
+                        f"{al.dtype.name} and {ar.dtype.name}")
+    (lc, rc), (lb, rb) = dn
+    if len(lc) != len(rc) or len(lb) != len(rb):
+        raise TypeError(f"dot_general dimension_numbers {dn} pair up different "
+                        f"numbers of lhs and rhs dimensions")
+    for l, r in zip(lc + lb, rc + rb):
+        if not (0 <= l < al.ndim and 0 <= r < ar.ndim):
+            raise TypeError(f"dot_general dimension_numbers {dn} are out of range "
+                            f"for shapes {al.shape} and {ar.shape}")
+        if al.shape[l] != ar.shape[r]:
+            raise TypeError(f"dot_general requires contracting/batch dimensions to "
+                            f"match: lhs dimension {l} has size {al.shape[l]}, rhs "
+                            f"dimension {r} has size {ar.shape[r]} (shapes "
+                            f"{al.shape} and {ar.shape})")
+    out = primitives["dot_general"].bind(lhs, rhs, dimension_numbers=dn)
+    if preferred_element_type is not None:
+        out = convert_element_type(out, preferred_element_type)
+    return out
+
+
+def dot(lhs, rhs, precision=None, preferred_element_type=None):
+    """Vector/matrix dot product (contracts lhs's last dim with rhs's first)."""
+    al, ar = _aval(lhs), _aval(rhs)
+    if al.ndim not in (1, 2) or ar.ndim not in (1, 2):
+        raise TypeError(f"lax.dot requires 1-D or 2-D operands, got shapes {al.shape} and {ar.shape}")
+    return dot_general(lhs, rhs, (((al.ndim - 1,), (0,)), ((), ())),
+                       preferred_element_type=preferred_element_type)
+
+
+# --------------------------------------------------------------------------
+# Reductions
+# --------------------------------------------------------------------------
+
+_MONOIDS = {"add": m.AddOp, "mul": m.MulOp, "max": m.MaxOp, "min": m.MinOp,
+            "and": m.AndOp, "or": m.OrOp}
+
+
+def _reduce_emit(values, avals, *, computation, dimensions):
+    n = len(values) // 2
+    in_avals = avals[:n]
+    out_types = []
+    for a in in_avals:
+        shape = [s for i, s in enumerate(a.shape) if i not in dimensions]
+        out_types.append(_type(shape, a.dtype))
+    op = m.ReduceOp(out_types, values[:n], values[n:], mlir.i64_array(dimensions))
+    scalar_types = [_type((), a.dtype) for a in in_avals]
+    block = op.body.blocks.append(*(scalar_types + scalar_types))
+    with ir.InsertionPoint(block):
+        acc = [_MONOIDS[computation](block.arguments[i], block.arguments[n + i]).result
+               for i in range(n)]
+        m.ReturnOp(acc)
+    return list(op.results)
+
+
+primitives["reduce"] = Primitive("reduce", _reduce_emit, multiple_results=True,
+                                 weak="first")
+
+_IDENTITIES = {"add": 0, "mul": 1, "and": True, "or": False}
+
+
+def _identity(computation: str, dtype: np.dtype):
+    if computation in _IDENTITIES:
+        return np.array(_IDENTITIES[computation], dtype)
+    big = computation == "min"
+    if dtypes.is_float(dtype):
+        return np.array(np.inf if big else -np.inf, dtype)
+    if dtypes.is_bool(dtype):
+        return np.array(big, dtype)
+    info = np.iinfo(dtype)
+    return np.array(info.max if big else info.min, dtype)
+
+
+def _reduce_monoid(computation: str, operand, axes: Sequence[int]):
+    a = _aval(operand)
+    axes = tuple(sorted(int(d) for d in axes))
+    for d in axes:
+        if not 0 <= d < a.ndim:
+            raise ValueError(f"reduction axis {d} is out of range for shape {a.shape}")
+    if len(set(axes)) != len(axes):
+        raise ValueError(f"reduction axes {axes} repeat an axis")
+    init = _identity(computation, a.dtype)
+    return primitives["reduce"].bind(operand, init, computation=computation,
+                                     dimensions=axes)[0]
+
+
+def reduce_sum(operand, axes: Sequence[int]):
+    return _reduce_monoid("add", operand, axes)
+
+
+def reduce_prod(operand, axes: Sequence[int]):
+    return _reduce_monoid("mul", operand, axes)
+
+
+def reduce_max(operand, axes: Sequence[int]):
+    return _reduce_monoid("max", operand, axes)
+
+
+def reduce_min(operand, axes: Sequence[int]):
+    return _reduce_monoid("min", operand, axes)
+
+
+def reduce_and(operand, axes: Sequence[int]):
+    return _reduce_monoid("and", operand, axes)
+
+
+def reduce_or(operand, axes: Sequence[int]):
+    return _reduce_monoid("or", operand, axes)
+
+
+# --------------------------------------------------------------------------
+# Slicing, concatenation, padding, reversal
+# --------------------------------------------------------------------------
+
+primitives["slice"] = Primitive(
+    "slice",
+    lambda v, a, *, start, limit, strides: m.SliceOp(
+        v[0], mlir.i64_array(start), mlir.i64_array(limit), mlir.i64_array(strides)).result,
+    weak="first")
+
+
+def slice(operand, start_indices, limit_indices, strides=None):
+    """Static strided slice operand[start:limit:stride] per dimension."""
+    a = _aval(operand)
+    start = tuple(int(s) for s in start_indices)
+    limit = tuple(int(s) for s in limit_indices)
+    strides = tuple(int(s) for s in strides) if strides is not None else (1,) * a.ndim
+    if not (len(start) == len(limit) == len(strides) == a.ndim):
+        raise TypeError(f"slice indices must have one entry per dimension of shape {a.shape}")
+    for d, (s, l, st) in enumerate(zip(start, limit, strides)):
+        if not (0 <= s <= l <= a.shape[d]) or st <= 0:
+            raise TypeError(f"slice [{s}:{l}:{st}] is invalid for dimension {d} "
+                            f"of shape {a.shape}")
+    return primitives["slice"].bind(operand, start=start, limit=limit, strides=strides)
+
+
+def _index_scalars(indices, what):
+    idx = [convert_element_type(i, np.int32) if not isinstance(i, int) else np.int32(i)
+           for i in indices]
+    for i in idx:
+        if _aval(i).shape != ():
+            raise TypeError(f"{what} start indices must be scalars")
+    return idx
+
+
+primitives["dynamic_slice"] = Primitive(
+    "dynamic_slice",
+    lambda v, a, *, slice_sizes: m.DynamicSliceOp(v[0], v[1:], mlir.i64_array(slice_sizes)).result,
+    weak="first")
+
+
+def dynamic_slice(operand, start_indices, slice_sizes):
+    """Slice of slice_sizes at run-time start indices (clamped into range)."""
+    a = _aval(operand)
+    sizes = tuple(int(s) for s in slice_sizes)
+    if len(start_indices) != a.ndim or len(sizes) != a.ndim:
+        raise TypeError(f"dynamic_slice needs {a.ndim} start indices and slice sizes "
+                        f"for shape {a.shape}")
+    for d, s in enumerate(sizes):
+        if not 0 <= s <= a.shape[d]:
+            raise TypeError(f"dynamic_slice size {s} is out of range for dimension "
+                            f"{d} of shape {a.shape}")
+    idx = _index_scalars(start_indices, "dynamic_slice")
+    return primitives["dynamic_slice"].bind(operand, *idx, slice_sizes=sizes)
+
+
+primitives["dynamic_update_slice"] = Primitive(
+    "dynamic_update_slice",
+    lambda v, a: m.DynamicUpdateSliceOp(v[0], v[1], v[2:]).result, weak="first")
+
+
+def dynamic_update_slice(operand, update, start_indices):
+    """operand with update written at run-time start indices (clamped)."""
+    a, u = _aval(operand), _aval(update)
+    if a.dtype != u.dtype:
+        raise TypeError(f"dynamic_update_slice update dtype {u.dtype.name} differs "
+                        f"from operand dtype {a.dtype.name}")
+    if u.ndim != a.ndim or any(us > s for us, s in zip(u.shape, a.shape)):
+        raise TypeError(f"dynamic_update_slice update shape {u.shape} does not fit "
+                        f"in operand shape {a.shape}")
+    if len(start_indices) != a.ndim:
+        raise TypeError(f"dynamic_update_slice needs {a.ndim} start indices")
+    idx = _index_scalars(start_indices, "dynamic_update_slice")
+    return primitives["dynamic_update_slice"].bind(operand, update, *idx)
+
+
+primitives["concatenate"] = Primitive(
+    "concatenate",
+    lambda v, a, *, dimension: m.ConcatenateOp(
+        v, ir.IntegerAttr.get(ir.IntegerType.get_signless(64), dimension)).result,
+    weak="all")
+
+
+def concatenate(operands: Sequence[Any], dimension: int):
+    """Concatenates operands along dimension."""
+    if not operands:
+        raise ValueError("concatenate needs at least one operand")
+    avals = [_aval(o) for o in operands]
+    first = avals[0]
+    if not 0 <= dimension < first.ndim:
+        raise ValueError(f"concatenate dimension {dimension} is out of range for shape {first.shape}")
+    for i, a in enumerate(avals):
+        if a.dtype != first.dtype:
+            raise TypeError(f"concatenate operand {i} has dtype {a.dtype.name}, expected {first.dtype.name}")
+        if a.ndim != first.ndim or any(s != t for d, (s, t) in enumerate(zip(a.shape, first.shape)) if d != dimension):
+            raise TypeError(f"concatenate operand {i} has shape {a.shape}, incompatible "
+                            f"with {first.shape} along dimension {dimension}")
+    if len(operands) == 1:
+        return operands[0]
+    return primitives["concatenate"].bind(*operands, dimension=int(dimension))
+
+
+primitives["pad"] = Primitive(
+    "pad",
+    lambda v, a, *, low, high, interior: m.PadOp(
+        v[0], v[1], mlir.i64_array(low), mlir.i64_array(high), mlir.i64_array(interior)).result,
+    weak="first")
+
+
+def pad(operand, padding_value, padding_config):
+    """padding_config: (low, high, interior) per dimension; low/high may be negative."""
+    a = _aval(operand)
+    padding_value = convert_element_type(padding_value, a.dtype) if _aval(padding_value).dtype != a.dtype else padding_value
+    if _aval(padding_value).shape != ():
+        raise TypeError("pad padding_value must be a scalar")
+    config = [tuple(int(c) for c in cfg) for cfg in padding_config]
+    if len(config) != a.ndim:
+        raise TypeError(f"pad padding_config needs {a.ndim} entries for shape {a.shape}")
+    low, high, interior = zip(*config) if config else ((), (), ())
+    for d, (lo, hi, it) in enumerate(config):
+        if it < 0:
+            raise ValueError("pad interior padding must be non-negative")
+        if lo + hi + a.shape[d] + builtins_max(a.shape[d] - 1, 0) * it < 0:
+            raise ValueError(f"pad makes dimension {d} negative")
+    return primitives["pad"].bind(operand, padding_value, low=tuple(low),
+                                  high=tuple(high), interior=tuple(interior))
+
+
+import builtins as _builtins  # noqa: E402
+builtins_max = _builtins.max
+
+primitives["reverse"] = Primitive(
+    "reverse",
+    lambda v, a, *, dimensions: m.ReverseOp(v[0], mlir.i64_array(dimensions)).result,
+    weak="first")
+
+
+def rev(operand, dimensions: Sequence[int]):
+    """Reverses operand along dimensions."""
+    a = _aval(operand)
+    dims = tuple(int(d) for d in dimensions)
+    if any(not 0 <= d < a.ndim for d in dims) or len(set(dims)) != len(dims):
+        raise ValueError(f"rev dimensions {dims} are invalid for shape {a.shape}")
+    if not dims:
+        return operand
+    return primitives["reverse"].bind(operand, dimensions=dims)

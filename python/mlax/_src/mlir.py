@@ -1,0 +1,59 @@
+"""The one MLIR context mlax traces into, and type helpers."""
+from __future__ import annotations
+
+import functools
+from typing import Sequence
+
+import numpy as np
+
+from mlax._src import dtypes
+from mlax.mlir import ir, passmanager
+from mlax.mlir.dialects import mlax as mlax_d
+
+_context: ir.Context | None = None
+
+
+def context() -> ir.Context:
+    """The shared context, with the mlax and func dialects loaded."""
+    global _context
+    if _context is None:
+        _context = ir.Context()
+        mlax_d.register_dialects(_context)
+        mlax_d.register_passes()
+    return _context
+
+
+@functools.lru_cache(maxsize=None)
+def element_type(dtype: np.dtype) -> ir.Type:
+    return ir.Type.parse(dtypes.mlir_element_name(dtype), context())
+
+
+@functools.lru_cache(maxsize=4096)
+def tensor_type(shape: tuple[int, ...], dtype: np.dtype) -> ir.RankedTensorType:
+    with context():
+        return ir.RankedTensorType.get(list(shape), element_type(np.dtype(dtype)))
+
+
+def aval_of_type(type_: ir.Type) -> tuple[tuple[int, ...], np.dtype]:
+    t = ir.RankedTensorType(type_)
+    return tuple(t.shape), dtypes.from_mlir_element_name(str(t.element_type))
+
+
+def i64_array(values: Sequence[int]) -> ir.DenseI64ArrayAttr:
+    return ir.DenseI64ArrayAttr.get([int(v) for v in values], context())
+
+
+_PIPELINES: dict[str, passmanager.PassManager] = {}
+
+
+def run_pipeline(module: ir.Module, pipeline: str) -> None:
+    """Runs a textual pass pipeline over `module` (parsed once, then cached)."""
+    pm = _PIPELINES.get(pipeline)
+    if pm is None:
+        pm = passmanager.PassManager.parse(pipeline, context())
+        _PIPELINES[pipeline] = pm
+    pm.run(module.operation)
+
+
+def export_stablehlo(module: ir.Module) -> str:
+    return mlax_d.export_stablehlo(module.operation)

@@ -1,0 +1,538 @@
+"""mlax.numpy: NumPy's API with JAX's semantics (dtype promotion with weak
+types, 32-bit defaults, immutable arrays), built on mlax.lax."""
+from __future__ import annotations
+
+import builtins
+from typing import Any, Sequence
+
+import numpy as np
+
+from mlax._src import dtypes, lax
+from mlax._src.core import Array, ShapedArray, Tracer, concrete_to_numpy, to_array, current_trace
+
+ArrayLike = Any
+
+
+def _aval(x) -> ShapedArray:
+    return lax._aval(x)
+
+
+def _is_array(x) -> bool:
+    return isinstance(x, (Array, Tracer))
+
+
+# --------------------------------------------------------------------------
+# Creation
+# --------------------------------------------------------------------------
+
+def asarray(a: ArrayLike, dtype=None, copy=None) -> Array:
+    """Converts a to an mlax array (nested lists and tuples included)."""
+    if _is_array(a):
+        return astype(a, dtype) if dtype is not None else a
+    if isinstance(a, (list, tuple)):
+        leaves = [x for x in _flatten_list(a)]
+        if builtins.any(isinstance(x, Tracer) for x in leaves):
+            return stack([asarray(x) for x in a]) if dtype is None else astype(stack([asarray(x) for x in a]), dtype)
+        a = np.asarray([np.asarray(x) if isinstance(x, Array) else x for x in a]) if builtins.any(isinstance(x, Array) for x in leaves) else np.asarray(a)
+    if dtype is not None:
+        arr, _ = concrete_to_numpy(np.asarray(a), dtypes.canonicalize_dtype(dtype))
+        return _const(arr, False)
+    if dtypes.is_python_scalar(a):
+        arr, aval = concrete_to_numpy(a)
+        return _const(arr, aval.weak_type)
+    arr, aval = concrete_to_numpy(a)
+    return _const(arr, False)
+
+
+def _flatten_list(a):
+    for x in a:
+        if isinstance(x, (list, tuple)):
+            yield from _flatten_list(x)
+        else:
+            yield x
+
+
+def _const(arr: np.ndarray, weak: bool):
+    trace = current_trace()
+    if trace is None:
+        from mlax._src import runtime
+        return Array(runtime.to_device(arr), weak)
+    # Inside a trace a constant is an op; carry the weak bit along.
+    value, aval = trace.to_value(arr)
+    return Tracer(trace, value, ShapedArray(aval.shape, aval.dtype, weak))
+
+
+def array(object: ArrayLike, dtype=None, copy: bool = True, ndmin: int = 0) -> Array:
+    out = asarray(object, dtype=dtype)
+    if ndmin > out.ndim:
+        out = reshape(out, (1,) * (ndmin - out.ndim) + out.shape)
+    return out
+
+
+def _shape_tuple(shape) -> tuple[int, ...]:
+    if isinstance(shape, (int, np.integer)):
+        return (int(shape),)
+    return tuple(int(s) for s in shape)
+
+
+def full(shape, fill_value, dtype=None) -> Array:
+    shape = _shape_tuple(shape)
+    if dtype is None:
+        fill = asarray(fill_value)
+    else:
+        fill = asarray(fill_value, dtype=dtype)
+    return lax.broadcast_in_dim(fill, shape, tuple(range(len(shape) - fill.ndim, len(shape))))
+
+
+def zeros(shape, dtype=None) -> Array:
+    return full(shape, 0, dtype or dtypes.default_float_dtype())
+
+
+def ones(shape, dtype=None) -> Array:
+    return full(shape, 1, dtype or dtypes.default_float_dtype())
+
+
+def zeros_like(a, dtype=None) -> Array:
+    return full(_aval(a).shape, 0, dtype or _aval(a).dtype)
+
+
+def ones_like(a, dtype=None) -> Array:
+    return full(_aval(a).shape, 1, dtype or _aval(a).dtype)
+
+
+def full_like(a, fill_value, dtype=None) -> Array:
+    return full(_aval(a).shape, fill_value, dtype or _aval(a).dtype)
+
+
+def arange(start, stop=None, step=None, dtype=None) -> Array:
+    if stop is None and step is None:
+        start, stop = 0, start
+    step = 1 if step is None else step
+    if dtype is None:
+        dtype = dtypes.default_float_dtype() if builtins.any(
+            isinstance(v, float) for v in (start, stop, step)) else dtypes.default_int_dtype()
+    return asarray(np.arange(start, stop, step), dtype=dtype)
+
+
+def eye(N: int, M: int | None = None, k: int = 0, dtype=None) -> Array:
+    M = N if M is None else M
+    rows = lax.broadcasted_iota(np.int32, (N, M), 0)
+    cols = lax.broadcasted_iota(np.int32, (N, M), 1)
+    return astype(lax.eq(lax.add(rows, np.int32(k)), cols), dtype or dtypes.default_float_dtype())
+
+
+def astype(x, dtype) -> Array:
+    return lax.convert_element_type(x, dtype)
+
+
+# --------------------------------------------------------------------------
+# Promotion and broadcasting
+# --------------------------------------------------------------------------
+
+def _promote_dtypes(*xs):
+    avals = [_aval(x) for x in xs]
+    dtype, weak = dtypes.result_type(*[(a.dtype, a.weak_type) for a in avals])
+    out = []
+    for x, a in zip(xs, avals):
+        if a.dtype != dtype or (a.weak_type and not weak):
+            x = lax.convert_element_type(x, dtype)
+        out.append(x)
+    return out
+
+
+def _broadcast_to_shape(x, shape):
+    a = _aval(x)
+    if a.shape == shape:
+        return x
+    nlead = len(shape) - a.ndim
+    # Squeeze size-1 dims that broadcast, then broadcast_in_dim.
+    return lax.broadcast_in_dim(x, shape, tuple(range(nlead, len(shape))))
+
+
+def _broadcast_shapes(*shapes):
+    try:
+        return tuple(np.broadcast_shapes(*shapes))
+    except ValueError:
+        raise ValueError("Incompatible shapes for broadcasting: "
+                         + ", ".join(str(s) for s in shapes)) from None
+
+
+def _promote_and_broadcast(*xs):
+    xs = _promote_dtypes(*xs)
+    shape = _broadcast_shapes(*[_aval(x).shape for x in xs])
+    return [_broadcast_to_shape(x, shape) for x in xs]
+
+
+def broadcast_to(x, shape) -> Array:
+    shape = _shape_tuple(shape)
+    a = _aval(x)
+    if _broadcast_shapes(a.shape, shape) != shape:
+        raise ValueError(f"cannot broadcast shape {a.shape} to {shape}")
+    return _broadcast_to_shape(x, shape)
+
+
+def _binary_op(lax_fn, name):
+    def f(x, y):
+        x, y = _promote_and_broadcast(x, y)
+        return lax_fn(x, y)
+    f.__name__ = f.__qualname__ = name
+    return f
+
+
+add = _binary_op(lax.add, "add")
+subtract = _binary_op(lax.sub, "subtract")
+multiply = _binary_op(lax.mul, "multiply")
+maximum = _binary_op(lax.max, "maximum")
+minimum = _binary_op(lax.min, "minimum")
+bitwise_and = _binary_op(lax.bitwise_and, "bitwise_and")
+bitwise_or = _binary_op(lax.bitwise_or, "bitwise_or")
+bitwise_xor = _binary_op(lax.bitwise_xor, "bitwise_xor")
+equal = _binary_op(lax.eq, "equal")
+not_equal = _binary_op(lax.ne, "not_equal")
+less = _binary_op(lax.lt, "less")
+less_equal = _binary_op(lax.le, "less_equal")
+greater = _binary_op(lax.gt, "greater")
+greater_equal = _binary_op(lax.ge, "greater_equal")
+arctan2 = _binary_op(lax.atan2, "arctan2")
+
+
+def _to_inexact(x):
+    a = _aval(x)
+    if dtypes.is_float(a.dtype) or dtypes.is_complex(a.dtype):
+        return x
+    return lax.convert_element_type(x, dtypes.default_float_dtype())
+
+
+def true_divide(x, y) -> Array:
+    x, y = _promote_and_broadcast(x, y)
+    x, y = _to_inexact(x), _to_inexact(y)
+    x, y = _promote_dtypes(x, y)
+    return lax.div(x, y)
+
+
+divide = true_divide
+
+
+def floor_divide(x, y) -> Array:
+    x, y = _promote_and_broadcast(x, y)
+    dt = _aval(x).dtype
+    if dtypes.is_integer(dt):
+        # Round toward -inf: adjust truncating division when signs differ.
+        q = lax.div(x, y)
+        if dtypes.is_unsigned(dt):
+            return q
+        r = lax.rem(x, y)
+        zero = zeros_like(r)
+        fix = lax.bitwise_and(lax.ne(r, zero), lax.ne(lax.lt(r, zero), lax.lt(y, zero)))
+        return lax.select(fix, lax.sub(q, ones_like(q)), q)
+    return lax.floor(lax.div(x, y))
+
+
+def remainder(x, y) -> Array:
+    x, y = _promote_and_broadcast(x, y)
+    r = lax.rem(x, y)
+    if dtypes.is_unsigned(_aval(x).dtype):
+        return r
+    zero = zeros_like(r)
+    fix = lax.bitwise_and(lax.ne(r, zero), lax.ne(lax.lt(r, zero), lax.lt(y, zero)))
+    return lax.select(fix, lax.add(r, y), r)
+
+
+mod = remainder
+
+
+def power(x, y) -> Array:
+    if isinstance(y, int) and not isinstance(y, bool) and 0 <= y <= 4 and _is_array(x):
+        # Small integer powers by multiplication (exact, like jnp.power).
+        (x,) = _promote_dtypes(x)
+        if y == 0:
+            return ones_like(x)
+        out = x
+        for _ in range(y - 1):
+            out = lax.mul(out, x)
+        return out
+    x, y = _promote_and_broadcast(x, y)
+    return lax.pow(x, y)
+
+
+def _unary_op(lax_fn, name, inexact=False):
+    def f(x):
+        x = asarray(x) if not _is_array(x) else x
+        if inexact:
+            x = _to_inexact(x)
+        return lax_fn(x)
+    f.__name__ = f.__qualname__ = name
+    return f
+
+
+negative = _unary_op(lax.neg, "negative")
+sign = _unary_op(lax.sign, "sign")
+invert = bitwise_not = _unary_op(lax.bitwise_not, "invert")
+exp = _unary_op(lax.exp, "exp", True)
+expm1 = _unary_op(lax.expm1, "expm1", True)
+log = _unary_op(lax.log, "log", True)
+log1p = _unary_op(lax.log1p, "log1p", True)
+sqrt = _unary_op(lax.sqrt, "sqrt", True)
+cbrt = _unary_op(lax.cbrt, "cbrt", True)
+sin = _unary_op(lax.sin, "sin", True)
+cos = _unary_op(lax.cos, "cos", True)
+tan = _unary_op(lax.tan, "tan", True)
+tanh = _unary_op(lax.tanh, "tanh", True)
+floor = _unary_op(lax.floor, "floor", True)
+ceil = _unary_op(lax.ceil, "ceil", True)
+isfinite = _unary_op(lax.is_finite, "isfinite", True)
+
+
+def abs(x) -> Array:
+    x = asarray(x) if not _is_array(x) else x
+    a = _aval(x)
+    if dtypes.is_unsigned(a.dtype) or dtypes.is_bool(a.dtype):
+        return x
+    return lax.abs(x)
+
+
+absolute = abs
+
+
+def where(condition, x=None, y=None) -> Array:
+    if x is None or y is None:
+        raise NotImplementedError("mlax.numpy.where with one argument needs a "
+                                  "static output size and is not supported")
+    condition = asarray(condition) if not _is_array(condition) else condition
+    if _aval(condition).dtype != np.bool_:
+        condition = not_equal(condition, 0)
+    x, y = _promote_dtypes(x, y)
+    shape = _broadcast_shapes(_aval(condition).shape, _aval(x).shape, _aval(y).shape)
+    return lax.select(*(_broadcast_to_shape(v, shape) for v in (condition, x, y)))
+
+
+# --------------------------------------------------------------------------
+# Shapes
+# --------------------------------------------------------------------------
+
+def reshape(a, newshape, order: str = "C") -> Array:
+    if order != "C":
+        raise NotImplementedError("mlax.numpy.reshape supports order='C' only")
+    a = asarray(a) if not _is_array(a) else a
+    shape = list(_shape_tuple(newshape))
+    size = int(np.prod(_aval(a).shape, dtype=np.int64))
+    if shape.count(-1) > 1:
+        raise ValueError("can only specify one unknown dimension")
+    if -1 in shape:
+        known = int(np.prod([s for s in shape if s != -1]))
+        if known == 0 or size % known:
+            raise ValueError(f"cannot reshape array of shape {_aval(a).shape} into shape {tuple(newshape)}")
+        shape[shape.index(-1)] = size // known
+    if int(np.prod(shape)) != size:
+        raise ValueError(f"cannot reshape array of shape {_aval(a).shape} into shape {tuple(shape)}")
+    return lax.reshape(a, tuple(shape))
+
+
+def ravel(a) -> Array:
+    return reshape(a, (-1,))
+
+
+def transpose(a, axes=None) -> Array:
+    a = asarray(a) if not _is_array(a) else a
+    nd = _aval(a).ndim
+    axes = tuple(reversed(range(nd))) if axes is None else tuple(_canonical_axis(ax, nd) for ax in axes)
+    return lax.transpose(a, axes)
+
+
+def _canonical_axis(axis: int, ndim: int) -> int:
+    axis = int(axis)
+    if not -ndim <= axis < builtins.max(ndim, 1):
+        raise ValueError(f"axis {axis} is out of bounds for array of dimension {ndim}")
+    return axis % builtins.max(ndim, 1)
+
+
+def expand_dims(a, axis) -> Array:
+    a = asarray(a) if not _is_array(a) else a
+    axes = (axis,) if isinstance(axis, int) else tuple(axis)
+    nd = _aval(a).ndim + len(axes)
+    axes = sorted(_canonical_axis(ax, nd) for ax in axes)
+    shape = list(_aval(a).shape)
+    for ax in axes:
+        shape.insert(ax, 1)
+    return lax.reshape(a, tuple(shape))
+
+
+def stack(arrays: Sequence[ArrayLike], axis: int = 0) -> Array:
+    arrays = [asarray(x) if not _is_array(x) else x for x in arrays]
+    if not arrays:
+        raise ValueError("need at least one array to stack")
+    arrays = _promote_dtypes(*arrays)
+    return lax.concatenate([expand_dims(x, axis) for x in arrays],
+                           _canonical_axis(axis, _aval(arrays[0]).ndim + 1))
+
+
+def concatenate(arrays: Sequence[ArrayLike], axis: int = 0) -> Array:
+    arrays = [asarray(x) if not _is_array(x) else x for x in arrays]
+    arrays = _promote_dtypes(*arrays)
+    return lax.concatenate(arrays, _canonical_axis(axis, _aval(arrays[0]).ndim))
+
+
+# --------------------------------------------------------------------------
+# Reductions
+# --------------------------------------------------------------------------
+
+def _reduction_axes(a, axis):
+    nd = _aval(a).ndim
+    if axis is None:
+        return tuple(range(nd))
+    if isinstance(axis, (int, np.integer)):
+        axis = (axis,)
+    return tuple(sorted(_canonical_axis(ax, nd) for ax in axis))
+
+
+def _keepdims(out, a, axes, keepdims):
+    if not keepdims:
+        return out
+    shape = tuple(1 if i in axes else s for i, s in enumerate(_aval(a).shape))
+    return lax.reshape(out, shape)
+
+
+def sum(a, axis=None, dtype=None, keepdims: bool = False) -> Array:
+    a = asarray(a) if not _is_array(a) else a
+    if dtype is None:
+        dt = _aval(a).dtype
+        if dtypes.is_bool(dt) or (dtypes.is_integer(dt) and dt.itemsize < 4):
+            dtype = dtypes.default_int_dtype() if not dtypes.is_unsigned(dt) else np.uint32
+    if dtype is not None:
+        a = lax.convert_element_type(a, dtype)
+    axes = _reduction_axes(a, axis)
+    return _keepdims(lax.reduce_sum(a, axes), a, axes, keepdims)
+
+
+def prod(a, axis=None, dtype=None, keepdims: bool = False) -> Array:
+    a = asarray(a) if not _is_array(a) else a
+    if dtype is not None:
+        a = lax.convert_element_type(a, dtype)
+    axes = _reduction_axes(a, axis)
+    return _keepdims(lax.reduce_prod(a, axes), a, axes, keepdims)
+
+
+def max(a, axis=None, keepdims: bool = False) -> Array:
+    a = asarray(a) if not _is_array(a) else a
+    axes = _reduction_axes(a, axis)
+    return _keepdims(lax.reduce_max(a, axes), a, axes, keepdims)
+
+
+def min(a, axis=None, keepdims: bool = False) -> Array:
+    a = asarray(a) if not _is_array(a) else a
+    axes = _reduction_axes(a, axis)
+    return _keepdims(lax.reduce_min(a, axes), a, axes, keepdims)
+
+
+amax, amin = max, min
+
+
+def mean(a, axis=None, dtype=None, keepdims: bool = False) -> Array:
+    a = asarray(a) if not _is_array(a) else a
+    axes = _reduction_axes(a, axis)
+    count = int(np.prod([_aval(a).shape[i] for i in axes])) if axes else 1
+    a = _to_inexact(a)
+    if dtype is not None:
+        a = lax.convert_element_type(a, dtype)
+    s = sum(a, axis=axes, keepdims=keepdims)
+    return true_divide(s, count)
+
+
+# --------------------------------------------------------------------------
+# Linear algebra
+# --------------------------------------------------------------------------
+
+def dot(a, b) -> Array:
+    a, b = _promote_dtypes(a, b)
+    aa, ab = _aval(a), _aval(b)
+    if aa.ndim == 0 or ab.ndim == 0:
+        return multiply(a, b)
+    contract_b = 0 if ab.ndim == 1 else ab.ndim - 2
+    if aa.shape[-1] != ab.shape[contract_b]:
+        raise ValueError(f"dot: shapes {aa.shape} and {ab.shape} not aligned: "
+                         f"{aa.shape[-1]} (dim {aa.ndim - 1}) != {ab.shape[contract_b]} (dim {contract_b})")
+    return lax.dot_general(a, b, (((aa.ndim - 1,), (contract_b,)), ((), ())))
+
+
+def matmul(a, b) -> Array:
+    a, b = _promote_dtypes(a, b)
+    aa, ab = _aval(a), _aval(b)
+    if aa.ndim == 0 or ab.ndim == 0:
+        raise ValueError("matmul: operands must not be scalars (use *)")
+    a_vec, b_vec = aa.ndim == 1, ab.ndim == 1
+    if a_vec:
+        a = lax.reshape(a, (1,) + aa.shape)
+    if b_vec:
+        b = lax.reshape(b, ab.shape + (1,))
+    aa, ab = _aval(a), _aval(b)
+    if aa.shape[-1] != ab.shape[-2]:
+        raise ValueError(f"matmul: input operand 1 has a mismatch in its core dimension 0 "
+                         f"(size {ab.shape[-2]} is different from {aa.shape[-1]}); "
+                         f"shapes {_aval(a).shape} and {_aval(b).shape}")
+    batch = _broadcast_shapes(aa.shape[:-2], ab.shape[:-2])
+    a = _broadcast_to_shape(a, batch + aa.shape[-2:])
+    b = _broadcast_to_shape(b, batch + ab.shape[-2:])
+    nb = len(batch)
+    out = lax.dot_general(a, b, (((nb + 1,), (nb,)), (tuple(range(nb)), tuple(range(nb)))))
+    shape = _aval(out).shape
+    if a_vec:
+        shape = shape[:-2] + shape[-1:]
+    if b_vec:
+        shape = shape[:-1]
+    return lax.reshape(out, shape)
+
+
+# --------------------------------------------------------------------------
+# Indexing (static basic indexing; advanced indexing comes with gather)
+# --------------------------------------------------------------------------
+
+def _getitem(x, idx):
+    if not isinstance(idx, tuple):
+        idx = (idx,)
+    a = _aval(x)
+    n_real = builtins.sum(1 for i in idx if i is not None and i is not Ellipsis)
+    if n_real > a.ndim:
+        raise IndexError(f"too many indices for array: array is {a.ndim}-dimensional, "
+                         f"but {n_real} were indexed")
+    expanded = []
+    for i in idx:
+        if i is Ellipsis:
+            expanded.extend([builtins.slice(None)] * (a.ndim - n_real))
+        else:
+            expanded.append(i)
+    if Ellipsis not in idx:
+        expanded.extend([builtins.slice(None)] * (a.ndim - n_real))
+    start, limit, strides, out_shape, rev_dims = [], [], [], [], []
+    dim = 0
+    for i in expanded:
+        if i is None:
+            out_shape.append(1)
+            continue
+        size = a.shape[dim]
+        if isinstance(i, (int, np.integer)) and not isinstance(i, bool):
+            j = int(i)
+            if not -size <= j < size:
+                raise IndexError(f"index {j} is out of bounds for axis {dim} with size {size}")
+            j %= size
+            start.append(j); limit.append(j + 1); strides.append(1)
+        elif isinstance(i, builtins.slice):
+            s, e, st = i.indices(size)
+            if st > 0:
+                start.append(s); limit.append(builtins.max(e, s)); strides.append(st)
+                out_shape.append(len(range(s, e, st)))
+            else:
+                n = len(range(s, e, st))
+                # Reverse the dimension, then slice forward.
+                rs = size - 1 - s
+                rev_dims.append(dim)
+                start.append(rs); limit.append(rs + (n - 1) * (-st) + 1 if n else rs)
+                strides.append(-st)
+                out_shape.append(n)
+        else:
+            raise TypeError(f"mlax supports integer, slice, None and ... indices for now, "
+                            f"got {type(i).__name__}")
+        dim += 1
+    if rev_dims:
+        x = lax.rev(x, rev_dims)
+    x = lax.slice(x, start, limit, strides)
+    return lax.reshape(x, tuple(out_shape))

@@ -1,0 +1,93 @@
+"""PJRT through jaxlib: the only module that touches jaxlib (and jax's private
+backend discovery). Everything it uses is private to jaxlib/jax, so both are
+pinned to one exact version; `test_runtime_smoke` covers this module alone.
+
+GPU/TPU: jax's backend discovery loads any installed PJRT plugin
+(jax-cuda12-plugin, ...); MLAX_PLATFORM_NAME / mlax.config picks one.
+"""
+from __future__ import annotations
+
+import functools
+from typing import Any, Sequence
+
+import numpy as np
+
+# jaxlib's C++ expects jax's Python hooks to be installed first, so import jax
+# (its backend machinery only; mlax never uses jax's transformations).
+import jax  # noqa: F401
+from jax._src import core as _jax_core
+from jax._src import xla_bridge as _xb
+from jax._src.lib import xla_client as _xc
+from jaxlib import _jax
+
+from mlax._src.config import config
+
+Buffer = Any  # a device-resident jaxlib array
+
+
+@functools.lru_cache(maxsize=None)
+def backend(platform: str | None = None):
+    """The PJRT client for `platform` (default: MLAX_PLATFORM_NAME or jax's)."""
+    platform = platform or config.read("mlax_platform_name") or None
+    return _xb.get_backend(platform)
+
+
+@functools.lru_cache(maxsize=None)
+def default_device():
+    return backend().local_devices()[0]
+
+
+@functools.lru_cache(maxsize=None)
+def _sharding(device):
+    return jax.sharding.SingleDeviceSharding(device)
+
+
+class Executable:
+    """A compiled StableHLO module bound to one device."""
+
+    __slots__ = ("_exe", "device", "num_outputs")
+
+    def __init__(self, exe, device, num_outputs: int):
+        self._exe = exe
+        self.device = device
+        self.num_outputs = num_outputs
+
+    def execute(self, buffers: Sequence[Buffer]) -> list[Buffer]:
+        return self._exe.execute(buffers)
+
+
+def compile(stablehlo: str, num_outputs: int, device=None) -> Executable:
+    """Compiles StableHLO text for `device` (default: the first device)."""
+    device = device or default_device()
+    options = _xc.CompileOptions()
+    build = options.executable_build_options
+    build.device_assignment = _xc.DeviceAssignment.create(np.array([[device.id]]))
+    build.num_replicas = 1
+    build.num_partitions = 1
+    exe = backend().compile_and_load(stablehlo, _xc.DeviceList((device,)), options)
+    return Executable(exe, device, num_outputs)
+
+
+@functools.lru_cache(maxsize=4096)
+def _aval(shape: tuple[int, ...], dtype: np.dtype):
+    return _jax_core.ShapedArray(shape, dtype)
+
+
+def to_device(x: np.ndarray, device=None) -> Buffer:
+    """Copies a host array (already of a supported dtype) to `device`."""
+    device = device or default_device()
+    x = np.asarray(x)
+    return _jax.batched_device_put(
+        _aval(x.shape, x.dtype), _sharding(device), [x], [device], True)
+
+
+def to_host(buffer: Buffer) -> np.ndarray:
+    return np.asarray(buffer)
+
+
+def block_until_ready(buffer: Buffer) -> None:
+    buffer.block_until_ready()
+
+
+def is_buffer(x: Any) -> bool:
+    return isinstance(x, _jax.ArrayImpl)
