@@ -1,0 +1,43 @@
+# `make demo` and `make test` each set up everything on a fresh machine
+# (python3, gcc/g++ are all they need): .venv, the MLIR SDK from PyPI, jax as
+# test oracle and runtime glue, then an editable build of mlax.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+BUILD_DIR := build/release
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+export SCCACHE_DIR ?= $(HOME)/.cache/sccache
+
+.PHONY: demo test lit pytest build deps bench clean
+
+demo: build
+	$(PY) examples/jit_basics.py
+
+test: build lit pytest
+
+lit: build
+	$(BIN)/lit -sv $(BUILD_DIR)/test
+
+pytest: build
+	$(PY) -m pytest -q test/python
+
+bench: build
+	$(PY) benchmarks/bench_jit.py
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+
+deps: $(VENV)/.deps-stamp
+$(VENV)/.deps-stamp: requirements-dev.txt | $(PY)
+	$(PY) -m pip install -q -r requirements-dev.txt
+	touch $@
+
+# Editable install: scikit-build-core rebuilds incrementally in $(BUILD_DIR).
+build: deps
+	$(PY) -m pip install -q --no-build-isolation --no-deps -e . \
+	  -Cbuild-dir=$(BUILD_DIR)
+
+clean:
+	rm -rf build
