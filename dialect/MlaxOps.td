@@ -390,7 +390,7 @@ def Mlax_ConcatenateOp : Mlax_Op<"concatenate", [Pure, SameOperandsElementType,
       ConfinedAttr<I64Attr, [IntNonNegative]>:$dimension);
   let results = (outs Mlax_Tensor:$result);
   let assemblyFormat = [{
-    $inputs `,` `dim` `=` $dimension attr-dict `:`
+    `(` $inputs `)` `dim` `=` $dimension attr-dict `:`
     functional-type(operands, results)
   }];
 }
