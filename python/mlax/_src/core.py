@@ -283,11 +283,11 @@ def dense_attr(array: np.ndarray) -> ir.DenseElementsAttr:
     ctx = mlir.context()
     t = mlir.tensor_type(array.shape, array.dtype)
     if array.dtype == np.bool_:
-        return ir.DenseElementsAttr.get(np.ascontiguousarray(array), type=ir.IntegerType.get_signless(1, ctx), context=ctx)
+        return ir.DenseElementsAttr.get(np.require(array, requirements="C"), context=ctx)
     if array.size == 1 or (array.size and (array == array.reshape(-1)[0]).all()):
         scalar = array.reshape(-1)[:1]
         return ir.DenseElementsAttr.get_splat(t, _scalar_attr(scalar, array.dtype))
-    raw = np.ascontiguousarray(array)
+    raw = np.require(array, requirements="C")
     if array.dtype == dtypes.bfloat16:
         raw = raw.view(np.uint16)
     return ir.DenseElementsAttr.get(raw, type=mlir.element_type(array.dtype), shape=list(array.shape), context=ctx)
@@ -321,7 +321,7 @@ def concrete_to_numpy(x: Any, dtype: np.dtype | None = None) -> tuple[np.ndarray
             arr = np.asarray(x)
         except Exception:
             raise TypeError(f"{type(x).__name__} is not a valid mlax array type") from None
-        if arr.dtype == object or arr.dtype.kind in "USV":
+        if arr.dtype.kind in "OUSMm" or (arr.dtype.kind == "V" and arr.dtype != dtypes.bfloat16):
             raise TypeError(f"{type(x).__name__} of dtype {arr.dtype} is not a valid mlax array type")
         weak = False
     target = dtypes.canonicalize_dtype(dtype or arr.dtype)

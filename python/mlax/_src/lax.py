@@ -568,13 +568,23 @@ def slice(operand, start_indices, limit_indices, strides=None):
     return primitives["slice"].bind(operand, start=start, limit=limit, strides=strides)
 
 
-def _index_scalars(indices, what):
-    idx = [convert_element_type(i, np.int32) if not isinstance(i, int) else np.int32(i)
-           for i in indices]
-    for i in idx:
+def _index_scalars(indices, shape, what):
+    """Scalar int32 start indices; negative ones count from the end, as in
+    jax.lax (StableHLO then clamps them into range)."""
+    out = []
+    for d, i in enumerate(indices):
         if _aval(i).shape != ():
-            raise TypeError(f"{what} start indices must be scalars")
-    return idx
+            raise TypeError(f"{what} start indices must be scalars, got shape {_aval(i).shape}")
+        if not dtypes.is_integer(_aval(i).dtype):
+            raise TypeError(f"{what} start indices must be integers, got {_aval(i).dtype.name}")
+        if isinstance(i, (int, np.integer)):
+            i = int(i)
+            out.append(np.int32(i + shape[d] if i < 0 else i))
+            continue
+        i = convert_element_type(i, np.int32)
+        size = np.int32(shape[d])
+        out.append(select(lt(i, np.int32(0)), add(i, size), i))
+    return out
 
 
 primitives["dynamic_slice"] = Primitive(
@@ -594,7 +604,7 @@ def dynamic_slice(operand, start_indices, slice_sizes):
         if not 0 <= s <= a.shape[d]:
             raise TypeError(f"dynamic_slice size {s} is out of range for dimension "
                             f"{d} of shape {a.shape}")
-    idx = _index_scalars(start_indices, "dynamic_slice")
+    idx = _index_scalars(start_indices, a.shape, "dynamic_slice")
     return primitives["dynamic_slice"].bind(operand, *idx, slice_sizes=sizes)
 
 
@@ -614,7 +624,7 @@ def dynamic_update_slice(operand, update, start_indices):
                         f"in operand shape {a.shape}")
     if len(start_indices) != a.ndim:
         raise TypeError(f"dynamic_update_slice needs {a.ndim} start indices")
-    idx = _index_scalars(start_indices, "dynamic_update_slice")
+    idx = _index_scalars(start_indices, a.shape, "dynamic_update_slice")
     return primitives["dynamic_update_slice"].bind(operand, update, *idx)
 
 
