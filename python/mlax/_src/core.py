@@ -284,6 +284,12 @@ def dense_attr(array: np.ndarray) -> ir.DenseElementsAttr:
     t = mlir.tensor_type(array.shape, array.dtype)
     if array.dtype == np.bool_:
         return ir.DenseElementsAttr.get(np.require(array, requirements="C"), context=ctx)
+    if dtypes.is_complex(array.dtype):
+        # The bindings take complex data as (real, imag) pairs of floats.
+        real = np.require(array.reshape(-1), requirements="C").view(
+            np.float32 if array.dtype == np.complex64 else np.float64)
+        return ir.DenseElementsAttr.get(real, type=mlir.element_type(array.dtype),
+                                        shape=list(array.shape), context=ctx)
     if array.size == 1 or (array.size and (array == array.reshape(-1)[0]).all()):
         scalar = array.reshape(-1)[:1]
         return ir.DenseElementsAttr.get_splat(t, _scalar_attr(scalar, array.dtype))
@@ -294,12 +300,9 @@ def dense_attr(array: np.ndarray) -> ir.DenseElementsAttr:
 
 
 def _scalar_attr(scalar: np.ndarray, dtype: np.dtype) -> ir.Attribute:
-    ctx = mlir.context()
     et = mlir.element_type(dtype)
     if dtypes.is_float(dtype):
         return ir.FloatAttr.get(et, float(scalar[0]))
-    if dtypes.is_complex(dtype):
-        return ir.DenseElementsAttr.get(np.ascontiguousarray(scalar), type=et, shape=[], context=ctx).get_splat_value()
     return ir.IntegerAttr.get(et, int(scalar[0]))
 
 
@@ -351,7 +354,8 @@ class Primitive:
 
     emit(values, avals, **params) builds the op(s) in the current insertion
     point and returns the result values. `weak` says how weak types flow:
-    "all" (weak iff all inputs are), "first" (the first input's), or "none".
+    "all" (weak iff all inputs are), "first" (the first input's), "param"
+    (the `weak_type` parameter), or "none".
     """
 
     def __init__(self, name: str, emit: Callable, *, multiple_results: bool = False,
@@ -373,12 +377,14 @@ class Primitive:
             results = self.emit(list(values), list(avals), **params)
         if not isinstance(results, (list, tuple)):
             results = [results]
-        weak = self._result_weak(avals)
+        weak = self._result_weak(avals, params)
         tracers = [Tracer(trace, v, ShapedArray(*mlir.aval_of_type(v.type), weak))
                    for v in results]
         return tracers if self.multiple_results else tracers[0]
 
-    def _result_weak(self, avals: Sequence[ShapedArray]) -> bool:
+    def _result_weak(self, avals: Sequence[ShapedArray], params: dict) -> bool:
+        if self.weak == "param":
+            return bool(params["weak_type"])
         if self.weak == "all":
             return bool(avals) and all(a.weak_type for a in avals)
         if self.weak == "first":

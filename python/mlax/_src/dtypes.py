@@ -112,17 +112,22 @@ def result_type(*typed: tuple[np.dtype, bool]) -> tuple[np.dtype, bool]:
         dtype = strong[0]
         for d in strong[1:]:
             dtype = _promote(dtype, d)
-        for d in weak:
-            if _kind_rank(d) > _kind_rank(dtype):
-                if _kind_rank(d) == 3 and _kind_rank(dtype) == 2:
-                    dtype = np.dtype(np.complex128 if dtype == np.float64 else np.complex64)
-                else:
-                    dtype = canonicalize_dtype(d)
+        weak_kind = max((_kind_rank(d) for d in weak), default=-1)
+        if weak_kind > _kind_rank(dtype):
+            # A weak scalar of a higher kind wins, and stays weak (JAX's
+            # lattice: bool < i* < ints, i* < f* < floats, f* < c*).
+            if weak_kind == 3 and _kind_rank(dtype) == 2:
+                return canonicalize_dtype(
+                    np.complex128 if dtype == np.float64 else np.complex64), False
+            return {1: default_int_dtype(), 2: default_float_dtype(),
+                    3: default_complex_dtype()}[weak_kind], True
         return canonicalize_dtype(dtype), False
-    dtype = weak[0]
-    for d in weak[1:]:
-        dtype = _promote(dtype, d)
-    return canonicalize_dtype(dtype), True
+    if all(d == weak[0] for d in weak):
+        return canonicalize_dtype(weak[0]), True
+    kind = max(_kind_rank(d) for d in weak)
+    default = {0: np.dtype(np.bool_), 1: default_int_dtype(),
+               2: default_float_dtype(), 3: default_complex_dtype()}[kind]
+    return default, True
 
 
 def _promote(a: np.dtype, b: np.dtype) -> np.dtype:

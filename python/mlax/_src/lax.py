@@ -148,7 +148,7 @@ def _promote_scalars(*xs):
     if not strong:
         return xs
     target = strong[0].dtype
-    return tuple(convert_element_type(x, target) if a.weak_type and a.dtype != target
+    return tuple(_convert_element_type(x, target) if a.weak_type and a.dtype != target
                  else x for x, a in zip(xs, avals))
 
 
@@ -275,17 +275,25 @@ def clamp(min, x, max):
 
 primitives["convert"] = Primitive(
     "convert",
-    lambda v, a, *, new_dtype: m.ConvertOp(_type(a[0].shape, new_dtype), v[0]).result,
-    weak="none")
+    lambda v, a, *, new_dtype, weak_type: m.ConvertOp(_type(a[0].shape, new_dtype), v[0]).result,
+    weak="param")
 
 
 def convert_element_type(x, new_dtype):
     """Converts x to new_dtype (float to int truncates toward zero)."""
+    return _convert_element_type(x, new_dtype, weak_type=False)
+
+
+def _convert_element_type(x, new_dtype, weak_type: bool = False):
+    """convert_element_type that can keep JAX's weak-type bit (promotion)."""
     new_dtype = dtypes.canonicalize_dtype(new_dtype)
     a = _aval(x)
-    if a.dtype == new_dtype and not a.weak_type:
+    if a.dtype == new_dtype and a.weak_type == weak_type:
         return x
-    return primitives["convert"].bind(x, new_dtype=new_dtype)
+    if dtypes.is_complex(a.dtype) and not dtypes.is_complex(new_dtype):
+        raise TypeError("converting a complex array to a real dtype is not supported; "
+                        "use real() or abs() first")
+    return primitives["convert"].bind(x, new_dtype=new_dtype, weak_type=bool(weak_type))
 
 
 primitives["bitcast_convert"] = Primitive(

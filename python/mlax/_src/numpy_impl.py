@@ -118,7 +118,7 @@ def eye(N: int, M: int | None = None, k: int = 0, dtype=None) -> Array:
     M = N if M is None else M
     rows = lax.broadcasted_iota(np.int32, (N, M), 0)
     cols = lax.broadcasted_iota(np.int32, (N, M), 1)
-    return astype(lax.eq(lax.add(rows, np.int32(k)), cols), dtype or dtypes.default_float_dtype())
+    return astype(lax.eq(add(rows, np.int32(k)), cols), dtype or dtypes.default_float_dtype())
 
 
 def astype(x, dtype) -> Array:
@@ -134,8 +134,8 @@ def _promote_dtypes(*xs):
     dtype, weak = dtypes.result_type(*[(a.dtype, a.weak_type) for a in avals])
     out = []
     for x, a in zip(xs, avals):
-        if a.dtype != dtype or (a.weak_type and not weak):
-            x = lax.convert_element_type(x, dtype)
+        if a.dtype != dtype or a.weak_type != weak:
+            x = lax._convert_element_type(x, dtype, weak_type=weak)
         out.append(x)
     return out
 
