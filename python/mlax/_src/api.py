@@ -52,6 +52,10 @@ class JitFunction:
         self._static_argnums = tuple(sorted(static_argnums))
         self._static_argnames = tuple(static_argnames)
         self._cache: dict[Hashable, core.Compiled] = {}
+        # Calls whose arguments are all positional mlax Arrays (the common
+        # case) are keyed on their avals alone: no pytree flattening.
+        self._fast_cache: dict[tuple, core.Compiled] = {}
+        self._fast_ok = not static_argnums and not static_argnames
         self.trace_count = 0  # number of times fun was traced (for tests)
         functools.update_wrapper(self, fun)
 
@@ -93,6 +97,15 @@ class JitFunction:
         return flat, in_tree, avals, avals_bufs, static, static_kw, static_key
 
     def __call__(self, *args, **kwargs):
+        if self._fast_ok and not kwargs:
+            try:
+                key = tuple([a.aval for a in args if type(a) is Array])
+                compiled = self._fast_cache.get(key) if len(key) == len(args) else None
+            except TypeError:
+                compiled = None
+            if compiled is not None:
+                return compiled.unflatten_outputs(
+                    compiled.executable.execute([a._buffer for a in args]))
         if core.current_trace() is not None:
             # Inside another trace: the function is part of that computation.
             return self._fun(*args, **kwargs)
@@ -109,9 +122,9 @@ class JitFunction:
             traced = core.trace_to_module(self._make_flat_fun(in_tree, static, static_kw), avals)
             compiled = core.compile_traced(traced)
             self._cache[key] = compiled
-        outs = compiled.executable.execute(buffers)
-        return tree_util.tree_unflatten(
-            compiled.out_tree, [Array(b, w) for b, w in zip(outs, compiled.out_weak)])
+            if self._fast_ok and not kwargs and all(type(a) is Array for a in args):
+                self._fast_cache[tuple(a.aval for a in args)] = compiled
+        return compiled.unflatten_outputs(compiled.executable.execute(buffers))
 
     def lower(self, *args, **kwargs) -> Lowered:
         dyn_args, dyn_kwargs, static, static_kw, _ = self._split(args, kwargs)
@@ -122,6 +135,7 @@ class JitFunction:
 
     def clear_cache(self) -> None:
         self._cache.clear()
+        self._fast_cache.clear()
 
 
 def jit(fun: Callable | None = None, *, static_argnums: int | Sequence[int] = (),

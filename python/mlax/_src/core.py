@@ -150,6 +150,14 @@ class Array(_ArrayOps):
         self._buffer = buffer
         self.aval = ShapedArray(tuple(buffer.shape), np.dtype(buffer.dtype), weak_type)
 
+    @classmethod
+    def _from_buffer(cls, buffer: runtime.Buffer, aval: ShapedArray) -> "Array":
+        """Wraps a buffer whose aval is already known (the dispatch fast path)."""
+        self = object.__new__(cls)
+        self._buffer = buffer
+        self.aval = aval
+        return self
+
     def __array__(self, dtype=None, copy=None):
         x = runtime.to_host(self._buffer)
         return x if dtype is None else x.astype(dtype)
@@ -437,6 +445,13 @@ class Compiled(NamedTuple):
     out_tree: tree_util.PyTreeDef
     out_weak: tuple[bool, ...]
     stablehlo: str
+    out_avals: tuple[ShapedArray, ...]
+
+    def unflatten_outputs(self, buffers: Sequence[runtime.Buffer]):
+        outs = [Array._from_buffer(b, a) for b, a in zip(buffers, self.out_avals)]
+        if self.out_tree.kind is None:  # a single array
+            return outs[0]
+        return tree_util.tree_unflatten(self.out_tree, outs)
 
 
 def compile_traced(traced: Traced) -> Compiled:
@@ -446,7 +461,8 @@ def compile_traced(traced: Traced) -> Compiled:
     mlir.run_pipeline(module, OPTIMIZE_PIPELINE)
     text = mlir.export_stablehlo(module)
     exe = runtime.compile(text, len(traced.out_avals))
-    return Compiled(exe, traced.out_tree, tuple(a.weak_type for a in traced.out_avals), text)
+    return Compiled(exe, traced.out_tree, tuple(a.weak_type for a in traced.out_avals), text,
+                    traced.out_avals)
 
 
 def _params_key(params: dict) -> tuple:
@@ -465,6 +481,5 @@ def _eager(prim: Primitive, args: Sequence[Any], params: dict):
                                  [a.aval for a in arrays], name="main")
         compiled = compile_traced(traced)
         _eager_cache[key] = compiled
-    outs = compiled.executable.execute([a._buffer for a in arrays])
-    results = [Array(b, w) for b, w in zip(outs, compiled.out_weak)]
-    return tree_util.tree_unflatten(compiled.out_tree, results)
+    return compiled.unflatten_outputs(
+        compiled.executable.execute([a._buffer for a in arrays]))

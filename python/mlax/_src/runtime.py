@@ -53,7 +53,8 @@ class Executable:
         self.num_outputs = num_outputs
 
     def execute(self, buffers: Sequence[Buffer]) -> list[Buffer]:
-        return self._exe.execute(buffers)
+        results = self._exe.execute_sharded(buffers)
+        return [x[0] for x in results.disassemble_into_single_device_arrays()]
 
 
 def compile(stablehlo: str, num_outputs: int, device=None) -> Executable:
