@@ -2,18 +2,31 @@
 #include "capi/Mlax.h"
 
 #include "dialect/MlaxDialect.h"
+#include "mlir/Dialect/Func/Extensions/InlinerExtension.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/CAPI/IR.h"
 #include "mlir/CAPI/Registration.h"
 #include "mlir/CAPI/Support.h"
 #include "mlir/CAPI/Utils.h"
 #include "mlir/Transforms/Passes.h"
 #include "passes/Export.h"
+#include "passes/Passes.h"
 
 MLIR_DEFINE_CAPI_DIALECT_REGISTRATION(Mlax, mlax, mlir::mlax::MlaxDialect)
+
+void mlaxRegisterAndLoadDialects(MlirContext context) {
+  mlir::DialectRegistry registry;
+  registry.insert<mlir::mlax::MlaxDialect, mlir::func::FuncDialect>();
+  mlir::func::registerInlinerExtension(registry);
+  mlir::MLIRContext *ctx = unwrap(context);
+  ctx->appendDialectRegistry(registry);
+  ctx->loadDialect<mlir::mlax::MlaxDialect, mlir::func::FuncDialect>();
+}
 
 void mlaxRegisterPasses(void) {
   static bool registered = [] {
     mlir::registerTransformsPasses();
+    mlir::mlax::registerMlaxPasses();
     return true;
   }();
   (void)registered;

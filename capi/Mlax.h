@@ -11,6 +11,10 @@ extern "C" {
 
 MLIR_DECLARE_CAPI_DIALECT_REGISTRATION(Mlax, mlax);
 
+/// Registers the mlax and func dialects (with func's inliner extension, which
+/// the transformations rely on) in `context` and loads them.
+MLIR_CAPI_EXPORTED void mlaxRegisterAndLoadDialects(MlirContext context);
+
 /// Registers the passes mlax pipelines use (canonicalize, cse, inline, ...)
 /// with the global registry, so textual pipelines can name them.
 MLIR_CAPI_EXPORTED void mlaxRegisterPasses(void);

@@ -13,6 +13,7 @@
 #include "mlir/IR/TypeUtilities.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SmallSet.h"
+#include "mlir/Interfaces/FunctionInterfaces.h"
 
 using namespace mlir;
 using namespace mlir::mlax;
@@ -595,6 +596,53 @@ LogicalResult CaseOp::verifyRegions() {
       return emitOpError("branch ")
              << i << " returns types that differ from the op's results";
   }
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// JvpOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult JvpOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
+  auto fn = symbolTable.lookupNearestSymbolFrom<FunctionOpInterface>(
+      *this, getCalleeAttr());
+  if (!fn)
+    return emitOpError("'") << getCallee() << "' does not name a function";
+  auto fnType = dyn_cast<FunctionType>(fn.getFunctionType());
+  if (!fnType)
+    return emitOpError("callee must have a function type");
+  if (getPrimals().getTypes() != TypeRange(fnType.getInputs()))
+    return emitOpError("primal operand types must match the inputs of '")
+           << getCallee() << "': " << fnType;
+  ArrayRef<int64_t> active = getActive();
+  if (active.size() != getTangents().size())
+    return emitOpError("expects one tangent per active argument (")
+           << active.size() << "), got " << getTangents().size();
+  int64_t previous = -1;
+  for (auto [i, a] : llvm::enumerate(active)) {
+    if (a <= previous || a >= static_cast<int64_t>(fnType.getNumInputs()))
+      return emitOpError("active argument indices must be increasing and in "
+                         "range, got ")
+             << a;
+    previous = a;
+    Type argType = fnType.getInput(a);
+    if (!isa<FloatType, ComplexType>(getElementTypeOrSelf(argType)))
+      return emitOpError("argument ")
+             << a << " of type " << argType
+             << " cannot be active: only floating-point and complex values "
+                "have tangents";
+    if (getTangents()[i].getType() != argType)
+      return emitOpError("tangent ")
+             << i << " has type " << getTangents()[i].getType()
+             << ", expected " << argType;
+  }
+  SmallVector<Type> expected(fnType.getResults());
+  for (Type t : fnType.getResults())
+    if (isa<FloatType, ComplexType>(getElementTypeOrSelf(t)))
+      expected.push_back(t);
+  if (getResultTypes() != TypeRange(expected))
+    return emitOpError("result types must be the callee's results followed by "
+                       "the tangents of its floating-point results");
   return success();
 }
 

@@ -3,6 +3,8 @@
 #define MLAX_DIALECT_MLAXOPS_H
 
 #include "dialect/MlaxDialect.h"
+#include "dialect/MlaxInterfaces.h"
+#include "mlir/Interfaces/CallInterfaces.h"
 #include "mlir/Bytecode/BytecodeOpInterface.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/OpDefinition.h"

@@ -9,12 +9,14 @@
 #define MLAX_OPS_TD
 
 include "dialect/MlaxBase.td"
+include "dialect/MlaxInterfaces.td"
 include "mlir/IR/OpBase.td"
 include "mlir/IR/SymbolInterfaces.td"
 include "mlir/Interfaces/InferTypeOpInterface.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
 include "mlir/Interfaces/ControlFlowInterfaces.td"
 include "mlir/IR/BuiltinAttributeInterfaces.td"
+include "mlir/Interfaces/CallInterfaces.td"
 
 class Mlax_Op<string mnemonic, list<Trait> traits = []> :
     Op<Mlax_Dialect, mnemonic, traits>;
@@ -24,7 +26,7 @@ class Mlax_Op<string mnemonic, list<Trait> traits = []> :
 //===----------------------------------------------------------------------===//
 
 def Mlax_ConstantOp : Mlax_Op<"constant",
-    [ConstantLike, Pure, AllTypesMatch<["value", "output"]>]> {
+    [DeclareOpInterfaceMethods<Mlax_JvpOpInterface>, ConstantLike, Pure, AllTypesMatch<["value", "output"]>]> {
   let summary = "A constant tensor";
   let arguments = (ins ElementsAttr:$value);
   let results = (outs Mlax_Tensor:$output);
@@ -33,7 +35,7 @@ def Mlax_ConstantOp : Mlax_Op<"constant",
   let hasVerifier = 1;
 }
 
-def Mlax_IotaOp : Mlax_Op<"iota", [Pure]> {
+def Mlax_IotaOp : Mlax_Op<"iota", [DeclareOpInterfaceMethods<Mlax_JvpOpInterface>, Pure]> {
   let summary = "Values 0, 1, ... along one dimension";
   let arguments = (ins ConfinedAttr<I64Attr, [IntNonNegative]>:$iota_dimension);
   let results = (outs Mlax_NumericTensor:$output);
@@ -45,7 +47,7 @@ def Mlax_IotaOp : Mlax_Op<"iota", [Pure]> {
 // Conversions
 //===----------------------------------------------------------------------===//
 
-def Mlax_ConvertOp : Mlax_Op<"convert", [Pure, Elementwise,
+def Mlax_ConvertOp : Mlax_Op<"convert", [DeclareOpInterfaceMethods<Mlax_JvpOpInterface>, Pure, Elementwise,
     SameOperandsAndResultShape]> {
   let summary = "Element type conversion";
   let arguments = (ins Mlax_Tensor:$operand);
@@ -54,7 +56,7 @@ def Mlax_ConvertOp : Mlax_Op<"convert", [Pure, Elementwise,
   let hasFolder = 1;
 }
 
-def Mlax_BitcastConvertOp : Mlax_Op<"bitcast_convert", [Pure]> {
+def Mlax_BitcastConvertOp : Mlax_Op<"bitcast_convert", [DeclareOpInterfaceMethods<Mlax_JvpOpInterface>, Pure]> {
   let summary = "Reinterprets the bits of each element";
   let arguments = (ins Mlax_Tensor:$operand);
   let results = (outs Mlax_Tensor:$result);
@@ -68,7 +70,8 @@ def Mlax_BitcastConvertOp : Mlax_Op<"bitcast_convert", [Pure]> {
 
 class Mlax_UnaryOp<string mnemonic, Type type, list<Trait> traits = []> :
     Mlax_Op<mnemonic, !listconcat(traits,
-        [Pure, Elementwise, SameOperandsAndResultType])> {
+        [Pure, Elementwise, SameOperandsAndResultType,
+         DeclareOpInterfaceMethods<Mlax_JvpOpInterface>])> {
   let arguments = (ins type:$operand);
   let results = (outs type:$result);
   let assemblyFormat = "$operand attr-dict `:` type($result)";
@@ -139,7 +142,7 @@ def Mlax_ErfInvOp : Mlax_UnaryOp<"erf_inv", Mlax_FloatTensor> {
 }
 
 // abs of a complex tensor is real, so its result type is inferred, not copied.
-def Mlax_AbsOp : Mlax_Op<"abs", [Pure, Elementwise, SameOperandsAndResultShape,
+def Mlax_AbsOp : Mlax_Op<"abs", [DeclareOpInterfaceMethods<Mlax_JvpOpInterface>, Pure, Elementwise, SameOperandsAndResultShape,
     DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
   let summary = "Elementwise absolute value (modulus for complex)";
   let arguments = (ins Mlax_SignedNumericTensor:$operand);
@@ -147,7 +150,7 @@ def Mlax_AbsOp : Mlax_Op<"abs", [Pure, Elementwise, SameOperandsAndResultShape,
   let assemblyFormat = "$operand attr-dict `:` type($operand)";
 }
 
-def Mlax_IsFiniteOp : Mlax_Op<"is_finite", [Pure, Elementwise,
+def Mlax_IsFiniteOp : Mlax_Op<"is_finite", [DeclareOpInterfaceMethods<Mlax_JvpOpInterface>, Pure, Elementwise,
     SameOperandsAndResultShape, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
   let summary = "Elementwise test for finite values";
   let arguments = (ins Mlax_FloatTensor:$x);
@@ -161,7 +164,8 @@ def Mlax_IsFiniteOp : Mlax_Op<"is_finite", [Pure, Elementwise,
 
 class Mlax_BinaryOp<string mnemonic, Type type, list<Trait> traits = []> :
     Mlax_Op<mnemonic, !listconcat(traits,
-        [Pure, Elementwise, SameOperandsAndResultType])> {
+        [Pure, Elementwise, SameOperandsAndResultType,
+         DeclareOpInterfaceMethods<Mlax_JvpOpInterface>])> {
   let arguments = (ins type:$lhs, type:$rhs);
   let results = (outs type:$result);
   let assemblyFormat = "$lhs `,` $rhs attr-dict `:` type($result)";
@@ -214,7 +218,7 @@ def Mlax_ShiftRightLogicalOp : Mlax_BinaryOp<"shift_right_logical", Mlax_IntTens
 // Comparison and selection
 //===----------------------------------------------------------------------===//
 
-def Mlax_CompareOp : Mlax_Op<"compare", [Pure, Elementwise,
+def Mlax_CompareOp : Mlax_Op<"compare", [DeclareOpInterfaceMethods<Mlax_JvpOpInterface>, Pure, Elementwise,
     SameTypeOperands, SameOperandsAndResultShape,
     DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
   let summary = "Elementwise comparison";
@@ -228,7 +232,7 @@ def Mlax_CompareOp : Mlax_Op<"compare", [Pure, Elementwise,
   }];
 }
 
-def Mlax_SelectOp : Mlax_Op<"select", [Pure,
+def Mlax_SelectOp : Mlax_Op<"select", [DeclareOpInterfaceMethods<Mlax_JvpOpInterface>, Pure,
     AllTypesMatch<["on_true", "on_false", "result"]>]> {
   let summary = "Elementwise pred ? on_true : on_false";
   let description = [{ `pred` is a scalar or has the shape of the operands. }];
@@ -241,7 +245,7 @@ def Mlax_SelectOp : Mlax_Op<"select", [Pure,
   let hasVerifier = 1;
 }
 
-def Mlax_ClampOp : Mlax_Op<"clamp", [Pure, AllTypesMatch<["operand", "result"]>,
+def Mlax_ClampOp : Mlax_Op<"clamp", [DeclareOpInterfaceMethods<Mlax_JvpOpInterface>, Pure, AllTypesMatch<["operand", "result"]>,
     AllElementTypesMatch<["min", "operand", "max"]>]> {
   let summary = "Elementwise min(max(operand, min), max)";
   let description = [{ `min` and `max` are scalars or have the operand's shape. }];
@@ -257,7 +261,7 @@ def Mlax_ClampOp : Mlax_Op<"clamp", [Pure, AllTypesMatch<["operand", "result"]>,
 // Shape ops
 //===----------------------------------------------------------------------===//
 
-def Mlax_BroadcastInDimOp : Mlax_Op<"broadcast_in_dim", [Pure,
+def Mlax_BroadcastInDimOp : Mlax_Op<"broadcast_in_dim", [DeclareOpInterfaceMethods<Mlax_JvpOpInterface>, Pure,
     AllElementTypesMatch<["operand", "result"]>]> {
   let summary = "Broadcasts operand dimension i to result dimension dims[i]";
   let arguments = (ins Mlax_Tensor:$operand,
@@ -271,7 +275,7 @@ def Mlax_BroadcastInDimOp : Mlax_Op<"broadcast_in_dim", [Pure,
   let hasFolder = 1;
 }
 
-def Mlax_ReshapeOp : Mlax_Op<"reshape", [Pure,
+def Mlax_ReshapeOp : Mlax_Op<"reshape", [DeclareOpInterfaceMethods<Mlax_JvpOpInterface>, Pure,
     AllElementTypesMatch<["operand", "result"]>]> {
   let summary = "Row-major reshape to a type with as many elements";
   let arguments = (ins Mlax_Tensor:$operand);
@@ -281,7 +285,7 @@ def Mlax_ReshapeOp : Mlax_Op<"reshape", [Pure,
   let hasFolder = 1;
 }
 
-def Mlax_TransposeOp : Mlax_Op<"transpose", [Pure,
+def Mlax_TransposeOp : Mlax_Op<"transpose", [DeclareOpInterfaceMethods<Mlax_JvpOpInterface>, Pure,
     DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
   let summary = "Permutes dimensions: result dim i is operand dim perm[i]";
   let arguments = (ins Mlax_Tensor:$operand, DenseI64ArrayAttr:$permutation);
@@ -293,7 +297,7 @@ def Mlax_TransposeOp : Mlax_Op<"transpose", [Pure,
   let hasFolder = 1;
 }
 
-def Mlax_DotGeneralOp : Mlax_Op<"dot_general", [Pure,
+def Mlax_DotGeneralOp : Mlax_Op<"dot_general", [DeclareOpInterfaceMethods<Mlax_JvpOpInterface>, Pure,
     DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
   let summary = "Generalized dot product with batch and contracting dims";
   let description = [{
@@ -321,7 +325,7 @@ def Mlax_ReturnOp : Mlax_Op<"return", [Pure, Terminator, ReturnLike,
   let assemblyFormat = "$results attr-dict (`:` type($results)^)?";
 }
 
-def Mlax_ReduceOp : Mlax_Op<"reduce", [Pure, SameVariadicOperandSize,
+def Mlax_ReduceOp : Mlax_Op<"reduce", [DeclareOpInterfaceMethods<Mlax_JvpOpInterface>, Pure, SameVariadicOperandSize,
     DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
   let summary = "Reduces inputs along dimensions with a body computation";
   let description = [{
@@ -343,7 +347,7 @@ def Mlax_ReduceOp : Mlax_Op<"reduce", [Pure, SameVariadicOperandSize,
 // Slicing, concatenation, padding
 //===----------------------------------------------------------------------===//
 
-def Mlax_SliceOp : Mlax_Op<"slice", [Pure,
+def Mlax_SliceOp : Mlax_Op<"slice", [DeclareOpInterfaceMethods<Mlax_JvpOpInterface>, Pure,
     DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
   let summary = "Static strided slice";
   let arguments = (ins Mlax_Tensor:$operand,
@@ -356,7 +360,7 @@ def Mlax_SliceOp : Mlax_Op<"slice", [Pure,
   }];
 }
 
-def Mlax_DynamicSliceOp : Mlax_Op<"dynamic_slice", [Pure,
+def Mlax_DynamicSliceOp : Mlax_Op<"dynamic_slice", [DeclareOpInterfaceMethods<Mlax_JvpOpInterface>, Pure,
     DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
   let summary = "Slice at run-time start indices (clamped into range)";
   let arguments = (ins Mlax_Tensor:$operand,
@@ -369,7 +373,7 @@ def Mlax_DynamicSliceOp : Mlax_Op<"dynamic_slice", [Pure,
   }];
 }
 
-def Mlax_DynamicUpdateSliceOp : Mlax_Op<"dynamic_update_slice", [Pure,
+def Mlax_DynamicUpdateSliceOp : Mlax_Op<"dynamic_update_slice", [DeclareOpInterfaceMethods<Mlax_JvpOpInterface>, Pure,
     AllTypesMatch<["operand", "result"]>,
     AllElementTypesMatch<["operand", "update"]>]> {
   let summary = "Writes update into operand at run-time start indices";
@@ -383,7 +387,7 @@ def Mlax_DynamicUpdateSliceOp : Mlax_Op<"dynamic_update_slice", [Pure,
   let hasVerifier = 1;
 }
 
-def Mlax_ConcatenateOp : Mlax_Op<"concatenate", [Pure, SameOperandsElementType,
+def Mlax_ConcatenateOp : Mlax_Op<"concatenate", [DeclareOpInterfaceMethods<Mlax_JvpOpInterface>, Pure, SameOperandsElementType,
     DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
   let summary = "Concatenates inputs along a dimension";
   let arguments = (ins Variadic<Mlax_Tensor>:$inputs,
@@ -395,7 +399,7 @@ def Mlax_ConcatenateOp : Mlax_Op<"concatenate", [Pure, SameOperandsElementType,
   }];
 }
 
-def Mlax_PadOp : Mlax_Op<"pad", [Pure,
+def Mlax_PadOp : Mlax_Op<"pad", [DeclareOpInterfaceMethods<Mlax_JvpOpInterface>, Pure,
     DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
   let summary = "Edge (possibly negative) and interior padding";
   let arguments = (ins Mlax_Tensor:$operand, Mlax_Tensor:$padding_value,
@@ -409,7 +413,7 @@ def Mlax_PadOp : Mlax_Op<"pad", [Pure,
   }];
 }
 
-def Mlax_ReverseOp : Mlax_Op<"reverse", [Pure,
+def Mlax_ReverseOp : Mlax_Op<"reverse", [DeclareOpInterfaceMethods<Mlax_JvpOpInterface>, Pure,
     AllTypesMatch<["operand", "result"]>]> {
   let summary = "Reverses the order of elements along dimensions";
   let arguments = (ins Mlax_Tensor:$operand, DenseI64ArrayAttr:$dimensions);
@@ -450,6 +454,43 @@ def Mlax_CaseOp : Mlax_Op<"case", [RecursiveMemoryEffects]> {
     $index attr-dict `:` functional-type(operands, results) $branches
   }];
   let hasRegionVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Transformation ops
+//===----------------------------------------------------------------------===//
+
+def Mlax_StopGradientOp : Mlax_Op<"stop_gradient", [Pure,
+    SameOperandsAndResultType, DeclareOpInterfaceMethods<Mlax_JvpOpInterface>]> {
+  let summary = "Identity whose tangent is zero";
+  let description = [{
+    Identity in every transformation except differentiation, where its
+    tangent is zero. It has no folder, so that no simplification can remove
+    it before differentiation; export erases it.
+  }];
+  let arguments = (ins Mlax_Tensor:$operand);
+  let results = (outs Mlax_Tensor:$result);
+  let assemblyFormat = "$operand attr-dict `:` type($result)";
+}
+
+def Mlax_JvpOp : Mlax_Op<"jvp", [AttrSizedOperandSegments,
+    DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
+  let summary = "Forward-mode derivative of a function, as a call";
+  let description = [{
+    Calls the JVP of `callee`: takes all its primal arguments, then one
+    tangent per argument listed in `active` (in order), and returns the
+    callee's results followed by one tangent per floating-point or complex
+    result. The `mlax-expand-transforms` pass replaces it by a call to the
+    generated JVP function.
+  }];
+  let arguments = (ins FlatSymbolRefAttr:$callee,
+      Variadic<Mlax_Tensor>:$primals, Variadic<Mlax_Tensor>:$tangents,
+      DenseI64ArrayAttr:$active);
+  let results = (outs Variadic<Mlax_Tensor>:$results);
+  let assemblyFormat = [{
+    $callee `(` $primals `)` `tangents` `(` $tangents `)` `active` `=` $active
+    attr-dict `:` functional-type(operands, results)
+  }];
 }
 
 #endif // MLAX_OPS_TD

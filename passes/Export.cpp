@@ -84,6 +84,11 @@ SmallVector<NamedAttribute> exportedAttrs(Operation *op) {
 }
 
 LogicalResult renameOps(ModuleOp module) {
+  // stop_gradient is the identity outside differentiation.
+  module.walk([](StopGradientOp op) {
+    op.replaceAllUsesWith(op.getOperand());
+    op.erase();
+  });
   SmallVector<Operation *> ops;
   module.walk<WalkOrder::PostOrder>([&](Operation *op) {
     if (isa<MlaxDialect>(op->getDialect()))
@@ -113,6 +118,11 @@ LogicalResult mlir::mlax::exportToStableHLO(ModuleOp module,
     return failure();
   // Only mlax, func and builtin ops have a StableHLO export.
   WalkResult unsupported = module.walk([](Operation *op) {
+    if (isa<JvpOp>(op)) {
+      op->emitError("transformation op must be expanded before export (run "
+                    "mlax-expand-transforms)");
+      return WalkResult::interrupt();
+    }
     if (isa<MlaxDialect, func::FuncDialect, BuiltinDialect>(op->getDialect()))
       return WalkResult::advance();
     op->emitError("op has no StableHLO export: ") << op->getName();

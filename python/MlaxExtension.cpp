@@ -5,7 +5,6 @@
 //
 //===----------------------------------------------------------------------===//
 #include "capi/Mlax.h"
-#include "mlir-c/Dialect/Func.h"
 #include "mlir/Bindings/Python/Nanobind.h"
 #include "mlir/Bindings/Python/NanobindAdaptors.h"
 
@@ -18,18 +17,10 @@ NB_MODULE(_mlaxDialects, m) {
 
   mlaxM.def(
       "register_dialects",
-      [](MlirContext context, bool load) {
-        MlirDialectHandle mlax = mlirGetDialectHandle__mlax__();
-        MlirDialectHandle func = mlirGetDialectHandle__func__();
-        mlirDialectHandleRegisterDialect(mlax, context);
-        mlirDialectHandleRegisterDialect(func, context);
-        if (load) {
-          mlirDialectHandleLoadDialect(mlax, context);
-          mlirDialectHandleLoadDialect(func, context);
-        }
-      },
-      nb::arg("context").none() = nb::none(), nb::arg("load") = true,
-      "Registers (and loads) the mlax and func dialects in a context.");
+      [](MlirContext context) { mlaxRegisterAndLoadDialects(context); },
+      nb::arg("context").none() = nb::none(),
+      "Registers and loads the mlax and func dialects (with func's inliner "
+      "extension) in a context.");
 
   mlaxM.def("register_passes", &mlaxRegisterPasses,
             "Registers the passes mlax pipelines use.");

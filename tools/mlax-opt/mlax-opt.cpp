@@ -5,9 +5,11 @@
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
 #include "mlir/Transforms/Passes.h"
+#include "passes/Passes.h"
 
 int main(int argc, char **argv) {
   mlir::registerTransformsPasses();
+  mlir::mlax::registerMlaxPasses();
   mlir::DialectRegistry registry;
   registry.insert<mlir::mlax::MlaxDialect, mlir::func::FuncDialect>();
   mlir::func::registerInlinerExtension(registry);

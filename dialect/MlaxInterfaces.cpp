@@ -1,0 +1,4 @@
+//===- MlaxInterfaces.cpp - transformation rule interfaces -----------------===//
+#include "dialect/MlaxInterfaces.h"
+
+#include "dialect/MlaxInterfaces.cpp.inc"

@@ -1,0 +1,83 @@
+//===- RuleBuilder.cpp - building blocks of transformation rules ----------===//
+#include "dialect/rules/RuleBuilder.h"
+
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/TypeUtilities.h"
+
+using namespace mlir;
+using namespace mlir::mlax;
+
+bool mlir::mlax::isDifferentiable(Type type) {
+  Type element = getElementTypeOrSelf(type);
+  return isa<FloatType, ComplexType>(element);
+}
+
+Value RuleBuilder::constant(RankedTensorType type, double value) {
+  Type element = type.getElementType();
+  Attribute scalar;
+  if (auto f = dyn_cast<FloatType>(element)) {
+    scalar = FloatAttr::get(f, value);
+  } else if (auto c = dyn_cast<ComplexType>(element)) {
+    const llvm::fltSemantics &sem =
+        cast<FloatType>(c.getElementType()).getFloatSemantics();
+    bool lost;
+    APFloat re(value), im(0.0);
+    re.convert(sem, APFloat::rmNearestTiesToEven, &lost);
+    im.convert(sem, APFloat::rmNearestTiesToEven, &lost);
+    std::complex<APFloat> v(re, im);
+    return ConstantOp::create(b, loc, type,
+                              DenseElementsAttr::get(type, ArrayRef(v)))
+        .getResult();
+  } else {
+    scalar = IntegerAttr::get(element, static_cast<int64_t>(value));
+  }
+  return ConstantOp::create(b, loc, type, SplatElementsAttr::get(type, scalar))
+      .getResult();
+}
+
+Value RuleBuilder::add(Value x, Value y) { return create<AddOp>(x, y); }
+Value RuleBuilder::sub(Value x, Value y) { return create<SubtractOp>(x, y); }
+Value RuleBuilder::mul(Value x, Value y) { return create<MulOp>(x, y); }
+Value RuleBuilder::div(Value x, Value y) { return create<DivOp>(x, y); }
+Value RuleBuilder::neg(Value x) { return create<NegOp>(x); }
+Value RuleBuilder::exp(Value x) { return create<ExpOp>(x); }
+Value RuleBuilder::log(Value x) { return create<LogOp>(x); }
+Value RuleBuilder::sin(Value x) { return create<SineOp>(x); }
+Value RuleBuilder::cos(Value x) { return create<CosineOp>(x); }
+Value RuleBuilder::sign(Value x) { return create<SignOp>(x); }
+Value RuleBuilder::floor(Value x) { return create<FloorOp>(x); }
+Value RuleBuilder::ceil(Value x) { return create<CeilOp>(x); }
+Value RuleBuilder::pow(Value x, Value y) { return create<PowOp>(x, y); }
+
+Value RuleBuilder::select(Value pred, Value onTrue, Value onFalse) {
+  return create<SelectOp>(pred, onTrue, onFalse);
+}
+
+Value RuleBuilder::compare(ComparisonDirection dir, Value x, Value y) {
+  Type element = getElementTypeOrSelf(x.getType());
+  ComparisonType type = isa<FloatType, ComplexType>(element)
+                            ? ComparisonType::FLOAT
+                        : element.isUnsignedInteger() || element.isInteger(1)
+                            ? ComparisonType::UNSIGNED
+                            : ComparisonType::SIGNED;
+  return CompareOp::create(b, loc, x, y, dir,
+                           ComparisonTypeAttr::get(b.getContext(), type))
+      .getResult();
+}
+
+Value RuleBuilder::convert(Value x, Type elementType) {
+  auto type = cast<RankedTensorType>(x.getType());
+  if (type.getElementType() == elementType)
+    return x;
+  return ConvertOp::create(b, loc, type.clone(elementType), x).getResult();
+}
+
+Value RuleBuilder::addTangents(ArrayRef<Value> terms) {
+  Value sum;
+  for (Value t : terms) {
+    if (!t)
+      continue;
+    sum = sum ? add(sum, t) : t;
+  }
+  return sum;
+}

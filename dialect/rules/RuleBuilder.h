@@ -1,0 +1,70 @@
+//===- RuleBuilder.h - building blocks of transformation rules -*- C++ -*-===//
+//
+// Small helpers that emit mlax ops, so rules read like the math they encode.
+// A null Value stands for a symbolic zero wherever a helper says so.
+//
+//===----------------------------------------------------------------------===//
+#ifndef MLAX_DIALECT_RULES_RULEBUILDER_H
+#define MLAX_DIALECT_RULES_RULEBUILDER_H
+
+#include "dialect/MlaxOps.h"
+#include "mlir/IR/Builders.h"
+
+namespace mlir::mlax {
+
+class RuleBuilder {
+public:
+  RuleBuilder(OpBuilder &builder, Location loc) : b(builder), loc(loc) {}
+
+  OpBuilder &builder() { return b; }
+  Location getLoc() { return loc; }
+
+  /// A constant of `type` with every element `value`.
+  Value constant(RankedTensorType type, double value);
+  /// A constant of `like`'s type with every element `value`.
+  Value splat(Value like, double value) {
+    return constant(cast<RankedTensorType>(like.getType()), value);
+  }
+  Value zerosLike(Value like) { return splat(like, 0.0); }
+  Value onesLike(Value like) { return splat(like, 1.0); }
+  /// `v` if non-null, else zeros of `like`'s type.
+  Value orZeros(Value v, Value like) { return v ? v : zerosLike(like); }
+
+  Value add(Value x, Value y);
+  Value sub(Value x, Value y);
+  Value mul(Value x, Value y);
+  Value div(Value x, Value y);
+  Value neg(Value x);
+  Value exp(Value x);
+  Value log(Value x);
+  Value sin(Value x);
+  Value cos(Value x);
+  Value sign(Value x);
+  Value floor(Value x);
+  Value ceil(Value x);
+  Value pow(Value x, Value y);
+  Value select(Value pred, Value onTrue, Value onFalse);
+  Value compare(ComparisonDirection dir, Value x, Value y);
+  Value convert(Value x, Type elementType);
+  /// x * c for a scalar constant c.
+  Value scale(Value x, double c) { return mul(x, splat(x, c)); }
+
+  /// Sum of the non-null values (null if all are null).
+  Value addTangents(ArrayRef<Value> terms);
+
+  template <typename OpTy, typename... Args>
+  Value create(Args &&...args) {
+    return OpTy::create(b, loc, std::forward<Args>(args)...).getResult();
+  }
+
+private:
+  OpBuilder &b;
+  Location loc;
+};
+
+/// True for element types that carry tangents (floating point and complex).
+bool isDifferentiable(Type type);
+
+} // namespace mlir::mlax
+
+#endif // MLAX_DIALECT_RULES_RULEBUILDER_H

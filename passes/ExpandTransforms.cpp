@@ -1,0 +1,141 @@
+//===- ExpandTransforms.cpp - expand transformation ops --------------------===//
+//
+// Higher order is composition: to transform @f, we clone it, expand the
+// transformation ops inside the clone (recursively, generating their
+// functions first) and inline every call, then hand the call-free clone to
+// the transformation. Generated functions are memoized per (function,
+// active arguments).
+//
+//===----------------------------------------------------------------------===//
+#include "passes/Passes.h"
+
+#include "dialect/MlaxOps.h"
+#include "passes/Jvp.h"
+#include "mlir/IR/SymbolTable.h"
+#include "mlir/Transforms/Inliner.h"
+#include "mlir/Transforms/InliningUtils.h"
+#include "llvm/ADT/StringExtras.h"
+
+namespace mlir::mlax {
+#define GEN_PASS_DEF_MLAXEXPANDTRANSFORMS
+#include "passes/Passes.h.inc"
+} // namespace mlir::mlax
+
+using namespace mlir;
+using namespace mlir::mlax;
+
+namespace {
+class TransformExpander {
+public:
+  explicit TransformExpander(ModuleOp module)
+      : module(module), symbols(module) {}
+
+  /// Replaces every transformation op under `root` by a call.
+  LogicalResult expandIn(Operation *root) {
+    SmallVector<JvpOp> jvps;
+    root->walk([&](JvpOp op) { jvps.push_back(op); });
+    for (JvpOp op : jvps) {
+      auto callee = symbols.lookup<func::FuncOp>(op.getCallee());
+      if (!callee)
+        return op.emitOpError("'") << op.getCallee()
+                                   << "' does not name a func.func";
+      FailureOr<func::FuncOp> jvpFn = getOrCreateJvp(callee, op.getActive());
+      if (failed(jvpFn))
+        return op.emitError("while expanding this mlax.jvp");
+      OpBuilder b(op);
+      auto call = func::CallOp::create(b, op.getLoc(), *jvpFn, op.getOperands());
+      op.replaceAllUsesWith(call.getResults());
+      op.erase();
+    }
+    return success();
+  }
+
+private:
+  FailureOr<func::FuncOp> getOrCreateJvp(func::FuncOp callee,
+                                         ArrayRef<int64_t> active) {
+    std::string key = (callee.getSymName() + "/" +
+                       llvm::join(llvm::map_range(active, [](int64_t a) {
+                                    return std::to_string(a);
+                                  }),
+                                  ","))
+                          .str();
+    if (auto it = jvpCache.find(key); it != jvpCache.end())
+      return it->second;
+    FailureOr<func::FuncOp> prepared = prepare(callee);
+    if (failed(prepared))
+      return failure();
+    std::string name = (callee.getSymName() + "_jvp").str();
+    FailureOr<func::FuncOp> jvpFn = buildJvpFunction(*prepared, active, name);
+    prepared->erase();
+    if (failed(jvpFn))
+      return failure();
+    symbols.insert(*jvpFn); // renames on conflict
+    jvpCache[key] = *jvpFn;
+    return *jvpFn;
+  }
+
+  /// A private, call-free, transformation-free clone of `fn`.
+  FailureOr<func::FuncOp> prepare(func::FuncOp fn) {
+    if (fn.isExternal())
+      return fn.emitOpError("has no body to transform");
+    if (!inProgress.insert(fn.getSymNameAttr()).second)
+      return fn.emitOpError("is transformed recursively (through its own "
+                            "transformation ops); recursion is not supported");
+    auto clone = cast<func::FuncOp>(fn->clone());
+    clone.setPrivate();
+    OpBuilder(fn).insert(clone);
+    clone.setSymName((fn.getSymName() + "_prepared").str());
+    symbols.insert(clone);
+    auto done = [&](LogicalResult result) -> FailureOr<func::FuncOp> {
+      inProgress.erase(fn.getSymNameAttr());
+      if (failed(result)) {
+        symbols.erase(clone);
+        return failure();
+      }
+      return clone;
+    };
+    // Expanding may expose calls (to generated functions), and inlining
+    // may expose transformation ops (from callees): iterate to a fixpoint.
+    for (int round = 0; round < 64; ++round) {
+      if (failed(expandIn(clone)))
+        return done(failure());
+      SmallVector<func::CallOp> calls;
+      clone.walk([&](func::CallOp call) { calls.push_back(call); });
+      if (calls.empty())
+        return done(success());
+      for (func::CallOp call : calls)
+        if (failed(inlineOne(call)))
+          return done(failure());
+    }
+    return done(clone.emitOpError("call nesting is too deep or recursive"));
+  }
+
+  LogicalResult inlineOne(func::CallOp call) {
+    auto callee = symbols.lookup<func::FuncOp>(call.getCallee());
+    if (!callee || callee.isExternal())
+      return call.emitOpError("calls '")
+             << call.getCallee() << "', which has no body to transform";
+    InlinerInterface interface(call->getContext());
+    InlinerConfig config;
+    if (failed(inlineCall(interface, config.getCloneCallback(), call, callee,
+                          &callee.getBody(), /*shouldCloneInlinedRegion=*/true)))
+      return call.emitOpError("could not be inlined for transformation");
+    call.erase();
+    return success();
+  }
+
+  ModuleOp module;
+  SymbolTable symbols;
+  llvm::StringMap<func::FuncOp> jvpCache;
+  DenseSet<StringAttr> inProgress;
+};
+
+struct ExpandTransformsPass
+    : public mlax::impl::MlaxExpandTransformsBase<ExpandTransformsPass> {
+  void runOnOperation() override {
+    TransformExpander expander(getOperation());
+    if (failed(expander.expandIn(getOperation())))
+      signalPassFailure();
+  }
+};
+} // namespace

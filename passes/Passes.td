@@ -1,0 +1,20 @@
+//===- Passes.td - mlax transformation passes -----------------*- tablegen -*-===//
+#ifndef MLAX_PASSES_TD
+#define MLAX_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def MlaxExpandTransforms : Pass<"mlax-expand-transforms", "::mlir::ModuleOp"> {
+  let summary = "Expands transformation ops (mlax.jvp) into calls of generated functions";
+  let description = [{
+    For every `mlax.jvp @f(...)`, generates (once per function and set of
+    active arguments) the JVP function of `@f` and replaces the op by a
+    `func.call` of it. Before differentiating, transformation ops inside
+    `@f` are expanded and calls inlined, so nested transformations compose.
+    Zero tangents stay symbolic: no tangent code is emitted for values that
+    do not depend on an active argument.
+  }];
+  let dependentDialects = ["::mlir::func::FuncDialect", "::mlir::mlax::MlaxDialect"];
+}
+
+#endif // MLAX_PASSES_TD
