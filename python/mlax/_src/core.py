@@ -261,24 +261,53 @@ class Tracer(_ArrayOps):
 
 
 class Trace:
-    """Builds one func.func: tracers of this trace are its SSA values."""
+    """Builds one func.func: tracers of this trace are its SSA values.
 
-    def __init__(self, block: ir.Block):
+    A trace nested in another (the function given to a transformation traced
+    inside jit, say) captures the outer tracers it meets as extra block
+    arguments; the caller passes them explicitly (`captures`).
+    """
+
+    def __init__(self, block: ir.Block, module: ir.Module, parent: "Trace | None" = None):
         self.block = block
+        self.module = module
+        self.parent = parent
         self.ip = ir.InsertionPoint(block)
         self.loc = ir.Location.unknown(mlir.context())
+        self.captures: list[Tracer] = []          # outer tracers, in order
+        self._captured: dict[int, ir.Value] = {}   # id(outer tracer) -> arg
+        self._names = parent._names if parent is not None else {}
 
-    def new_arg_tracer(self, value: ir.Value, aval: ShapedArray) -> Tracer:
-        return Tracer(self, value, aval)
+    def fresh_name(self, base: str) -> str:
+        base = "".join(c if c.isalnum() or c == "_" else "_" for c in base) or "fn"
+        n = self._names.get(base, 0)
+        self._names[base] = n + 1
+        return base if n == 0 and base != "main" else f"{base}_{n}"
+
+    def _is_ancestor(self, other: "Trace") -> bool:
+        t = self.parent
+        while t is not None:
+            if t is other:
+                return True
+            t = t.parent
+        return False
 
     def to_value(self, x: Any, dtype: np.dtype | None = None) -> tuple[ir.Value, ShapedArray]:
         """The SSA value of `x` in this trace (constants for concrete data)."""
         if isinstance(x, Tracer):
-            if x._trace is not self:
-                raise ValueError(
-                    "a tracer from another (finished or outer) trace was used; "
-                    "this usually means a traced value escaped its function")
-            return x.value, x.aval
+            if x._trace is self:
+                return x.value, x.aval
+            if self._is_ancestor(x._trace):
+                value = self._captured.get(id(x))
+                if value is None:
+                    value = self.block.add_argument(
+                        mlir.tensor_type(x.aval.shape, x.aval.dtype), self.loc)
+                    self._captured[id(x)] = value
+                    self.captures.append(x)
+                return value, x.aval
+            raise ValueError(
+                "a tracer from another (finished or outer) trace was used; "
+                "this usually means a traced value escaped its function")
         array, aval = concrete_to_numpy(x, dtype)
         with self.ip, self.loc:
             attr = dense_attr(array)
@@ -407,37 +436,70 @@ class Traced(NamedTuple):
     out_avals: tuple[ShapedArray, ...]
 
 
+class TracedFunction(NamedTuple):
+    func: Any                      # the func.func op
+    name: str
+    in_avals: tuple[ShapedArray, ...]
+    out_tree: tree_util.PyTreeDef
+    out_avals: tuple[ShapedArray, ...]
+    captures: tuple[Tracer, ...]   # outer tracers passed as trailing args
+
+
+def _trace_function(fun: Callable, in_avals: Sequence[ShapedArray], module: ir.Module,
+                    name: str, parent: Trace | None) -> TracedFunction:
+    in_types = [mlir.tensor_type(a.shape, a.dtype) for a in in_avals]
+    with ir.InsertionPoint(module.body):
+        f = func_d.FuncOp(name, ir.FunctionType.get(in_types, []))
+    if parent is not None:
+        f.attributes["sym_visibility"] = ir.StringAttr.get("private")
+    block = f.add_entry_block()
+    trace = Trace(block, module, parent)
+    tracers = [Tracer(trace, arg, aval) for arg, aval in zip(block.arguments, in_avals)]
+    _trace_stack.append(trace)
+    try:
+        out = fun(*tracers)
+        out_leaves, out_tree = tree_util.tree_flatten(out)
+        out_values, out_avals = [], []
+        for leaf in out_leaves:
+            v, aval = trace.to_value(leaf)
+            out_values.append(v)
+            out_avals.append(aval)
+    finally:
+        _trace_stack.pop()
+    with ir.InsertionPoint(block):
+        func_d.ReturnOp(out_values)
+    all_in_types = in_types + [mlir.tensor_type(t.aval.shape, t.aval.dtype) for t in trace.captures]
+    f.attributes["function_type"] = ir.TypeAttr.get(
+        ir.FunctionType.get(all_in_types, [v.type for v in out_values]))
+    return TracedFunction(f, name, tuple(in_avals), out_tree, tuple(out_avals),
+                          tuple(trace.captures))
+
+
 def trace_to_module(fun: Callable, in_avals: Sequence[ShapedArray],
                     name: str = "main") -> Traced:
     """Traces `fun(*tracers)` into a fresh module holding func.func @name."""
     ctx = mlir.context()
     with ctx, ir.Location.unknown(ctx):
         module = ir.Module.create()
-        in_types = [mlir.tensor_type(a.shape, a.dtype) for a in in_avals]
-        with ir.InsertionPoint(module.body):
-            f = func_d.FuncOp(name, ir.FunctionType.get(in_types, []))
-        block = f.add_entry_block()
-        trace = Trace(block)
-        tracers = [Tracer(trace, arg, aval) for arg, aval in zip(block.arguments, in_avals)]
-        _trace_stack.append(trace)
-        try:
-            out = fun(*tracers)
-            out_leaves, out_tree = tree_util.tree_flatten(out)
-            out_values, out_avals = [], []
-            for leaf in out_leaves:
-                v, aval = trace.to_value(leaf)
-                out_values.append(v)
-                out_avals.append(aval)
-        finally:
-            _trace_stack.pop()
-        with ir.InsertionPoint(block):
-            func_d.ReturnOp(out_values)
-        f.attributes["function_type"] = ir.TypeAttr.get(
-            ir.FunctionType.get(in_types, [v.type for v in out_values]))
-    return Traced(module, tuple(in_avals), out_tree, tuple(out_avals))
+        tf = _trace_function(fun, in_avals, module, name, None)
+    return Traced(module, tuple(in_avals), tf.out_tree, tf.out_avals)
 
 
-OPTIMIZE_PIPELINE = "builtin.module(canonicalize,cse)"
+def trace_subfunction(fun: Callable, in_avals: Sequence[ShapedArray],
+                      name: str) -> TracedFunction:
+    """Traces `fun` into a private function of the current trace's module
+    (for transformation ops). Outer tracers it uses become `captures`."""
+    parent = current_trace()
+    assert parent is not None, "trace_subfunction needs an active trace"
+    ctx = mlir.context()
+    with ctx, ir.Location.unknown(ctx):
+        return _trace_function(fun, in_avals, parent.module, parent.fresh_name(name), parent)
+
+
+# Expand transformation ops into generated functions, inline them into
+# @main, drop what is no longer referenced, then simplify.
+OPTIMIZE_PIPELINE = ("builtin.module(mlax-expand-transforms,inline,symbol-dce,"
+                     "canonicalize,cse)")
 
 
 class Compiled(NamedTuple):

@@ -706,3 +706,23 @@ def rev(operand, dimensions: Sequence[int]):
     if not dims:
         return operand
     return primitives["reverse"].bind(operand, dimensions=dims)
+
+
+# --------------------------------------------------------------------------
+# Differentiation helpers
+# --------------------------------------------------------------------------
+
+primitives["stop_gradient"] = Primitive(
+    "stop_gradient", lambda v, a: m.StopGradientOp(v[0]).result, weak="first")
+
+
+def stop_gradient(x):
+    """Identity whose derivative is zero (applied to every leaf of a pytree)."""
+    from mlax._src import tree_util
+
+    def one(leaf):
+        a = _aval(leaf)
+        if not (dtypes.is_float(a.dtype) or dtypes.is_complex(a.dtype)):
+            return leaf
+        return primitives["stop_gradient"].bind(leaf)
+    return tree_util.tree_map(one, x)

@@ -7,5 +7,6 @@ from mlax._src.lax import (  # noqa: F401
     exp, expm1, floor, ge, gt, iota, is_finite, le, log, log1p, logistic, lt, max,
     min, mul, ne, neg, not_, or_, pad, pow, reduce_and, reduce_max, reduce_min,
     reduce_or, reduce_prod, reduce_sum, rem, reshape, rev, round, rsqrt, select,
-    shift_left, shift_right_logical, sign, sin, slice, sqrt, sub, tan, tanh,
+    shift_left, shift_right_logical, sign, sin, slice, sqrt, stop_gradient, sub,
+    tan, tanh,
     transpose, xor)
