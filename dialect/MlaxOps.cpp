@@ -119,6 +119,61 @@ LogicalResult BitcastConvertOp::verify() {
 }
 
 //===----------------------------------------------------------------------===//
+// Algebraic folders (exact in IEEE arithmetic; x + 0.0 is not, as it maps
+// -0.0 to +0.0, so only integer additions of zero fold)
+//===----------------------------------------------------------------------===//
+
+namespace {
+bool isSplatOf(Attribute attr, double value) {
+  auto splat = dyn_cast_or_null<SplatElementsAttr>(attr);
+  if (!splat)
+    return false;
+  Type element = splat.getElementType();
+  if (isa<FloatType>(element))
+    return splat.getSplatValue<APFloat>().isExactlyValue(value);
+  if (isa<IntegerType>(element))
+    return splat.getSplatValue<APInt>().getSExtValue() ==
+           static_cast<int64_t>(value);
+  if (auto c = dyn_cast<ComplexType>(element))
+    return isa<FloatType>(c.getElementType()) &&
+           splat.getSplatValue<std::complex<APFloat>>().real().isExactlyValue(
+               value) &&
+           splat.getSplatValue<std::complex<APFloat>>().imag().isZero();
+  return false;
+}
+} // namespace
+
+OpFoldResult MulOp::fold(FoldAdaptor adaptor) {
+  if (isSplatOf(adaptor.getRhs(), 1.0) && !getType().getElementType().isInteger(1))
+    return getLhs();
+  return {};
+}
+
+OpFoldResult AddOp::fold(FoldAdaptor adaptor) {
+  Type element = getType().getElementType();
+  if (isa<IntegerType>(element) && !element.isInteger(1) &&
+      isSplatOf(adaptor.getRhs(), 0.0))
+    return getLhs();
+  return {};
+}
+
+OpFoldResult SubtractOp::fold(FoldAdaptor adaptor) {
+  if (isSplatOf(adaptor.getRhs(), 0.0) &&
+      !(isa<FloatType>(getType().getElementType()) &&
+        cast<SplatElementsAttr>(adaptor.getRhs())
+            .getSplatValue<APFloat>()
+            .isNegative()))
+    return getLhs();
+  return {};
+}
+
+OpFoldResult NegOp::fold(FoldAdaptor) {
+  if (auto inner = getOperand().getDefiningOp<NegOp>())
+    return inner.getOperand();
+  return {};
+}
+
+//===----------------------------------------------------------------------===//
 // AbsOp / IsFiniteOp
 //===----------------------------------------------------------------------===//
 

@@ -79,6 +79,7 @@ class Mlax_UnaryOp<string mnemonic, Type type, list<Trait> traits = []> :
 
 def Mlax_NegOp : Mlax_UnaryOp<"negate", Mlax_NumericTensor> {
   let summary = "Elementwise negation";
+  let hasFolder = 1;
 }
 def Mlax_SignOp : Mlax_UnaryOp<"sign", Mlax_SignedNumericTensor> {
   let summary = "Elementwise sign (-1, 0, 1; NaN stays NaN)";
@@ -173,12 +174,15 @@ class Mlax_BinaryOp<string mnemonic, Type type, list<Trait> traits = []> :
 
 def Mlax_AddOp : Mlax_BinaryOp<"add", Mlax_Tensor, [Commutative]> {
   let summary = "Elementwise addition (logical or for booleans)";
+  let hasFolder = 1;
 }
 def Mlax_SubtractOp : Mlax_BinaryOp<"subtract", Mlax_NumericTensor> {
   let summary = "Elementwise subtraction";
+  let hasFolder = 1;
 }
 def Mlax_MulOp : Mlax_BinaryOp<"multiply", Mlax_Tensor, [Commutative]> {
   let summary = "Elementwise multiplication (logical and for booleans)";
+  let hasFolder = 1;
 }
 def Mlax_DivOp : Mlax_BinaryOp<"divide", Mlax_NumericTensor> {
   let summary = "Elementwise division (truncating for integers)";

@@ -1,0 +1,121 @@
+// RUN: mlax-opt %s --mlax-expand-transforms --inline --symbol-dce --canonicalize --cse | FileCheck %s
+
+// JVP rules of elementwise ops: the tangent IR a person would write.
+
+func.func private @sin(%x: tensor<4xf32>) -> tensor<4xf32> {
+  %0 = mlax.sine %x : tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+// CHECK-LABEL: func.func @jvp_sin(
+// CHECK-SAME: %[[X:.*]]: tensor<4xf32>, %[[T:.*]]: tensor<4xf32>)
+// CHECK-NEXT:   %[[Y:.*]] = mlax.sine %[[X]]
+// CHECK-NEXT:   %[[C:.*]] = mlax.cosine %[[X]]
+// CHECK-NEXT:   %[[DY:.*]] = mlax.multiply %[[T]], %[[C]]
+// CHECK-NEXT:   return %[[Y]], %[[DY]]
+func.func @jvp_sin(%x: tensor<4xf32>, %t: tensor<4xf32>) -> (tensor<4xf32>, tensor<4xf32>) {
+  %r:2 = mlax.jvp @sin(%x) tangents(%t) active = [0] : (tensor<4xf32>, tensor<4xf32>) -> (tensor<4xf32>, tensor<4xf32>)
+  return %r#0, %r#1 : tensor<4xf32>, tensor<4xf32>
+}
+
+func.func private @exp(%x: tensor<4xf32>) -> tensor<4xf32> {
+  %0 = mlax.exponential %x : tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+// The primal result is reused: d exp(x) = t * exp(x).
+// CHECK-LABEL: func.func @jvp_exp(
+// CHECK-NEXT:   %[[Y:.*]] = mlax.exponential %arg0
+// CHECK-NEXT:   %[[DY:.*]] = mlax.multiply %arg1, %[[Y]]
+// CHECK-NEXT:   return %[[Y]], %[[DY]]
+func.func @jvp_exp(%x: tensor<4xf32>, %t: tensor<4xf32>) -> (tensor<4xf32>, tensor<4xf32>) {
+  %r:2 = mlax.jvp @exp(%x) tangents(%t) active = [0] : (tensor<4xf32>, tensor<4xf32>) -> (tensor<4xf32>, tensor<4xf32>)
+  return %r#0, %r#1 : tensor<4xf32>, tensor<4xf32>
+}
+
+func.func private @tanh(%x: tensor<4xf32>) -> tensor<4xf32> {
+  %0 = mlax.tanh %x : tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+// CHECK-LABEL: func.func @jvp_tanh(
+// CHECK-DAG:    %[[ONE:.*]] = mlax.constant dense<1.000000e+00> : tensor<4xf32>
+// CHECK-DAG:    %[[Y:.*]] = mlax.tanh %arg0
+// CHECK:        %[[Y2:.*]] = mlax.multiply %[[Y]], %[[Y]]
+// CHECK-NEXT:   %[[D:.*]] = mlax.subtract %[[ONE]], %[[Y2]]
+// CHECK-NEXT:   %[[DY:.*]] = mlax.multiply %arg1, %[[D]]
+// CHECK-NEXT:   return %[[Y]], %[[DY]]
+func.func @jvp_tanh(%x: tensor<4xf32>, %t: tensor<4xf32>) -> (tensor<4xf32>, tensor<4xf32>) {
+  %r:2 = mlax.jvp @tanh(%x) tangents(%t) active = [0] : (tensor<4xf32>, tensor<4xf32>) -> (tensor<4xf32>, tensor<4xf32>)
+  return %r#0, %r#1 : tensor<4xf32>, tensor<4xf32>
+}
+
+func.func private @mul(%x: tensor<4xf32>, %y: tensor<4xf32>) -> tensor<4xf32> {
+  %0 = mlax.multiply %x, %y : tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+// Both active: the product rule.
+// CHECK-LABEL: func.func @jvp_mul_both(
+// CHECK-NEXT:   %[[Z:.*]] = mlax.multiply %arg0, %arg1
+// CHECK-NEXT:   %[[A:.*]] = mlax.multiply %arg2, %arg1
+// CHECK-NEXT:   %[[B:.*]] = mlax.multiply %arg0, %arg3
+// CHECK-NEXT:   %[[S:.*]] = mlax.add %[[A]], %[[B]]
+// CHECK-NEXT:   return %[[Z]], %[[S]]
+func.func @jvp_mul_both(%x: tensor<4xf32>, %y: tensor<4xf32>, %tx: tensor<4xf32>, %ty: tensor<4xf32>) -> (tensor<4xf32>, tensor<4xf32>) {
+  %r:2 = mlax.jvp @mul(%x, %y) tangents(%tx, %ty) active = [0, 1] : (tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>) -> (tensor<4xf32>, tensor<4xf32>)
+  return %r#0, %r#1 : tensor<4xf32>, tensor<4xf32>
+}
+// Only y active: no tangent code for x (symbolic zero), no add.
+// CHECK-LABEL: func.func @jvp_mul_rhs(
+// CHECK-NEXT:   %[[Z:.*]] = mlax.multiply %arg0, %arg1
+// CHECK-NEXT:   %[[B:.*]] = mlax.multiply %arg0, %arg2
+// CHECK-NEXT:   return %[[Z]], %[[B]]
+func.func @jvp_mul_rhs(%x: tensor<4xf32>, %y: tensor<4xf32>, %ty: tensor<4xf32>) -> (tensor<4xf32>, tensor<4xf32>) {
+  %r:2 = mlax.jvp @mul(%x, %y) tangents(%ty) active = [1] : (tensor<4xf32>, tensor<4xf32>, tensor<4xf32>) -> (tensor<4xf32>, tensor<4xf32>)
+  return %r#0, %r#1 : tensor<4xf32>, tensor<4xf32>
+}
+
+func.func private @div(%x: tensor<4xf32>, %y: tensor<4xf32>) -> tensor<4xf32> {
+  %0 = mlax.divide %x, %y : tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+// CHECK-LABEL: func.func @jvp_div(
+// CHECK-NEXT:   %[[Q:.*]] = mlax.divide %arg0, %arg1
+// CHECK-NEXT:   %[[A:.*]] = mlax.divide %arg2, %arg1
+// CHECK-NEXT:   %[[B:.*]] = mlax.multiply %arg3, %[[Q]]
+// CHECK-NEXT:   %[[C:.*]] = mlax.divide %[[B]], %arg1
+// CHECK-NEXT:   %[[D:.*]] = mlax.negate %[[C]]
+// CHECK-NEXT:   %[[S:.*]] = mlax.add %[[A]], %[[D]]
+// CHECK-NEXT:   return %[[Q]], %[[S]]
+func.func @jvp_div(%x: tensor<4xf32>, %y: tensor<4xf32>, %tx: tensor<4xf32>, %ty: tensor<4xf32>) -> (tensor<4xf32>, tensor<4xf32>) {
+  %r:2 = mlax.jvp @div(%x, %y) tangents(%tx, %ty) active = [0, 1] : (tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>) -> (tensor<4xf32>, tensor<4xf32>)
+  return %r#0, %r#1 : tensor<4xf32>, tensor<4xf32>
+}
+
+func.func private @max(%x: tensor<4xf32>, %y: tensor<4xf32>) -> tensor<4xf32> {
+  %0 = mlax.maximum %x, %y : tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+// Ties split the tangent evenly (JAX's convention).
+// CHECK-LABEL: func.func @jvp_max(
+// CHECK-DAG:    mlax.constant dense<5.000000e-01>
+// CHECK-DAG:    %[[Z:.*]] = mlax.maximum %arg0, %arg1
+// CHECK:        mlax.compare EQ, %arg0, %[[Z]], FLOAT
+// CHECK:        mlax.compare EQ, %arg1, %[[Z]], FLOAT
+// CHECK:        mlax.select
+// CHECK:        return %[[Z]]
+func.func @jvp_max(%x: tensor<4xf32>, %y: tensor<4xf32>, %tx: tensor<4xf32>) -> (tensor<4xf32>, tensor<4xf32>) {
+  %r:2 = mlax.jvp @max(%x, %y) tangents(%tx) active = [0] : (tensor<4xf32>, tensor<4xf32>, tensor<4xf32>) -> (tensor<4xf32>, tensor<4xf32>)
+  return %r#0, %r#1 : tensor<4xf32>, tensor<4xf32>
+}
+
+func.func private @floor(%x: tensor<4xf32>) -> tensor<4xf32> {
+  %0 = mlax.floor %x : tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+// A zero derivative: the tangent output is a constant, with no tangent ops.
+// CHECK-LABEL: func.func @jvp_floor(
+// CHECK-DAG:    %[[ZERO:.*]] = mlax.constant dense<0.000000e+00> : tensor<4xf32>
+// CHECK-DAG:    %[[Y:.*]] = mlax.floor %arg0
+// CHECK-NEXT:   return %[[Y]], %[[ZERO]]
+func.func @jvp_floor(%x: tensor<4xf32>, %t: tensor<4xf32>) -> (tensor<4xf32>, tensor<4xf32>) {
+  %r:2 = mlax.jvp @floor(%x) tangents(%t) active = [0] : (tensor<4xf32>, tensor<4xf32>) -> (tensor<4xf32>, tensor<4xf32>)
+  return %r#0, %r#1 : tensor<4xf32>, tensor<4xf32>
+}

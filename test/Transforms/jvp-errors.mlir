@@ -1,0 +1,68 @@
+// RUN: mlax-opt %s -split-input-file -verify-diagnostics --mlax-expand-transforms
+
+func.func private @f(%x: tensor<3xi32>) -> tensor<3xi32> {
+  return %x : tensor<3xi32>
+}
+func.func @int_active(%x: tensor<3xi32>) {
+  // expected-error @+1 {{argument 0 of type 'tensor<3xi32>' cannot be active}}
+  %r = mlax.jvp @f(%x) tangents(%x) active = [0] : (tensor<3xi32>, tensor<3xi32>) -> tensor<3xi32>
+  return
+}
+
+// -----
+
+func.func @missing(%x: tensor<f32>) {
+  // expected-error @+1 {{'nope' does not name a function}}
+  %r:2 = mlax.jvp @nope(%x) tangents(%x) active = [0] : (tensor<f32>, tensor<f32>) -> (tensor<f32>, tensor<f32>)
+  return
+}
+
+// -----
+
+func.func private @g(%x: tensor<f32>) -> tensor<f32> {
+  return %x : tensor<f32>
+}
+func.func @bad_results(%x: tensor<f32>) {
+  // expected-error @+1 {{result types must be the callee's results followed by the tangents}}
+  %r = mlax.jvp @g(%x) tangents(%x) active = [0] : (tensor<f32>, tensor<f32>) -> tensor<f32>
+  return
+}
+
+// -----
+
+func.func private @h(%x: tensor<3xf32>) -> tensor<f32> {
+  %z = mlax.constant dense<0.0> : tensor<f32>
+  // expected-error @+1 {{has no JVP rule for this reduction body}}
+  %0 = mlax.reduce(%x) init(%z) dims = [0] : (tensor<3xf32>, tensor<f32>) -> tensor<f32> {
+  ^bb0(%a: tensor<f32>, %b: tensor<f32>):
+    %s = mlax.add %a, %b : tensor<f32>
+    %m = mlax.multiply %s, %s : tensor<f32>
+    mlax.return %m : tensor<f32>
+  }
+  return %0 : tensor<f32>
+}
+func.func @general_reduce(%x: tensor<3xf32>) {
+  // expected-error @+1 {{while expanding this mlax.jvp}}
+  %r:2 = mlax.jvp @h(%x) tangents(%x) active = [0] : (tensor<3xf32>, tensor<3xf32>) -> (tensor<f32>, tensor<f32>)
+  return
+}
+
+// -----
+
+func.func private @loop(%x: tensor<f32>) -> tensor<f32> {
+  // expected-error @+1 {{uses a differentiated value inside its regions}}
+  %0 = mlax.while(%x) : tensor<f32> cond {
+  ^bb0(%v: tensor<f32>):
+    %c = mlax.compare LT, %v, %x, FLOAT : tensor<f32>
+    mlax.return %c : tensor<i1>
+  } do {
+  ^bb0(%v: tensor<f32>):
+    mlax.return %v : tensor<f32>
+  }
+  return %0 : tensor<f32>
+}
+func.func @captured(%x: tensor<f32>) {
+  // expected-error @+1 {{while expanding this mlax.jvp}}
+  %r:2 = mlax.jvp @loop(%x) tangents(%x) active = [0] : (tensor<f32>, tensor<f32>) -> (tensor<f32>, tensor<f32>)
+  return
+}
