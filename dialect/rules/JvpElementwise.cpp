@@ -206,16 +206,13 @@ LogicalResult RemOp::jvp(OpBuilder &b, Tangents t, Results &out) {
 }
 
 LogicalResult PowOp::jvp(OpBuilder &b, Tangents t, Results &out) {
-  // d/dx x^y = y x^(y-1) (0 where y == 0); d/dy x^y = log(x) x^y, with
-  // log(0) taken as 0 (JAX's convention).
+  // d/dx x^y = y x^(y-1) (NaN at x = y = 0, as in JAX for float y);
+  // d/dy x^y = log(x) x^y, with log(0) taken as 0 (JAX's convention).
   RuleBuilder r(b, getLoc());
   Value x = getLhs(), y = getRhs(), z = getResult();
   Value lhsTerm, rhsTerm;
   if (t[0]) {
     Value jac = r.mul(y, r.pow(x, r.sub(y, r.onesLike(y))));
-    if (!isa<ComplexType>(getElementTypeOrSelf(y.getType())))
-      jac = r.select(r.compare(ComparisonDirection::EQ, y, r.zerosLike(y)),
-                     r.zerosLike(y), jac);
     lhsTerm = r.mul(t[0], jac);
   }
   if (t[1]) {

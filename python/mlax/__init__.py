@@ -3,7 +3,7 @@ from mlax._src.config import config
 from mlax._src.core import Array, ConcretizationTypeError, ShapedArray
 from mlax._src.api import block_until_ready, device_put, jit, make_mlir
 from mlax._src.ad import jvp
-from mlax import numpy, lax, tree_util
+from mlax import dtypes, numpy, lax, tree_util
 
 __version__ = "0.1.0"
 
