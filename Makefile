@@ -24,6 +24,7 @@ pytest: build
 
 bench: build
 	$(PY) benchmarks/bench_jit.py
+	$(PY) benchmarks/bench_jvp.py
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
