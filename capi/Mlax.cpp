@@ -11,6 +11,8 @@
 #include "mlir/Transforms/Passes.h"
 #include "passes/Export.h"
 #include "passes/Passes.h"
+#include "passes/Jvp.h"
+#include "mlir/Pass/PassManager.h"
 
 MLIR_DEFINE_CAPI_DIALECT_REGISTRATION(Mlax, mlax, mlir::mlax::MlaxDialect)
 
@@ -42,4 +44,25 @@ MlirLogicalResult mlaxExportToStableHLO(MlirOperation module,
   }
   mlir::detail::CallbackOstream stream(callback, userData);
   return wrap(mlir::mlax::exportToStableHLO(moduleOp, stream));
+}
+
+MlirOperation mlaxBuildJvpFunction(MlirOperation func, const int64_t *active,
+                                   intptr_t numActive, MlirStringRef name) {
+  auto fn = llvm::dyn_cast<mlir::func::FuncOp>(unwrap(func));
+  if (!fn) {
+    unwrap(func)->emitError("expected a func.func");
+    return MlirOperation{nullptr};
+  }
+  auto result = mlir::mlax::buildJvpFunction(
+      fn, llvm::ArrayRef<int64_t>(active, numActive), unwrap(name));
+  if (mlir::failed(result))
+    return MlirOperation{nullptr};
+  return wrap(result->getOperation());
+}
+
+MlirLogicalResult mlaxExpandTransforms(MlirOperation module) {
+  mlir::Operation *op = unwrap(module);
+  mlir::PassManager pm(op->getContext(), op->getName().getStringRef());
+  pm.addPass(mlir::mlax::createMlaxExpandTransforms());
+  return wrap(pm.run(op));
 }

@@ -25,6 +25,18 @@ MLIR_CAPI_EXPORTED void mlaxRegisterPasses(void);
 MLIR_CAPI_EXPORTED MlirLogicalResult mlaxExportToStableHLO(
     MlirOperation module, MlirStringCallback callback, void *userData);
 
+/// Builds the JVP function of `func` (a func.func without calls or
+/// transformation ops) next to it, named `name`, for the arguments listed in
+/// `active`. Returns the new func.func, or a null operation after emitting
+/// diagnostics. See passes/Jvp.h.
+MLIR_CAPI_EXPORTED MlirOperation mlaxBuildJvpFunction(MlirOperation func,
+                                                     const int64_t *active,
+                                                     intptr_t numActive,
+                                                     MlirStringRef name);
+
+/// Runs mlax-expand-transforms on `module`.
+MLIR_CAPI_EXPORTED MlirLogicalResult mlaxExpandTransforms(MlirOperation module);
+
 #ifdef __cplusplus
 }
 #endif

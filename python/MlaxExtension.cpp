@@ -7,8 +7,11 @@
 #include "capi/Mlax.h"
 #include "mlir/Bindings/Python/Nanobind.h"
 #include "mlir/Bindings/Python/NanobindAdaptors.h"
+#include "nanobind/stl/string.h"
+#include "nanobind/stl/vector.h"
 
 #include <string>
+#include <vector>
 
 namespace nb = nanobind;
 
@@ -24,6 +27,30 @@ NB_MODULE(_mlaxDialects, m) {
 
   mlaxM.def("register_passes", &mlaxRegisterPasses,
             "Registers the passes mlax pipelines use.");
+
+  mlaxM.def(
+      "build_jvp_function",
+      [](MlirOperation func, std::vector<int64_t> active,
+         const std::string &name) {
+        MlirOperation result = mlaxBuildJvpFunction(
+            func, active.data(), static_cast<intptr_t>(active.size()),
+            mlirStringRefCreate(name.data(), name.size()));
+        if (mlirOperationIsNull(result))
+          throw nb::value_error("JVP function could not be built (see the "
+                                "diagnostics above)");
+        return result;
+      },
+      nb::arg("func"), nb::arg("active"), nb::arg("name"),
+      "Builds the JVP function of a call-free func.func next to it.");
+
+  mlaxM.def(
+      "expand_transforms",
+      [](MlirOperation module) {
+        if (mlirLogicalResultIsFailure(mlaxExpandTransforms(module)))
+          throw nb::value_error("mlax-expand-transforms failed (see the "
+                                "diagnostics above)");
+      },
+      nb::arg("module"), "Runs mlax-expand-transforms on a module.");
 
   mlaxM.def(
       "export_stablehlo",
