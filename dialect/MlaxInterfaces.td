@@ -29,4 +29,30 @@ def Mlax_JvpOpInterface : OpInterface<"JvpOpInterface"> {
   ];
 }
 
+def Mlax_TransposeOpInterface : OpInterface<"TransposeOpInterface"> {
+  let cppNamespace = "::mlir::mlax";
+  let description = [{
+    Transpose rule of an op that is linear in some of its operands. The
+    transpose transformation walks a linear function backwards and calls
+    `transpose` with:
+      - `operands`: for each operand, its value in the transposed function
+        when it is a constant (non-linear) operand, or null when it is a
+        linear operand;
+      - `resultCotangents`: one per result (null for a zero cotangent; the
+        rule is only called when some is non-zero).
+    It returns one cotangent per operand: non-null only for linear operands
+    with a non-zero cotangent. An op that is not linear in the operands
+    marked linear (e.g. multiply with both operands linear) fails with a
+    diagnostic.
+  }];
+  let methods = [
+    InterfaceMethod<"Builds the cotangents of the op's linear operands.",
+      "::llvm::LogicalResult", "transpose",
+      (ins "::mlir::OpBuilder &":$builder,
+           "::llvm::ArrayRef<::mlir::Value>":$operands,
+           "::llvm::ArrayRef<::mlir::Value>":$resultCotangents,
+           "::llvm::SmallVectorImpl<::mlir::Value> &":$operandCotangents)>
+  ];
+}
+
 #endif // MLAX_INTERFACES_TD

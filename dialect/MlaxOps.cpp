@@ -658,46 +658,95 @@ LogicalResult CaseOp::verifyRegions() {
 // JvpOp
 //===----------------------------------------------------------------------===//
 
-LogicalResult JvpOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
-  auto fn = symbolTable.lookupNearestSymbolFrom<FunctionOpInterface>(
-      *this, getCalleeAttr());
-  if (!fn)
-    return emitOpError("'") << getCallee() << "' does not name a function";
+namespace {
+/// Shared checks of mlax.jvp / mlax.vjp against the callee's signature;
+/// returns the callee's type, or null after emitting a diagnostic.
+FunctionType verifyTransformCallee(Operation *op, FlatSymbolRefAttr callee,
+                                   ValueRange primals, ArrayRef<int64_t> active,
+                                   SymbolTableCollection &symbolTable) {
+  auto fn =
+      symbolTable.lookupNearestSymbolFrom<FunctionOpInterface>(op, callee);
+  if (!fn) {
+    op->emitOpError("'") << callee.getValue() << "' does not name a function";
+    return {};
+  }
   auto fnType = dyn_cast<FunctionType>(fn.getFunctionType());
+  if (!fnType) {
+    op->emitOpError("callee must have a function type");
+    return {};
+  }
+  if (primals.getTypes() != TypeRange(fnType.getInputs())) {
+    op->emitOpError("primal operand types must match the inputs of '")
+        << callee.getValue() << "': " << fnType;
+    return {};
+  }
+  int64_t previous = -1;
+  for (int64_t a : active) {
+    if (a <= previous || a >= static_cast<int64_t>(fnType.getNumInputs())) {
+      op->emitOpError("active argument indices must be increasing and in "
+                      "range, got ")
+          << a;
+      return {};
+    }
+    previous = a;
+    Type argType = fnType.getInput(a);
+    if (!isa<FloatType, ComplexType>(getElementTypeOrSelf(argType))) {
+      op->emitOpError("argument ")
+          << a << " of type " << argType
+          << " cannot be active: only floating-point and complex values "
+             "have tangents";
+      return {};
+    }
+  }
+  return fnType;
+}
+
+SmallVector<Type> differentiableTypes(TypeRange types) {
+  SmallVector<Type> out;
+  for (Type t : types)
+    if (isa<FloatType, ComplexType>(getElementTypeOrSelf(t)))
+      out.push_back(t);
+  return out;
+}
+} // namespace
+
+LogicalResult JvpOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
+  FunctionType fnType = verifyTransformCallee(
+      *this, getCalleeAttr(), getPrimals(), getActive(), symbolTable);
   if (!fnType)
-    return emitOpError("callee must have a function type");
-  if (getPrimals().getTypes() != TypeRange(fnType.getInputs()))
-    return emitOpError("primal operand types must match the inputs of '")
-           << getCallee() << "': " << fnType;
+    return failure();
   ArrayRef<int64_t> active = getActive();
   if (active.size() != getTangents().size())
     return emitOpError("expects one tangent per active argument (")
            << active.size() << "), got " << getTangents().size();
-  int64_t previous = -1;
-  for (auto [i, a] : llvm::enumerate(active)) {
-    if (a <= previous || a >= static_cast<int64_t>(fnType.getNumInputs()))
-      return emitOpError("active argument indices must be increasing and in "
-                         "range, got ")
-             << a;
-    previous = a;
-    Type argType = fnType.getInput(a);
-    if (!isa<FloatType, ComplexType>(getElementTypeOrSelf(argType)))
-      return emitOpError("argument ")
-             << a << " of type " << argType
-             << " cannot be active: only floating-point and complex values "
-                "have tangents";
-    if (getTangents()[i].getType() != argType)
+  for (auto [i, a] : llvm::enumerate(active))
+    if (getTangents()[i].getType() != fnType.getInput(a))
       return emitOpError("tangent ")
              << i << " has type " << getTangents()[i].getType()
-             << ", expected " << argType;
-  }
+             << ", expected " << fnType.getInput(a);
   SmallVector<Type> expected(fnType.getResults());
-  for (Type t : fnType.getResults())
-    if (isa<FloatType, ComplexType>(getElementTypeOrSelf(t)))
-      expected.push_back(t);
+  llvm::append_range(expected, differentiableTypes(fnType.getResults()));
   if (getResultTypes() != TypeRange(expected))
     return emitOpError("result types must be the callee's results followed by "
                        "the tangents of its floating-point results");
+  return success();
+}
+
+LogicalResult VjpOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
+  FunctionType fnType = verifyTransformCallee(
+      *this, getCalleeAttr(), getPrimals(), getActive(), symbolTable);
+  if (!fnType)
+    return failure();
+  SmallVector<Type> cts = differentiableTypes(fnType.getResults());
+  if (getCotangents().getTypes() != TypeRange(cts))
+    return emitOpError("expects one cotangent per floating-point result of "
+                       "the callee, of the result's type");
+  SmallVector<Type> expected(fnType.getResults());
+  for (int64_t a : getActive())
+    expected.push_back(fnType.getInput(a));
+  if (getResultTypes() != TypeRange(expected))
+    return emitOpError("result types must be the callee's results followed by "
+                       "the cotangents of the active arguments");
   return success();
 }
 

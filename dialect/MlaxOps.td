@@ -47,7 +47,7 @@ def Mlax_IotaOp : Mlax_Op<"iota", [DeclareOpInterfaceMethods<Mlax_JvpOpInterface
 // Conversions
 //===----------------------------------------------------------------------===//
 
-def Mlax_ConvertOp : Mlax_Op<"convert", [DeclareOpInterfaceMethods<Mlax_JvpOpInterface>, Pure, Elementwise,
+def Mlax_ConvertOp : Mlax_Op<"convert", [DeclareOpInterfaceMethods<Mlax_TransposeOpInterface>, DeclareOpInterfaceMethods<Mlax_JvpOpInterface>, Pure, Elementwise,
     SameOperandsAndResultShape]> {
   let summary = "Element type conversion";
   let arguments = (ins Mlax_Tensor:$operand);
@@ -77,7 +77,7 @@ class Mlax_UnaryOp<string mnemonic, Type type, list<Trait> traits = []> :
   let assemblyFormat = "$operand attr-dict `:` type($result)";
 }
 
-def Mlax_NegOp : Mlax_UnaryOp<"negate", Mlax_NumericTensor> {
+def Mlax_NegOp : Mlax_UnaryOp<"negate", Mlax_NumericTensor, [DeclareOpInterfaceMethods<Mlax_TransposeOpInterface>]> {
   let summary = "Elementwise negation";
   let hasFolder = 1;
 }
@@ -172,19 +172,19 @@ class Mlax_BinaryOp<string mnemonic, Type type, list<Trait> traits = []> :
   let assemblyFormat = "$lhs `,` $rhs attr-dict `:` type($result)";
 }
 
-def Mlax_AddOp : Mlax_BinaryOp<"add", Mlax_Tensor, [Commutative]> {
+def Mlax_AddOp : Mlax_BinaryOp<"add", Mlax_Tensor, [Commutative, DeclareOpInterfaceMethods<Mlax_TransposeOpInterface>]> {
   let summary = "Elementwise addition (logical or for booleans)";
   let hasFolder = 1;
 }
-def Mlax_SubtractOp : Mlax_BinaryOp<"subtract", Mlax_NumericTensor> {
+def Mlax_SubtractOp : Mlax_BinaryOp<"subtract", Mlax_NumericTensor, [DeclareOpInterfaceMethods<Mlax_TransposeOpInterface>]> {
   let summary = "Elementwise subtraction";
   let hasFolder = 1;
 }
-def Mlax_MulOp : Mlax_BinaryOp<"multiply", Mlax_Tensor, [Commutative]> {
+def Mlax_MulOp : Mlax_BinaryOp<"multiply", Mlax_Tensor, [Commutative, DeclareOpInterfaceMethods<Mlax_TransposeOpInterface>]> {
   let summary = "Elementwise multiplication (logical and for booleans)";
   let hasFolder = 1;
 }
-def Mlax_DivOp : Mlax_BinaryOp<"divide", Mlax_NumericTensor> {
+def Mlax_DivOp : Mlax_BinaryOp<"divide", Mlax_NumericTensor, [DeclareOpInterfaceMethods<Mlax_TransposeOpInterface>]> {
   let summary = "Elementwise division (truncating for integers)";
 }
 def Mlax_RemOp : Mlax_BinaryOp<"remainder", Mlax_NumericTensor> {
@@ -236,7 +236,7 @@ def Mlax_CompareOp : Mlax_Op<"compare", [DeclareOpInterfaceMethods<Mlax_JvpOpInt
   }];
 }
 
-def Mlax_SelectOp : Mlax_Op<"select", [DeclareOpInterfaceMethods<Mlax_JvpOpInterface>, Pure,
+def Mlax_SelectOp : Mlax_Op<"select", [DeclareOpInterfaceMethods<Mlax_TransposeOpInterface>, DeclareOpInterfaceMethods<Mlax_JvpOpInterface>, Pure,
     AllTypesMatch<["on_true", "on_false", "result"]>]> {
   let summary = "Elementwise pred ? on_true : on_false";
   let description = [{ `pred` is a scalar or has the shape of the operands. }];
@@ -265,7 +265,7 @@ def Mlax_ClampOp : Mlax_Op<"clamp", [DeclareOpInterfaceMethods<Mlax_JvpOpInterfa
 // Shape ops
 //===----------------------------------------------------------------------===//
 
-def Mlax_BroadcastInDimOp : Mlax_Op<"broadcast_in_dim", [DeclareOpInterfaceMethods<Mlax_JvpOpInterface>, Pure,
+def Mlax_BroadcastInDimOp : Mlax_Op<"broadcast_in_dim", [DeclareOpInterfaceMethods<Mlax_TransposeOpInterface>, DeclareOpInterfaceMethods<Mlax_JvpOpInterface>, Pure,
     AllElementTypesMatch<["operand", "result"]>]> {
   let summary = "Broadcasts operand dimension i to result dimension dims[i]";
   let arguments = (ins Mlax_Tensor:$operand,
@@ -279,7 +279,7 @@ def Mlax_BroadcastInDimOp : Mlax_Op<"broadcast_in_dim", [DeclareOpInterfaceMetho
   let hasFolder = 1;
 }
 
-def Mlax_ReshapeOp : Mlax_Op<"reshape", [DeclareOpInterfaceMethods<Mlax_JvpOpInterface>, Pure,
+def Mlax_ReshapeOp : Mlax_Op<"reshape", [DeclareOpInterfaceMethods<Mlax_TransposeOpInterface>, DeclareOpInterfaceMethods<Mlax_JvpOpInterface>, Pure,
     AllElementTypesMatch<["operand", "result"]>]> {
   let summary = "Row-major reshape to a type with as many elements";
   let arguments = (ins Mlax_Tensor:$operand);
@@ -289,7 +289,7 @@ def Mlax_ReshapeOp : Mlax_Op<"reshape", [DeclareOpInterfaceMethods<Mlax_JvpOpInt
   let hasFolder = 1;
 }
 
-def Mlax_TransposeOp : Mlax_Op<"transpose", [DeclareOpInterfaceMethods<Mlax_JvpOpInterface>, Pure,
+def Mlax_TransposeOp : Mlax_Op<"transpose", [DeclareOpInterfaceMethods<Mlax_TransposeOpInterface>, DeclareOpInterfaceMethods<Mlax_JvpOpInterface>, Pure,
     DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
   let summary = "Permutes dimensions: result dim i is operand dim perm[i]";
   let arguments = (ins Mlax_Tensor:$operand, DenseI64ArrayAttr:$permutation);
@@ -301,7 +301,7 @@ def Mlax_TransposeOp : Mlax_Op<"transpose", [DeclareOpInterfaceMethods<Mlax_JvpO
   let hasFolder = 1;
 }
 
-def Mlax_DotGeneralOp : Mlax_Op<"dot_general", [DeclareOpInterfaceMethods<Mlax_JvpOpInterface>, Pure,
+def Mlax_DotGeneralOp : Mlax_Op<"dot_general", [DeclareOpInterfaceMethods<Mlax_TransposeOpInterface>, DeclareOpInterfaceMethods<Mlax_JvpOpInterface>, Pure,
     DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
   let summary = "Generalized dot product with batch and contracting dims";
   let description = [{
@@ -329,7 +329,7 @@ def Mlax_ReturnOp : Mlax_Op<"return", [Pure, Terminator, ReturnLike,
   let assemblyFormat = "$results attr-dict (`:` type($results)^)?";
 }
 
-def Mlax_ReduceOp : Mlax_Op<"reduce", [DeclareOpInterfaceMethods<Mlax_JvpOpInterface>, Pure, SameVariadicOperandSize,
+def Mlax_ReduceOp : Mlax_Op<"reduce", [DeclareOpInterfaceMethods<Mlax_TransposeOpInterface>, DeclareOpInterfaceMethods<Mlax_JvpOpInterface>, Pure, SameVariadicOperandSize,
     DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
   let summary = "Reduces inputs along dimensions with a body computation";
   let description = [{
@@ -351,7 +351,7 @@ def Mlax_ReduceOp : Mlax_Op<"reduce", [DeclareOpInterfaceMethods<Mlax_JvpOpInter
 // Slicing, concatenation, padding
 //===----------------------------------------------------------------------===//
 
-def Mlax_SliceOp : Mlax_Op<"slice", [DeclareOpInterfaceMethods<Mlax_JvpOpInterface>, Pure,
+def Mlax_SliceOp : Mlax_Op<"slice", [DeclareOpInterfaceMethods<Mlax_TransposeOpInterface>, DeclareOpInterfaceMethods<Mlax_JvpOpInterface>, Pure,
     DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
   let summary = "Static strided slice";
   let arguments = (ins Mlax_Tensor:$operand,
@@ -364,7 +364,7 @@ def Mlax_SliceOp : Mlax_Op<"slice", [DeclareOpInterfaceMethods<Mlax_JvpOpInterfa
   }];
 }
 
-def Mlax_DynamicSliceOp : Mlax_Op<"dynamic_slice", [DeclareOpInterfaceMethods<Mlax_JvpOpInterface>, Pure,
+def Mlax_DynamicSliceOp : Mlax_Op<"dynamic_slice", [DeclareOpInterfaceMethods<Mlax_TransposeOpInterface>, DeclareOpInterfaceMethods<Mlax_JvpOpInterface>, Pure,
     DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
   let summary = "Slice at run-time start indices (clamped into range)";
   let arguments = (ins Mlax_Tensor:$operand,
@@ -377,7 +377,7 @@ def Mlax_DynamicSliceOp : Mlax_Op<"dynamic_slice", [DeclareOpInterfaceMethods<Ml
   }];
 }
 
-def Mlax_DynamicUpdateSliceOp : Mlax_Op<"dynamic_update_slice", [DeclareOpInterfaceMethods<Mlax_JvpOpInterface>, Pure,
+def Mlax_DynamicUpdateSliceOp : Mlax_Op<"dynamic_update_slice", [DeclareOpInterfaceMethods<Mlax_TransposeOpInterface>, DeclareOpInterfaceMethods<Mlax_JvpOpInterface>, Pure,
     AllTypesMatch<["operand", "result"]>,
     AllElementTypesMatch<["operand", "update"]>]> {
   let summary = "Writes update into operand at run-time start indices";
@@ -391,7 +391,7 @@ def Mlax_DynamicUpdateSliceOp : Mlax_Op<"dynamic_update_slice", [DeclareOpInterf
   let hasVerifier = 1;
 }
 
-def Mlax_ConcatenateOp : Mlax_Op<"concatenate", [DeclareOpInterfaceMethods<Mlax_JvpOpInterface>, Pure, SameOperandsElementType,
+def Mlax_ConcatenateOp : Mlax_Op<"concatenate", [DeclareOpInterfaceMethods<Mlax_TransposeOpInterface>, DeclareOpInterfaceMethods<Mlax_JvpOpInterface>, Pure, SameOperandsElementType,
     DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
   let summary = "Concatenates inputs along a dimension";
   let arguments = (ins Variadic<Mlax_Tensor>:$inputs,
@@ -403,7 +403,7 @@ def Mlax_ConcatenateOp : Mlax_Op<"concatenate", [DeclareOpInterfaceMethods<Mlax_
   }];
 }
 
-def Mlax_PadOp : Mlax_Op<"pad", [DeclareOpInterfaceMethods<Mlax_JvpOpInterface>, Pure,
+def Mlax_PadOp : Mlax_Op<"pad", [DeclareOpInterfaceMethods<Mlax_TransposeOpInterface>, DeclareOpInterfaceMethods<Mlax_JvpOpInterface>, Pure,
     DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
   let summary = "Edge (possibly negative) and interior padding";
   let arguments = (ins Mlax_Tensor:$operand, Mlax_Tensor:$padding_value,
@@ -417,7 +417,7 @@ def Mlax_PadOp : Mlax_Op<"pad", [DeclareOpInterfaceMethods<Mlax_JvpOpInterface>,
   }];
 }
 
-def Mlax_ReverseOp : Mlax_Op<"reverse", [DeclareOpInterfaceMethods<Mlax_JvpOpInterface>, Pure,
+def Mlax_ReverseOp : Mlax_Op<"reverse", [DeclareOpInterfaceMethods<Mlax_TransposeOpInterface>, DeclareOpInterfaceMethods<Mlax_JvpOpInterface>, Pure,
     AllTypesMatch<["operand", "result"]>]> {
   let summary = "Reverses the order of elements along dimensions";
   let arguments = (ins Mlax_Tensor:$operand, DenseI64ArrayAttr:$dimensions);
@@ -494,6 +494,27 @@ def Mlax_JvpOp : Mlax_Op<"jvp", [AttrSizedOperandSegments,
   let assemblyFormat = [{
     $callee `(` $primals `)` `tangents` `(` $tangents `)` `active` `=` $active
     attr-dict `:` functional-type(operands, results)
+  }];
+}
+
+def Mlax_VjpOp : Mlax_Op<"vjp", [AttrSizedOperandSegments,
+    DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
+  let summary = "Reverse-mode derivative of a function, as a call";
+  let description = [{
+    Calls the VJP of `callee`: takes all its primal arguments, then one
+    cotangent per floating-point or complex result of the callee, and
+    returns the callee's results followed by the cotangent of each argument
+    listed in `active`. `mlax-expand-transforms` replaces it by a call to a
+    function built by JVP, linearization (partial evaluation) and
+    transposition of the linear part.
+  }];
+  let arguments = (ins FlatSymbolRefAttr:$callee,
+      Variadic<Mlax_Tensor>:$primals, Variadic<Mlax_Tensor>:$cotangents,
+      DenseI64ArrayAttr:$active);
+  let results = (outs Variadic<Mlax_Tensor>:$results);
+  let assemblyFormat = [{
+    $callee `(` $primals `)` `cotangents` `(` $cotangents `)` `active` `=`
+    $active attr-dict `:` functional-type(operands, results)
   }];
 }
 

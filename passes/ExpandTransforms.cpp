@@ -11,6 +11,7 @@
 
 #include "dialect/MlaxOps.h"
 #include "passes/Jvp.h"
+#include "passes/Vjp.h"
 #include "mlir/IR/SymbolTable.h"
 #include "mlir/Transforms/Inliner.h"
 #include "mlir/Transforms/InliningUtils.h"
@@ -32,46 +33,55 @@ public:
 
   /// Replaces every transformation op under `root` by a call.
   LogicalResult expandIn(Operation *root) {
-    SmallVector<JvpOp> jvps;
-    root->walk([&](JvpOp op) { jvps.push_back(op); });
-    for (JvpOp op : jvps) {
-      auto callee = symbols.lookup<func::FuncOp>(op.getCallee());
+    SmallVector<Operation *> ops;
+    root->walk([&](Operation *op) {
+      if (isa<JvpOp, VjpOp>(op))
+        ops.push_back(op);
+    });
+    for (Operation *op : ops) {
+      auto calleeAttr = op->getAttrOfType<FlatSymbolRefAttr>("callee");
+      auto callee = symbols.lookup<func::FuncOp>(calleeAttr.getValue());
       if (!callee)
-        return op.emitOpError("'") << op.getCallee()
-                                   << "' does not name a func.func";
-      FailureOr<func::FuncOp> jvpFn = getOrCreateJvp(callee, op.getActive());
-      if (failed(jvpFn))
-        return op.emitError("while expanding this mlax.jvp");
+        return op->emitOpError("'") << calleeAttr.getValue()
+                                    << "' does not name a func.func";
+      bool reverse = isa<VjpOp>(op);
+      ArrayRef<int64_t> active =
+          reverse ? cast<VjpOp>(op).getActive() : cast<JvpOp>(op).getActive();
+      FailureOr<func::FuncOp> fn = getOrCreate(callee, active, reverse);
+      if (failed(fn))
+        return op->emitError("while expanding this ") << op->getName();
       OpBuilder b(op);
-      auto call = func::CallOp::create(b, op.getLoc(), *jvpFn, op.getOperands());
-      op.replaceAllUsesWith(call.getResults());
-      op.erase();
+      auto call = func::CallOp::create(b, op->getLoc(), *fn, op->getOperands());
+      op->replaceAllUsesWith(call.getResults());
+      op->erase();
     }
     return success();
   }
 
 private:
-  FailureOr<func::FuncOp> getOrCreateJvp(func::FuncOp callee,
-                                         ArrayRef<int64_t> active) {
-    std::string key = (callee.getSymName() + "/" +
+  FailureOr<func::FuncOp> getOrCreate(func::FuncOp callee,
+                                      ArrayRef<int64_t> active, bool reverse) {
+    std::string key = ((reverse ? "vjp:" : "jvp:") + callee.getSymName() + "/" +
                        llvm::join(llvm::map_range(active, [](int64_t a) {
                                     return std::to_string(a);
                                   }),
                                   ","))
                           .str();
-    if (auto it = jvpCache.find(key); it != jvpCache.end())
+    if (auto it = cache.find(key); it != cache.end())
       return it->second;
     FailureOr<func::FuncOp> prepared = prepare(callee);
     if (failed(prepared))
       return failure();
-    std::string name = (callee.getSymName() + "_jvp").str();
-    FailureOr<func::FuncOp> jvpFn = buildJvpFunction(*prepared, active, name);
+    std::string name = (callee.getSymName() + (reverse ? "_vjp" : "_jvp")).str();
+    FailureOr<func::FuncOp> fn = reverse
+                                     ? buildVjpFunction(*prepared, active, name)
+                                     : buildJvpFunction(*prepared, active, name);
     prepared->erase();
-    if (failed(jvpFn))
+    if (failed(fn))
       return failure();
-    symbols.insert(*jvpFn); // renames on conflict
-    jvpCache[key] = *jvpFn;
-    return *jvpFn;
+    symbols.insert(*fn); // renames on conflict
+    cache[key] = *fn;
+    return *fn;
   }
 
   /// A private, call-free, transformation-free clone of `fn`.
@@ -126,7 +136,7 @@ private:
 
   ModuleOp module;
   SymbolTable symbols;
-  llvm::StringMap<func::FuncOp> jvpCache;
+  llvm::StringMap<func::FuncOp> cache;
   DenseSet<StringAttr> inProgress;
 };
 

@@ -5,11 +5,13 @@
 include "mlir/Pass/PassBase.td"
 
 def MlaxExpandTransforms : Pass<"mlax-expand-transforms", "::mlir::ModuleOp"> {
-  let summary = "Expands transformation ops (mlax.jvp) into calls of generated functions";
+  let summary = "Expands transformation ops (mlax.jvp, mlax.vjp) into calls of generated functions";
   let description = [{
-    For every `mlax.jvp @f(...)`, generates (once per function and set of
-    active arguments) the JVP function of `@f` and replaces the op by a
-    `func.call` of it. Before differentiating, transformation ops inside
+    For every `mlax.jvp @f(...)` / `mlax.vjp @f(...)`, generates (once per
+    function and set of active arguments) the JVP / VJP function of `@f` and
+    replaces the op by a `func.call` of it. VJP is JVP, then linearization
+    (partial evaluation into primal and linear parts), then transposition of
+    the linear part. Before differentiating, transformation ops inside
     `@f` are expanded and calls inlined, so nested transformations compose.
     Zero tangents stay symbolic: no tangent code is emitted for values that
     do not depend on an active argument.

@@ -36,34 +36,9 @@ Monoid classifyBody(ReduceOp op) {
   return Monoid::Other;
 }
 
-/// reduce(input, init) over `dims` with an add or multiply body.
+/// reduce(input) over `dims` with an add or multiply body.
 Value buildReduce(RuleBuilder &r, Value input, ArrayRef<int64_t> dims, bool mul) {
-  OpBuilder &b = r.builder();
-  auto type = cast<RankedTensorType>(input.getType());
-  auto scalar = RankedTensorType::get({}, type.getElementType());
-  Value init = r.constant(scalar, mul ? 1.0 : 0.0);
-  SmallVector<Type> resultTypes;
-  SmallVector<int64_t> shape;
-  for (int64_t d = 0; d < type.getRank(); ++d)
-    if (!llvm::is_contained(dims, d))
-      shape.push_back(type.getDimSize(d));
-  auto op = ReduceOp::create(b, r.getLoc(), TypeRange{type.clone(shape)},
-                             ValueRange{input}, ValueRange{init}, dims);
-  Block *block = b.createBlock(&op.getBody(), {}, {scalar, scalar},
-                               {r.getLoc(), r.getLoc()});
-  {
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToEnd(block);
-    Value combined = mul ? MulOp::create(b, r.getLoc(), block->getArgument(0),
-                                         block->getArgument(1))
-                               .getResult()
-                         : AddOp::create(b, r.getLoc(), block->getArgument(0),
-                                         block->getArgument(1))
-                               .getResult();
-    ReturnOp::create(b, r.getLoc(), ValueRange{combined});
-  }
-  b.setInsertionPointAfter(op);
-  return op.getResult(0);
+  return mul ? r.reduceProd(input, dims) : r.reduceSum(input, dims);
 }
 
 /// Broadcasts a reduction result back to the input's shape.

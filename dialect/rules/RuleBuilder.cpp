@@ -81,3 +81,56 @@ Value RuleBuilder::addTangents(ArrayRef<Value> terms) {
   }
   return sum;
 }
+
+namespace {
+Value buildMonoidReduce(RuleBuilder &r, Value x, ArrayRef<int64_t> dims,
+                        bool mul) {
+  OpBuilder &b = r.builder();
+  Location loc = r.getLoc();
+  auto type = cast<RankedTensorType>(x.getType());
+  auto scalar = RankedTensorType::get({}, type.getElementType());
+  Value init = r.constant(scalar, mul ? 1.0 : 0.0);
+  SmallVector<int64_t> shape;
+  for (int64_t d = 0; d < type.getRank(); ++d)
+    if (!llvm::is_contained(dims, d))
+      shape.push_back(type.getDimSize(d));
+  auto op = ReduceOp::create(b, loc, TypeRange{type.clone(shape)},
+                             ValueRange{x}, ValueRange{init}, dims);
+  OpBuilder::InsertionGuard guard(b);
+  Block *block =
+      b.createBlock(&op.getBody(), {}, {scalar, scalar}, {loc, loc});
+  b.setInsertionPointToEnd(block);
+  Value combined =
+      mul ? MulOp::create(b, loc, block->getArgument(0), block->getArgument(1))
+                .getResult()
+          : AddOp::create(b, loc, block->getArgument(0), block->getArgument(1))
+                .getResult();
+  ReturnOp::create(b, loc, ValueRange{combined});
+  return op.getResult(0);
+}
+} // namespace
+
+Value RuleBuilder::reduceSum(Value x, ArrayRef<int64_t> dims) {
+  if (dims.empty())
+    return x;
+  Value result = buildMonoidReduce(*this, x, dims, /*mul=*/false);
+  return result;
+}
+
+Value RuleBuilder::reduceProd(Value x, ArrayRef<int64_t> dims) {
+  if (dims.empty())
+    return x;
+  return buildMonoidReduce(*this, x, dims, /*mul=*/true);
+}
+
+Value RuleBuilder::transpose(Value x, ArrayRef<int64_t> perm) {
+  if (llvm::equal(perm, llvm::seq<int64_t>(0, perm.size())))
+    return x;
+  return TransposeOp::create(b, loc, x, perm).getResult();
+}
+
+Value RuleBuilder::reshape(Value x, RankedTensorType type) {
+  if (x.getType() == type)
+    return x;
+  return ReshapeOp::create(b, loc, type, x).getResult();
+}

@@ -49,6 +49,13 @@ public:
   /// x * c for a scalar constant c.
   Value scale(Value x, double c) { return mul(x, splat(x, c)); }
 
+  /// Sum of `x` over `dims` (a reduce with an add body).
+  Value reduceSum(Value x, ArrayRef<int64_t> dims);
+  /// Product of `x` over `dims` (a reduce with a multiply body).
+  Value reduceProd(Value x, ArrayRef<int64_t> dims);
+  Value transpose(Value x, ArrayRef<int64_t> perm);
+  Value reshape(Value x, RankedTensorType type);
+
   /// Sum of the non-null values (null if all are null).
   Value addTangents(ArrayRef<Value> terms);
 
