@@ -138,3 +138,308 @@ def jvp(fun: Callable, primals: Sequence[Any], tangents: Sequence[Any],
         (out, aux), (t, _) = primal_tree, tangent_tree
         return out, t, aux
     return primal_tree, tangent_tree
+
+
+# ---------------------------------------------------------------------------
+# Reverse mode
+# ---------------------------------------------------------------------------
+
+def _trace_fun(fun: Callable, flat_p: Sequence[Any], in_tree) -> "core.TracedFunction":
+    in_avals = [_aval(p) for p in flat_p]
+
+    def flat_fun(*xs):
+        return fun(*tree_util.tree_unflatten(in_tree, xs))
+
+    name = getattr(fun, "__name__", "fn")
+    return core.trace_subfunction(flat_fun, in_avals, name if name != "<lambda>" else "lambda")
+
+
+def _operands(trace, tf, flat_p):
+    values = [trace.to_value(p)[0] for p in flat_p]
+    return values + [trace.to_value(c)[0] for c in tf.captures]
+
+
+def _emit_vjp(tf, flat_p, active: Sequence[int], cts: Sequence[Any]):
+    """Emits mlax.vjp of the traced function; cts: one per differentiable
+    output. Returns (primal outputs, cotangents of the active inputs)."""
+    trace = core.current_trace()
+    diff_outs = [i for i, a in enumerate(tf.out_avals) if _differentiable(a.dtype)]
+    ct_values = [trace.to_value(c, tf.out_avals[i].dtype)[0] for c, i in zip(cts, diff_outs)]
+    out_types = [mlir.tensor_type(a.shape, a.dtype) for a in tf.out_avals]
+    in_avals = [_aval(p) for p in flat_p]
+    result_types = out_types + [mlir.tensor_type(in_avals[i].shape, in_avals[i].dtype)
+                                for i in active]
+    with trace.ip, trace.loc:
+        op = mlax_d.VjpOp(result_types, ir.FlatSymbolRefAttr.get(tf.name),
+                          _operands(trace, tf, flat_p), ct_values, mlir.i64_array(active))
+    results = list(op.results)
+    n = len(tf.out_avals)
+    outs = [Tracer(trace, v, a) for v, a in zip(results[:n], tf.out_avals)]
+    grads = [Tracer(trace, v, ShapedArray(in_avals[i].shape, in_avals[i].dtype))
+             for v, i in zip(results[n:], active)]
+    return outs, grads
+
+
+def _emit_call(tf, flat_p):
+    from mlax.mlir.dialects import func as func_d
+    trace = core.current_trace()
+    out_types = [mlir.tensor_type(a.shape, a.dtype) for a in tf.out_avals]
+    with trace.ip, trace.loc:
+        call = func_d.CallOp(out_types, ir.FlatSymbolRefAttr.get(tf.name),
+                             _operands(trace, tf, flat_p))
+    return [Tracer(trace, v, a) for v, a in zip(call.results, tf.out_avals)]
+
+
+def _split_aux(out, has_aux: bool, who: str):
+    if not has_aux:
+        return out, None
+    if not (isinstance(out, (tuple, list)) and len(out) == 2):
+        raise TypeError(f"{who} with has_aux=True expects fun to return a pair "
+                        f"(output, aux), got {type(out).__name__}")
+    return out[0], out[1]
+
+
+def _cotangents_for(out_tree, out_avals, ct) -> list[Any]:
+    """The cotangents of the differentiable outputs, from a pytree `ct` that
+    matches the output structure (float0 or anything for the others)."""
+    flat_ct, ct_tree = tree_util.tree_flatten(ct)
+    if ct_tree != out_tree:
+        raise TypeError("Tree structure of cotangent input "
+                        f"{ct_tree}, does not match structure of primal output {out_tree}.")
+    cts = []
+    for c, a in zip(flat_ct, out_avals):
+        if not _differentiable(a.dtype):
+            continue
+        ca = _aval(c)
+        if ca.shape != a.shape:
+            raise ValueError(f"Shape of cotangent input to vjp pullback function "
+                             f"{ca.shape} must be the same as the shape of corresponding "
+                             f"primal input {a.shape}.")
+        if ca.dtype != a.dtype and not ca.weak_type:
+            raise TypeError(f"Type of cotangent input to vjp pullback function "
+                            f"({ca.dtype.name}) is not the expected tangent type "
+                            f"({a.dtype.name}) of corresponding primal output")
+        cts.append(c)
+    return cts
+
+
+def _input_cotangents(flat_p, in_tree, active, grads):
+    g = iter(grads)
+    full = [next(g) if i in active else _zeros_float0(_aval(p).shape)
+            for i, p in enumerate(flat_p)]
+    return tree_util.tree_unflatten(in_tree, full)
+
+
+def _run(fn: Callable, *args):
+    """Runs fn in the current trace, or compiled (like jit) outside any."""
+    if core.current_trace() is not None:
+        return fn(*args)
+    return api.JitFunction(fn)(*args)
+
+
+def vjp(fun: Callable, *primals: Any, has_aux: bool = False):
+    """Reverse-mode derivative: returns (fun(*primals), vjp_fun[, aux]).
+
+    vjp_fun(ct) returns one cotangent per primal (float0 for integer leaves).
+    It may be called, jitted and differentiated like any function. Inside a
+    trace the forward computation is shared with vjp_fun's (CSE); outside,
+    vjp_fun recomputes it.
+    """
+    if not callable(fun):
+        raise TypeError(f"vjp expects a callable, got {type(fun).__name__}")
+    flat_p, in_tree = tree_util.tree_flatten(tuple(primals))
+    active = [i for i, p in enumerate(flat_p) if _differentiable(_aval(p).dtype)]
+    meta: dict = {}
+
+    def target(*args):
+        out, aux = _split_aux(fun(*args), has_aux, "vjp")
+        return (out, aux) if has_aux else out
+
+    def forward(ps):
+        tf = _trace_fun(target, ps, in_tree)
+        meta["tf"], meta["trace"] = tf, core.current_trace()
+        return _emit_call(tf, ps)
+
+    outs = _run(forward, list(flat_p))
+    tf = meta["tf"]
+    forward_trace = meta["trace"]
+    if has_aux:
+        out_tree = tf.out_tree.children[0]
+        n_out = out_tree.num_leaves
+    else:
+        out_tree, n_out = tf.out_tree, tf.out_tree.num_leaves
+    out_avals = tf.out_avals[:n_out]
+
+    def vjp_fun(ct):
+        cts = _cotangents_for(out_tree, out_avals, ct)
+        trace = core.current_trace()
+        if trace is not None and trace is forward_trace:
+            # Same function as the forward call: reuse the traced function.
+            aux_cts = [np.zeros(a.shape, a.dtype) for a in tf.out_avals[n_out:]
+                       if _differentiable(a.dtype)]
+            _, grads = _emit_vjp(tf, flat_p, active, list(cts) + aux_cts)
+            return _input_cotangents(flat_p, in_tree, active, grads)
+
+        def backward(ps, cs):
+            tf2 = _trace_fun(lambda *a: _split_aux(fun(*a), has_aux, "vjp")[0], ps, in_tree)
+            return _emit_vjp(tf2, ps, active, cs)[1]
+        grads = _run(backward, list(flat_p), list(cts))
+        return _input_cotangents(flat_p, in_tree, active, grads)
+
+    primal_tree = tree_util.tree_unflatten(tf.out_tree, outs)
+    if has_aux:
+        out, aux = primal_tree
+        return out, vjp_fun, aux
+    return primal_tree, vjp_fun
+
+
+def _check_grad_input(x, holomorphic: bool, allow_int: bool):
+    a = _aval(x)
+    if dtypes.is_float(a.dtype):
+        if holomorphic:
+            raise TypeError("grad with holomorphic=True requires inputs with complex "
+                            f"dtype, but got {a.dtype.name}.")
+        return
+    if dtypes.is_complex(a.dtype):
+        return
+    if not allow_int:
+        raise TypeError("grad requires real- or complex-valued inputs (input dtype "
+                        "that is a sub-dtype of np.inexact), but got "
+                        f"{a.dtype.name}. If you want to use Boolean- or "
+                        "integer-valued inputs, use vjp or set allow_int to True.")
+
+
+def _check_grad_output(a: ShapedArray, holomorphic: bool):
+    if a.shape != ():
+        raise TypeError("Gradient only defined for scalar-output functions. "
+                        f"Output had shape: {a.shape}.")
+    if dtypes.is_complex(a.dtype) and not holomorphic:
+        raise TypeError("grad requires real-valued outputs (output dtype that is a "
+                        f"sub-dtype of np.floating), but got {a.dtype.name}. For "
+                        "holomorphic differentiation, pass holomorphic=True. For "
+                        "differentiation of non-holomorphic functions involving "
+                        "complex outputs, use mlax.vjp directly.")
+    if not (dtypes.is_float(a.dtype) or dtypes.is_complex(a.dtype)):
+        raise TypeError("grad requires real-valued outputs (output dtype that is a "
+                        f"sub-dtype of np.floating), but got {a.dtype.name}. For "
+                        "differentiation of functions with integer outputs, use "
+                        "mlax.vjp directly.")
+
+
+def _is_array_tree(x) -> bool:
+    leaves = tree_util.tree_leaves(x)
+    return all(isinstance(l, (Array, Tracer, np.ndarray, np.generic, int, float, complex, bool))
+               for l in leaves)
+
+
+def value_and_grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
+                   holomorphic: bool = False, allow_int: bool = False) -> Callable:
+    """Returns a function computing (fun(*args), gradient w.r.t. argnums)
+    (((value, aux), gradient) with has_aux=True), like jax.value_and_grad."""
+    if not callable(fun):
+        raise TypeError(f"grad expects a callable, got {type(fun).__name__}")
+    single = isinstance(argnums, int)
+    argnums_t = (argnums,) if single else tuple(argnums)
+    jit_cache: dict = {}
+
+    def run(args, kwargs):
+        for i in argnums_t:
+            if i >= len(args) or i < -len(args):
+                raise TypeError(f"differentiating with respect to argnums={argnums} "
+                                f"requires at least {max(argnums_t) + 1} positional "
+                                f"arguments to be passed by the caller, but got only "
+                                f"{len(args)} positional arguments.")
+        dyn = tuple(args[i] for i in argnums_t)
+        flat_d, d_tree = tree_util.tree_flatten(dyn)
+        for leaf in flat_d:
+            _check_grad_input(leaf, holomorphic, allow_int)
+        active = [i for i, p in enumerate(flat_d) if _differentiable(_aval(p).dtype)]
+
+        def partial(*d):
+            full = list(args)
+            for i, v in zip(argnums_t, d):
+                full[i] = v
+            out, aux = _split_aux(fun(*full, **kwargs), has_aux, "grad")
+            return (out, aux) if has_aux else out
+
+        tf = _trace_fun(partial, flat_d, d_tree)
+        out_aval = tf.out_avals[0]
+        n_main = tf.out_tree.children[0].num_leaves if has_aux else tf.out_tree.num_leaves
+        if n_main != 1:
+            raise TypeError("Gradient only defined for scalar-output functions. "
+                            f"Output was {tf.out_tree.children[0] if has_aux else tf.out_tree}.")
+        _check_grad_output(out_aval, holomorphic)
+        cts = [np.ones((), out_aval.dtype)]
+        cts += [np.zeros(a.shape, a.dtype) for a in tf.out_avals[1:] if _differentiable(a.dtype)]
+        outs, grads = _emit_vjp(tf, flat_d, active, cts)
+        g_full = _input_cotangents(flat_d, d_tree, active, grads)
+        value = tree_util.tree_unflatten(tf.out_tree, outs)
+        return value, (g_full[0] if single else g_full)
+
+    def vg(*args, **kwargs):
+        if core.current_trace() is not None:
+            value, g = run(args, kwargs)
+        else:
+            # Compile like jit: array arguments are dynamic, others static.
+            static = tuple(i for i, a in enumerate(args) if not _is_array_tree(a))
+            key = (static, tuple(sorted(kwargs)))
+            jf = jit_cache.get(key)
+            if jf is None:
+                names = tuple(sorted(kwargs))
+
+                def compiled(*a):
+                    kw = dict(zip(names, a[len(a) - len(names):]))
+                    return run(a[:len(a) - len(names)], kw)
+                jf = api.JitFunction(compiled, static_argnums=static)
+                jit_cache[key] = jf
+            value, g = jf(*args, *[kwargs[k] for k in sorted(kwargs)])
+        if has_aux:
+            return (value[0], value[1]), g
+        return value, g
+
+    vg.__name__ = f"value_and_grad({getattr(fun, '__name__', 'fun')})"
+    vg.__wrapped__ = fun
+    return vg
+
+
+def grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
+         holomorphic: bool = False, allow_int: bool = False) -> Callable:
+    """Returns a function computing the gradient of scalar-valued `fun` with
+    respect to the arguments at argnums ((gradient, aux) with has_aux=True)."""
+    vg = value_and_grad(fun, argnums, has_aux, holomorphic, allow_int)
+
+    def g(*args, **kwargs):
+        value, gr = vg(*args, **kwargs)
+        if has_aux:
+            return gr, value[1]
+        return gr
+
+    g.__name__ = f"grad({getattr(fun, '__name__', 'fun')})"
+    g.__wrapped__ = fun
+    return g
+
+
+def linearize(fun: Callable, *primals: Any):
+    """Returns (fun(*primals), f_jvp) where f_jvp(*tangents) is the JVP at
+    primals (a linear function of the tangents)."""
+    out = _run(lambda ps: fun(*ps), list(primals))
+
+    def f_jvp(*tangents):
+        if len(tangents) != len(primals):
+            raise TypeError(f"linearized function takes {len(primals)} tangents, "
+                            f"got {len(tangents)}")
+        return jvp(fun, primals, tangents)[1]
+    return out, f_jvp
+
+
+def linear_transpose(fun: Callable, *primals: Any) -> Callable:
+    """Transpose of the linear function `fun` (primals give shapes/dtypes):
+    returns f_t with f_t(ct) = cotangents of fun's inputs."""
+    specs = [ShapedArray(_aval(p).shape, _aval(p).dtype) for p in tree_util.tree_leaves(primals)]
+    _, in_tree = tree_util.tree_flatten(tuple(primals))
+
+    def f_t(ct):
+        zeros = tree_util.tree_unflatten(in_tree, [np.zeros(s.shape, s.dtype) for s in specs])
+        _, pullback = vjp(fun, *zeros)
+        return pullback(ct)
+    return f_t
