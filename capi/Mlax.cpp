@@ -12,6 +12,8 @@
 #include "passes/Export.h"
 #include "passes/Passes.h"
 #include "passes/Jvp.h"
+#include "passes/Transpose.h"
+#include "passes/Vjp.h"
 #include "mlir/Pass/PassManager.h"
 
 MLIR_DEFINE_CAPI_DIALECT_REGISTRATION(Mlax, mlax, mlir::mlax::MlaxDialect)
@@ -46,18 +48,43 @@ MlirLogicalResult mlaxExportToStableHLO(MlirOperation module,
   return wrap(mlir::mlax::exportToStableHLO(moduleOp, stream));
 }
 
-MlirOperation mlaxBuildJvpFunction(MlirOperation func, const int64_t *active,
-                                   intptr_t numActive, MlirStringRef name) {
+namespace {
+template <typename Fn>
+MlirOperation onFuncOp(MlirOperation func, Fn &&build) {
   auto fn = llvm::dyn_cast<mlir::func::FuncOp>(unwrap(func));
   if (!fn) {
     unwrap(func)->emitError("expected a func.func");
     return MlirOperation{nullptr};
   }
-  auto result = mlir::mlax::buildJvpFunction(
-      fn, llvm::ArrayRef<int64_t>(active, numActive), unwrap(name));
+  mlir::FailureOr<mlir::func::FuncOp> result = build(fn);
   if (mlir::failed(result))
     return MlirOperation{nullptr};
   return wrap(result->getOperation());
+}
+} // namespace
+
+MlirOperation mlaxBuildJvpFunction(MlirOperation func, const int64_t *active,
+                                   intptr_t numActive, MlirStringRef name) {
+  return onFuncOp(func, [&](mlir::func::FuncOp fn) {
+    return mlir::mlax::buildJvpFunction(
+        fn, llvm::ArrayRef<int64_t>(active, numActive), unwrap(name));
+  });
+}
+
+MlirOperation mlaxBuildVjpFunction(MlirOperation func, const int64_t *active,
+                                   intptr_t numActive, MlirStringRef name) {
+  return onFuncOp(func, [&](mlir::func::FuncOp fn) {
+    return mlir::mlax::buildVjpFunction(
+        fn, llvm::ArrayRef<int64_t>(active, numActive), unwrap(name));
+  });
+}
+
+MlirOperation mlaxTransposeLinearFunction(MlirOperation func,
+                                          intptr_t numConstant,
+                                          MlirStringRef name) {
+  return onFuncOp(func, [&](mlir::func::FuncOp fn) {
+    return mlir::mlax::transposeLinearFunction(fn, numConstant, unwrap(name));
+  });
 }
 
 MlirLogicalResult mlaxExpandTransforms(MlirOperation module) {

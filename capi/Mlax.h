@@ -34,6 +34,18 @@ MLIR_CAPI_EXPORTED MlirOperation mlaxBuildJvpFunction(MlirOperation func,
                                                      intptr_t numActive,
                                                      MlirStringRef name);
 
+/// Builds the VJP function (JVP, linearize, transpose) of `func`; same
+/// contract as mlaxBuildJvpFunction. See passes/Vjp.h.
+MLIR_CAPI_EXPORTED MlirOperation mlaxBuildVjpFunction(MlirOperation func,
+                                                     const int64_t *active,
+                                                     intptr_t numActive,
+                                                     MlirStringRef name);
+
+/// Transposes `func`, linear in its arguments after the first `numConstant`.
+/// See passes/Transpose.h.
+MLIR_CAPI_EXPORTED MlirOperation mlaxTransposeLinearFunction(
+    MlirOperation func, intptr_t numConstant, MlirStringRef name);
+
 /// Runs mlax-expand-transforms on `module`.
 MLIR_CAPI_EXPORTED MlirLogicalResult mlaxExpandTransforms(MlirOperation module);
 

@@ -750,5 +750,28 @@ LogicalResult VjpOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
   return success();
 }
 
+LogicalResult
+LinearTransposeOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
+  auto fn = symbolTable.lookupNearestSymbolFrom<FunctionOpInterface>(
+      *this, getCalleeAttr());
+  if (!fn)
+    return emitOpError("'") << getCallee() << "' does not name a function";
+  auto type = cast<FunctionType>(fn.getFunctionType());
+  size_t n = getConstants().size();
+  if (n > type.getNumInputs() ||
+      getConstants().getTypes() != TypeRange(type.getInputs().take_front(n)))
+    return emitOpError("constant operand types must match the first inputs "
+                       "of '")
+           << getCallee() << "': " << type;
+  if (getCotangents().getTypes() != TypeRange(type.getResults()))
+    return emitOpError("expects one cotangent per result of '")
+           << getCallee() << "', of the result's type";
+  if (getResultTypes() != TypeRange(type.getInputs().drop_front(n)))
+    return emitOpError("result types must be the types of the linear "
+                       "arguments of '")
+           << getCallee() << "'";
+  return success();
+}
+
 #define GET_OP_CLASSES
 #include "dialect/MlaxOps.cpp.inc"

@@ -518,4 +518,23 @@ def Mlax_VjpOp : Mlax_Op<"vjp", [AttrSizedOperandSegments,
   }];
 }
 
+def Mlax_LinearTransposeOp : Mlax_Op<"linear_transpose", [
+    AttrSizedOperandSegments, DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
+  let summary = "Calls the transpose of a linear function";
+  let description = [{
+    `callee` is linear in its arguments after the first
+    `constants.size()` ones. Takes those constants and one cotangent per
+    result of the callee; returns the cotangents of the linear arguments.
+    An op of the callee that is not linear in them is a diagnostic when
+    `mlax-expand-transforms` builds the transposed function.
+  }];
+  let arguments = (ins FlatSymbolRefAttr:$callee,
+      Variadic<Mlax_Tensor>:$constants, Variadic<Mlax_Tensor>:$cotangents);
+  let results = (outs Variadic<Mlax_Tensor>:$results);
+  let assemblyFormat = [{
+    $callee `(` $constants `)` `cotangents` `(` $cotangents `)` attr-dict `:`
+    functional-type(operands, results)
+  }];
+}
+
 #endif // MLAX_OPS_TD

@@ -12,6 +12,7 @@
 #include "dialect/MlaxOps.h"
 #include "passes/Jvp.h"
 #include "passes/Vjp.h"
+#include "passes/Transpose.h"
 #include "mlir/IR/SymbolTable.h"
 #include "mlir/Transforms/Inliner.h"
 #include "mlir/Transforms/InliningUtils.h"
@@ -35,7 +36,7 @@ public:
   LogicalResult expandIn(Operation *root) {
     SmallVector<Operation *> ops;
     root->walk([&](Operation *op) {
-      if (isa<JvpOp, VjpOp>(op))
+      if (isa<JvpOp, VjpOp, LinearTransposeOp>(op))
         ops.push_back(op);
     });
     for (Operation *op : ops) {
@@ -44,10 +45,13 @@ public:
       if (!callee)
         return op->emitOpError("'") << calleeAttr.getValue()
                                     << "' does not name a func.func";
-      bool reverse = isa<VjpOp>(op);
-      ArrayRef<int64_t> active =
-          reverse ? cast<VjpOp>(op).getActive() : cast<JvpOp>(op).getActive();
-      FailureOr<func::FuncOp> fn = getOrCreate(callee, active, reverse);
+      FailureOr<func::FuncOp> fn;
+      if (auto t = dyn_cast<LinearTransposeOp>(op))
+        fn = getOrCreateTranspose(callee, t.getConstants().size());
+      else if (auto v = dyn_cast<VjpOp>(op))
+        fn = getOrCreate(callee, v.getActive(), /*reverse=*/true);
+      else
+        fn = getOrCreate(callee, cast<JvpOp>(op).getActive(), false);
       if (failed(fn))
         return op->emitError("while expanding this ") << op->getName();
       OpBuilder b(op);
@@ -80,6 +84,26 @@ private:
     if (failed(fn))
       return failure();
     symbols.insert(*fn); // renames on conflict
+    cache[key] = *fn;
+    return *fn;
+  }
+
+  FailureOr<func::FuncOp> getOrCreateTranspose(func::FuncOp callee,
+                                               unsigned numConstant) {
+    std::string key = ("transpose:" + callee.getSymName() + "/" +
+                       std::to_string(numConstant))
+                          .str();
+    if (auto it = cache.find(key); it != cache.end())
+      return it->second;
+    FailureOr<func::FuncOp> prepared = prepare(callee);
+    if (failed(prepared))
+      return failure();
+    FailureOr<func::FuncOp> fn = transposeLinearFunction(
+        *prepared, numConstant, (callee.getSymName() + "_transpose").str());
+    prepared->erase();
+    if (failed(fn))
+      return failure();
+    symbols.insert(*fn);
     cache[key] = *fn;
     return *fn;
   }

@@ -28,20 +28,48 @@ NB_MODULE(_mlaxDialects, m) {
   mlaxM.def("register_passes", &mlaxRegisterPasses,
             "Registers the passes mlax pipelines use.");
 
+  auto checked = [](MlirOperation result, const char *what) {
+    if (mlirOperationIsNull(result))
+      throw nb::value_error((std::string(what) +
+                             " could not be built (see the diagnostics above)")
+                                .c_str());
+    return result;
+  };
   mlaxM.def(
       "build_jvp_function",
-      [](MlirOperation func, std::vector<int64_t> active,
-         const std::string &name) {
-        MlirOperation result = mlaxBuildJvpFunction(
-            func, active.data(), static_cast<intptr_t>(active.size()),
-            mlirStringRefCreate(name.data(), name.size()));
-        if (mlirOperationIsNull(result))
-          throw nb::value_error("JVP function could not be built (see the "
-                                "diagnostics above)");
-        return result;
+      [checked](MlirOperation func, std::vector<int64_t> active,
+                const std::string &name) {
+        return checked(mlaxBuildJvpFunction(
+                           func, active.data(),
+                           static_cast<intptr_t>(active.size()),
+                           mlirStringRefCreate(name.data(), name.size())),
+                       "JVP function");
       },
       nb::arg("func"), nb::arg("active"), nb::arg("name"),
       "Builds the JVP function of a call-free func.func next to it.");
+  mlaxM.def(
+      "build_vjp_function",
+      [checked](MlirOperation func, std::vector<int64_t> active,
+                const std::string &name) {
+        return checked(mlaxBuildVjpFunction(
+                           func, active.data(),
+                           static_cast<intptr_t>(active.size()),
+                           mlirStringRefCreate(name.data(), name.size())),
+                       "VJP function");
+      },
+      nb::arg("func"), nb::arg("active"), nb::arg("name"),
+      "Builds the VJP function of a call-free func.func next to it.");
+  mlaxM.def(
+      "transpose_linear_function",
+      [checked](MlirOperation func, int64_t numConstant,
+                const std::string &name) {
+        return checked(mlaxTransposeLinearFunction(
+                           func, numConstant,
+                           mlirStringRefCreate(name.data(), name.size())),
+                       "transposed function");
+      },
+      nb::arg("func"), nb::arg("num_constant"), nb::arg("name"),
+      "Transposes a func.func linear in its arguments after num_constant.");
 
   mlaxM.def(
       "expand_transforms",

@@ -53,3 +53,24 @@ def test_expand_transforms_and_run():
     x, y, t = (np.arange(3, dtype=np.float32), np.full(3, 2, np.float32), np.ones(3, np.float32))
     out, tan = exe.execute([runtime.to_device(v) for v in (x, y, t)])
     np.testing.assert_allclose(runtime.to_host(tan), np.cos(x) * y, rtol=1e-6)
+
+
+def test_build_vjp_and_transpose_functions():
+    module = ir.Module.parse(SRC, mlir.context())
+    f = module.body.operations[0]
+    vjp_fn = mlax_d.build_vjp_function(f.operation, [0, 1], "f_vjp")
+    assert "func.func private @f_vjp" in str(module)
+    lin = ir.Module.parse("""
+      func.func @lin(%w: tensor<3xf32>, %x: tensor<3xf32>) -> tensor<3xf32> {
+        %0 = mlax.multiply %w, %x : tensor<3xf32>
+        return %0 : tensor<3xf32>
+      }""", mlir.context())
+    mlax_d.transpose_linear_function(lin.body.operations[0].operation, 1, "lin_t")
+    assert "func.func private @lin_t(%arg0: tensor<3xf32>, %arg1: tensor<3xf32>) -> tensor<3xf32>" in str(lin)
+    nonlin = ir.Module.parse("""
+      func.func @sq(%x: tensor<3xf32>) -> tensor<3xf32> {
+        %0 = mlax.multiply %x, %x : tensor<3xf32>
+        return %0 : tensor<3xf32>
+      }""", mlir.context())
+    with pytest.raises(ValueError, match="could not be built"):
+        mlax_d.transpose_linear_function(nonlin.body.operations[0].operation, 0, "sq_t")
