@@ -55,4 +55,26 @@ def Mlax_TransposeOpInterface : OpInterface<"TransposeOpInterface"> {
   ];
 }
 
+def Mlax_BatchOpInterface : OpInterface<"BatchOpInterface"> {
+  let cppNamespace = "::mlir::mlax";
+  let description = [{
+    Batching rule. The batch transformation calls `batch` when at least one
+    operand is batched, with the operands' values in the batched function
+    and, for each, the dimension holding the batch (-1 when unbatched). The
+    rule builds the batched computation and returns, per result, its value
+    and batch dimension (-1 if unbatched). Rules move a batch dimension only
+    when the op needs it.
+  }];
+  let methods = [
+    InterfaceMethod<"Builds the batched op.",
+      "::llvm::LogicalResult", "batch",
+      (ins "::mlir::OpBuilder &":$builder,
+           "::llvm::ArrayRef<::mlir::Value>":$operands,
+           "::llvm::ArrayRef<int64_t>":$batchDims,
+           "int64_t":$batchSize,
+           "::llvm::SmallVectorImpl<::mlir::Value> &":$results,
+           "::llvm::SmallVectorImpl<int64_t> &":$resultBatchDims)>
+  ];
+}
+
 #endif // MLAX_INTERFACES_TD

@@ -750,6 +750,48 @@ LogicalResult VjpOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
   return success();
 }
 
+LogicalResult VmapOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
+  auto fn = symbolTable.lookupNearestSymbolFrom<FunctionOpInterface>(
+      *this, getCalleeAttr());
+  if (!fn)
+    return emitOpError("'") << getCallee() << "' does not name a function";
+  auto type = cast<FunctionType>(fn.getFunctionType());
+  int64_t n = getBatchSize();
+  if (n < 0)
+    return emitOpError("batch size must be non-negative");
+  auto check = [&](TypeRange outer, TypeRange inner, ArrayRef<int64_t> dims,
+                   StringRef what) -> LogicalResult {
+    if (outer.size() != inner.size() || dims.size() != inner.size())
+      return emitOpError("expects one ") << what << " dimension per " << what
+                                          << " of '" << getCallee() << "'";
+    for (auto [i, o, in, d] : llvm::enumerate(outer, inner, dims)) {
+      auto innerType = cast<RankedTensorType>(in);
+      if (d == -1) {
+        if (o != in)
+          return emitOpError() << what << " " << i << " is unbatched, so its type "
+                               << o << " must be " << in;
+        continue;
+      }
+      if (d < 0 || d > innerType.getRank())
+        return emitOpError() << what << " " << i << " has batch dimension " << d
+                             << ", out of range for rank "
+                             << innerType.getRank() + 1;
+      SmallVector<int64_t> shape(innerType.getShape());
+      shape.insert(shape.begin() + d, n);
+      if (o != innerType.clone(shape))
+        return emitOpError() << what << " " << i << " has type " << o
+                             << ", expected " << innerType.clone(shape);
+    }
+    return success();
+  };
+  if (failed(check(getArgs().getTypes(), type.getInputs(), getInDims(),
+                   "argument")) ||
+      failed(check(getResultTypes(), type.getResults(), getOutDims(),
+                   "result")))
+    return failure();
+  return success();
+}
+
 LogicalResult
 LinearTransposeOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
   auto fn = symbolTable.lookupNearestSymbolFrom<FunctionOpInterface>(

@@ -47,7 +47,7 @@ def Mlax_IotaOp : Mlax_Op<"iota", [DeclareOpInterfaceMethods<Mlax_JvpOpInterface
 // Conversions
 //===----------------------------------------------------------------------===//
 
-def Mlax_ConvertOp : Mlax_Op<"convert", [DeclareOpInterfaceMethods<Mlax_TransposeOpInterface>, DeclareOpInterfaceMethods<Mlax_JvpOpInterface>, Pure, Elementwise,
+def Mlax_ConvertOp : Mlax_Op<"convert", [DeclareOpInterfaceMethods<Mlax_BatchOpInterface>, DeclareOpInterfaceMethods<Mlax_TransposeOpInterface>, DeclareOpInterfaceMethods<Mlax_JvpOpInterface>, Pure, Elementwise,
     SameOperandsAndResultShape]> {
   let summary = "Element type conversion";
   let arguments = (ins Mlax_Tensor:$operand);
@@ -56,7 +56,7 @@ def Mlax_ConvertOp : Mlax_Op<"convert", [DeclareOpInterfaceMethods<Mlax_Transpos
   let hasFolder = 1;
 }
 
-def Mlax_BitcastConvertOp : Mlax_Op<"bitcast_convert", [DeclareOpInterfaceMethods<Mlax_JvpOpInterface>, Pure]> {
+def Mlax_BitcastConvertOp : Mlax_Op<"bitcast_convert", [DeclareOpInterfaceMethods<Mlax_BatchOpInterface>, DeclareOpInterfaceMethods<Mlax_JvpOpInterface>, Pure]> {
   let summary = "Reinterprets the bits of each element";
   let arguments = (ins Mlax_Tensor:$operand);
   let results = (outs Mlax_Tensor:$result);
@@ -71,7 +71,7 @@ def Mlax_BitcastConvertOp : Mlax_Op<"bitcast_convert", [DeclareOpInterfaceMethod
 class Mlax_UnaryOp<string mnemonic, Type type, list<Trait> traits = []> :
     Mlax_Op<mnemonic, !listconcat(traits,
         [Pure, Elementwise, SameOperandsAndResultType,
-         DeclareOpInterfaceMethods<Mlax_JvpOpInterface>])> {
+         DeclareOpInterfaceMethods<Mlax_JvpOpInterface>, DeclareOpInterfaceMethods<Mlax_BatchOpInterface>])> {
   let arguments = (ins type:$operand);
   let results = (outs type:$result);
   let assemblyFormat = "$operand attr-dict `:` type($result)";
@@ -143,7 +143,7 @@ def Mlax_ErfInvOp : Mlax_UnaryOp<"erf_inv", Mlax_FloatTensor> {
 }
 
 // abs of a complex tensor is real, so its result type is inferred, not copied.
-def Mlax_AbsOp : Mlax_Op<"abs", [DeclareOpInterfaceMethods<Mlax_JvpOpInterface>, Pure, Elementwise, SameOperandsAndResultShape,
+def Mlax_AbsOp : Mlax_Op<"abs", [DeclareOpInterfaceMethods<Mlax_BatchOpInterface>, DeclareOpInterfaceMethods<Mlax_JvpOpInterface>, Pure, Elementwise, SameOperandsAndResultShape,
     DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
   let summary = "Elementwise absolute value (modulus for complex)";
   let arguments = (ins Mlax_SignedNumericTensor:$operand);
@@ -151,7 +151,7 @@ def Mlax_AbsOp : Mlax_Op<"abs", [DeclareOpInterfaceMethods<Mlax_JvpOpInterface>,
   let assemblyFormat = "$operand attr-dict `:` type($operand)";
 }
 
-def Mlax_IsFiniteOp : Mlax_Op<"is_finite", [DeclareOpInterfaceMethods<Mlax_JvpOpInterface>, Pure, Elementwise,
+def Mlax_IsFiniteOp : Mlax_Op<"is_finite", [DeclareOpInterfaceMethods<Mlax_BatchOpInterface>, DeclareOpInterfaceMethods<Mlax_JvpOpInterface>, Pure, Elementwise,
     SameOperandsAndResultShape, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
   let summary = "Elementwise test for finite values";
   let arguments = (ins Mlax_FloatTensor:$x);
@@ -166,7 +166,7 @@ def Mlax_IsFiniteOp : Mlax_Op<"is_finite", [DeclareOpInterfaceMethods<Mlax_JvpOp
 class Mlax_BinaryOp<string mnemonic, Type type, list<Trait> traits = []> :
     Mlax_Op<mnemonic, !listconcat(traits,
         [Pure, Elementwise, SameOperandsAndResultType,
-         DeclareOpInterfaceMethods<Mlax_JvpOpInterface>])> {
+         DeclareOpInterfaceMethods<Mlax_JvpOpInterface>, DeclareOpInterfaceMethods<Mlax_BatchOpInterface>])> {
   let arguments = (ins type:$lhs, type:$rhs);
   let results = (outs type:$result);
   let assemblyFormat = "$lhs `,` $rhs attr-dict `:` type($result)";
@@ -222,7 +222,7 @@ def Mlax_ShiftRightLogicalOp : Mlax_BinaryOp<"shift_right_logical", Mlax_IntTens
 // Comparison and selection
 //===----------------------------------------------------------------------===//
 
-def Mlax_CompareOp : Mlax_Op<"compare", [DeclareOpInterfaceMethods<Mlax_JvpOpInterface>, Pure, Elementwise,
+def Mlax_CompareOp : Mlax_Op<"compare", [DeclareOpInterfaceMethods<Mlax_BatchOpInterface>, DeclareOpInterfaceMethods<Mlax_JvpOpInterface>, Pure, Elementwise,
     SameTypeOperands, SameOperandsAndResultShape,
     DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
   let summary = "Elementwise comparison";
@@ -236,7 +236,7 @@ def Mlax_CompareOp : Mlax_Op<"compare", [DeclareOpInterfaceMethods<Mlax_JvpOpInt
   }];
 }
 
-def Mlax_SelectOp : Mlax_Op<"select", [DeclareOpInterfaceMethods<Mlax_TransposeOpInterface>, DeclareOpInterfaceMethods<Mlax_JvpOpInterface>, Pure,
+def Mlax_SelectOp : Mlax_Op<"select", [DeclareOpInterfaceMethods<Mlax_BatchOpInterface>, DeclareOpInterfaceMethods<Mlax_TransposeOpInterface>, DeclareOpInterfaceMethods<Mlax_JvpOpInterface>, Pure,
     AllTypesMatch<["on_true", "on_false", "result"]>]> {
   let summary = "Elementwise pred ? on_true : on_false";
   let description = [{ `pred` is a scalar or has the shape of the operands. }];
@@ -249,7 +249,7 @@ def Mlax_SelectOp : Mlax_Op<"select", [DeclareOpInterfaceMethods<Mlax_TransposeO
   let hasVerifier = 1;
 }
 
-def Mlax_ClampOp : Mlax_Op<"clamp", [DeclareOpInterfaceMethods<Mlax_JvpOpInterface>, Pure, AllTypesMatch<["operand", "result"]>,
+def Mlax_ClampOp : Mlax_Op<"clamp", [DeclareOpInterfaceMethods<Mlax_BatchOpInterface>, DeclareOpInterfaceMethods<Mlax_JvpOpInterface>, Pure, AllTypesMatch<["operand", "result"]>,
     AllElementTypesMatch<["min", "operand", "max"]>]> {
   let summary = "Elementwise min(max(operand, min), max)";
   let description = [{ `min` and `max` are scalars or have the operand's shape. }];
@@ -265,7 +265,7 @@ def Mlax_ClampOp : Mlax_Op<"clamp", [DeclareOpInterfaceMethods<Mlax_JvpOpInterfa
 // Shape ops
 //===----------------------------------------------------------------------===//
 
-def Mlax_BroadcastInDimOp : Mlax_Op<"broadcast_in_dim", [DeclareOpInterfaceMethods<Mlax_TransposeOpInterface>, DeclareOpInterfaceMethods<Mlax_JvpOpInterface>, Pure,
+def Mlax_BroadcastInDimOp : Mlax_Op<"broadcast_in_dim", [DeclareOpInterfaceMethods<Mlax_BatchOpInterface>, DeclareOpInterfaceMethods<Mlax_TransposeOpInterface>, DeclareOpInterfaceMethods<Mlax_JvpOpInterface>, Pure,
     AllElementTypesMatch<["operand", "result"]>]> {
   let summary = "Broadcasts operand dimension i to result dimension dims[i]";
   let arguments = (ins Mlax_Tensor:$operand,
@@ -279,7 +279,7 @@ def Mlax_BroadcastInDimOp : Mlax_Op<"broadcast_in_dim", [DeclareOpInterfaceMetho
   let hasFolder = 1;
 }
 
-def Mlax_ReshapeOp : Mlax_Op<"reshape", [DeclareOpInterfaceMethods<Mlax_TransposeOpInterface>, DeclareOpInterfaceMethods<Mlax_JvpOpInterface>, Pure,
+def Mlax_ReshapeOp : Mlax_Op<"reshape", [DeclareOpInterfaceMethods<Mlax_BatchOpInterface>, DeclareOpInterfaceMethods<Mlax_TransposeOpInterface>, DeclareOpInterfaceMethods<Mlax_JvpOpInterface>, Pure,
     AllElementTypesMatch<["operand", "result"]>]> {
   let summary = "Row-major reshape to a type with as many elements";
   let arguments = (ins Mlax_Tensor:$operand);
@@ -289,7 +289,7 @@ def Mlax_ReshapeOp : Mlax_Op<"reshape", [DeclareOpInterfaceMethods<Mlax_Transpos
   let hasFolder = 1;
 }
 
-def Mlax_TransposeOp : Mlax_Op<"transpose", [DeclareOpInterfaceMethods<Mlax_TransposeOpInterface>, DeclareOpInterfaceMethods<Mlax_JvpOpInterface>, Pure,
+def Mlax_TransposeOp : Mlax_Op<"transpose", [DeclareOpInterfaceMethods<Mlax_BatchOpInterface>, DeclareOpInterfaceMethods<Mlax_TransposeOpInterface>, DeclareOpInterfaceMethods<Mlax_JvpOpInterface>, Pure,
     DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
   let summary = "Permutes dimensions: result dim i is operand dim perm[i]";
   let arguments = (ins Mlax_Tensor:$operand, DenseI64ArrayAttr:$permutation);
@@ -301,7 +301,7 @@ def Mlax_TransposeOp : Mlax_Op<"transpose", [DeclareOpInterfaceMethods<Mlax_Tran
   let hasFolder = 1;
 }
 
-def Mlax_DotGeneralOp : Mlax_Op<"dot_general", [DeclareOpInterfaceMethods<Mlax_TransposeOpInterface>, DeclareOpInterfaceMethods<Mlax_JvpOpInterface>, Pure,
+def Mlax_DotGeneralOp : Mlax_Op<"dot_general", [DeclareOpInterfaceMethods<Mlax_BatchOpInterface>, DeclareOpInterfaceMethods<Mlax_TransposeOpInterface>, DeclareOpInterfaceMethods<Mlax_JvpOpInterface>, Pure,
     DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
   let summary = "Generalized dot product with batch and contracting dims";
   let description = [{
@@ -329,7 +329,7 @@ def Mlax_ReturnOp : Mlax_Op<"return", [Pure, Terminator, ReturnLike,
   let assemblyFormat = "$results attr-dict (`:` type($results)^)?";
 }
 
-def Mlax_ReduceOp : Mlax_Op<"reduce", [DeclareOpInterfaceMethods<Mlax_TransposeOpInterface>, DeclareOpInterfaceMethods<Mlax_JvpOpInterface>, Pure, SameVariadicOperandSize,
+def Mlax_ReduceOp : Mlax_Op<"reduce", [DeclareOpInterfaceMethods<Mlax_BatchOpInterface>, DeclareOpInterfaceMethods<Mlax_TransposeOpInterface>, DeclareOpInterfaceMethods<Mlax_JvpOpInterface>, Pure, SameVariadicOperandSize,
     DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
   let summary = "Reduces inputs along dimensions with a body computation";
   let description = [{
@@ -351,7 +351,7 @@ def Mlax_ReduceOp : Mlax_Op<"reduce", [DeclareOpInterfaceMethods<Mlax_TransposeO
 // Slicing, concatenation, padding
 //===----------------------------------------------------------------------===//
 
-def Mlax_SliceOp : Mlax_Op<"slice", [DeclareOpInterfaceMethods<Mlax_TransposeOpInterface>, DeclareOpInterfaceMethods<Mlax_JvpOpInterface>, Pure,
+def Mlax_SliceOp : Mlax_Op<"slice", [DeclareOpInterfaceMethods<Mlax_BatchOpInterface>, DeclareOpInterfaceMethods<Mlax_TransposeOpInterface>, DeclareOpInterfaceMethods<Mlax_JvpOpInterface>, Pure,
     DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
   let summary = "Static strided slice";
   let arguments = (ins Mlax_Tensor:$operand,
@@ -364,7 +364,7 @@ def Mlax_SliceOp : Mlax_Op<"slice", [DeclareOpInterfaceMethods<Mlax_TransposeOpI
   }];
 }
 
-def Mlax_DynamicSliceOp : Mlax_Op<"dynamic_slice", [DeclareOpInterfaceMethods<Mlax_TransposeOpInterface>, DeclareOpInterfaceMethods<Mlax_JvpOpInterface>, Pure,
+def Mlax_DynamicSliceOp : Mlax_Op<"dynamic_slice", [DeclareOpInterfaceMethods<Mlax_BatchOpInterface>, DeclareOpInterfaceMethods<Mlax_TransposeOpInterface>, DeclareOpInterfaceMethods<Mlax_JvpOpInterface>, Pure,
     DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
   let summary = "Slice at run-time start indices (clamped into range)";
   let arguments = (ins Mlax_Tensor:$operand,
@@ -377,7 +377,7 @@ def Mlax_DynamicSliceOp : Mlax_Op<"dynamic_slice", [DeclareOpInterfaceMethods<Ml
   }];
 }
 
-def Mlax_DynamicUpdateSliceOp : Mlax_Op<"dynamic_update_slice", [DeclareOpInterfaceMethods<Mlax_TransposeOpInterface>, DeclareOpInterfaceMethods<Mlax_JvpOpInterface>, Pure,
+def Mlax_DynamicUpdateSliceOp : Mlax_Op<"dynamic_update_slice", [DeclareOpInterfaceMethods<Mlax_BatchOpInterface>, DeclareOpInterfaceMethods<Mlax_TransposeOpInterface>, DeclareOpInterfaceMethods<Mlax_JvpOpInterface>, Pure,
     AllTypesMatch<["operand", "result"]>,
     AllElementTypesMatch<["operand", "update"]>]> {
   let summary = "Writes update into operand at run-time start indices";
@@ -391,7 +391,7 @@ def Mlax_DynamicUpdateSliceOp : Mlax_Op<"dynamic_update_slice", [DeclareOpInterf
   let hasVerifier = 1;
 }
 
-def Mlax_ConcatenateOp : Mlax_Op<"concatenate", [DeclareOpInterfaceMethods<Mlax_TransposeOpInterface>, DeclareOpInterfaceMethods<Mlax_JvpOpInterface>, Pure, SameOperandsElementType,
+def Mlax_ConcatenateOp : Mlax_Op<"concatenate", [DeclareOpInterfaceMethods<Mlax_BatchOpInterface>, DeclareOpInterfaceMethods<Mlax_TransposeOpInterface>, DeclareOpInterfaceMethods<Mlax_JvpOpInterface>, Pure, SameOperandsElementType,
     DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
   let summary = "Concatenates inputs along a dimension";
   let arguments = (ins Variadic<Mlax_Tensor>:$inputs,
@@ -403,7 +403,7 @@ def Mlax_ConcatenateOp : Mlax_Op<"concatenate", [DeclareOpInterfaceMethods<Mlax_
   }];
 }
 
-def Mlax_PadOp : Mlax_Op<"pad", [DeclareOpInterfaceMethods<Mlax_TransposeOpInterface>, DeclareOpInterfaceMethods<Mlax_JvpOpInterface>, Pure,
+def Mlax_PadOp : Mlax_Op<"pad", [DeclareOpInterfaceMethods<Mlax_BatchOpInterface>, DeclareOpInterfaceMethods<Mlax_TransposeOpInterface>, DeclareOpInterfaceMethods<Mlax_JvpOpInterface>, Pure,
     DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
   let summary = "Edge (possibly negative) and interior padding";
   let arguments = (ins Mlax_Tensor:$operand, Mlax_Tensor:$padding_value,
@@ -417,7 +417,7 @@ def Mlax_PadOp : Mlax_Op<"pad", [DeclareOpInterfaceMethods<Mlax_TransposeOpInter
   }];
 }
 
-def Mlax_ReverseOp : Mlax_Op<"reverse", [DeclareOpInterfaceMethods<Mlax_TransposeOpInterface>, DeclareOpInterfaceMethods<Mlax_JvpOpInterface>, Pure,
+def Mlax_ReverseOp : Mlax_Op<"reverse", [DeclareOpInterfaceMethods<Mlax_BatchOpInterface>, DeclareOpInterfaceMethods<Mlax_TransposeOpInterface>, DeclareOpInterfaceMethods<Mlax_JvpOpInterface>, Pure,
     AllTypesMatch<["operand", "result"]>]> {
   let summary = "Reverses the order of elements along dimensions";
   let arguments = (ins Mlax_Tensor:$operand, DenseI64ArrayAttr:$dimensions);
@@ -464,7 +464,7 @@ def Mlax_CaseOp : Mlax_Op<"case", [RecursiveMemoryEffects]> {
 // Transformation ops
 //===----------------------------------------------------------------------===//
 
-def Mlax_StopGradientOp : Mlax_Op<"stop_gradient", [Pure,
+def Mlax_StopGradientOp : Mlax_Op<"stop_gradient", [DeclareOpInterfaceMethods<Mlax_BatchOpInterface>, Pure,
     SameOperandsAndResultType, DeclareOpInterfaceMethods<Mlax_JvpOpInterface>]> {
   let summary = "Identity whose tangent is zero";
   let description = [{
@@ -534,6 +534,26 @@ def Mlax_LinearTransposeOp : Mlax_Op<"linear_transpose", [
   let assemblyFormat = [{
     $callee `(` $constants `)` `cotangents` `(` $cotangents `)` attr-dict `:`
     functional-type(operands, results)
+  }];
+}
+
+def Mlax_VmapOp : Mlax_Op<"vmap", [
+    DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
+  let summary = "Calls the batched version of a function";
+  let description = [{
+    Maps `callee` over a batch of `batch_size` elements: operand i carries
+    the batch in dimension `in_dims[i]` (or is shared by all elements when
+    -1), result j carries it in dimension `out_dims[j]` (-1: the result must
+    not depend on the batch). `mlax-expand-transforms` replaces it by a call
+    to the batched function.
+  }];
+  let arguments = (ins FlatSymbolRefAttr:$callee, Variadic<Mlax_Tensor>:$args,
+      DenseI64ArrayAttr:$in_dims, DenseI64ArrayAttr:$out_dims,
+      I64Attr:$batch_size);
+  let results = (outs Variadic<Mlax_Tensor>:$results);
+  let assemblyFormat = [{
+    $callee `(` $args `)` `in_dims` `=` $in_dims `out_dims` `=` $out_dims
+    `size` `=` $batch_size attr-dict `:` functional-type(operands, results)
   }];
 }
 

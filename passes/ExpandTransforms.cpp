@@ -13,6 +13,7 @@
 #include "passes/Jvp.h"
 #include "passes/Vjp.h"
 #include "passes/Transpose.h"
+#include "passes/Batch.h"
 #include "mlir/IR/SymbolTable.h"
 #include "mlir/Transforms/Inliner.h"
 #include "mlir/Transforms/InliningUtils.h"
@@ -36,7 +37,7 @@ public:
   LogicalResult expandIn(Operation *root) {
     SmallVector<Operation *> ops;
     root->walk([&](Operation *op) {
-      if (isa<JvpOp, VjpOp, LinearTransposeOp>(op))
+      if (isa<JvpOp, VjpOp, LinearTransposeOp, VmapOp>(op))
         ops.push_back(op);
     });
     for (Operation *op : ops) {
@@ -46,7 +47,10 @@ public:
         return op->emitOpError("'") << calleeAttr.getValue()
                                     << "' does not name a func.func";
       FailureOr<func::FuncOp> fn;
-      if (auto t = dyn_cast<LinearTransposeOp>(op))
+      if (auto m = dyn_cast<VmapOp>(op))
+        fn = getOrCreateBatched(callee, m.getInDims(), m.getOutDims(),
+                                m.getBatchSize());
+      else if (auto t = dyn_cast<LinearTransposeOp>(op))
         fn = getOrCreateTranspose(callee, t.getConstants().size());
       else if (auto v = dyn_cast<VjpOp>(op))
         fn = getOrCreate(callee, v.getActive(), /*reverse=*/true);
@@ -84,6 +88,33 @@ private:
     if (failed(fn))
       return failure();
     symbols.insert(*fn); // renames on conflict
+    cache[key] = *fn;
+    return *fn;
+  }
+
+  FailureOr<func::FuncOp> getOrCreateBatched(func::FuncOp callee,
+                                             ArrayRef<int64_t> inDims,
+                                             ArrayRef<int64_t> outDims,
+                                             int64_t batchSize) {
+    auto join = [](ArrayRef<int64_t> v) {
+      return llvm::join(
+          llvm::map_range(v, [](int64_t a) { return std::to_string(a); }), ",");
+    };
+    std::string key = ("vmap:" + callee.getSymName() + "/" + join(inDims) +
+                       "/" + join(outDims) + "/" + std::to_string(batchSize))
+                          .str();
+    if (auto it = cache.find(key); it != cache.end())
+      return it->second;
+    FailureOr<func::FuncOp> prepared = prepare(callee);
+    if (failed(prepared))
+      return failure();
+    FailureOr<func::FuncOp> fn =
+        buildBatchedFunction(*prepared, inDims, outDims, batchSize,
+                             (callee.getSymName() + "_batched").str());
+    prepared->erase();
+    if (failed(fn))
+      return failure();
+    symbols.insert(*fn);
     cache[key] = *fn;
     return *fn;
   }
