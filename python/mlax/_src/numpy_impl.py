@@ -460,6 +460,15 @@ def matmul(a, b) -> Array:
     if aa.ndim == 0 or ab.ndim == 0:
         raise ValueError("matmul: operands must not be scalars (use *)")
     a_vec, b_vec = aa.ndim == 1, ab.ndim == 1
+    if a_vec or b_vec:
+        # Vector operands contract directly (one dot_general, no reshapes).
+        ca = aa.ndim - 1
+        cb = 0 if b_vec else ab.ndim - 2
+        if aa.shape[ca] != ab.shape[cb]:
+            raise ValueError(f"matmul: input operand 1 has a mismatch in its core dimension 0 "
+                             f"(size {ab.shape[cb]} is different from {aa.shape[ca]}); "
+                             f"shapes {aa.shape} and {ab.shape}")
+        return lax.dot_general(a, b, (((ca,), (cb,)), ((), ())))
     if a_vec:
         a = lax.reshape(a, (1,) + aa.shape)
     if b_vec:

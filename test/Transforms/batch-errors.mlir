@@ -1,0 +1,22 @@
+// RUN: mlax-opt %s -split-input-file -verify-diagnostics --mlax-expand-transforms
+
+func.func private @f(%x: tensor<4xf32>) -> tensor<4xf32> {
+  return %x : tensor<4xf32>
+}
+func.func @bad_type(%xs: tensor<4x5xf32>) {
+  // expected-error @+1 {{argument 0 has type 'tensor<4x5xf32>', expected 'tensor<5x4xf32>'}}
+  %r = mlax.vmap @f(%xs) in_dims = [0] out_dims = [0] size = 5 : (tensor<4x5xf32>) -> tensor<5x4xf32>
+  return
+}
+
+// -----
+
+func.func private @g(%x: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{result 0 depends on the batch, but its out dimension is none}}
+  return %x : tensor<4xf32>
+}
+func.func @batched_out_none(%xs: tensor<5x4xf32>) {
+  // expected-error @+1 {{while expanding this mlax.vmap}}
+  %r = mlax.vmap @g(%xs) in_dims = [0] out_dims = [-1] size = 5 : (tensor<5x4xf32>) -> tensor<4xf32>
+  return
+}
