@@ -340,7 +340,6 @@ def value_and_grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: boo
         raise TypeError(f"grad expects a callable, got {type(fun).__name__}")
     single = isinstance(argnums, int)
     argnums_t = (argnums,) if single else tuple(argnums)
-    jit_cache: dict = {}
 
     def run(args, kwargs):
         for i in argnums_t:
@@ -380,19 +379,16 @@ def value_and_grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: boo
         if core.current_trace() is not None:
             value, g = run(args, kwargs)
         else:
-            # Compile like jit: array arguments are dynamic, others static.
+            # Traced again on every call (Python runs each time, as in JAX);
+            # the compiled executable is reused when the IR is the same.
             static = tuple(i for i, a in enumerate(args) if not _is_array_tree(a))
-            key = (static, tuple(sorted(kwargs)))
-            jf = jit_cache.get(key)
-            if jf is None:
-                names = tuple(sorted(kwargs))
+            names = tuple(sorted(kwargs))
 
-                def compiled(*a):
-                    kw = dict(zip(names, a[len(a) - len(names):]))
-                    return run(a[:len(a) - len(names)], kw)
-                jf = api.JitFunction(compiled, static_argnums=static)
-                jit_cache[key] = jf
-            value, g = jf(*args, *[kwargs[k] for k in sorted(kwargs)])
+            def compiled(*a):
+                kw = dict(zip(names, a[len(a) - len(names):]))
+                return run(a[:len(a) - len(names)], kw)
+            value, g = api.JitFunction(compiled, static_argnums=static)(
+                *args, *[kwargs[k] for k in names])
         if has_aux:
             return (value[0], value[1]), g
         return value, g

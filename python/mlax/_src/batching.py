@@ -52,7 +52,6 @@ def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0,
         raise TypeError(f"vmap expects a callable, got {type(fun).__name__}")
     if isinstance(in_axes, list):
         in_axes = tuple(in_axes)
-    jit_cache: dict = {}
 
     def vmapped(*args, **kwargs):
         spec = in_axes
@@ -129,17 +128,7 @@ def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0,
         if core.current_trace() is not None:
             outs = run(*flat_args)
         else:
-            key = (in_tree, tuple(dims), n)
-            jf = jit_cache.get(key)
-            if jf is None:
-                def compiled(*xs):
-                    outs = run(*xs)
-                    jit_cache[key + ("tree",)] = meta["out_tree"]
-                    return outs
-                jf = api.JitFunction(compiled)
-                jit_cache[key] = jf
-            outs = jf(*flat_args)
-            meta["out_tree"] = jit_cache[key + ("tree",)]
+            outs = api.JitFunction(run)(*flat_args)
         return tree_util.tree_unflatten(meta["out_tree"], outs)
 
     vmapped.__name__ = f"vmap({getattr(fun, '__name__', 'fun')})"

@@ -6,6 +6,7 @@ one-op function is traced, compiled once per signature and executed.
 """
 from __future__ import annotations
 
+import collections
 import operator
 from typing import Any, Callable, NamedTuple, Sequence
 
@@ -516,13 +517,29 @@ class Compiled(NamedTuple):
         return tree_util.tree_unflatten(self.out_tree, outs)
 
 
+# Executables by the text of the traced module: a function traced again
+# (eager transformations re-run Python each call, as in JAX) reuses the
+# executable when it produced the same IR.
+_EXECUTABLES: "collections.OrderedDict[str, tuple[runtime.Executable, str]]" = collections.OrderedDict()
+_EXECUTABLES_MAX = 512
+
+
 def compile_traced(traced: Traced) -> Compiled:
     """Verifies, optimizes, exports and compiles a traced module."""
     module = traced.module
     module.operation.verify()
-    mlir.run_pipeline(module, OPTIMIZE_PIPELINE)
-    text = mlir.export_stablehlo(module)
-    exe = runtime.compile(text, len(traced.out_avals))
+    key = str(module)
+    hit = _EXECUTABLES.get(key)
+    if hit is None:
+        mlir.run_pipeline(module, OPTIMIZE_PIPELINE)
+        text = mlir.export_stablehlo(module)
+        hit = (runtime.compile(text, len(traced.out_avals)), text)
+        _EXECUTABLES[key] = hit
+        if len(_EXECUTABLES) > _EXECUTABLES_MAX:
+            _EXECUTABLES.popitem(last=False)
+    else:
+        _EXECUTABLES.move_to_end(key)
+    exe, text = hit
     return Compiled(exe, traced.out_tree, tuple(a.weak_type for a in traced.out_avals), text,
                     traced.out_avals)
 
