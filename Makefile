@@ -25,7 +25,7 @@ pytest: build
 bench: build
 	$(PY) benchmarks/bench_jit.py
 	$(PY) benchmarks/bench_jvp.py
-	cd benchmarks && ../$(PY) bench_grad.py
+	cd benchmarks && ../$(PY) bench_grad.py && ../$(PY) bench_vmap.py
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)

@@ -270,6 +270,8 @@ def vjp(fun: Callable, *primals: Any, has_aux: bool = False):
         out_tree, n_out = tf.out_tree, tf.out_tree.num_leaves
     out_avals = tf.out_avals[:n_out]
 
+    pullback_cache: dict = {}
+
     def vjp_fun(ct):
         cts = _cotangents_for(out_tree, out_avals, ct)
         trace = core.current_trace()
@@ -283,7 +285,15 @@ def vjp(fun: Callable, *primals: Any, has_aux: bool = False):
         def backward(ps, cs):
             tf2 = _trace_fun(lambda *a: _split_aux(fun(*a), has_aux, "vjp")[0], ps, in_tree)
             return _emit_vjp(tf2, ps, active, cs)[1]
-        grads = _run(backward, list(flat_p), list(cts))
+        if trace is not None:
+            grads = backward(list(flat_p), list(cts))
+        else:
+            # One compiled pullback per vjp call (like JAX's closure over
+            # residuals, fun is not re-run for each cotangent).
+            jf = pullback_cache.get("jit")
+            if jf is None:
+                jf = pullback_cache["jit"] = api.JitFunction(backward)
+            grads = jf(list(flat_p), list(cts))
         return _input_cotangents(flat_p, in_tree, active, grads)
 
     primal_tree = tree_util.tree_unflatten(tf.out_tree, outs)

@@ -1,0 +1,101 @@
+"""Batching, mlax vs jax in one process, as ratios (mlax / jax).
+
+- jit per-example gradients (batch 64) of the tutorial's TD(0) loss;
+- matrix-Jacobian products with 128 covectors: vmap of the vjp vs a Python
+  loop over vjp_fun (eager, as in the tutorial);
+- jit(hessian) of a 64-dimensional function.
+"""
+from __future__ import annotations
+
+import time
+
+import jax
+import jax.numpy as jref
+import numpy as np
+
+import mlax
+import mlax.numpy as jnp
+
+from bench_jvp import _best, _first_call
+
+
+def td_loss(np_mod, stop_gradient):
+    def loss(theta, s_tm1, r_t, s_t):
+        v_tm1 = np_mod.dot(theta, s_tm1)
+        target = r_t + np_mod.dot(theta, s_t)
+        return -0.5 * ((stop_gradient(target) - v_tm1) ** 2)
+    return loss
+
+
+def predictor(np_mod, inputs, b):
+    return lambda W: 0.5 * (np_mod.tanh((inputs @ W + b) / 2) + 1)
+
+
+def hess_fn(np_mod):
+    return lambda x: np_mod.sum(np_mod.tanh(x) ** 2 * np_mod.sin(x)) + np_mod.sum(x) ** 2
+
+
+def main():
+    rng = np.random.default_rng(0)
+    theta = rng.normal(size=3).astype(np.float32)
+    s_tm1 = rng.normal(size=(64, 3)).astype(np.float32)
+    r_t = rng.normal(size=64).astype(np.float32)
+    s_t = rng.normal(size=(64, 3)).astype(np.float32)
+    inputs = rng.normal(size=(4, 3)).astype(np.float32)
+    W = rng.normal(size=3).astype(np.float32)
+    U = rng.normal(size=(128, 4)).astype(np.float32)
+    x64 = rng.normal(size=64).astype(np.float32)
+
+    print(f"device: {jax.devices()[0].device_kind}; jax {jax.__version__}")
+    print(f"{'benchmark':40s} {'steady mlax/jax':>22s} {'ratio':>6s} {'first call mlax/jax':>22s} {'ratio':>6s}")
+
+    def report(name, make_m, make_j, args):
+        fm, fj = make_m(), make_j()
+        am = jax.tree_util.tree_map(jnp.asarray, args)
+        aj = jax.tree_util.tree_map(jax.device_put, args)
+        for a, b_ in zip(jax.tree_util.tree_leaves(fm(*am)), jax.tree_util.tree_leaves(fj(*aj))):
+            np.testing.assert_allclose(np.asarray(a), np.asarray(b_), rtol=2e-3, atol=2e-4)
+        tm = _best(lambda: jax.tree_util.tree_map(lambda o: o.block_until_ready(), fm(*am)))
+        tj = _best(lambda: jax.block_until_ready(fj(*aj)))
+        cm = _first_call(make_m, args, repeat=2)
+        cj = _first_call(make_j, args, repeat=2)
+        print(f"{name:40s} {tm * 1e3:9.3f}/{tj * 1e3:8.3f} ms {tm / tj:6.2f} "
+              f"{cm * 1e3:9.1f}/{cj * 1e3:8.1f} ms {cm / cj:6.2f}")
+
+    report("jit per-example grads, TD(0), batch 64",
+           lambda: mlax.jit(mlax.vmap(mlax.grad(td_loss(jnp, mlax.lax.stop_gradient)), (None, 0, 0, 0))),
+           lambda: jax.jit(jax.vmap(jax.grad(td_loss(jref, jax.lax.stop_gradient)), (None, 0, 0, 0))),
+           (theta, s_tm1, r_t, s_t))
+    report("jit(hessian), 64-dim",
+           lambda: mlax.jit(mlax.hessian(hess_fn(jnp))), lambda: jax.jit(jax.hessian(hess_fn(jref))),
+           (x64,))
+
+    # Eager, as the tutorial runs them: loop over covectors vs one vmap.
+    b = np.float32(0.1)
+    fm, fj = predictor(jnp, inputs, b), predictor(jref, inputs, b)
+
+    def loop_m():
+        _, pull = mlax.vjp(fm, W)
+        return jnp.stack([pull(u)[0] for u in U])
+
+    def vmap_m():
+        _, pull = mlax.vjp(fm, W)
+        return mlax.vmap(pull)(U)[0]
+
+    def loop_j():
+        _, pull = jax.vjp(fj, W)
+        return jref.stack([pull(u)[0] for u in U])
+
+    def vmap_j():
+        _, pull = jax.vjp(fj, W)
+        return jax.vmap(pull)(U)[0]
+    np.testing.assert_allclose(np.asarray(vmap_m()), np.asarray(vmap_j()), rtol=1e-4, atol=1e-6)
+    for name, m, j in (("eager MJP, 128 covectors, Python loop", loop_m, loop_j),
+                       ("eager MJP, 128 covectors, vmap", vmap_m, vmap_j)):
+        tm = _best(lambda: np.asarray(m()), min_time=2.0, repeat=3)
+        tj = _best(lambda: np.asarray(j()), min_time=2.0, repeat=3)
+        print(f"{name:40s} {tm * 1e3:9.3f}/{tj * 1e3:8.3f} ms {tm / tj:6.2f}")
+
+
+if __name__ == "__main__":
+    main()
