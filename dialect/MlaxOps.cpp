@@ -792,6 +792,72 @@ LogicalResult VmapOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
   return success();
 }
 
+namespace {
+FunctionType lookupFunctionType(Operation *op, FlatSymbolRefAttr sym,
+                                SymbolTableCollection &symbolTable) {
+  auto fn = symbolTable.lookupNearestSymbolFrom<FunctionOpInterface>(op, sym);
+  if (!fn) {
+    op->emitOpError("'") << sym.getValue() << "' does not name a function";
+    return {};
+  }
+  return dyn_cast<FunctionType>(fn.getFunctionType());
+}
+} // namespace
+
+LogicalResult
+CustomJvpCallOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
+  FunctionType f = lookupFunctionType(*this, getCalleeAttr(), symbolTable);
+  FunctionType rule = lookupFunctionType(*this, getJvpAttr(), symbolTable);
+  if (!f || !rule)
+    return failure();
+  if (getArgs().getTypes() != TypeRange(f.getInputs()) ||
+      getResultTypes() != TypeRange(f.getResults()))
+    return emitOpError("operand and result types must match '")
+           << getCallee() << "': " << f;
+  SmallVector<Type> ins(f.getInputs()), outs(f.getResults());
+  llvm::append_range(ins, differentiableTypes(f.getInputs()));
+  llvm::append_range(outs, differentiableTypes(f.getResults()));
+  if (TypeRange(rule.getInputs()) != TypeRange(ins) ||
+      TypeRange(rule.getResults()) != TypeRange(outs))
+    return emitOpError("JVP rule '")
+           << getJvp() << "' must have type "
+           << FunctionType::get(getContext(), ins, outs) << ", got " << rule;
+  return success();
+}
+
+LogicalResult
+CustomVjpCallOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
+  FunctionType f = lookupFunctionType(*this, getCalleeAttr(), symbolTable);
+  FunctionType fwd = lookupFunctionType(*this, getFwdAttr(), symbolTable);
+  FunctionType bwd = lookupFunctionType(*this, getBwdAttr(), symbolTable);
+  if (!f || !fwd || !bwd)
+    return failure();
+  if (getArgs().getTypes() != TypeRange(f.getInputs()) ||
+      getResultTypes() != TypeRange(f.getResults()))
+    return emitOpError("operand and result types must match '")
+           << getCallee() << "': " << f;
+  if (TypeRange(fwd.getInputs()) != TypeRange(f.getInputs()) ||
+      fwd.getNumResults() < f.getNumResults() ||
+      TypeRange(fwd.getResults().take_front(f.getNumResults())) !=
+          TypeRange(f.getResults()))
+    return emitOpError("fwd '") << getFwd()
+                                << "' must take the callee's arguments and "
+                                   "return its results followed by residuals";
+  size_t numResiduals = fwd.getNumResults() - f.getNumResults();
+  SmallVector<Type> bwdIns(fwd.getResults().drop_front(f.getNumResults()));
+  llvm::append_range(bwdIns, differentiableTypes(f.getResults()));
+  (void)numResiduals;
+  if (TypeRange(bwd.getInputs()) != TypeRange(bwdIns) ||
+      TypeRange(bwd.getResults()) !=
+          TypeRange(differentiableTypes(f.getInputs())))
+    return emitOpError("bwd '") << getBwd()
+                                << "' must take the residuals and the "
+                                   "cotangents of the floating-point results "
+                                   "and return one cotangent per floating-point "
+                                   "argument";
+  return success();
+}
+
 LogicalResult
 LinearTransposeOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
   auto fn = symbolTable.lookupNearestSymbolFrom<FunctionOpInterface>(

@@ -557,4 +557,60 @@ def Mlax_VmapOp : Mlax_Op<"vmap", [
   }];
 }
 
+def Mlax_CustomJvpCallOp : Mlax_Op<"custom_jvp_call", [
+    DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
+  let summary = "Calls a function whose JVP is given by a rule function";
+  let description = [{
+    Calls `callee`. The JVP transformation uses `jvp` instead of
+    differentiating `callee`: `jvp` takes the callee's arguments followed by
+    one tangent per floating-point argument and returns the callee's results
+    followed by one tangent per floating-point result. Every other
+    transformation sees a call of `callee`.
+  }];
+  let arguments = (ins FlatSymbolRefAttr:$callee, FlatSymbolRefAttr:$jvp,
+      Variadic<Mlax_Tensor>:$args);
+  let results = (outs Variadic<Mlax_Tensor>:$results);
+  let assemblyFormat = [{
+    $callee `(` $args `)` `jvp` $jvp attr-dict `:` functional-type(operands, results)
+  }];
+}
+
+def Mlax_CustomVjpCallOp : Mlax_Op<"custom_vjp_call", [
+    DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
+  let summary = "Calls a function whose VJP is given by fwd/bwd functions";
+  let description = [{
+    Calls `callee`. Under differentiation, `fwd` (the callee's arguments ->
+    its results followed by residuals) runs instead, and the tangents go
+    through an `mlax.custom_lin` whose transpose calls `bwd` (residuals,
+    then one cotangent per floating-point result -> one cotangent per
+    floating-point argument). Forward mode alone cannot evaluate it.
+  }];
+  let arguments = (ins FlatSymbolRefAttr:$callee, FlatSymbolRefAttr:$fwd,
+      FlatSymbolRefAttr:$bwd, Variadic<Mlax_Tensor>:$args);
+  let results = (outs Variadic<Mlax_Tensor>:$results);
+  let assemblyFormat = [{
+    $callee `(` $args `)` `fwd` $fwd `bwd` $bwd attr-dict `:`
+    functional-type(operands, results)
+  }];
+}
+
+def Mlax_CustomLinOp : Mlax_Op<"custom_lin", [AttrSizedOperandSegments,
+    DeclareOpInterfaceMethods<Mlax_TransposeOpInterface>]> {
+  let summary = "Linear map defined by its transpose (a custom_vjp's bwd)";
+  let description = [{
+    Maps the tangents of a custom_vjp function's floating-point arguments to
+    the tangents of its floating-point results. Only its transpose is
+    defined (a call of `bwd` with the residuals and the cotangents); a
+    custom_lin that is left to be evaluated means forward-mode
+    differentiation of a custom_vjp function, which is an error.
+  }];
+  let arguments = (ins FlatSymbolRefAttr:$bwd, Variadic<Mlax_Tensor>:$residuals,
+      Variadic<Mlax_Tensor>:$tangents);
+  let results = (outs Variadic<Mlax_Tensor>:$results);
+  let assemblyFormat = [{
+    `(` $residuals `)` `tangents` `(` $tangents `)` `bwd` $bwd attr-dict `:`
+    functional-type(operands, results)
+  }];
+}
+
 #endif // MLAX_OPS_TD

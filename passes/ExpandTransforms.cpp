@@ -77,13 +77,16 @@ private:
                           .str();
     if (auto it = cache.find(key); it != cache.end())
       return it->second;
-    FailureOr<func::FuncOp> prepared = prepare(callee);
+    FailureOr<func::FuncOp> prepared = prepare(callee, /*keepCustom=*/true);
     if (failed(prepared))
       return failure();
     std::string name = (callee.getSymName() + (reverse ? "_vjp" : "_jvp")).str();
-    FailureOr<func::FuncOp> fn = reverse
-                                     ? buildVjpFunction(*prepared, active, name)
-                                     : buildJvpFunction(*prepared, active, name);
+    auto prepareRule = [&](func::FuncOp rule) {
+      return prepare(rule, /*keepCustom=*/true);
+    };
+    FailureOr<func::FuncOp> fn =
+        reverse ? buildVjpFunction(*prepared, active, name, prepareRule)
+                : buildJvpFunction(*prepared, active, name, prepareRule);
     prepared->erase();
     if (failed(fn))
       return failure();
@@ -105,7 +108,7 @@ private:
                           .str();
     if (auto it = cache.find(key); it != cache.end())
       return it->second;
-    FailureOr<func::FuncOp> prepared = prepare(callee);
+    FailureOr<func::FuncOp> prepared = prepare(callee, /*keepCustom=*/false);
     if (failed(prepared))
       return failure();
     FailureOr<func::FuncOp> fn =
@@ -126,7 +129,7 @@ private:
                           .str();
     if (auto it = cache.find(key); it != cache.end())
       return it->second;
-    FailureOr<func::FuncOp> prepared = prepare(callee);
+    FailureOr<func::FuncOp> prepared = prepare(callee, /*keepCustom=*/false);
     if (failed(prepared))
       return failure();
     FailureOr<func::FuncOp> fn = transposeLinearFunction(
@@ -139,8 +142,31 @@ private:
     return *fn;
   }
 
-  /// A private, call-free, transformation-free clone of `fn`.
-  FailureOr<func::FuncOp> prepare(func::FuncOp fn) {
+public:
+  /// Replaces custom_jvp_call / custom_vjp_call ops under `root` by plain
+  /// calls of their primal functions.
+  static void lowerCustomCalls(Operation *root) {
+    SmallVector<Operation *> ops;
+    root->walk([&](Operation *op) {
+      if (isa<CustomJvpCallOp, CustomVjpCallOp>(op))
+        ops.push_back(op);
+    });
+    for (Operation *op : ops) {
+      OpBuilder b(op);
+      auto callee = op->getAttrOfType<FlatSymbolRefAttr>("callee");
+      auto call = func::CallOp::create(b, op->getLoc(), callee,
+                                       op->getResultTypes(), op->getOperands());
+      op->replaceAllUsesWith(call.getResults());
+      op->erase();
+    }
+  }
+
+private:
+  /// A private, call-free, transformation-free clone of `fn`. With
+  /// `keepCustom` (for differentiation), custom_jvp_call/custom_vjp_call ops
+  /// stay so that their rules are used; otherwise they become calls of the
+  /// primal function and are inlined.
+  FailureOr<func::FuncOp> prepare(func::FuncOp fn, bool keepCustom) {
     if (fn.isExternal())
       return fn.emitOpError("has no body to transform");
     if (!inProgress.insert(fn.getSymNameAttr()).second)
@@ -164,6 +190,8 @@ private:
     for (int round = 0; round < 64; ++round) {
       if (failed(expandIn(clone)))
         return done(failure());
+      if (!keepCustom)
+        lowerCustomCalls(clone);
       SmallVector<func::CallOp> calls;
       clone.walk([&](func::CallOp call) { calls.push_back(call); });
       if (calls.empty())
@@ -200,7 +228,17 @@ struct ExpandTransformsPass
   void runOnOperation() override {
     TransformExpander expander(getOperation());
     if (failed(expander.expandIn(getOperation())))
-      signalPassFailure();
+      return signalPassFailure();
+    // Nothing is differentiated after this pass: custom calls become plain
+    // calls, and a custom_lin left over was forward mode through custom_vjp.
+    WalkResult lin = getOperation().walk([](CustomLinOp op) {
+      op.emitOpError("can't apply forward-mode autodiff (jvp) to a custom_vjp "
+                     "function.");
+      return WalkResult::interrupt();
+    });
+    if (lin.wasInterrupted())
+      return signalPassFailure();
+    TransformExpander::lowerCustomCalls(getOperation());
   }
 };
 } // namespace

@@ -118,7 +118,8 @@ LogicalResult mlir::mlax::exportToStableHLO(ModuleOp module,
     return failure();
   // Only mlax, func and builtin ops have a StableHLO export.
   WalkResult unsupported = module.walk([](Operation *op) {
-    if (isa<JvpOp, VjpOp, LinearTransposeOp, VmapOp>(op)) {
+    if (isa<JvpOp, VjpOp, LinearTransposeOp, VmapOp, CustomJvpCallOp,
+            CustomVjpCallOp, CustomLinOp>(op)) {
       op->emitError("transformation op must be expanded before export (run "
                     "mlax-expand-transforms)");
       return WalkResult::interrupt();

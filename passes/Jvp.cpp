@@ -9,9 +9,101 @@
 using namespace mlir;
 using namespace mlir::mlax;
 
+SmallVector<Value> mlir::mlax::inlineBody(OpBuilder &b, func::FuncOp fn,
+                                          ValueRange args) {
+  IRMapping map;
+  Block &body = fn.front();
+  map.map(body.getArguments(), args);
+  for (Operation &op : body.without_terminator())
+    b.clone(op, map);
+  SmallVector<Value> results;
+  for (Value v : body.getTerminator()->getOperands())
+    results.push_back(map.lookupOrDefault(v));
+  return results;
+}
+
+namespace {
+/// Tangents of the differentiable operands, zeros instantiated (custom rules
+/// take all of them, as in JAX).
+SmallVector<Value> denseTangents(RuleBuilder &r, ValueRange operands,
+                                 ArrayRef<Value> tangents) {
+  SmallVector<Value> out;
+  for (auto [v, t] : llvm::zip(operands, tangents))
+    if (isDifferentiable(v.getType()))
+      out.push_back(r.orZeros(t, v));
+  return out;
+}
+
+/// Looks up a function named by `sym` and prepares it for inlining.
+FailureOr<func::FuncOp> preparedFunction(Operation *op, FlatSymbolRefAttr sym,
+                                         PrepareFn prepare, bool &owned) {
+  auto fn = SymbolTable::lookupNearestSymbolFrom<func::FuncOp>(op, sym);
+  if (!fn || fn.isExternal())
+    return op->emitOpError("'") << sym.getValue()
+                                << "' does not name a func.func with a body";
+  owned = static_cast<bool>(prepare);
+  if (!prepare)
+    return fn;
+  return prepare(fn);
+}
+
+/// The JVP of a custom_jvp_call: its rule, inlined.
+LogicalResult customJvp(OpBuilder &b, CustomJvpCallOp clone,
+                        ArrayRef<Value> tangents, PrepareFn prepare,
+                        SmallVectorImpl<Value> &resultTangents) {
+  bool owned;
+  FailureOr<func::FuncOp> rule =
+      preparedFunction(clone, clone.getJvpAttr(), prepare, owned);
+  if (failed(rule))
+    return failure();
+  RuleBuilder r(b, clone.getLoc());
+  SmallVector<Value> args(clone.getArgs());
+  llvm::append_range(args, denseTangents(r, clone.getArgs(), tangents));
+  SmallVector<Value> outs = inlineBody(b, *rule, args);
+  if (owned)
+    rule->erase();
+  auto t = ArrayRef<Value>(outs).drop_front(clone.getNumResults());
+  for (Value result : clone.getResults())
+    resultTangents.push_back(isDifferentiable(result.getType()) ? t.consume_front()
+                                                                : Value());
+  return success();
+}
+
+/// The JVP of a custom_vjp_call: fwd inlined for the residuals, and a
+/// custom_lin (transposed by bwd) for the tangents.
+LogicalResult customVjp(OpBuilder &b, CustomVjpCallOp clone,
+                        ArrayRef<Value> tangents, PrepareFn prepare,
+                        SmallVectorImpl<Value> &resultTangents) {
+  bool owned;
+  FailureOr<func::FuncOp> fwd =
+      preparedFunction(clone, clone.getFwdAttr(), prepare, owned);
+  if (failed(fwd))
+    return failure();
+  SmallVector<Value> outs = inlineBody(b, *fwd, clone.getArgs());
+  if (owned)
+    fwd->erase();
+  RuleBuilder r(b, clone.getLoc());
+  SmallVector<Value> residuals(ArrayRef<Value>(outs).drop_front(clone.getNumResults()));
+  SmallVector<Type> types;
+  for (Value v : clone.getResults())
+    if (isDifferentiable(v.getType()))
+      types.push_back(v.getType());
+  auto lin = CustomLinOp::create(b, clone.getLoc(), types, clone.getBwdAttr(),
+                                 residuals,
+                                 denseTangents(r, clone.getArgs(), tangents));
+  SmallVector<Value> linResults(lin.getResults());
+  ArrayRef<Value> t = linResults;
+  for (Value result : clone.getResults())
+    resultTangents.push_back(isDifferentiable(result.getType()) ? t.consume_front()
+                                                                : Value());
+  return success();
+}
+} // namespace
+
 FailureOr<func::FuncOp> mlir::mlax::buildJvpFunction(func::FuncOp fn,
                                                      ArrayRef<int64_t> active,
-                                                     StringRef name) {
+                                                     StringRef name,
+                                                     PrepareFn prepare) {
   if (!fn.getBody().hasOneBlock())
     return fn.emitOpError("must have a single block to be differentiated");
   FunctionType type = fn.getFunctionType();
@@ -65,12 +157,20 @@ FailureOr<func::FuncOp> mlir::mlax::buildJvpFunction(func::FuncOp fn,
                fail();
     if (!anyTangent)
       continue; // Symbolic zeros: nothing depends on an active input.
-    auto rule = dyn_cast<JvpOpInterface>(clone);
-    if (!rule)
-      return clone->emitOpError("has no JVP rule"), fail();
     SmallVector<Value> resultTangents;
-    if (failed(rule.jvp(b, operandTangents, resultTangents)))
-      return fail();
+    if (auto custom = dyn_cast<CustomJvpCallOp>(clone)) {
+      if (failed(customJvp(b, custom, operandTangents, prepare, resultTangents)))
+        return fail();
+    } else if (auto custom = dyn_cast<CustomVjpCallOp>(clone)) {
+      if (failed(customVjp(b, custom, operandTangents, prepare, resultTangents)))
+        return fail();
+    } else {
+      auto rule = dyn_cast<JvpOpInterface>(clone);
+      if (!rule)
+        return clone->emitOpError("has no JVP rule"), fail();
+      if (failed(rule.jvp(b, operandTangents, resultTangents)))
+        return fail();
+    }
     if (resultTangents.size() != op.getNumResults())
       return clone->emitOpError("JVP rule returned ")
                  << resultTangents.size() << " tangents for "

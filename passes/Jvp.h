@@ -12,9 +12,20 @@ namespace mlir::mlax {
 /// without calls or transformation ops (see ExpandTransforms). Tangents are
 /// symbolic zeros until an active value reaches an op; results with zero
 /// tangents return zeros. Emits a diagnostic and fails on ops without a rule.
+///
+/// custom_jvp_call ops use their rule and custom_vjp_call ops their fwd (plus
+/// an mlax.custom_lin carrying bwd); `prepare` returns a call-free clone of
+/// such a rule/fwd function to inline (the caller erases it). Without
+/// `prepare`, those functions are inlined as they are.
+using PrepareFn = llvm::function_ref<FailureOr<func::FuncOp>(func::FuncOp)>;
 FailureOr<func::FuncOp> buildJvpFunction(func::FuncOp fn,
                                          ArrayRef<int64_t> active,
-                                         StringRef name);
+                                         StringRef name,
+                                         PrepareFn prepare = nullptr);
+
+/// Clones the body of single-block `fn` at the builder's insertion point
+/// with `args` for its arguments; returns the values it returns.
+SmallVector<Value> inlineBody(OpBuilder &b, func::FuncOp fn, ValueRange args);
 } // namespace mlir::mlax
 
 #endif // MLAX_PASSES_JVP_H

@@ -11,30 +11,37 @@ using namespace mlir;
 using namespace mlir::mlax;
 
 namespace {
+/// Inlines every call in `fn`, to a fixpoint (transposed custom_lin ops
+/// call their bwd functions, which may call others).
 LogicalResult inlineCallsIn(func::FuncOp fn) {
-  SmallVector<func::CallOp> calls;
-  fn.walk([&](func::CallOp call) { calls.push_back(call); });
   InlinerInterface interface(fn.getContext());
   InlinerConfig config;
-  for (func::CallOp call : calls) {
-    auto callee = SymbolTable::lookupNearestSymbolFrom<func::FuncOp>(
-        call, call.getCalleeAttr());
-    if (!callee || failed(inlineCall(interface, config.getCloneCallback(), call,
-                                     callee, &callee.getBody(), true)))
-      return call.emitOpError("could not be inlined");
-    call.erase();
+  for (int round = 0; round < 64; ++round) {
+    SmallVector<func::CallOp> calls;
+    fn.walk([&](func::CallOp call) { calls.push_back(call); });
+    if (calls.empty())
+      return success();
+    for (func::CallOp call : calls) {
+      auto callee = SymbolTable::lookupNearestSymbolFrom<func::FuncOp>(
+          call, call.getCalleeAttr());
+      if (!callee || callee.isExternal() ||
+          failed(inlineCall(interface, config.getCloneCallback(), call, callee,
+                            &callee.getBody(), true)))
+        return call.emitOpError("could not be inlined");
+      call.erase();
+    }
   }
-  return success();
+  return fn.emitOpError("call nesting is too deep or recursive");
 }
 } // namespace
 
-FailureOr<func::FuncOp> mlir::mlax::buildVjpFunction(func::FuncOp fn,
-                                                     ArrayRef<int64_t> active,
-                                                     StringRef name) {
+FailureOr<func::FuncOp> mlir::mlax::buildVjpFunction(
+    func::FuncOp fn, ArrayRef<int64_t> active, StringRef name,
+    llvm::function_ref<FailureOr<func::FuncOp>(func::FuncOp)> prepare) {
   FunctionType type = fn.getFunctionType();
   unsigned numPrimals = type.getNumInputs(), numResults = type.getNumResults();
   FailureOr<func::FuncOp> jvpFn =
-      buildJvpFunction(fn, active, (name + "_jvp").str());
+      buildJvpFunction(fn, active, (name + "_jvp").str(), prepare);
   if (failed(jvpFn))
     return failure();
   FailureOr<LinearizedFunctions> lin =

@@ -9,9 +9,9 @@ namespace mlir::mlax {
 /// cotangents of active args...)` for a call-free, single-block `fn`:
 /// JVP, then linearize (partial evaluation), then transpose of the linear
 /// part; the pieces are inlined into one function and erased.
-FailureOr<func::FuncOp> buildVjpFunction(func::FuncOp fn,
-                                         ArrayRef<int64_t> active,
-                                         StringRef name);
+FailureOr<func::FuncOp> buildVjpFunction(
+    func::FuncOp fn, ArrayRef<int64_t> active, StringRef name,
+    llvm::function_ref<FailureOr<func::FuncOp>(func::FuncOp)> prepare = nullptr);
 } // namespace mlir::mlax
 
 #endif // MLAX_PASSES_VJP_H

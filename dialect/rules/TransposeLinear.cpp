@@ -8,6 +8,7 @@
 #include "dialect/MlaxOps.h"
 #include "dialect/rules/RuleBuilder.h"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/TypeUtilities.h"
 
 using namespace mlir;
@@ -378,5 +379,26 @@ LogicalResult ReduceOp::transpose(OpBuilder &b, Operands operands, Cts ct,
   } else {
     out.push_back(Value());
   }
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// custom_lin: its transpose is the custom_vjp's bwd
+//===----------------------------------------------------------------------===//
+
+LogicalResult CustomLinOp::transpose(OpBuilder &b, Operands operands, Cts ct,
+                                     Results &out) {
+  size_t numResiduals = getResiduals().size();
+  for (size_t i = 0; i < numResiduals; ++i)
+    if (isLinear(operands, i))
+      return notLinear(*this, "a residual depends on tangents");
+  RuleBuilder r(b, getLoc());
+  SmallVector<Value> args(operands.take_front(numResiduals));
+  for (auto [c, result] : llvm::zip(ct, getResults()))
+    args.push_back(c ? c : r.zerosLike(result));
+  SmallVector<Type> types(getTangents().getTypes());
+  auto call = func::CallOp::create(b, getLoc(), getBwdAttr(), types, args);
+  out.append(numResiduals, Value());
+  llvm::append_range(out, call.getResults());
   return success();
 }
