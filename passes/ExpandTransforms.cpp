@@ -80,7 +80,7 @@ private:
     FailureOr<func::FuncOp> prepared = prepare(callee, /*keepCustom=*/true);
     if (failed(prepared))
       return failure();
-    std::string name = (callee.getSymName() + (reverse ? "_vjp" : "_jvp")).str();
+    std::string name = uniqueName(callee.getSymName(), reverse ? "vjp" : "jvp");
     auto prepareRule = [&](func::FuncOp rule) {
       return prepare(rule, /*keepCustom=*/true);
     };
@@ -113,7 +113,7 @@ private:
       return failure();
     FailureOr<func::FuncOp> fn =
         buildBatchedFunction(*prepared, inDims, outDims, batchSize,
-                             (callee.getSymName() + "_batched").str());
+                             uniqueName(callee.getSymName(), "batched"));
     prepared->erase();
     if (failed(fn))
       return failure();
@@ -133,13 +133,23 @@ private:
     if (failed(prepared))
       return failure();
     FailureOr<func::FuncOp> fn = transposeLinearFunction(
-        *prepared, numConstant, (callee.getSymName() + "_transpose").str());
+        *prepared, numConstant, uniqueName(callee.getSymName(), "transpose"));
     prepared->erase();
     if (failed(fn))
       return failure();
     symbols.insert(*fn);
     cache[key] = *fn;
     return *fn;
+  }
+
+  /// A symbol name not used in the module (nor by intermediate functions
+  /// derived from it), built from `base` and `what`.
+  std::string uniqueName(StringRef base, StringRef what) {
+    for (int i = 0;; ++i) {
+      std::string name = (base + "__" + what + (i ? "_" + Twine(i) : Twine())).str();
+      if (!symbols.lookup(name))
+        return name;
+    }
   }
 
 public:
@@ -175,7 +185,7 @@ private:
     auto clone = cast<func::FuncOp>(fn->clone());
     clone.setPrivate();
     OpBuilder(fn).insert(clone);
-    clone.setSymName((fn.getSymName() + "_prepared").str());
+    clone.setSymName(uniqueName(fn.getSymName(), "prepared"));
     symbols.insert(clone);
     auto done = [&](LogicalResult result) -> FailureOr<func::FuncOp> {
       inProgress.erase(fn.getSymNameAttr());

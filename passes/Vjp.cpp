@@ -41,16 +41,16 @@ FailureOr<func::FuncOp> mlir::mlax::buildVjpFunction(
   FunctionType type = fn.getFunctionType();
   unsigned numPrimals = type.getNumInputs(), numResults = type.getNumResults();
   FailureOr<func::FuncOp> jvpFn =
-      buildJvpFunction(fn, active, (name + "_jvp").str(), prepare);
+      buildJvpFunction(fn, active, (name + "__jvp").str(), prepare);
   if (failed(jvpFn))
     return failure();
   FailureOr<LinearizedFunctions> lin =
-      linearize(*jvpFn, numPrimals, numResults, name);
+      linearize(*jvpFn, numPrimals, numResults, (name + "_").str());
   jvpFn->erase();
   if (failed(lin))
     return failure();
   FailureOr<func::FuncOp> transposed = transposeLinearFunction(
-      lin->linear, lin->numResiduals, (name + "_transposed").str());
+      lin->linear, lin->numResiduals, (name + "__transposed").str());
   lin->linear.erase();
   if (failed(transposed)) {
     lin->primal.erase();

@@ -3,6 +3,7 @@ from mlax._src.config import config
 from mlax._src.core import Array, ConcretizationTypeError, ShapedArray
 from mlax._src.api import block_until_ready, device_put, jit, make_mlir
 from mlax._src.batching import hessian, jacfwd, jacrev, vmap
+from mlax._src.custom_derivatives import custom_jvp, custom_vjp
 from mlax._src.ad import (grad, jvp, linear_transpose, linearize, value_and_grad,
                           vjp)
 from mlax import dtypes, numpy, lax, tree_util
@@ -10,5 +11,5 @@ from mlax import dtypes, numpy, lax, tree_util
 __version__ = "0.1.0"
 
 __all__ = ["Array", "ConcretizationTypeError", "ShapedArray", "block_until_ready",
-           "config", "device_put", "grad", "hessian", "jacfwd", "jacrev", "vmap", "jit", "jvp", "linear_transpose",
+           "config", "custom_jvp", "custom_vjp", "device_put", "grad", "hessian", "jacfwd", "jacrev", "vmap", "jit", "jvp", "linear_transpose",
            "linearize", "value_and_grad", "vjp", "lax", "make_mlir", "numpy", "tree_util"]

@@ -14,8 +14,8 @@ func.func private @dsin(%x: tensor<f32>) -> tensor<f32> {
   %r:2 = mlax.jvp @sin(%x) tangents(%one) active = [0] : (tensor<f32>, tensor<f32>) -> (tensor<f32>, tensor<f32>)
   return %r#1 : tensor<f32>
 }
-// EXPAND: func.func private @sin_jvp(
-// EXPAND: func.func private @dsin_jvp(
+// EXPAND: func.func private @sin__jvp(
+// EXPAND: func.func private @dsin__jvp(
 // EXPAND-NOT: mlax.jvp
 // CHECK-LABEL: func.func @second_derivative(
 // CHECK-NEXT:   %[[C:.*]] = mlax.cosine %arg0

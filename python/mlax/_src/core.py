@@ -33,6 +33,11 @@ class ShapedArray(NamedTuple):
         return f"{self.dtype.name}[{','.join(map(str, self.shape))}]"
 
 
+class TransformationError(ValueError):
+    """A transformation (jvp, vjp, vmap, ...) failed; the message holds the
+    diagnostics of the C++ pass, with the op that caused them."""
+
+
 class ConcretizationTypeError(TypeError):
     """A traced value was used where Python needs a concrete value."""
 
@@ -487,14 +492,23 @@ def trace_to_module(fun: Callable, in_avals: Sequence[ShapedArray],
 
 
 def trace_subfunction(fun: Callable, in_avals: Sequence[ShapedArray],
-                      name: str) -> TracedFunction:
+                      name: str, exact_name: str | None = None) -> TracedFunction:
     """Traces `fun` into a private function of the current trace's module
-    (for transformation ops). Outer tracers it uses become `captures`."""
+    (for transformation ops). Outer tracers it uses become `captures`.
+    `exact_name` is a name reserved earlier with `reserve_name`."""
     parent = current_trace()
     assert parent is not None, "trace_subfunction needs an active trace"
     ctx = mlir.context()
     with ctx, ir.Location.unknown(ctx):
-        return _trace_function(fun, in_avals, parent.module, parent.fresh_name(name), parent)
+        return _trace_function(fun, in_avals, parent.module,
+                               exact_name or parent.fresh_name(name), parent)
+
+
+def reserve_name(base: str) -> str:
+    """A fresh function name in the current trace's module."""
+    trace = current_trace()
+    assert trace is not None
+    return trace.fresh_name(base)
 
 
 # Expand transformation ops into generated functions, inline them into
@@ -531,7 +545,14 @@ def compile_traced(traced: Traced) -> Compiled:
     key = str(module)
     hit = _EXECUTABLES.get(key)
     if hit is None:
-        mlir.run_pipeline(module, OPTIMIZE_PIPELINE)
+        try:
+            mlir.run_pipeline(module, OPTIMIZE_PIPELINE)
+        except Exception as e:  # MLIRError: diagnostics of the transformations
+            msg = str(e)
+            if "can't apply forward-mode autodiff (jvp) to a custom_vjp function." in msg:
+                raise TypeError("can't apply forward-mode autodiff (jvp) to a custom_vjp "
+                                "function.") from None
+            raise TransformationError(msg) from None
         text = mlir.export_stablehlo(module)
         hit = (runtime.compile(text, len(traced.out_avals)), text)
         _EXECUTABLES[key] = hit

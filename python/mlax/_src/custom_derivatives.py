@@ -1,0 +1,335 @@
+"""custom_jvp and custom_vjp. Each call traces the primal function and the
+rule (or fwd/bwd) into private functions and emits `mlax.custom_jvp_call` /
+`mlax.custom_vjp_call`; the C++ transformations decide which one to use."""
+from __future__ import annotations
+
+import functools
+import inspect
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from mlax._src import core, dtypes, mlir, tree_util
+from mlax._src.ad import _aval, _differentiable, _zeros_float0, float0
+from mlax._src.core import ShapedArray, Tracer
+from mlax.mlir import ir
+from mlax.mlir.dialects import mlax as mlax_d
+
+
+def _resolve_kwargs(fun: Callable, args: tuple, kwargs: dict) -> tuple:
+    """Keyword arguments mapped to positions, as JAX does for custom rules."""
+    if not kwargs:
+        return args
+    try:
+        bound = inspect.signature(fun).bind(*args, **kwargs)
+    except TypeError as e:
+        raise TypeError(f"could not map the keyword arguments of {fun.__name__} to "
+                        f"positions: {e}") from None
+    bound.apply_defaults()
+    if bound.kwargs:
+        raise TypeError(f"keyword-only arguments {sorted(bound.kwargs)} of "
+                        f"{fun.__name__} cannot be used with custom derivatives")
+    return tuple(bound.args)
+
+
+def _name(fun: Callable, suffix: str = "") -> str:
+    n = getattr(fun, "__name__", "fn")
+    return ("lambda" if n == "<lambda>" else n) + suffix
+
+
+class _Split:
+    """Splits positional args into static (nondiff_argnums) and dynamic ones."""
+
+    def __init__(self, args: tuple, nondiff_argnums: Sequence[int]):
+        self.args = args
+        self.nondiff = tuple(sorted(nondiff_argnums))
+        for i in self.nondiff:
+            if i >= len(args):
+                raise TypeError(f"nondiff_argnums={self.nondiff} refers to argument {i}, "
+                                f"but only {len(args)} arguments were passed")
+        self.dyn_idx = [i for i in range(len(args)) if i not in self.nondiff]
+        self.flat, self.tree = tree_util.tree_flatten(tuple(args[i] for i in self.dyn_idx))
+        self.avals = [_aval(x) for x in self.flat]
+        self.diff = [k for k, a in enumerate(self.avals) if _differentiable(a.dtype)]
+
+    def full_args(self, flat_values) -> list:
+        dyn = tree_util.tree_unflatten(self.tree, flat_values)
+        full = list(self.args)
+        for i, v in zip(self.dyn_idx, dyn):
+            full[i] = v
+        return full
+
+    def dyn_args(self, flat_values) -> tuple:
+        return tree_util.tree_unflatten(self.tree, flat_values)
+
+    @property
+    def static(self) -> list:
+        return [self.args[i] for i in self.nondiff]
+
+
+def _memo_key(split: "_Split") -> tuple:
+    trace = core.current_trace()
+    root = trace
+    while root.parent is not None:
+        root = root.parent
+    return (id(root), split.tree, tuple(split.avals), tuple(id(s) for s in split.static))
+
+
+def _no_captures(tf, kind: str, fun: Callable):
+    if tf.captures:
+        raise TypeError(f"{kind} function {fun.__name__} closes over values traced by an "
+                        "outer transformation; pass them as arguments instead")
+
+
+def _zeros_like_aval(a: ShapedArray):
+    return np.zeros(a.shape, a.dtype)
+
+
+def _emit(op_builder, tf, split: _Split):
+    trace = core.current_trace()
+    operands = [trace.to_value(x)[0] for x in split.flat]
+    types = [mlir.tensor_type(a.shape, a.dtype) for a in tf.out_avals]
+    with trace.ip, trace.loc:
+        op = op_builder(types, operands)
+    outs = [Tracer(trace, v, a) for v, a in zip(op.results, tf.out_avals)]
+    return tree_util.tree_unflatten(tf.out_tree, outs)
+
+
+class custom_jvp:
+    """A function with a custom JVP rule (jax.custom_jvp).
+
+    The rule `jvp(primals, tangents) -> (primal_out, tangent_out)` is used by
+    forward and reverse mode (reverse mode linearizes and transposes it, so
+    it must be linear in the tangents); other transformations use `fun`.
+    """
+
+    def __init__(self, fun: Callable, nondiff_argnums: Sequence[int] = ()):
+        functools.update_wrapper(self, fun)
+        self.fun = fun
+        self.nondiff_argnums = tuple(nondiff_argnums)
+        self.jvp: Callable | None = None
+        self._traced: dict = {}
+
+    def defjvp(self, jvp: Callable, symbolic_zeros: bool = False) -> Callable:
+        self.jvp = jvp
+        return jvp
+
+    def defjvps(self, *jvps: Callable | None) -> None:
+        if self.nondiff_argnums:
+            raise TypeError("defjvps is not supported with nondiff_argnums; use defjvp")
+
+        def jvp(primals, tangents):
+            ans = self.fun(*primals)
+            out = None
+            for rule, t in zip(jvps, tangents):
+                if rule is None or (getattr(t, "dtype", None) == float0):
+                    continue
+                term = rule(t, ans, *primals)
+                out = term if out is None else tree_util.tree_map(lambda a, b: a + b, out, term)
+            if out is None:
+                out = tree_util.tree_map(lambda a: a * 0, ans)
+            return ans, out
+        self.defjvp(jvp)
+
+    def __call__(self, *args: Any, **kwargs: Any):
+        if self.jvp is None:
+            raise AttributeError(f"No JVP defined for custom_jvp function {_name(self.fun)} "
+                                 "using defjvp.")
+        args = _resolve_kwargs(self.fun, args, kwargs)
+        if core.current_trace() is None:
+            return self.fun(*args)  # eager: nothing to differentiate
+        split = _Split(args, self.nondiff_argnums)
+        key = _memo_key(split)
+        hit = self._traced.get(key)
+        if hit is not None:
+            # A call of this function inside its own rule (e.g. the rule
+            # computes f(x)): refer to the functions being traced.
+            tf, names = hit
+            return _emit(lambda types, ops: mlax_d.CustomJvpCallOp(
+                types, ir.FlatSymbolRefAttr.get(names[0]), ir.FlatSymbolRefAttr.get(names[1]), ops),
+                tf, split)
+        tf = core.trace_subfunction(lambda *xs: self.fun(*split.full_args(xs)), split.avals,
+                                    _name(self.fun))
+        _no_captures(tf, "custom_jvp", self.fun)
+        rule_name = core.reserve_name(_name(self.fun, "_jvp"))
+        self._traced[key] = (tf, (tf.name, rule_name))
+        n = len(split.flat)
+        out_diff = [j for j, a in enumerate(tf.out_avals) if _differentiable(a.dtype)]
+
+        def rule_flat(*xs):
+            primals = split.dyn_args(xs[:n])
+            t_iter = iter(xs[n:])
+            tangent_leaves = [next(t_iter) if k in split.diff else _zeros_float0(a.shape)
+                              for k, a in enumerate(split.avals)]
+            tangents = split.dyn_args(tangent_leaves)
+            res = self.jvp(*split.static, tuple(primals), tuple(tangents))
+            if not (isinstance(res, (tuple, list)) and len(res) == 2):
+                raise TypeError("Custom JVP rule must produce a pair (list or tuple of length "
+                                f"two) representing primal and tangent outputs, got {res}.")
+            p_out, t_out = res
+            p_flat, p_tree = tree_util.tree_flatten(p_out)
+            if p_tree != tf.out_tree:
+                raise TypeError("Custom JVP rule must produce primal outputs with the same "
+                                f"container (pytree) structure as the custom_jvp-decorated "
+                                f"function; got {p_tree} and {tf.out_tree}.")
+            t_flat, t_tree = tree_util.tree_flatten(t_out, is_leaf=lambda x: x is None)
+            if t_tree != p_tree and len(t_flat) != len(p_flat):
+                raise TypeError("Custom JVP rule must produce primal and tangent outputs "
+                                f"with equal container (pytree) structures, but got {p_tree} "
+                                f"and {t_tree} respectively.")
+            outs = list(p_flat)
+            for j in out_diff:
+                t = t_flat[j]
+                a = tf.out_avals[j]
+                if t is None or getattr(t, "dtype", None) == float0:
+                    t = _zeros_like_aval(a)
+                ta = _aval(t)
+                if ta.shape != a.shape:
+                    raise TypeError("Custom JVP rule must produce primal and tangent outputs "
+                                    f"with equal shapes, got {a.shape} and {ta.shape}.")
+                outs.append(t)
+            return outs
+
+        rule_avals = list(split.avals) + [split.avals[k] for k in split.diff]
+        try:
+            rule_tf = core.trace_subfunction(rule_flat, rule_avals, "", exact_name=rule_name)
+        finally:
+            del self._traced[key]
+        _no_captures(rule_tf, "custom_jvp rule of", self.fun)
+        _cast_results(rule_tf, [a for a in tf.out_avals] + [tf.out_avals[j] for j in out_diff])
+        return _emit(lambda types, ops: mlax_d.CustomJvpCallOp(
+            types, ir.FlatSymbolRefAttr.get(tf.name), ir.FlatSymbolRefAttr.get(rule_tf.name), ops),
+            tf, split)
+
+
+class custom_vjp:
+    """A function with a custom VJP (jax.custom_vjp): `fwd(*args) -> (out,
+    residuals)`, `bwd(*nondiff_args, residuals, ct) -> one cotangent per
+    (non-nondiff) argument` (None: zero). Forward mode raises TypeError."""
+
+    def __init__(self, fun: Callable, nondiff_argnums: Sequence[int] = ()):
+        functools.update_wrapper(self, fun)
+        self.fun = fun
+        self.nondiff_argnums = tuple(nondiff_argnums)
+        self.fwd: Callable | None = None
+        self.bwd: Callable | None = None
+        self._traced: dict = {}
+
+    def defvjp(self, fwd: Callable, bwd: Callable, symbolic_zeros: bool = False) -> None:
+        self.fwd, self.bwd = fwd, bwd
+
+    def __call__(self, *args: Any, **kwargs: Any):
+        if self.fwd is None:
+            raise AttributeError(f"No VJP defined for custom_vjp function {_name(self.fun)} "
+                                 "using defvjp.")
+        args = _resolve_kwargs(self.fun, args, kwargs)
+        if core.current_trace() is None:
+            return self.fun(*args)
+        split = _Split(args, self.nondiff_argnums)
+        key = _memo_key(split)
+        hit = self._traced.get(key)
+        if hit is not None:
+            tf, names = hit
+            return _emit(lambda types, ops: mlax_d.CustomVjpCallOp(
+                types, *(ir.FlatSymbolRefAttr.get(n) for n in names), ops), tf, split)
+        tf = core.trace_subfunction(lambda *xs: self.fun(*split.full_args(xs)), split.avals,
+                                    _name(self.fun))
+        _no_captures(tf, "custom_vjp", self.fun)
+        fwd_name = core.reserve_name(_name(self.fun, "_fwd"))
+        bwd_name = core.reserve_name(_name(self.fun, "_bwd"))
+        self._traced[key] = (tf, (tf.name, fwd_name, bwd_name))
+        out_diff = [j for j, a in enumerate(tf.out_avals) if _differentiable(a.dtype)]
+        meta: dict = {}
+
+        def fwd_flat(*xs):
+            res = self.fwd(*split.full_args(xs))
+            if not (isinstance(res, (tuple, list)) and len(res) == 2):
+                raise TypeError("Custom VJP fwd rule must produce a pair (list or tuple of "
+                                f"length two) representing primal outputs and residuals, got {res}.")
+            out, residuals = res
+            o_flat, o_tree = tree_util.tree_flatten(out)
+            if o_tree != tf.out_tree:
+                raise TypeError("Custom VJP fwd rule must produce primal outputs with the same "
+                                f"container (pytree) structure as the custom_vjp-decorated "
+                                f"function; got {o_tree} and {tf.out_tree}.")
+            r_flat, r_tree = tree_util.tree_flatten(residuals)
+            meta["res_tree"] = r_tree
+            return list(o_flat) + list(r_flat)
+
+        try:
+            fwd_tf = core.trace_subfunction(fwd_flat, split.avals, "", exact_name=fwd_name)
+        except BaseException:
+            del self._traced[key]
+            raise
+        _no_captures(fwd_tf, "custom_vjp fwd of", self.fun)
+        _cast_results(fwd_tf, list(tf.out_avals) + list(fwd_tf.out_avals[len(tf.out_avals):]))
+        res_avals = list(fwd_tf.out_avals[len(tf.out_avals):])
+        n_res = len(res_avals)
+
+        def bwd_flat(*xs):
+            residuals = tree_util.tree_unflatten(meta["res_tree"], xs[:n_res])
+            c_iter = iter(xs[n_res:])
+            ct_leaves = [next(c_iter) if j in out_diff else _zeros_float0(a.shape)
+                         for j, a in enumerate(tf.out_avals)]
+            ct = tree_util.tree_unflatten(tf.out_tree, ct_leaves)
+            cts = self.bwd(*split.static, residuals, ct)
+            n_dyn = len(split.dyn_idx)
+            if not isinstance(cts, (tuple, list)) or len(cts) != n_dyn:
+                raise TypeError("Custom VJP bwd rule must produce a tuple with one cotangent "
+                                f"per non-static argument of the custom_vjp function ({n_dyn}), "
+                                f"got {cts}.")
+            flat = []
+            dyn = split.dyn_args(split.flat)
+            for arg, c in zip(dyn, cts):
+                leaves = tree_util.tree_leaves(arg)
+                if c is None:
+                    flat.extend([None] * len(leaves))
+                else:
+                    c_leaves = tree_util.tree_leaves(c, is_leaf=lambda x: x is None)
+                    if len(c_leaves) != len(leaves):
+                        raise TypeError("Custom VJP bwd rule must produce cotangents with the "
+                                        "structure of the primal arguments; got "
+                                        f"{tree_util.tree_structure(c)} for "
+                                        f"{tree_util.tree_structure(arg)}.")
+                    flat.extend(c_leaves)
+            return [flat[k] if flat[k] is not None else _zeros_like_aval(split.avals[k])
+                    for k in split.diff]
+
+        bwd_avals = res_avals + [tf.out_avals[j] for j in out_diff]
+        try:
+            bwd_tf = core.trace_subfunction(bwd_flat, bwd_avals, "", exact_name=bwd_name)
+        finally:
+            del self._traced[key]
+        _no_captures(bwd_tf, "custom_vjp bwd of", self.fun)
+        _cast_results(bwd_tf, [split.avals[k] for k in split.diff])
+        return _emit(lambda types, ops: mlax_d.CustomVjpCallOp(
+            types, ir.FlatSymbolRefAttr.get(tf.name), ir.FlatSymbolRefAttr.get(fwd_tf.name),
+            ir.FlatSymbolRefAttr.get(bwd_tf.name), ops), tf, split)
+
+
+def _cast_results(tf, want: Sequence[ShapedArray]) -> None:
+    """Checks a traced rule's results against the expected avals (dtype
+    differences from weak-typed Python scalars are converted)."""
+    got = tf.out_avals
+    if len(got) != len(want):
+        raise TypeError(f"custom rule returned {len(got)} values, expected {len(want)}")
+    ret = tf.func.regions[0].blocks[0].operations[-1]
+    new_values = []
+    changed = False
+    for i, (g, w) in enumerate(zip(got, want)):
+        v = ret.operands[i]
+        if g.shape != w.shape:
+            raise TypeError(f"custom rule output {i} has shape {g.shape}, expected {w.shape}")
+        if g.dtype != w.dtype:
+            with ir.InsertionPoint(ret), ir.Location.unknown(mlir.context()):
+                v = mlax_d.ConvertOp(mlir.tensor_type(w.shape, w.dtype), v).result
+            changed = True
+        new_values.append(v)
+    if changed:
+        from mlax.mlir.dialects import func as func_d
+        with ir.InsertionPoint(ret), ir.Location.unknown(mlir.context()):
+            func_d.ReturnOp(new_values)
+        ret.erase()
+        fn_type = ir.FunctionType(ir.TypeAttr(tf.func.attributes["function_type"]).value)
+        tf.func.attributes["function_type"] = ir.TypeAttr.get(ir.FunctionType.get(
+            fn_type.inputs, [v.type for v in new_values]))
