@@ -1,0 +1,294 @@
+"""custom_jvp / custom_vjp: the tutorial's examples with their printed values,
+compositions against jax, and the error cases."""
+import collections
+
+import jax
+import jax.numpy as ref
+import numpy as np
+import pytest
+
+import mlax
+import mlax.numpy as jnp
+from mlax import custom_jvp, custom_vjp, grad, jit, jvp, vmap
+
+
+def _f_sin_times_y(use_defjvps):
+    @custom_jvp
+    def f(x, y):
+        return jnp.sin(x) * y
+    if use_defjvps:
+        f.defjvps(lambda x_dot, primal_out, x, y: jnp.cos(x) * x_dot * y,
+                  lambda y_dot, primal_out, x, y: jnp.sin(x) * y_dot)
+    else:
+        @f.defjvp
+        def f_jvp(primals, tangents):
+            x, y = primals
+            x_dot, y_dot = tangents
+            primal_out = f(x, y)
+            tangent_out = jnp.cos(x) * x_dot * y + jnp.sin(x) * y_dot
+            return primal_out, tangent_out
+    return f
+
+
+@pytest.mark.parametrize("use_defjvps", [False, True])
+def test_tldr_custom_jvp(use_defjvps):
+    f = _f_sin_times_y(use_defjvps)
+    assert str(f(2., 3.)) == "2.7278922"
+    y, y_dot = jvp(f, (2., 3.), (1., 0.))
+    assert str(y) == "2.7278922" and str(y_dot) == "-1.2484405"
+    assert str(grad(f)(2., 3.)) == "-1.2484405"
+
+
+def test_tldr_custom_vjp():
+    @custom_vjp
+    def f(x, y):
+        return jnp.sin(x) * y
+
+    def f_fwd(x, y):
+        return f(x, y), (jnp.cos(x), jnp.sin(x), y)
+
+    def f_bwd(res, g):
+        cos_x, sin_x, y = res
+        return (cos_x * g * y, sin_x * g)
+    f.defvjp(f_fwd, f_bwd)
+    assert str(grad(f)(2., 3.)) == "-1.2484405"
+    with pytest.raises(TypeError, match=r"can't apply forward-mode autodiff \(jvp\) to a custom_vjp function."):
+        jvp(f, (2., 3.), (1., 0.))
+
+
+def _log1pexp(kind):
+    @custom_jvp
+    def log1pexp(x):
+        return jnp.log(1. + jnp.exp(x))
+    if kind == "defjvp":
+        @log1pexp.defjvp
+        def log1pexp_jvp(primals, tangents):
+            x, = primals
+            x_dot, = tangents
+            ans = log1pexp(x)
+            ans_dot = (1 - 1 / (1 + jnp.exp(x))) * x_dot
+            return ans, ans_dot
+    else:
+        log1pexp.defjvps(lambda t, ans, x: (1 - 1 / (1 + jnp.exp(x))) * t)
+    return log1pexp
+
+
+def test_numerical_stability_log1pexp():
+    def log1pexp(x):
+        return jnp.log(1. + jnp.exp(x))
+    assert str(jit(log1pexp)(3.)) == "3.0485873"
+    assert str(jit(grad(log1pexp))(3.)) == "0.95257413"
+    assert str(vmap(jit(grad(log1pexp)))(jnp.arange(3.))) == "[0.5       0.7310586 0.8807971]"
+    assert str(grad(log1pexp)(100.)) == "nan"
+    for kind in ("defjvp", "defjvps"):
+        f = _log1pexp(kind)
+        assert str(grad(f)(100.)) == "1.0"
+        assert str(jit(f)(3.)) == "3.0485873"
+        assert str(jit(grad(f))(3.)) == "0.95257413"
+        assert str(vmap(jit(grad(f)))(jnp.arange(3.))) == "[0.5       0.7310586 0.8807971]"
+
+
+def test_enforcing_a_differentiation_convention():
+    def f(x):
+        return x / (1 + jnp.sqrt(x))
+    assert str(grad(f)(0.)) == "nan"
+
+    @custom_jvp
+    def g(x):
+        return x / (1 + jnp.sqrt(x))
+
+    @g.defjvp
+    def g_jvp(primals, tangents):
+        x, = primals
+        x_dot, = tangents
+        ans = g(x)
+        ans_dot = ((jnp.sqrt(x) + 2) / (2 * (jnp.sqrt(x) + 1) ** 2)) * x_dot
+        return ans, ans_dot
+    assert str(grad(g)(0.)) == "1.0"
+
+    @custom_jvp
+    def h(x):
+        return x / (1 + jnp.sqrt(x))
+    h.defjvps(lambda t, ans, x: ((jnp.sqrt(x) + 2) / (2 * (jnp.sqrt(x) + 1) ** 2)) * t)
+    assert str(grad(h)(0.)) == "1.0"
+
+
+def test_gradient_clipping():
+    @custom_vjp
+    def clip_gradient(lo, hi, x):
+        return x
+
+    def clip_gradient_fwd(lo, hi, x):
+        return x, (lo, hi)
+
+    def clip_gradient_bwd(res, g):
+        lo, hi = res
+        return (None, None, jnp.clip(g, lo, hi) if hasattr(jnp, "clip") else mlax.lax.clamp(lo, g, hi))
+    clip_gradient.defvjp(clip_gradient_fwd, clip_gradient_bwd)
+
+    def clip_sin(x):
+        x = clip_gradient(-0.75, 0.75, x)
+        return jnp.sin(x)
+    t = np.linspace(0, 10, 50, dtype=np.float32)
+    got = np.asarray(vmap(grad(clip_sin))(t))
+    np.testing.assert_allclose(got, np.clip(np.cos(t), -0.75, 0.75), rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(np.asarray(clip_sin(t)), np.sin(t), rtol=1e-6)
+
+
+def test_basic_usage_section():
+    @custom_jvp
+    def f(x):
+        return jnp.sin(x)
+
+    def f_jvp(primals, tangents):
+        x, = primals
+        t, = tangents
+        return f(x), jnp.cos(x) * t
+    assert f.defjvp(f_jvp) is f_jvp
+    assert str(f(3.)) == "0.14112"
+    y, y_dot = jvp(f, (3.,), (1.,))
+    assert (str(y), str(y_dot)) == ("0.14112", "-0.9899925")
+    assert str(grad(f)(3.)) == "-0.9899925"
+    assert str(grad(grad(f))(3.)) == "-0.14112"
+
+    @custom_jvp
+    def f2(x, y):
+        return x ** 2 * y
+
+    @f2.defjvp
+    def f2_jvp(primals, tangents):
+        x, y = primals
+        x_dot, y_dot = tangents
+        return f2(x, y), 2 * x * y * x_dot + x ** 2 * y_dot
+    assert str(grad(f2)(2., 3.)) == "12.0"
+
+    @custom_jvp
+    def f3(x, y):
+        return x ** 2 * y
+    f3.defjvps(lambda x_dot, primal_out, x, y: 2 * x * y * x_dot,
+               lambda y_dot, primal_out, x, y: x ** 2 * y_dot)
+    assert [str(grad(f3, i)(2., 3.)) for i in (0, 0, 1)] == ["12.0", "12.0", "4.0"]
+
+    @custom_jvp
+    def f4(x, y):
+        return x ** 2 * y
+    f4.defjvps(lambda x_dot, primal_out, x, y: 2 * x * y * x_dot, None)
+    assert [str(grad(f4, i)(2., 3.)) for i in (0, 0, 1)] == ["12.0", "12.0", "0.0"]
+
+
+# ---------------------------------------------------------------------------
+# Compositions against jax's own custom derivatives
+# ---------------------------------------------------------------------------
+
+def _pair(np_mod, cj):
+    @cj
+    def f(x, y):
+        return np_mod.tanh(x) * y ** 2
+
+    @f.defjvp
+    def f_jvp(primals, tangents):
+        x, y = primals
+        tx, ty = tangents
+        out = f(x, y)
+        return out, (1 - np_mod.tanh(x) ** 2) * y ** 2 * tx + 2 * np_mod.tanh(x) * y * ty
+    return f
+
+
+def test_custom_jvp_compositions(rng):
+    fm, fj = _pair(jnp, custom_jvp), _pair(ref, jax.custom_jvp)
+    x = rng.normal(size=(4,)).astype(np.float32)
+    y = rng.normal(size=(4,)).astype(np.float32)
+    cases = [
+        (lambda f: lambda a, b: jnp.sum(f(a, b)), lambda f: lambda a, b: ref.sum(f(a, b)), grad, jax.grad),
+    ]
+    sm, sj = (lambda a, b: jnp.sum(fm(a, b))), (lambda a, b: ref.sum(fj(a, b)))
+    np.testing.assert_allclose(np.asarray(jit(grad(sm))(x, y)), np.asarray(jax.grad(sj)(x, y)), rtol=1e-5)
+    np.testing.assert_allclose(np.asarray(vmap(grad(lambda a, b: fm(a, b)))(x, y)),
+                               np.asarray(jax.vmap(jax.grad(lambda a, b: fj(a, b)))(x, y)), rtol=1e-5)
+    hm = grad(lambda a: grad(lambda c: fm(c, 1.5))(a))
+    hj = jax.grad(lambda a: jax.grad(lambda c: fj(c, 1.5))(a))
+    np.testing.assert_allclose(float(hm(0.3)), float(hj(0.3)), rtol=1e-5)
+    jg_m = jvp(grad(lambda a: fm(a, 2.0)), (0.4,), (1.0,))[1]
+    jg_j = jax.jvp(jax.grad(lambda a: fj(a, 2.0)), (0.4,), (1.0,))[1]
+    np.testing.assert_allclose(float(jg_m), float(jg_j), rtol=1e-5)
+    np.testing.assert_allclose(np.asarray(mlax.jacfwd(lambda a: fm(a, y))(x)),
+                               np.asarray(jax.jacfwd(lambda a: fj(a, y))(x)), rtol=1e-5, atol=1e-6)
+    del cases
+
+
+def test_custom_vjp_compositions(rng):
+    def make(np_mod, cv):
+        @cv
+        def f(x):
+            return np_mod.sin(x)
+
+        def fwd(x):
+            return f(x), np_mod.cos(x)
+
+        def bwd(c, g):
+            return (2.0 * c * g,)  # deliberately twice the true derivative
+        f.defvjp(fwd, bwd)
+        return f
+    fm, fj = make(jnp, custom_vjp), make(ref, jax.custom_vjp)
+    x = rng.normal(size=(5,)).astype(np.float32)
+    np.testing.assert_allclose(np.asarray(jit(grad(lambda a: jnp.sum(fm(a))))(x)),
+                               np.asarray(jax.grad(lambda a: ref.sum(fj(a)))(x)), rtol=1e-6)
+    np.testing.assert_allclose(np.asarray(vmap(grad(fm))(x)), np.asarray(jax.vmap(jax.grad(fj))(x)), rtol=1e-6)
+    np.testing.assert_allclose(float(grad(grad(fm))(0.3)), float(jax.grad(jax.grad(fj))(0.3)), rtol=1e-5)
+    np.testing.assert_allclose(np.asarray(vmap(fm)(x)), np.sin(x), rtol=1e-6)
+
+
+def test_pytrees_nondiff_and_kwargs():
+    Point = collections.namedtuple("Point", ["x", "y"])
+
+    @custom_jvp
+    def f(p, scale):
+        return {"r": jnp.sqrt(p.x ** 2 + p.y ** 2) * scale}
+
+    @f.defjvp
+    def f_jvp(primals, tangents):
+        p, scale = primals
+        tp, ts = tangents
+        out = f(p, scale)
+        r = out["r"] / scale
+        return out, {"r": (p.x * tp.x + p.y * tp.y) / r * scale + r * ts}
+    g = grad(lambda px, py: f(Point(px, py), scale=2.0)["r"], argnums=(0, 1))(3.0, 4.0)
+    np.testing.assert_allclose([float(v) for v in g], [1.2, 1.6], rtol=1e-6)
+
+    from functools import partial
+
+    @partial(custom_vjp, nondiff_argnums=(0,))
+    def apply(fn, x):
+        return fn(x)
+
+    def apply_fwd(fn, x):
+        return fn(x), x
+
+    def apply_bwd(fn, x, g):
+        return (g * 10.0,)
+    apply.defvjp(apply_fwd, apply_bwd)
+    assert float(grad(lambda v: apply(jnp.sin, v))(1.0)) == 10.0
+
+
+def test_errors():
+    @custom_jvp
+    def f(x):
+        return x
+    with pytest.raises(AttributeError, match="No JVP defined"):
+        grad(f)(1.0)
+
+    @custom_jvp
+    def g(x):
+        return jnp.sin(x)
+    g.defjvp(lambda p, t: (g(p[0]), t[0] * t[0]))  # not linear in the tangent
+    with pytest.raises(ValueError, match="not linear"):
+        grad(g)(1.0)
+    # Forward mode of a non-linear rule is still well defined.
+    assert float(jvp(g, (1.0,), (3.0,))[1]) == 9.0
+
+    @custom_jvp
+    def h(x):
+        return jnp.sin(x)
+    h.defjvp(lambda p, t: (h(p[0]), (t[0], t[0])))
+    with pytest.raises(TypeError, match="equal container"):
+        grad(h)(1.0)
