@@ -13,6 +13,7 @@ export SCCACHE_DIR ?= $(HOME)/.cache/sccache
 
 demo: build
 	$(PY) examples/jit_basics.py
+	$(PY) examples/tutorial_autodiff.py
 
 test: build lit pytest
 

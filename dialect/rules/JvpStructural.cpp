@@ -19,10 +19,12 @@ using Tangents = ArrayRef<Value>;
 using Results = SmallVectorImpl<Value>;
 
 /// Re-creates `op` with `operands` (same attributes and result types).
+/// Operands are set positionally: a value used twice (dot(x, x)) may be
+/// replaced at one position only, which a value mapping cannot express.
 Value cloneWith(OpBuilder &b, Operation *op, ValueRange operands) {
-  IRMapping map;
-  map.map(op->getOperands(), operands);
-  return b.clone(*op, map)->getResult(0);
+  Operation *copy = b.clone(*op);
+  copy->setOperands(operands);
+  return copy->getResult(0);
 }
 
 /// Applies the (linear) op to the tangents; the operands listed in

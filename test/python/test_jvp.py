@@ -360,3 +360,12 @@ def test_td0_stop_gradient():
     # The tutorial's TD(0) update: (r_t + v(s_t) - v(s_tm1)) * s_tm1.
     delta = [float(mlax.jvp(lambda th: td_loss(th, s_tm1, r_t, s_t), (theta,), (e,))[1]) for e in np.eye(3, dtype=np.float32)]
     np.testing.assert_allclose(delta, [1.2, 2.4, -1.2], rtol=1e-6)
+
+
+def test_repeated_operand(rng):
+    # dot(x, x) / x * x: the same value in two operand positions.
+    x, t = _rand(rng, (3,), np.float32), _rand(rng, (3,), np.float32)
+    _check_jvp(lambda v: jnp.dot(v, v), lambda v: ref.dot(v, v), (x,), (t,))
+    _check_jvp(lambda v: lax.dot_general(v, v, (((0,), (0,)), ((), ()))),
+               lambda v: jax.lax.dot_general(v, v, (((0,), (0,)), ((), ()))), (x,), (t,))
+    np.testing.assert_allclose(np.asarray(mlax.hessian(lambda v: jnp.dot(v, v))(x)), 2 * np.eye(3), rtol=1e-6)
