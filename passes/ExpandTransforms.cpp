@@ -92,6 +92,10 @@ private:
       return failure();
     symbols.insert(*fn); // renames on conflict
     cache[key] = *fn;
+    // Bodies pulled in by custom rules (a custom_vjp's bwd) may hold
+    // transformation ops of their own.
+    if (failed(expandIn(*fn)))
+      return failure();
     return *fn;
   }
 
