@@ -48,8 +48,12 @@ LogicalResult NegOp::jvp(OpBuilder &b, Tangents t, Results &out) {
 LogicalResult AbsOp::jvp(OpBuilder &b, Tangents t, Results &out) {
   if (isa<ComplexType>(getElementTypeOrSelf(getOperand().getType())))
     return notDifferentiableComplex(*this);
-  return scaleRule(*this, b, t, out,
-                   [](RuleBuilder &r, Value x, Value) { return r.sign(x); });
+  // JAX: select(x >= 0, t, -t) (the derivative at 0 is 1).
+  RuleBuilder r(b, getLoc());
+  Value x = getOperand();
+  out.push_back(r.select(r.compare(ComparisonDirection::GE, x, r.zerosLike(x)),
+                         t[0], r.neg(t[0])));
+  return success();
 }
 
 LogicalResult SignOp::jvp(OpBuilder &, Tangents, Results &out) {
@@ -78,23 +82,26 @@ LogicalResult Log1pOp::jvp(OpBuilder &b, Tangents t, Results &out) {
 }
 
 LogicalResult SqrtOp::jvp(OpBuilder &b, Tangents t, Results &out) {
+  // t * (0.5 / y), JAX's exact formula (so results round identically).
   RuleBuilder r(b, getLoc());
-  out.push_back(r.div(t[0], r.scale(getResult(), 2.0)));
+  Value y = getResult();
+  out.push_back(r.mul(t[0], r.div(r.splat(y, 0.5), y)));
   return success();
 }
 
 LogicalResult RsqrtOp::jvp(OpBuilder &b, Tangents t, Results &out) {
-  // d/dx x^-1/2 = -1/2 * y / x
+  // d/dx x^-1/2 = -1/2 * (y / x)
   return scaleRule(*this, b, t, out, [](RuleBuilder &r, Value x, Value y) {
-    return r.div(r.scale(y, -0.5), x);
+    return r.mul(r.splat(y, -0.5), r.div(y, x));
   });
 }
 
 LogicalResult CbrtOp::jvp(OpBuilder &b, Tangents t, Results &out) {
-  // d/dx x^1/3 = 1 / (3 y^2)
+  // d/dx x^1/3 = 1/3 * y^-2
   RuleBuilder r(b, getLoc());
   Value y = getResult();
-  out.push_back(r.div(t[0], r.scale(r.mul(y, y), 3.0)));
+  Value inv = r.div(r.onesLike(y), r.mul(y, y));
+  out.push_back(r.mul(t[0], r.mul(r.splat(y, 1.0 / 3.0), inv)));
   return success();
 }
 
@@ -115,9 +122,11 @@ LogicalResult TanOp::jvp(OpBuilder &b, Tangents t, Results &out) {
 }
 
 LogicalResult TanhOp::jvp(OpBuilder &b, Tangents t, Results &out) {
-  return scaleRule(*this, b, t, out, [](RuleBuilder &r, Value, Value y) {
-    return r.sub(r.onesLike(y), r.mul(y, y));
-  });
+  // (t + t * y) * (1 - y): JAX's formula, same rounding.
+  RuleBuilder r(b, getLoc());
+  Value y = getResult();
+  out.push_back(r.mul(r.add(t[0], r.mul(t[0], y)), r.sub(r.onesLike(y), y)));
+  return success();
 }
 
 LogicalResult LogisticOp::jvp(OpBuilder &b, Tangents t, Results &out) {
@@ -146,10 +155,12 @@ LogicalResult NotOp::jvp(OpBuilder &, Tangents, Results &out) {
 }
 
 LogicalResult ErfOp::jvp(OpBuilder &b, Tangents t, Results &out) {
-  // d/dx erf(x) = 2/sqrt(pi) exp(-x^2)
-  return scaleRule(*this, b, t, out, [](RuleBuilder &r, Value x, Value) {
-    return r.scale(r.exp(r.neg(r.mul(x, x))), 1.1283791670955126);
-  });
+  // d/dx erf(x) = 2/sqrt(pi) exp(-x^2): c * (t * exp(-x^2))
+  RuleBuilder r(b, getLoc());
+  Value x = getOperand();
+  out.push_back(r.mul(r.splat(x, 1.1283791670955126),
+                      r.mul(t[0], r.exp(r.neg(r.mul(x, x))))));
+  return success();
 }
 
 LogicalResult ErfInvOp::jvp(OpBuilder &b, Tangents t, Results &out) {
@@ -182,12 +193,13 @@ LogicalResult MulOp::jvp(OpBuilder &b, Tangents t, Results &out) {
 }
 
 LogicalResult DivOp::jvp(OpBuilder &b, Tangents t, Results &out) {
-  // d(x/y) = dx / y - dy * (x/y) / y
+  // d(x/y) = dx / y + (-dy * x) * y^-2 (JAX's formula).
   RuleBuilder r(b, getLoc());
-  Value y = getRhs();
-  out.push_back(r.addTangents(
-      {t[0] ? r.div(t[0], y) : Value(),
-       t[1] ? r.neg(r.div(r.mul(t[1], getResult()), y)) : Value()}));
+  Value x = getLhs(), y = getRhs();
+  Value rhsTerm;
+  if (t[1])
+    rhsTerm = r.mul(r.mul(r.neg(t[1]), x), r.div(r.onesLike(y), r.mul(y, y)));
+  out.push_back(r.addTangents({t[0] ? r.div(t[0], y) : Value(), rhsTerm}));
   return success();
 }
 
@@ -264,8 +276,8 @@ LogicalResult Atan2Op::jvp(OpBuilder &b, Tangents t, Results &out) {
   Value x = getLhs(), y = getRhs();
   Value denom = r.add(r.mul(x, x), r.mul(y, y));
   out.push_back(r.addTangents(
-      {t[0] ? r.div(r.mul(t[0], y), denom) : Value(),
-       t[1] ? r.neg(r.div(r.mul(t[1], x), denom)) : Value()}));
+      {t[0] ? r.mul(t[0], r.div(y, denom)) : Value(),
+       t[1] ? r.div(r.mul(t[1], r.neg(x)), denom) : Value()}));
   return success();
 }
 

@@ -35,12 +35,14 @@ func.func private @tanh(%x: tensor<4xf32>) -> tensor<4xf32> {
   %0 = mlax.tanh %x : tensor<4xf32>
   return %0 : tensor<4xf32>
 }
+// JAX's formula (t + t * y) * (1 - y), so results round identically.
 // CHECK-LABEL: func.func @jvp_tanh(
 // CHECK-DAG:    %[[ONE:.*]] = mlax.constant dense<1.000000e+00> : tensor<4xf32>
 // CHECK-DAG:    %[[Y:.*]] = mlax.tanh %arg0
-// CHECK:        %[[Y2:.*]] = mlax.multiply %[[Y]], %[[Y]]
-// CHECK-NEXT:   %[[D:.*]] = mlax.subtract %[[ONE]], %[[Y2]]
-// CHECK-NEXT:   %[[DY:.*]] = mlax.multiply %arg1, %[[D]]
+// CHECK:        %[[D:.*]] = mlax.subtract %[[ONE]], %[[Y]]
+// CHECK-NEXT:   %[[TY:.*]] = mlax.multiply %arg1, %[[Y]]
+// CHECK-NEXT:   %[[S:.*]] = mlax.add %arg1, %[[TY]]
+// CHECK-NEXT:   %[[DY:.*]] = mlax.multiply %[[S]], %[[D]]
 // CHECK-NEXT:   return %[[Y]], %[[DY]]
 func.func @jvp_tanh(%x: tensor<4xf32>, %t: tensor<4xf32>) -> (tensor<4xf32>, tensor<4xf32>) {
   %r:2 = mlax.jvp @tanh(%x) tangents(%t) active = [0] : (tensor<4xf32>, tensor<4xf32>) -> (tensor<4xf32>, tensor<4xf32>)
@@ -76,13 +78,17 @@ func.func private @div(%x: tensor<4xf32>, %y: tensor<4xf32>) -> tensor<4xf32> {
   %0 = mlax.divide %x, %y : tensor<4xf32>
   return %0 : tensor<4xf32>
 }
+// d(x/y) = dx / y + (-dy * x) * (1 / (y * y)), JAX's formula.
 // CHECK-LABEL: func.func @jvp_div(
-// CHECK-NEXT:   %[[Q:.*]] = mlax.divide %arg0, %arg1
+// CHECK-DAG:    %[[ONE:.*]] = mlax.constant dense<1.000000e+00>
+// CHECK-DAG:    %[[Q:.*]] = mlax.divide %arg0, %arg1
+// CHECK:        %[[YY:.*]] = mlax.multiply %arg1, %arg1
+// CHECK-NEXT:   %[[INV:.*]] = mlax.divide %[[ONE]], %[[YY]]
+// CHECK-NEXT:   %[[N:.*]] = mlax.negate %arg3
+// CHECK-NEXT:   %[[NX:.*]] = mlax.multiply %[[N]], %arg0
+// CHECK-NEXT:   %[[B:.*]] = mlax.multiply %[[NX]], %[[INV]]
 // CHECK-NEXT:   %[[A:.*]] = mlax.divide %arg2, %arg1
-// CHECK-NEXT:   %[[B:.*]] = mlax.multiply %arg3, %[[Q]]
-// CHECK-NEXT:   %[[C:.*]] = mlax.divide %[[B]], %arg1
-// CHECK-NEXT:   %[[D:.*]] = mlax.negate %[[C]]
-// CHECK-NEXT:   %[[S:.*]] = mlax.add %[[A]], %[[D]]
+// CHECK-NEXT:   %[[S:.*]] = mlax.add %[[A]], %[[B]]
 // CHECK-NEXT:   return %[[Q]], %[[S]]
 func.func @jvp_div(%x: tensor<4xf32>, %y: tensor<4xf32>, %tx: tensor<4xf32>, %ty: tensor<4xf32>) -> (tensor<4xf32>, tensor<4xf32>) {
   %r:2 = mlax.jvp @div(%x, %y) tangents(%tx, %ty) active = [0, 1] : (tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>) -> (tensor<4xf32>, tensor<4xf32>)

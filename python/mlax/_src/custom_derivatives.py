@@ -67,6 +67,12 @@ class _Split:
         return [self.args[i] for i in self.nondiff]
 
 
+# Rules are traced when the function is called (JAX traces them lazily).
+# A rule that calls its own function with new static arguments would recurse
+# forever; past this depth the nested call is inlined without its rule.
+_MAX_NESTING = 3
+
+
 def _memo_key(split: "_Split") -> tuple:
     trace = core.current_trace()
     root = trace
@@ -109,6 +115,7 @@ class custom_jvp:
         self.nondiff_argnums = tuple(nondiff_argnums)
         self.jvp: Callable | None = None
         self._traced: dict = {}
+        self._depth = 0
 
     def defjvp(self, jvp: Callable, symbolic_zeros: bool = False) -> Callable:
         self.jvp = jvp
@@ -141,6 +148,8 @@ class custom_jvp:
         split = _Split(args, self.nondiff_argnums)
         key = _memo_key(split)
         hit = self._traced.get(key)
+        if hit is None and self._depth >= _MAX_NESTING:
+            return self.fun(*args)
         if hit is not None:
             # A call of this function inside its own rule (e.g. the rule
             # computes f(x)): refer to the functions being traced.
@@ -191,10 +200,12 @@ class custom_jvp:
             return outs
 
         rule_avals = list(split.avals) + [split.avals[k] for k in split.diff]
+        self._depth += 1
         try:
             rule_tf = core.trace_subfunction(rule_flat, rule_avals, "", exact_name=rule_name)
         finally:
             del self._traced[key]
+            self._depth -= 1
         _no_captures(rule_tf, "custom_jvp rule of", self.fun)
         _cast_results(rule_tf, [a for a in tf.out_avals] + [tf.out_avals[j] for j in out_diff])
         return _emit(lambda types, ops: mlax_d.CustomJvpCallOp(
@@ -214,6 +225,7 @@ class custom_vjp:
         self.fwd: Callable | None = None
         self.bwd: Callable | None = None
         self._traced: dict = {}
+        self._depth = 0
 
     def defvjp(self, fwd: Callable, bwd: Callable, symbolic_zeros: bool = False) -> None:
         self.fwd, self.bwd = fwd, bwd
@@ -228,6 +240,11 @@ class custom_vjp:
         split = _Split(args, self.nondiff_argnums)
         key = _memo_key(split)
         hit = self._traced.get(key)
+        if hit is None and self._depth >= _MAX_NESTING:
+            # bwd calls this function again with new static arguments (e.g.
+            # a fresh functools.partial): rules nest this deep, then the
+            # function is inlined as it is.
+            return self.fun(*args)
         if hit is not None:
             tf, names = hit
             return _emit(lambda types, ops: mlax_d.CustomVjpCallOp(
@@ -256,10 +273,12 @@ class custom_vjp:
             meta["res_tree"] = r_tree
             return list(o_flat) + list(r_flat)
 
+        self._depth += 1
         try:
             fwd_tf = core.trace_subfunction(fwd_flat, split.avals, "", exact_name=fwd_name)
         except BaseException:
             del self._traced[key]
+            self._depth -= 1
             raise
         _no_captures(fwd_tf, "custom_vjp fwd of", self.fun)
         _cast_results(fwd_tf, list(tf.out_avals) + list(fwd_tf.out_avals[len(tf.out_avals):]))
@@ -300,6 +319,7 @@ class custom_vjp:
             bwd_tf = core.trace_subfunction(bwd_flat, bwd_avals, "", exact_name=bwd_name)
         finally:
             del self._traced[key]
+            self._depth -= 1
         _no_captures(bwd_tf, "custom_vjp bwd of", self.fun)
         _cast_results(bwd_tf, [split.avals[k] for k in split.diff])
         return _emit(lambda types, ops: mlax_d.CustomVjpCallOp(

@@ -726,3 +726,27 @@ def stop_gradient(x):
             return leaf
         return primitives["stop_gradient"].bind(leaf)
     return tree_util.tree_map(one, x)
+
+
+def while_loop(cond_fun, body_fun, init_val):
+    """Repeats body_fun while cond_fun holds (the mlax.while op)."""
+    from mlax._src import control_flow
+    return control_flow.while_loop(cond_fun, body_fun, init_val)
+
+
+def fori_loop(lower, upper, body_fun, init_val):
+    """for i in range(lower, upper): val = body_fun(i, val)."""
+    from mlax._src import control_flow
+    return control_flow.fori_loop(lower, upper, body_fun, init_val)
+
+
+def cond(pred, true_fun, false_fun, *operands):
+    """true_fun(*operands) if pred else false_fun(*operands) (the mlax.case op)."""
+    from mlax._src import control_flow
+    return control_flow.cond(pred, true_fun, false_fun, *operands)
+
+
+def switch(index, branches, *operands):
+    """branches[clamp(index)](*operands) (the mlax.case op)."""
+    from mlax._src import control_flow
+    return control_flow.switch(index, branches, *operands)

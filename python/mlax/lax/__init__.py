@@ -9,4 +9,4 @@ from mlax._src.lax import (  # noqa: F401
     reduce_or, reduce_prod, reduce_sum, rem, reshape, rev, round, rsqrt, select,
     shift_left, shift_right_logical, sign, sin, slice, sqrt, stop_gradient, sub,
     tan, tanh,
-    transpose, xor)
+    transpose, xor, while_loop, fori_loop, cond, switch)

@@ -1,0 +1,163 @@
+"""lax.while_loop, fori_loop, cond, switch: region ops (`mlax.while`,
+`mlax.case`) whose regions are traced from Python functions. Regions may use
+values of the enclosing function directly (they are not isolated)."""
+from __future__ import annotations
+
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from mlax._src import api, core, dtypes, mlir, tree_util
+from mlax._src.core import Array, ShapedArray, Trace, Tracer
+from mlax.mlir import ir
+from mlax.mlir.dialects import mlax as mlax_d
+
+
+class RegionTrace(Trace):
+    """Traces into a block of a region op of the enclosing function."""
+
+    def __init__(self, block: ir.Block, parent: Trace):
+        super().__init__(block, parent.module, parent)
+
+    def to_value(self, x, dtype=None):
+        if isinstance(x, Tracer) and x._trace is not self and self._is_ancestor(x._trace):
+            # Same function (or captured into it by the parent): use directly.
+            return self.parent.to_value(x)
+        return super().to_value(x, dtype)
+
+
+def _aval(x) -> ShapedArray:
+    if isinstance(x, (Array, Tracer)):
+        return x.aval
+    return core.concrete_to_numpy(x)[1]
+
+
+def _trace_region(block: ir.Block, fun: Callable, arg_avals: Sequence[ShapedArray],
+                  in_tree) -> tuple[list, list[ShapedArray], Any]:
+    """Runs fun on tracers of the block's arguments; returns result values,
+    avals and output tree (the caller adds the terminator)."""
+    parent = core.current_trace()
+    trace = RegionTrace(block, parent)
+    tracers = [Tracer(trace, arg, a) for arg, a in zip(block.arguments, arg_avals)]
+    core._trace_stack.append(trace)
+    try:
+        out = fun(tree_util.tree_unflatten(in_tree, tracers)) if in_tree is not None else fun()
+        leaves, out_tree = tree_util.tree_flatten(out)
+        vals = [trace.to_value(l) for l in leaves]
+    finally:
+        core._trace_stack.pop()
+    return [v for v, _ in vals], [a for _, a in vals], out_tree, trace
+
+
+def _run(fn: Callable, *args):
+    if core.current_trace() is not None:
+        return fn(*args)
+    return api.JitFunction(fn)(*args)
+
+
+def while_loop(cond_fun: Callable, body_fun: Callable, init_val: Any) -> Any:
+    """Repeats `val = body_fun(val)` while `cond_fun(val)` (jax.lax.while_loop).
+    The carried value's structure, shapes and dtypes must not change."""
+    flat, in_tree = tree_util.tree_flatten(init_val)
+
+    def run(*leaves):
+        trace = core.current_trace()
+        avals = [_aval(l) for l in leaves]
+        types = [mlir.tensor_type(a.shape, a.dtype) for a in avals]
+        operands = [trace.to_value(l)[0] for l in leaves]
+        with trace.ip, trace.loc:
+            op = mlax_d.WhileOp(types, operands)
+        cond_block = op.cond.blocks.append(*types)
+        body_block = op.body.blocks.append(*types)
+        vals, out_avals, _, rt = _trace_region(cond_block, cond_fun, avals, in_tree)
+        if len(out_avals) != 1 or out_avals[0].shape != () or out_avals[0].dtype != np.bool_:
+            raise TypeError("cond_fun must return a boolean scalar, but got output type(s) "
+                            f"{[a.str_short() for a in out_avals]}.")
+        with ir.InsertionPoint(cond_block), rt.loc:
+            mlax_d.ReturnOp(vals)
+        vals, out_avals, out_tree, rt = _trace_region(body_block, body_fun, avals, in_tree)
+        if out_tree != in_tree:
+            raise TypeError("body_fun output and input must have identical types, got\n"
+                            f"output structure {out_tree} and input structure {in_tree}.")
+        fixed = []
+        with ir.InsertionPoint(body_block), rt.loc:
+            for v, a, b in zip(vals, out_avals, avals):
+                if a.shape != b.shape or (a.dtype != b.dtype and not a.weak_type):
+                    raise TypeError("body_fun output and input must have identical types, got "
+                                    f"{a.str_short()} and {b.str_short()}.")
+                if a.dtype != b.dtype:
+                    v = mlax_d.ConvertOp(mlir.tensor_type(b.shape, b.dtype), v).result
+                fixed.append(v)
+            mlax_d.ReturnOp(fixed)
+        return [Tracer(trace, r, a) for r, a in zip(op.results, avals)]
+
+    outs = _run(run, *flat)
+    return tree_util.tree_unflatten(in_tree, outs)
+
+
+def fori_loop(lower: int, upper: int, body_fun: Callable, init_val: Any) -> Any:
+    """for i in range(lower, upper): val = body_fun(i, val)."""
+    from mlax import numpy as jnp
+    i0 = jnp.asarray(lower, dtype=dtypes.default_int_dtype()) if isinstance(lower, int) else lower
+    hi = jnp.asarray(upper, dtype=dtypes.default_int_dtype()) if isinstance(upper, int) else upper
+    _, val = while_loop(lambda c: c[0] < hi, lambda c: (c[0] + 1, body_fun(c[0], c[1])),
+                        (i0, init_val))
+    return val
+
+
+def switch(index: Any, branches: Sequence[Callable], *operands: Any) -> Any:
+    """Applies branches[clamp(index)] to operands (jax.lax.switch)."""
+    if not branches:
+        raise ValueError("switch needs at least one branch")
+    flat_ops, ops_tree = tree_util.tree_flatten(operands)
+
+    def run(idx, *leaves):
+        from mlax._src import lax
+        trace = core.current_trace()
+        idx = lax.convert_element_type(idx, np.int32)
+        idx = lax.clamp(np.int32(0), idx, np.int32(len(branches) - 1))
+        index_value = trace.to_value(idx)[0]
+        # Trace the branches into a result-less op first (types unknown),
+        # then move the blocks into the real op.
+        with trace.ip, trace.loc:
+            scratch = mlax_d.CaseOp([], index_value, len(branches))
+        traced = []
+        for k, br in enumerate(branches):
+            block = scratch.branches[k].blocks.append()
+            vals, avals, tree, rt = _trace_region(
+                block, lambda br=br: br(*tree_util.tree_unflatten(ops_tree, list(leaves))), [], None)
+            traced.append((block, vals, avals, tree, rt))
+        _, _, avals0, tree0, _ = traced[0]
+        for _, _, avals, tree, _ in traced[1:]:
+            if tree != tree0 or [(a.shape, a.dtype) for a in avals] != [(a.shape, a.dtype) for a in avals0]:
+                raise TypeError("branch outputs must have the same type structure, got "
+                                f"{[a.str_short() for a in avals0]} and "
+                                f"{[a.str_short() for a in avals]}.")
+        types = [mlir.tensor_type(a.shape, a.dtype) for a in avals0]
+        with ir.InsertionPoint(scratch), trace.loc:
+            op = mlax_d.CaseOp(types, index_value, len(branches))
+        for k, (block, vals, _, _, rt) in enumerate(traced):
+            with ir.InsertionPoint(block), rt.loc:
+                mlax_d.ReturnOp(vals)
+            block.append_to(op.branches[k])
+        scratch.operation.erase()
+        weak = [all(t[2][i].weak_type for t in traced) for i in range(len(avals0))]
+        return tree_util.tree_unflatten(tree0, [
+            Tracer(trace, r, ShapedArray(a.shape, a.dtype, w))
+            for r, a, w in zip(op.results, avals0, weak)])
+
+    if core.current_trace() is not None:
+        return run(index, *flat_ops)
+    return api.JitFunction(lambda i, *ls: run(i, *ls))(index, *flat_ops)
+
+
+def cond(pred: Any, true_fun: Callable, false_fun: Callable, *operands: Any) -> Any:
+    """true_fun(*operands) if pred else false_fun(*operands) (jax.lax.cond)."""
+    from mlax._src import lax
+    pa = _aval(pred)
+    if pa.shape != ():
+        raise TypeError(f"Pred must be a scalar, got {pred} of shape {pa.shape}.")
+    if pa.dtype != np.bool_:
+        pred = lax.ne(pred, np.zeros((), pa.dtype))
+    index = lax.convert_element_type(pred, np.int32) if core.current_trace() is not None else np.int32(bool(np.asarray(pred)))
+    return switch(index, [false_fun, true_fun], *operands)
