@@ -18,6 +18,257 @@ RankedTensorType withDim(Type t, int64_t n, int64_t at) {
 }
 } // namespace
 
+namespace {
+/// Batches blocks: one batch dimension per value of the source, tracked in
+/// `dims`; `map` sends source values to batched ones. Region ops whose
+/// regions see batched values (mlax.while) are batched recursively.
+struct Batcher {
+  int64_t n;
+  IRMapping map;
+  DenseMap<Value, int64_t> dims;
+
+  int64_t dimOf(Value v) const {
+    auto it = dims.find(v);
+    return it == dims.end() ? int64_t(-1) : it->second;
+  }
+
+  /// `v` (a batched-function value with batch dim `d`) with the batch at 0,
+  /// broadcast if unbatched.
+  Value toFront(OpBuilder &b, Location loc, Value v, int64_t d) {
+    RuleBuilder r(b, loc);
+    auto t = cast<RankedTensorType>(v.getType());
+    if (d < 0) {
+      SmallVector<int64_t> bdims;
+      for (int64_t k = 0; k < t.getRank(); ++k)
+        bdims.push_back(k + 1);
+      return BroadcastInDimOp::create(b, loc, withDim(t, n, 0), v, bdims).getResult();
+    }
+    if (d == 0)
+      return v;
+    SmallVector<int64_t> perm{d};
+    for (int64_t k = 0; k < t.getRank(); ++k)
+      if (k != d)
+        perm.push_back(k);
+    return r.transpose(v, perm);
+  }
+
+  LogicalResult batchOps(Block &src, OpBuilder &b);
+  LogicalResult batchWhile(WhileOp op, OpBuilder &b);
+  /// Batches `block` (a region's block) into `dst` whose arguments have the
+  /// batch at 0 where `batched`; returns the terminator operands (mapped)
+  /// and their dims. Does not create a terminator.
+  LogicalResult batchRegionBlock(Block &block, Block *dst, ArrayRef<bool> batched,
+                                 SmallVectorImpl<Value> &results,
+                                 SmallVectorImpl<int64_t> &resultDims);
+};
+
+LogicalResult Batcher::batchRegionBlock(Block &block, Block *dst,
+                                        ArrayRef<bool> batched,
+                                        SmallVectorImpl<Value> &results,
+                                        SmallVectorImpl<int64_t> &resultDims) {
+  for (auto [arg, dstArg, bt] :
+       llvm::zip(block.getArguments(), dst->getArguments(), batched)) {
+    map.map(arg, dstArg);
+    if (bt)
+      dims[arg] = 0;
+    else
+      dims.erase(arg);
+  }
+  // `dst` may be a detached scratch block: take the context from `block`.
+  OpBuilder b(block.getParentOp()->getContext());
+  b.setInsertionPointToEnd(dst);
+  if (failed(batchOps(block, b)))
+    return failure();
+  for (Value v : block.getTerminator()->getOperands()) {
+    results.push_back(map.lookupOrDefault(v));
+    resultDims.push_back(dimOf(v));
+  }
+  return success();
+}
+
+LogicalResult Batcher::batchWhile(WhileOp op, OpBuilder &b) {
+  Location loc = op.getLoc();
+  size_t numCarried = op.getOperand().size();
+  SmallVector<bool> batched;
+  for (Value v : op.getOperand())
+    batched.push_back(dimOf(v) >= 0);
+  auto types = [&](ArrayRef<bool> bt) {
+    SmallVector<Type> ts;
+    for (auto [v, x] : llvm::zip(op.getOperand(), bt))
+      ts.push_back(x ? Type(withDim(v.getType(), n, 0)) : v.getType());
+    return ts;
+  };
+  auto trial = [&](Region &region, ArrayRef<bool> bt,
+                   SmallVectorImpl<int64_t> &outDims) -> LogicalResult {
+    auto tmp = std::make_unique<Block>();
+    for (Type t : types(bt))
+      tmp->addArgument(t, loc);
+    Batcher sub = *this;
+    SmallVector<Value> results;
+    LogicalResult res =
+        sub.batchRegionBlock(region.front(), tmp.get(), bt, results, outDims);
+    for (Operation &o : llvm::reverse(tmp->getOperations()))
+      o.dropAllUses();
+    tmp->dropAllReferences();
+    while (!tmp->empty())
+      tmp->back().erase();
+    return res;
+  };
+  // Carried values the body makes batched become batched (to a fixpoint);
+  // a batched predicate makes every carried value batched.
+  for (size_t round = 0; round <= numCarried + 1; ++round) {
+    SmallVector<int64_t> bodyDims, condDims;
+    if (failed(trial(op.getBody(), batched, bodyDims)) ||
+        failed(trial(op.getCond(), batched, condDims)))
+      return failure();
+    bool changed = false;
+    for (size_t i = 0; i < numCarried; ++i)
+      if (!batched[i] && (bodyDims[i] >= 0 || condDims[0] >= 0)) {
+        batched[i] = true;
+        changed = true;
+      }
+    if (!changed)
+      break;
+  }
+  SmallVector<int64_t> condDims;
+  if (failed(trial(op.getCond(), batched, condDims)))
+    return failure();
+  bool predBatched = condDims[0] >= 0;
+
+  SmallVector<Value> operands;
+  for (auto [v, bt] : llvm::zip(op.getOperand(), batched)) {
+    Value nv = map.lookupOrDefault(v);
+    operands.push_back(bt ? toFront(b, loc, nv, dimOf(v)) : nv);
+  }
+  SmallVector<Type> carriedTypes = types(batched);
+  auto newOp = WhileOp::create(b, loc, carriedTypes, operands);
+  RuleBuilder r(b, loc);
+
+  // cond: the (batched) predicate, reduced with `or` over the batch.
+  {
+    Block *blk = b.createBlock(&newOp.getCond(), {}, carriedTypes,
+                               SmallVector<Location>(numCarried, loc));
+    SmallVector<Value> res;
+    SmallVector<int64_t> resDims;
+    if (failed(batchRegionBlock(op.getCond().front(), blk, batched, res, resDims)))
+      return failure();
+    OpBuilder cb = OpBuilder::atBlockEnd(blk);
+    Value pred = res[0];
+    if (predBatched) {
+      RuleBuilder cr(cb, loc);
+      Value init = ConstantOp::create(
+                       cb, loc, RankedTensorType::get({}, cb.getI1Type()),
+                       DenseElementsAttr::get(RankedTensorType::get({}, cb.getI1Type()), false))
+                       .getResult();
+      auto reduce = ReduceOp::create(cb, loc, TypeRange{init.getType()},
+                                     ValueRange{pred}, ValueRange{init},
+                                     ArrayRef<int64_t>{resDims[0]});
+      Block *body = cb.createBlock(&reduce.getBody(), {}, {init.getType(), init.getType()},
+                                   {loc, loc});
+      OpBuilder rb = OpBuilder::atBlockEnd(body);
+      Value o = OrOp::create(rb, loc, body->getArgument(0), body->getArgument(1)).getResult();
+      ReturnOp::create(rb, loc, ValueRange{o});
+      cb.setInsertionPointAfter(reduce);
+      pred = reduce.getResult(0);
+    }
+    ReturnOp::create(cb, loc, ValueRange{pred});
+  }
+  // body: new values; with a batched predicate, elements whose predicate
+  // is false keep their values (select).
+  {
+    Block *blk = b.createBlock(&newOp.getBody(), {}, carriedTypes,
+                               SmallVector<Location>(numCarried, loc));
+    Value pred;
+    int64_t predDim = -1;
+    if (predBatched) {
+      SmallVector<Value> res;
+      SmallVector<int64_t> resDims;
+      if (failed(batchRegionBlock(op.getCond().front(), blk, batched, res, resDims)))
+        return failure();
+      pred = res[0];
+      predDim = resDims[0];
+    }
+    SmallVector<Value> res;
+    SmallVector<int64_t> resDims;
+    if (failed(batchRegionBlock(op.getBody().front(), blk, batched, res, resDims)))
+      return failure();
+    OpBuilder bb = OpBuilder::atBlockEnd(blk);
+    SmallVector<Value> outs;
+    for (size_t i = 0; i < numCarried; ++i) {
+      Value v = batched[i] ? toFront(bb, loc, res[i], resDims[i]) : res[i];
+      if (predBatched) {
+        RuleBuilder br(bb, loc);
+        auto vt = cast<RankedTensorType>(v.getType());
+        Value p0 = toFront(bb, loc, pred, predDim);
+        Value pFull = BroadcastInDimOp::create(bb, loc, vt.clone(bb.getI1Type()), p0,
+                                               ArrayRef<int64_t>{0})
+                          .getResult();
+        v = br.select(pFull, v, blk->getArgument(i));
+      }
+      outs.push_back(v);
+    }
+    ReturnOp::create(bb, loc, outs);
+  }
+  b.setInsertionPointAfter(newOp);
+  for (auto [old, nv, bt] : llvm::zip(op.getResults(), newOp.getResults(), batched)) {
+    map.map(old, nv);
+    if (bt)
+      dims[old] = 0;
+  }
+  return success();
+}
+
+LogicalResult Batcher::batchOps(Block &src, OpBuilder &b) {
+  for (Operation &op : src.without_terminator()) {
+    SmallVector<Value> operands;
+    SmallVector<int64_t> opDims;
+    bool any = false;
+    for (Value v : op.getOperands()) {
+      operands.push_back(map.lookupOrDefault(v));
+      opDims.push_back(dimOf(v));
+      any |= opDims.back() >= 0;
+    }
+    SetVector<Value> captured;
+    getUsedValuesDefinedAbove(op.getRegions(), captured);
+    bool capturedBatched =
+        llvm::any_of(captured, [&](Value v) { return dimOf(v) >= 0; });
+    if (auto w = dyn_cast<WhileOp>(&op)) {
+      if (any || capturedBatched) {
+        if (failed(batchWhile(w, b)))
+          return failure();
+        continue;
+      }
+    } else if (capturedBatched) {
+      return op.emitOpError("uses a batched value inside its regions; "
+                            "batching this region op is not supported yet");
+    }
+    if (!any) {
+      b.clone(op, map);
+      continue;
+    }
+    auto rule = dyn_cast<BatchOpInterface>(&op);
+    if (!rule)
+      return op.emitOpError("has no batching rule");
+    SmallVector<Value> newResults;
+    SmallVector<int64_t> newDims;
+    if (failed(rule.batch(b, operands, opDims, n, newResults, newDims)))
+      return failure();
+    if (newResults.size() != op.getNumResults() || newDims.size() != newResults.size())
+      return op.emitOpError("batching rule returned the wrong number of results");
+    for (auto [old, nv, d] : llvm::zip(op.getResults(), newResults, newDims)) {
+      Type expected = d < 0 ? old.getType() : Type(withDim(old.getType(), n, d));
+      if (nv.getType() != expected)
+        return op.emitOpError("batching rule produced ")
+               << nv.getType() << ", expected " << expected;
+      map.map(old, nv);
+      if (d >= 0)
+        dims[old] = d;
+    }
+  }
+  return success();
+}
+} // namespace
+
 FailureOr<func::FuncOp>
 mlir::mlax::buildBatchedFunction(func::FuncOp fn, ArrayRef<int64_t> inDims,
                                  ArrayRef<int64_t> outDims, int64_t batchSize,
@@ -47,66 +298,21 @@ mlir::mlax::buildBatchedFunction(func::FuncOp fn, ArrayRef<int64_t> inDims,
   };
 
   Block &src = fn.front();
-  IRMapping map;
-  DenseMap<Value, int64_t> batchDim;
+  Batcher batcher{batchSize, {}, {}};
   for (auto [i, arg] : llvm::enumerate(src.getArguments())) {
-    map.map(arg, entry->getArgument(i));
+    batcher.map.map(arg, entry->getArgument(i));
     if (inDims[i] >= 0)
-      batchDim[arg] = inDims[i];
+      batcher.dims[arg] = inDims[i];
   }
-  auto dimOf = [&](Value v) {
-    auto it = batchDim.find(v);
-    return it == batchDim.end() ? int64_t(-1) : it->second;
-  };
-
-  for (Operation &op : src.without_terminator()) {
-    SmallVector<Value> operands;
-    SmallVector<int64_t> dims;
-    bool any = false;
-    for (Value v : op.getOperands()) {
-      operands.push_back(map.lookupOrDefault(v));
-      dims.push_back(dimOf(v));
-      any |= dims.back() >= 0;
-    }
-    SetVector<Value> captured;
-    getUsedValuesDefinedAbove(op.getRegions(), captured);
-    for (Value v : captured)
-      if (dimOf(v) >= 0)
-        return op.emitOpError("uses a batched value inside its regions; "
-                              "batching region captures is not supported yet"),
-               fail();
-    if (!any) {
-      b.clone(op, map);
-      continue;
-    }
-    auto rule = dyn_cast<BatchOpInterface>(&op);
-    if (!rule)
-      return op.emitOpError("has no batching rule"), fail();
-    SmallVector<Value> newResults;
-    SmallVector<int64_t> newDims;
-    if (failed(rule.batch(b, operands, dims, batchSize, newResults, newDims)))
-      return fail();
-    if (newResults.size() != op.getNumResults() || newDims.size() != newResults.size())
-      return op.emitOpError("batching rule returned the wrong number of results"),
-             fail();
-    for (auto [old, nv, d] : llvm::zip(op.getResults(), newResults, newDims)) {
-      Type expected = d < 0 ? old.getType() : withDim(old.getType(), batchSize, d);
-      if (nv.getType() != expected)
-        return op.emitOpError("batching rule produced ")
-                   << nv.getType() << ", expected " << expected,
-               fail();
-      map.map(old, nv);
-      if (d >= 0)
-        batchDim[old] = d;
-    }
-  }
+  if (failed(batcher.batchOps(src, b)))
+    return fail();
 
   auto ret = cast<func::ReturnOp>(src.getTerminator());
   RuleBuilder r(b, ret.getLoc());
   SmallVector<Value> outs;
   for (auto [i, v] : llvm::enumerate(ret.getOperands())) {
-    Value nv = map.lookupOrDefault(v);
-    int64_t d = dimOf(v), want = outDims[i];
+    Value nv = batcher.map.lookupOrDefault(v);
+    int64_t d = batcher.dimOf(v), want = outDims[i];
     if (want < 0) {
       if (d >= 0)
         return ret.emitOpError("result ")

@@ -88,3 +88,18 @@ def test_tutorial_implicit_differentiation():
     np.testing.assert_allclose(float(grad(grad(newton_sqrt))(2.)), -0.088388346, rtol=2e-7)
     assert str(grad(jnp.sqrt)(2.)) == "0.35355338"
     assert str(grad(grad(jnp.sqrt))(2.)) == "-0.08838835"
+
+
+def test_vmap_of_while_and_fixed_point():
+    out = jit(mlax.vmap(newton_sqrt))(jnp.array([1., 2., 3., 4.]))
+    assert str(out) == "[1.        1.4142135 1.7320509 2.       ]"
+    got = mlax.vmap(lambda x: lax.while_loop(lambda c: c < 10.0, lambda c: c * 2.0, x))(
+        jnp.array([1., 3., 20.]))
+    np.testing.assert_array_equal(np.asarray(got), [16., 12., 20.])
+    got = mlax.vmap(lambda n: lax.fori_loop(0, n, lambda i, x: x * 2.0, 1.0))(jnp.array([1, 2, 3]))
+    np.testing.assert_array_equal(np.asarray(got), [2., 4., 8.])
+    got = mlax.vmap(lambda x, y: lax.fori_loop(0, 3, lambda i, c: c + y, x), (0, None))(
+        jnp.array([1., 2.]), 5.0)
+    np.testing.assert_array_equal(np.asarray(got), [16., 17.])
+    np.testing.assert_allclose(np.asarray(mlax.vmap(grad(newton_sqrt))(jnp.array([1., 2., 4.]))),
+                               [0.5, 0.35355338, 0.25], rtol=1e-6)
