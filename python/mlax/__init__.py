@@ -6,7 +6,7 @@ from mlax._src.batching import hessian, jacfwd, jacrev, vmap
 from mlax._src.custom_derivatives import custom_jvp, custom_vjp
 from mlax._src.ad import (grad, jvp, linear_transpose, linearize, value_and_grad,
                           vjp)
-from mlax import dtypes, numpy, lax, tree_util
+from mlax import dtypes, numpy, lax, random, tree_util
 
 __version__ = "0.1.0"
 
