@@ -123,3 +123,20 @@ def test_errors():
         jnp.sum(np.ones((2, 2)), axis=3)
     with pytest.raises(TypeError, match="requires floating"):
         mlax.lax.sin(np.ones(2, np.int32))
+
+
+def test_more_numpy(rng):
+    a = rng.normal(size=(3, 4, 5)).astype(np.float32)
+    b = rng.normal(size=(4, 5, 2)).astype(np.float32)
+    _same(jnp.tensordot(a, b, 2), ref.tensordot(a, b, 2), rtol=1e-5, atol=1e-5)
+    _same(jnp.tensordot(a, b, ((1,), (0,))), ref.tensordot(a, b, ((1,), (0,))), rtol=1e-5, atol=1e-5)
+    _same(jnp.vdot(a[0], a[0]), ref.vdot(a[0], a[0]), rtol=1e-5)
+    x = np.array([0.5, 1.5, 2.5, -0.5, -1.7], np.float32)
+    _same(jnp.round(x), ref.round(x))
+    _same(jnp.clip(x, -1.0, 1.0), ref.clip(x, -1.0, 1.0))
+    _same(jnp.vstack([x, x]), ref.vstack([x, x]))
+    _same(jnp.linspace(0, 1, 5), ref.linspace(0, 1, 5))
+    _same(jnp.all(x > -2), ref.all(x > -2))
+    _same(jnp.any(x > 2, axis=0), ref.any(x > 2, axis=0))
+    _same(jnp.isclose(x, x + 1e-7), ref.isclose(x, x + 1e-7))
+    assert bool(jnp.allclose(a, a + 1e-7)) and not bool(jnp.allclose(a, a + 1))

@@ -545,3 +545,88 @@ def _getitem(x, idx):
         x = lax.rev(x, rev_dims)
     x = lax.slice(x, start, limit, strides)
     return lax.reshape(x, tuple(out_shape))
+
+
+# --------------------------------------------------------------------------
+# More of the numpy API the tutorial uses
+# --------------------------------------------------------------------------
+
+def all(a, axis=None, keepdims: bool = False) -> Array:
+    a = asarray(a) if not _is_array(a) else a
+    if _aval(a).dtype != np.bool_:
+        a = not_equal(a, 0)
+    axes = _reduction_axes(a, axis)
+    return _keepdims(lax.reduce_and(a, axes), a, axes, keepdims)
+
+
+def any(a, axis=None, keepdims: bool = False) -> Array:
+    a = asarray(a) if not _is_array(a) else a
+    if _aval(a).dtype != np.bool_:
+        a = not_equal(a, 0)
+    axes = _reduction_axes(a, axis)
+    return _keepdims(lax.reduce_or(a, axes), a, axes, keepdims)
+
+
+def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan: bool = False) -> Array:
+    a, b = _promote_dtypes(a, b)
+    a, b = _to_inexact(a), _to_inexact(b)
+    a, b = _promote_and_broadcast(a, b)
+    out = less_equal(abs(subtract(a, b)), add(atol, multiply(rtol, abs(b))))
+    if equal_nan:
+        out = bitwise_or(out, bitwise_and(not_equal(a, a), not_equal(b, b)))
+    return out
+
+
+def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan: bool = False) -> Array:
+    return all(isclose(a, b, rtol, atol, equal_nan))
+
+
+def clip(a, min=None, max=None) -> Array:
+    a = asarray(a) if not _is_array(a) else a
+    if min is not None:
+        a = maximum(a, min)
+    if max is not None:
+        a = minimum(a, max)
+    return a
+
+
+def round(a, decimals: int = 0) -> Array:
+    a = asarray(a) if not _is_array(a) else a
+    if decimals != 0:
+        raise NotImplementedError("mlax.numpy.round supports decimals=0")
+    if not dtypes.is_float(_aval(a).dtype):
+        return a
+    return lax.round(a, lax.RoundingMethod.TO_NEAREST_EVEN)
+
+
+def vdot(a, b) -> Array:
+    return dot(ravel(a), ravel(b))
+
+
+def tensordot(a, b, axes=2) -> Array:
+    a, b = _promote_dtypes(a, b)
+    na, nb = _aval(a).ndim, _aval(b).ndim
+    if isinstance(axes, int):
+        ca, cb = tuple(range(na - axes, na)), tuple(range(axes))
+    else:
+        ca, cb = axes
+        ca = (ca,) if isinstance(ca, int) else tuple(ca)
+        cb = (cb,) if isinstance(cb, int) else tuple(cb)
+    ca = tuple(_canonical_axis(x, na) for x in ca)
+    cb = tuple(_canonical_axis(x, nb) for x in cb)
+    return lax.dot_general(a, b, ((ca, cb), ((), ())))
+
+
+def atleast_2d(a) -> Array:
+    a = asarray(a) if not _is_array(a) else a
+    nd = _aval(a).ndim
+    return reshape(a, (1,) * (2 - nd) + _aval(a).shape) if nd < 2 else a
+
+
+def vstack(tup) -> Array:
+    return concatenate([atleast_2d(asarray(x) if not _is_array(x) else x) for x in tup], axis=0)
+
+
+def linspace(start, stop, num: int = 50, endpoint: bool = True, dtype=None) -> Array:
+    return asarray(np.linspace(start, stop, num, endpoint=endpoint),
+                   dtype=dtype or dtypes.default_float_dtype())

@@ -10,7 +10,8 @@ from mlax._src.numpy_impl import (  # noqa: F401
     isfinite, less, less_equal, log, log1p, matmul, max, maximum, mean, min,
     minimum, mod, multiply, negative, not_equal, ones, ones_like, power, prod,
     ravel, remainder, reshape, sign, sin, sqrt, stack, subtract, sum, tan, tanh,
-    transpose, true_divide, where, zeros, zeros_like)
+    transpose, true_divide, where, zeros, zeros_like, all, any, isclose, allclose,
+    clip, round, vdot, tensordot, atleast_2d, vstack, linspace)
 from mlax._src.core import Array as ndarray  # noqa: F401
 
 bool_ = _np.bool_
