@@ -139,4 +139,5 @@ def test_more_numpy(rng):
     _same(jnp.all(x > -2), ref.all(x > -2))
     _same(jnp.any(x > 2, axis=0), ref.any(x > 2, axis=0))
     _same(jnp.isclose(x, x + 1e-7), ref.isclose(x, x + 1e-7))
-    assert bool(jnp.allclose(a, a + 1e-7)) and not bool(jnp.allclose(a, a + 1))
+    assert bool(jnp.allclose(a, a * np.float32(1 + 1e-6))) and not bool(jnp.allclose(a, a + 1))
+    assert bool(jnp.allclose(a, a + 1e-7)) == bool(np.allclose(a, a + 1e-7))
