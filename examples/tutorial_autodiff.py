@@ -309,6 +309,43 @@ def main():
     print(grad(f, 0)(2., 3.))
     print(grad(f, 1)(2., 3.))
 
+    section("Custom rules run only under differentiation")
+
+    @custom_jvp
+    def f(x):  # noqa: F811
+        print('called f!')  # a harmless side-effect
+        return jnp.sin(x)
+
+    @f.defjvp
+    def f_jvp(primals, tangents):  # noqa: F811
+        print('called f_jvp!')  # a harmless side-effect
+        x, = primals
+        t, = tangents
+        return f(x), jnp.cos(x) * t
+    print(f(3.))
+    print(vmap(f)(jnp.arange(3.)))
+    print(jit(f)(3.))
+    y, y_dot = jvp(f, (3.,), (1.,))
+    print(y_dot)
+    print(grad(f)(3.))
+    print(repr(grad(grad(f))(3.)))
+
+    @custom_vjp
+    def f(x):  # noqa: F811
+        print("called f!")
+        return jnp.sin(x)
+
+    def f_fwd(x):  # noqa: F811
+        print("called f_fwd!")
+        return f(x), jnp.cos(x)
+
+    def f_bwd(cos_x, y_bar):  # noqa: F811
+        print("called f_bwd!")
+        return (cos_x * y_bar,)
+    f.defvjp(f_fwd, f_bwd)
+    print(f(3.))
+    print(grad(f)(3.))
+
     section("Implicit function differentiation of iterative implementations")
     from mlax.lax import while_loop
 

@@ -292,3 +292,51 @@ def test_errors():
     h.defjvp(lambda p, t: (h(p[0]), (t[0], t[0])))
     with pytest.raises(TypeError, match="equal container"):
         grad(h)(1.0)
+
+
+def test_side_effects_happen_once_per_trace(capsys):
+    @custom_jvp
+    def f(x):
+        print('called f!')
+        return jnp.sin(x)
+
+    @f.defjvp
+    def f_jvp(primals, tangents):
+        print('called f_jvp!')
+        x, = primals
+        t, = tangents
+        return f(x), jnp.cos(x) * t
+
+    def run(thunk):
+        capsys.readouterr()
+        out = thunk()
+        return capsys.readouterr().out.split(), out
+    assert run(lambda: f(3.))[0] == ['called', 'f!']
+    assert run(lambda: vmap(f)(jnp.arange(3.)))[0] == ['called', 'f!']
+    assert run(lambda: jit(f)(3.))[0] == ['called', 'f!']
+    printed, (y, y_dot) = run(lambda: jvp(f, (3.,), (1.,)))
+    assert printed == ['called', 'f_jvp!', 'called', 'f!'] and str(y_dot) == "-0.9899925"
+    printed, g = run(lambda: grad(f)(3.))
+    assert printed == ['called', 'f_jvp!', 'called', 'f!'] and str(g) == "-0.9899925"
+    # JAX prints f_jvp twice here (one rule trace per differentiation level);
+    # mlax traces the rule once and applies it at both levels.
+    printed, gg = run(lambda: grad(grad(f))(3.))
+    assert repr(gg) == "Array(-0.14112, dtype=float32, weak_type=True)"
+
+    @custom_vjp
+    def h(x):
+        print("called f!")
+        return jnp.sin(x)
+
+    def h_fwd(x):
+        print("called f_fwd!")
+        return h(x), jnp.cos(x)
+
+    def h_bwd(cos_x, y_bar):
+        print("called f_bwd!")
+        return (cos_x * y_bar,)
+    h.defvjp(h_fwd, h_bwd)
+    assert run(lambda: h(3.))[0] == ['called', 'f!']
+    printed, g = run(lambda: grad(h)(3.))
+    assert printed == ['called', 'f_fwd!', 'called', 'f!', 'called', 'f_bwd!']
+    assert str(g) == "-0.9899925"

@@ -66,7 +66,8 @@ def _jvp_flat(fun: Callable, flat_p: Sequence[Any], in_tree, active: Sequence[in
         return fun(*tree_util.tree_unflatten(in_tree, xs))
 
     name = getattr(fun, "__name__", "fn")
-    tf = core.trace_subfunction(flat_fun, in_avals, name if name != "<lambda>" else "lambda")
+    tf = core.trace_subfunction(flat_fun, in_avals, name if name != "<lambda>" else "lambda",
+                                ad=True)
     trace = core.current_trace()
     primal_values = [trace.to_value(p)[0] for p in flat_p]
     primal_values += [trace.to_value(c)[0] for c in tf.captures]
@@ -151,7 +152,8 @@ def _trace_fun(fun: Callable, flat_p: Sequence[Any], in_tree) -> "core.TracedFun
         return fun(*tree_util.tree_unflatten(in_tree, xs))
 
     name = getattr(fun, "__name__", "fn")
-    return core.trace_subfunction(flat_fun, in_avals, name if name != "<lambda>" else "lambda")
+    return core.trace_subfunction(flat_fun, in_avals, name if name != "<lambda>" else "lambda",
+                                  ad=True)
 
 
 def _operands(trace, tf, flat_p):
@@ -175,7 +177,8 @@ def _emit_vjp(tf, flat_p, active: Sequence[int], cts: Sequence[Any]):
     results = list(op.results)
     n = len(tf.out_avals)
     outs = [Tracer(trace, v, a) for v, a in zip(results[:n], tf.out_avals)]
-    grads = [Tracer(trace, v, ShapedArray(in_avals[i].shape, in_avals[i].dtype))
+    grads = [Tracer(trace, v, ShapedArray(in_avals[i].shape, in_avals[i].dtype,
+                                          in_avals[i].weak_type))
              for v, i in zip(results[n:], active)]
     return outs, grads
 

@@ -280,6 +280,7 @@ class Trace:
         self.parent = parent
         self.ip = ir.InsertionPoint(block)
         self.loc = ir.Location.unknown(mlir.context())
+        self.ad = False                            # traced for differentiation
         self.captures: list[Tracer] = []          # outer tracers, in order
         self._captured: dict[int, ir.Value] = {}   # id(outer tracer) -> arg
         self._names = parent._names if parent is not None else {}
@@ -452,7 +453,7 @@ class TracedFunction(NamedTuple):
 
 
 def _trace_function(fun: Callable, in_avals: Sequence[ShapedArray], module: ir.Module,
-                    name: str, parent: Trace | None) -> TracedFunction:
+                    name: str, parent: Trace | None, ad: bool = False) -> TracedFunction:
     in_types = [mlir.tensor_type(a.shape, a.dtype) for a in in_avals]
     with ir.InsertionPoint(module.body):
         f = func_d.FuncOp(name, ir.FunctionType.get(in_types, []))
@@ -460,6 +461,7 @@ def _trace_function(fun: Callable, in_avals: Sequence[ShapedArray], module: ir.M
         f.attributes["sym_visibility"] = ir.StringAttr.get("private")
     block = f.add_entry_block()
     trace = Trace(block, module, parent)
+    trace.ad = ad
     tracers = [Tracer(trace, arg, aval) for arg, aval in zip(block.arguments, in_avals)]
     _trace_stack.append(trace)
     try:
@@ -492,7 +494,8 @@ def trace_to_module(fun: Callable, in_avals: Sequence[ShapedArray],
 
 
 def trace_subfunction(fun: Callable, in_avals: Sequence[ShapedArray],
-                      name: str, exact_name: str | None = None) -> TracedFunction:
+                      name: str, exact_name: str | None = None,
+                      ad: bool = False) -> TracedFunction:
     """Traces `fun` into a private function of the current trace's module
     (for transformation ops). Outer tracers it uses become `captures`.
     `exact_name` is a name reserved earlier with `reserve_name`."""
@@ -501,7 +504,18 @@ def trace_subfunction(fun: Callable, in_avals: Sequence[ShapedArray],
     ctx = mlir.context()
     with ctx, ir.Location.unknown(ctx):
         return _trace_function(fun, in_avals, parent.module,
-                               exact_name or parent.fresh_name(name), parent)
+                               exact_name or parent.fresh_name(name), parent, ad)
+
+
+def under_differentiation() -> bool:
+    """True when the current trace is (inside) a function that a jvp / vjp /
+    grad will differentiate: custom rules are only traced then."""
+    t = current_trace()
+    while t is not None:
+        if getattr(t, "ad", False):
+            return True
+        t = t.parent
+    return False
 
 
 def reserve_name(base: str) -> str:

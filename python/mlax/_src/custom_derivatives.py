@@ -143,27 +143,29 @@ class custom_jvp:
             raise AttributeError(f"No JVP defined for custom_jvp function {_name(self.fun)} "
                                  "using defjvp.")
         args = _resolve_kwargs(self.fun, args, kwargs)
-        if core.current_trace() is None:
-            return self.fun(*args)  # eager: nothing to differentiate
+        if core.current_trace() is None or not core.under_differentiation():
+            # Not differentiated (eager, jit, vmap): just the function, as in
+            # JAX; the rule is not even traced.
+            return self.fun(*args)
         split = _Split(args, self.nondiff_argnums)
         key = _memo_key(split)
-        hit = self._traced.get(key)
-        if hit is None and self._depth >= _MAX_NESTING:
+        entry = self._traced.get(key)
+        if entry is None and self._depth >= _MAX_NESTING:
             return self.fun(*args)
-        if hit is not None:
-            # A call of this function inside its own rule (e.g. the rule
-            # computes f(x)): refer to the functions being traced.
-            tf, names = hit
+        if entry is not None:
+            # A call of this function inside its own rule (the rule computes
+            # f(x)): the primal function is traced now, the rule is the one
+            # being traced.
+            tf = _primal_of(entry, self.fun, split)
             return _emit(lambda types, ops: mlax_d.CustomJvpCallOp(
-                types, ir.FlatSymbolRefAttr.get(names[0]), ir.FlatSymbolRefAttr.get(names[1]), ops),
-                tf, split)
-        tf = core.trace_subfunction(lambda *xs: self.fun(*split.full_args(xs)), split.avals,
-                                    _name(self.fun))
-        _no_captures(tf, "custom_jvp", self.fun)
-        rule_name = core.reserve_name(_name(self.fun, "_jvp"))
-        self._traced[key] = (tf, (tf.name, rule_name))
+                types, ir.FlatSymbolRefAttr.get(tf.name),
+                ir.FlatSymbolRefAttr.get(entry["names"][1]), ops), tf, split)
+        # The rule is traced first (JAX runs the rule, which calls fun).
+        entry = {"names": (core.reserve_name(_name(self.fun)),
+                           core.reserve_name(_name(self.fun, "_jvp"))), "tf": None}
+        self._traced[key] = entry
         n = len(split.flat)
-        out_diff = [j for j, a in enumerate(tf.out_avals) if _differentiable(a.dtype)]
+        meta: dict = {}
 
         def rule_flat(*xs):
             primals = split.dyn_args(xs[:n])
@@ -177,19 +179,18 @@ class custom_jvp:
                                 f"two) representing primal and tangent outputs, got {res}.")
             p_out, t_out = res
             p_flat, p_tree = tree_util.tree_flatten(p_out)
-            if p_tree != tf.out_tree:
-                raise TypeError("Custom JVP rule must produce primal outputs with the same "
-                                f"container (pytree) structure as the custom_jvp-decorated "
-                                f"function; got {p_tree} and {tf.out_tree}.")
             t_flat, t_tree = tree_util.tree_flatten(t_out, is_leaf=lambda x: x is None)
             if t_tree != p_tree and len(t_flat) != len(p_flat):
                 raise TypeError("Custom JVP rule must produce primal and tangent outputs "
                                 f"with equal container (pytree) structures, but got {p_tree} "
                                 f"and {t_tree} respectively.")
+            p_avals = [_aval(x) for x in p_flat]
+            meta["p_tree"], meta["p_avals"] = p_tree, p_avals
             outs = list(p_flat)
-            for j in out_diff:
+            for j, a in enumerate(p_avals):
+                if not _differentiable(a.dtype):
+                    continue
                 t = t_flat[j]
-                a = tf.out_avals[j]
                 if t is None or getattr(t, "dtype", None) == float0:
                     t = _zeros_like_aval(a)
                 ta = _aval(t)
@@ -202,15 +203,33 @@ class custom_jvp:
         rule_avals = list(split.avals) + [split.avals[k] for k in split.diff]
         self._depth += 1
         try:
-            rule_tf = core.trace_subfunction(rule_flat, rule_avals, "", exact_name=rule_name)
+            rule_tf = core.trace_subfunction(rule_flat, rule_avals, "",
+                                             exact_name=entry["names"][1], ad=True)
+            tf = _primal_of(entry, self.fun, split)
         finally:
             del self._traced[key]
             self._depth -= 1
         _no_captures(rule_tf, "custom_jvp rule of", self.fun)
-        _cast_results(rule_tf, [a for a in tf.out_avals] + [tf.out_avals[j] for j in out_diff])
+        if meta["p_tree"] != tf.out_tree:
+            raise TypeError("Custom JVP rule must produce primal outputs with the same "
+                            "container (pytree) structure as the custom_jvp-decorated "
+                            f"function; got {meta['p_tree']} and {tf.out_tree}.")
+        out_diff = [j for j, a in enumerate(tf.out_avals) if _differentiable(a.dtype)]
+        _cast_results(rule_tf, list(tf.out_avals) + [tf.out_avals[j] for j in out_diff])
         return _emit(lambda types, ops: mlax_d.CustomJvpCallOp(
             types, ir.FlatSymbolRefAttr.get(tf.name), ir.FlatSymbolRefAttr.get(rule_tf.name), ops),
             tf, split)
+
+
+def _primal_of(entry: dict, fun: Callable, split: "_Split"):
+    """The traced primal function of a custom call (traced on first need,
+    under the name reserved for it)."""
+    if entry["tf"] is None:
+        tf = core.trace_subfunction(lambda *xs: fun(*split.full_args(xs)), split.avals, "",
+                                    exact_name=entry["names"][0], ad=True)
+        _no_captures(tf, "custom derivative", fun)
+        entry["tf"] = tf
+    return entry["tf"]
 
 
 class custom_vjp:
@@ -235,27 +254,25 @@ class custom_vjp:
             raise AttributeError(f"No VJP defined for custom_vjp function {_name(self.fun)} "
                                  "using defvjp.")
         args = _resolve_kwargs(self.fun, args, kwargs)
-        if core.current_trace() is None:
+        if core.current_trace() is None or not core.under_differentiation():
             return self.fun(*args)
         split = _Split(args, self.nondiff_argnums)
         key = _memo_key(split)
-        hit = self._traced.get(key)
-        if hit is None and self._depth >= _MAX_NESTING:
+        entry = self._traced.get(key)
+        if entry is None and self._depth >= _MAX_NESTING:
             # bwd calls this function again with new static arguments (e.g.
             # a fresh functools.partial): rules nest this deep, then the
             # function is inlined as it is.
             return self.fun(*args)
-        if hit is not None:
-            tf, names = hit
+        if entry is not None:
+            tf = _primal_of(entry, self.fun, split)
             return _emit(lambda types, ops: mlax_d.CustomVjpCallOp(
-                types, *(ir.FlatSymbolRefAttr.get(n) for n in names), ops), tf, split)
-        tf = core.trace_subfunction(lambda *xs: self.fun(*split.full_args(xs)), split.avals,
-                                    _name(self.fun))
-        _no_captures(tf, "custom_vjp", self.fun)
-        fwd_name = core.reserve_name(_name(self.fun, "_fwd"))
-        bwd_name = core.reserve_name(_name(self.fun, "_bwd"))
-        self._traced[key] = (tf, (tf.name, fwd_name, bwd_name))
-        out_diff = [j for j, a in enumerate(tf.out_avals) if _differentiable(a.dtype)]
+                types, *(ir.FlatSymbolRefAttr.get(n) for n in (tf.name,) + entry["names"][1:]),
+                ops), tf, split)
+        entry = {"names": (core.reserve_name(_name(self.fun)),
+                           core.reserve_name(_name(self.fun, "_fwd")),
+                           core.reserve_name(_name(self.fun, "_bwd"))), "tf": None}
+        self._traced[key] = entry
         meta: dict = {}
 
         def fwd_flat(*xs):
@@ -265,23 +282,28 @@ class custom_vjp:
                                 f"length two) representing primal outputs and residuals, got {res}.")
             out, residuals = res
             o_flat, o_tree = tree_util.tree_flatten(out)
-            if o_tree != tf.out_tree:
-                raise TypeError("Custom VJP fwd rule must produce primal outputs with the same "
-                                f"container (pytree) structure as the custom_vjp-decorated "
-                                f"function; got {o_tree} and {tf.out_tree}.")
             r_flat, r_tree = tree_util.tree_flatten(residuals)
-            meta["res_tree"] = r_tree
+            meta["res_tree"], meta["out_tree"], meta["n_out"] = r_tree, o_tree, len(o_flat)
             return list(o_flat) + list(r_flat)
 
         self._depth += 1
         try:
-            fwd_tf = core.trace_subfunction(fwd_flat, split.avals, "", exact_name=fwd_name)
+            fwd_tf = core.trace_subfunction(fwd_flat, split.avals, "",
+                                            exact_name=entry["names"][1], ad=True)
+            tf = _primal_of(entry, self.fun, split)
         except BaseException:
             del self._traced[key]
             self._depth -= 1
             raise
+        if meta["out_tree"] != tf.out_tree:
+            del self._traced[key]
+            self._depth -= 1
+            raise TypeError("Custom VJP fwd rule must produce primal outputs with the same "
+                            "container (pytree) structure as the custom_vjp-decorated "
+                            f"function; got {meta['out_tree']} and {tf.out_tree}.")
         _no_captures(fwd_tf, "custom_vjp fwd of", self.fun)
         _cast_results(fwd_tf, list(tf.out_avals) + list(fwd_tf.out_avals[len(tf.out_avals):]))
+        out_diff = [j for j, a in enumerate(tf.out_avals) if _differentiable(a.dtype)]
         res_avals = list(fwd_tf.out_avals[len(tf.out_avals):])
         n_res = len(res_avals)
 
@@ -316,7 +338,8 @@ class custom_vjp:
 
         bwd_avals = res_avals + [tf.out_avals[j] for j in out_diff]
         try:
-            bwd_tf = core.trace_subfunction(bwd_flat, bwd_avals, "", exact_name=bwd_name)
+            bwd_tf = core.trace_subfunction(bwd_flat, bwd_avals, "",
+                                            exact_name=entry["names"][2], ad=True)
         finally:
             del self._traced[key]
             self._depth -= 1
