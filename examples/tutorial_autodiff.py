@@ -91,6 +91,19 @@ def main():
         return vjp_fn(jnp.ones(y.shape))[0]
     print(vgrad(lambda x: 3 * x ** 2, jnp.ones((2, 2))))
 
+    section("jit on the linear part of a Python-dynamic function")
+
+    def f(x):  # noqa: F811
+        try:
+            if x < 3:
+                return 2 * x ** 3
+            else:
+                raise ValueError
+        except ValueError:
+            return jnp.pi * x
+    y, f_vjp = vjp(f, 4.)
+    print(jit(f_vjp)(1.))
+
     section("Jacobians and Hessians using jacfwd and jacrev")
     key = random.key(0)
 
@@ -346,6 +359,27 @@ def main():
     print(f(3.))
     print(grad(f)(3.))
 
+    section("Python control flow in custom_jvp")
+
+    @custom_jvp
+    def f(x):  # noqa: F811
+        if x > 0:
+            return jnp.sin(x)
+        else:
+            return jnp.cos(x)
+
+    @f.defjvp
+    def f_jvp(primals, tangents):  # noqa: F811
+        x, = primals
+        x_dot, = tangents
+        ans = f(x)
+        if x > 0:
+            return ans, 2 * x_dot
+        else:
+            return ans, 3 * x_dot
+    print(grad(f)(1.))
+    print(grad(f)(-1.))
+
     section("Implicit function differentiation of iterative implementations")
     from mlax.lax import while_loop
 
@@ -401,7 +435,7 @@ def main():
 
     section("Not run yet")
     print("- the %timeit cells (benchmarks/ measures mlax against jax instead)")
-    print("- Python control flow on concrete values in custom rules outside jit, pdb in bwd")
+    print("- pdb inside a custom_vjp bwd (bwd runs inside the compiled program)")
 
 
 if __name__ == "__main__":

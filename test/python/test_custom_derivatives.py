@@ -9,7 +9,7 @@ import pytest
 
 import mlax
 import mlax.numpy as jnp
-from mlax import custom_jvp, custom_vjp, grad, jit, jvp, vmap
+from mlax import custom_jvp, custom_vjp, grad, jit, jvp, vjp, vmap
 
 
 def _f_sin_times_y(use_defjvps):
@@ -340,3 +340,43 @@ def test_side_effects_happen_once_per_trace(capsys):
     printed, g = run(lambda: grad(h)(3.))
     assert printed == ['called', 'f_fwd!', 'called', 'f!', 'called', 'f_bwd!']
     assert str(g) == "-0.9899925"
+
+
+def test_python_control_flow_on_values_outside_jit():
+    @custom_jvp
+    def f(x):
+        if x > 0:
+            return jnp.sin(x)
+        else:
+            return jnp.cos(x)
+
+    @f.defjvp
+    def f_jvp(primals, tangents):
+        x, = primals
+        x_dot, = tangents
+        ans = f(x)
+        if x > 0:
+            return ans, 2 * x_dot
+        else:
+            return ans, 3 * x_dot
+    assert str(grad(f)(1.)) == "2.0"
+    assert str(grad(f)(-1.)) == "3.0"
+    # Under jit the same code needs concrete values it does not have.
+    with pytest.raises(mlax.ConcretizationTypeError, match="Abstract tracer value"):
+        jit(grad(f))(1.0)
+
+
+def test_vjp_fun_of_python_dynamic_function_is_jittable():
+    def f(x):
+        try:
+            if x < 3:
+                return 2 * x ** 3
+            else:
+                raise ValueError
+        except ValueError:
+            return jnp.pi * x
+    y, f_vjp = vjp(f, 4.)
+    assert repr(jit(f_vjp)(1.)) == "(Array(3.1415927, dtype=float32, weak_type=True),)"
+    y, f_vjp = vjp(f, 2.)
+    assert float(y) == 16.0 and float(jit(f_vjp)(1.)[0]) == 24.0
+    assert float(grad(f)(2.)) == 24.0 and float(jvp(f, (4.,), (1.,))[1]) == float(np.float32(np.pi))

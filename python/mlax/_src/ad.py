@@ -67,7 +67,7 @@ def _jvp_flat(fun: Callable, flat_p: Sequence[Any], in_tree, active: Sequence[in
 
     name = getattr(fun, "__name__", "fn")
     tf = core.trace_subfunction(flat_fun, in_avals, name if name != "<lambda>" else "lambda",
-                                ad=True)
+                                ad=True, operands=flat_p)
     trace = core.current_trace()
     primal_values = [trace.to_value(p)[0] for p in flat_p]
     primal_values += [trace.to_value(c)[0] for c in tf.captures]
@@ -126,7 +126,7 @@ def jvp(fun: Callable, primals: Sequence[Any], tangents: Sequence[Any],
         return p_out, t_out
 
     if core.current_trace() is None:
-        p_out, t_out = api.JitFunction(run)(list(flat_p), list(active_t))
+        p_out, t_out = api.JitFunction(run, concrete_retry=True)(list(flat_p), list(active_t))
     else:
         p_out, t_out = run(flat_p, active_t)
     out_tree, out_avals = meta["out_tree"], meta["out_avals"]
@@ -153,12 +153,27 @@ def _trace_fun(fun: Callable, flat_p: Sequence[Any], in_tree) -> "core.TracedFun
 
     name = getattr(fun, "__name__", "fn")
     return core.trace_subfunction(flat_fun, in_avals, name if name != "<lambda>" else "lambda",
-                                  ad=True)
+                                  ad=True, operands=flat_p)
 
 
 def _operands(trace, tf, flat_p):
     values = [trace.to_value(p)[0] for p in flat_p]
     return values + [trace.to_value(c)[0] for c in tf.captures]
+
+
+def _trace_with_values(fun: Callable, flat_p, in_tree, values) -> "core.TracedFunction":
+    """_trace_fun with the primal values attached (Python may branch)."""
+    trace = core.current_trace()
+    saved = trace.concrete
+    trace.concrete = True
+    try:
+        in_avals = [_aval(p) for p in flat_p]
+        tf = core.trace_subfunction(lambda *xs: fun(*tree_util.tree_unflatten(in_tree, xs)),
+                                    in_avals, getattr(fun, "__name__", "fn").strip("<>"),
+                                    ad=True, operands=values)
+    finally:
+        trace.concrete = saved
+    return tf
 
 
 def _emit_vjp(tf, flat_p, active: Sequence[int], cts: Sequence[Any]):
@@ -237,7 +252,7 @@ def _run(fn: Callable, *args):
     """Runs fn in the current trace, or compiled (like jit) outside any."""
     if core.current_trace() is not None:
         return fn(*args)
-    return api.JitFunction(fn)(*args)
+    return api.JitFunction(fn, concrete_retry=True)(*args)
 
 
 def vjp(fun: Callable, *primals: Any, has_aux: bool = False):
@@ -286,7 +301,16 @@ def vjp(fun: Callable, *primals: Any, has_aux: bool = False):
             return _input_cotangents(flat_p, in_tree, active, grads)
 
         def backward(ps, cs):
-            tf2 = _trace_fun(lambda *a: _split_aux(fun(*a), has_aux, "vjp")[0], ps, in_tree)
+            target = lambda *a: _split_aux(fun(*a), has_aux, "vjp")[0]  # noqa: E731
+            try:
+                tf2 = _trace_fun(target, ps, in_tree)
+            except core.ConcretizationTypeError:
+                # fun branches on values: the primals are known (vjp_fun
+                # closes over them), so trace it again with them attached.
+                values = [core.concrete_value(p) for p in flat_p]
+                if any(v is None for v in values):
+                    raise
+                tf2 = _trace_with_values(target, ps, in_tree, values)
             return _emit_vjp(tf2, ps, active, cs)[1]
         if trace is not None:
             grads = backward(list(flat_p), list(cts))
@@ -295,7 +319,7 @@ def vjp(fun: Callable, *primals: Any, has_aux: bool = False):
             # residuals, fun is not re-run for each cotangent).
             jf = pullback_cache.get("jit")
             if jf is None:
-                jf = pullback_cache["jit"] = api.JitFunction(backward)
+                jf = pullback_cache["jit"] = api.JitFunction(backward, concrete_retry=True)
             grads = jf(list(flat_p), list(cts))
         return _input_cotangents(flat_p, in_tree, active, grads)
 
@@ -400,7 +424,7 @@ def value_and_grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: boo
             def compiled(*a):
                 kw = dict(zip(names, a[len(a) - len(names):]))
                 return run(a[:len(a) - len(names)], kw)
-            value, g = api.JitFunction(compiled, static_argnums=static)(
+            value, g = api.JitFunction(compiled, static_argnums=static, concrete_retry=True)(
                 *args, *[kwargs[k] for k in names])
         if has_aux:
             return (value[0], value[1]), g

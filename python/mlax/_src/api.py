@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import functools
 import inspect
+
+import numpy as np
 from typing import Any, Callable, Hashable, Sequence
 
 from mlax._src import core, mlir, runtime, tree_util
@@ -45,10 +47,14 @@ class JitFunction:
     """A function compiled on first call per signature and cached."""
 
     def __init__(self, fun: Callable, static_argnums: Sequence[int] = (),
-                 static_argnames: Sequence[str] = (), donate_argnums: Sequence[int] = ()):
+                 static_argnames: Sequence[str] = (), donate_argnums: Sequence[int] = (),
+                 concrete_retry: bool = False):
         if not callable(fun):
             raise TypeError(f"jit expects a callable, got {type(fun).__name__}")
         self._fun = fun
+        # Eager transformations (not user jit): when Python needs a traced
+        # value, trace again with the argument values attached.
+        self._concrete_retry = concrete_retry
         self._static_argnums = tuple(sorted(static_argnums))
         self._static_argnames = tuple(static_argnames)
         self._cache: dict[Hashable, core.Compiled] = {}
@@ -119,7 +125,17 @@ class JitFunction:
         key = (in_tree, tuple(avals), static_key)
         compiled = self._cache.get(key)
         if compiled is None:
-            traced = core.trace_to_module(self._make_flat_fun(in_tree, static, static_kw), avals)
+            flat_fun = self._make_flat_fun(in_tree, static, static_kw)
+            try:
+                traced = core.trace_to_module(flat_fun, avals)
+            except core.ConcretizationTypeError:
+                if not self._concrete_retry:
+                    raise
+                # Specialized on these values: traced again on every call.
+                values = [np.asarray(b) for b in buffers]
+                traced = core.trace_to_module(flat_fun, avals, concrete_args=values)
+                compiled = core.compile_traced(traced)
+                return compiled.unflatten_outputs(compiled.executable.execute(buffers))
             compiled = core.compile_traced(traced)
             self._cache[key] = compiled
             if self._fast_ok and not kwargs and all(type(a) is Array for a in args):

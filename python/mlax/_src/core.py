@@ -230,12 +230,15 @@ class Array(_ArrayOps):
 class Tracer(_ArrayOps):
     """A value inside a function being traced: an MLIR SSA value plus aval."""
 
-    __slots__ = ("_trace", "value", "aval")
+    __slots__ = ("_trace", "value", "aval", "concrete")
 
-    def __init__(self, trace: "Trace", value: ir.Value, aval: ShapedArray):
+    def __init__(self, trace: "Trace", value: ir.Value, aval: ShapedArray,
+                 concrete: np.ndarray | None = None):
         self._trace = trace
         self.value = value
         self.aval = aval
+        # The value, when tracing with values attached (see Trace.concrete).
+        self.concrete = concrete
 
     def _concretization_error(self, what: str):
         return ConcretizationTypeError(
@@ -245,14 +248,26 @@ class Tracer(_ArrayOps):
             f"values: use mlax.numpy.where / lax.select, or mark the argument "
             f"static with static_argnums.")
 
-    def __bool__(self): raise self._concretization_error("bool()")
-    def __float__(self): raise self._concretization_error("float()")
-    def __int__(self): raise self._concretization_error("int()")
-    def __complex__(self): raise self._concretization_error("complex()")
-    def __index__(self): raise self._concretization_error("index")
+    def _value(self, what: str) -> np.ndarray:
+        if self.concrete is None:
+            raise self._concretization_error(what)
+        return self.concrete
+
+    def __bool__(self):
+        v = self._value("bool()")
+        if v.size != 1:
+            raise ValueError("The truth value of an array with more than one element is "
+                             "ambiguous. Use a.any() or a.all()")
+        return bool(v)
+
+    def __float__(self): return float(self._value("float()"))
+    def __int__(self): return int(self._value("int()"))
+    def __complex__(self): return complex(self._value("complex()"))
+    def __index__(self): return operator.index(self._value("index").item())
 
     def __array__(self, dtype=None, copy=None):
-        raise self._concretization_error("numpy conversion")
+        v = self._value("numpy conversion")
+        return v if dtype is None else v.astype(dtype)
 
     def __iter__(self):
         if not self.shape:
@@ -281,6 +296,9 @@ class Trace:
         self.ip = ir.InsertionPoint(block)
         self.loc = ir.Location.unknown(mlir.context())
         self.ad = False                            # traced for differentiation
+        # With values attached: every op is also evaluated, so that Python
+        # control flow on values works outside jit (set on a retry).
+        self.concrete = False
         self.captures: list[Tracer] = []          # outer tracers, in order
         self._captured: dict[int, ir.Value] = {}   # id(outer tracer) -> arg
         self._names = parent._names if parent is not None else {}
@@ -422,9 +440,31 @@ class Primitive:
         if not isinstance(results, (list, tuple)):
             results = [results]
         weak = self._result_weak(avals, params)
-        tracers = [Tracer(trace, v, ShapedArray(*mlir.aval_of_type(v.type), weak))
-                   for v in results]
+        concrete = self._evaluate(trace, args, params, len(results))
+        tracers = [Tracer(trace, v, ShapedArray(*mlir.aval_of_type(v.type), weak), c)
+                   for v, c in zip(results, concrete)]
         return tracers if self.multiple_results else tracers[0]
+
+    def _evaluate(self, trace: "Trace", args, params, n: int) -> list:
+        """Concrete results when tracing with values attached."""
+        if not trace.concrete:
+            return [None] * n
+        inputs = []
+        for a in args:
+            if isinstance(a, Tracer):
+                if a.concrete is None:
+                    return [None] * n
+                inputs.append(Array(runtime.to_device(a.concrete), a.aval.weak_type))
+            else:
+                inputs.append(a)
+        saved = list(_trace_stack)
+        _trace_stack.clear()
+        try:
+            out = _eager(self, inputs, params)
+        finally:
+            _trace_stack.extend(saved)
+        outs = out if self.multiple_results else [out]
+        return [np.asarray(o) for o in outs]
 
     def _result_weak(self, avals: Sequence[ShapedArray], params: dict) -> bool:
         if self.weak == "param":
@@ -453,7 +493,8 @@ class TracedFunction(NamedTuple):
 
 
 def _trace_function(fun: Callable, in_avals: Sequence[ShapedArray], module: ir.Module,
-                    name: str, parent: Trace | None, ad: bool = False) -> TracedFunction:
+                    name: str, parent: Trace | None, ad: bool = False,
+                    concrete_args: Sequence[Any] | None = None) -> TracedFunction:
     in_types = [mlir.tensor_type(a.shape, a.dtype) for a in in_avals]
     with ir.InsertionPoint(module.body):
         f = func_d.FuncOp(name, ir.FunctionType.get(in_types, []))
@@ -462,7 +503,10 @@ def _trace_function(fun: Callable, in_avals: Sequence[ShapedArray], module: ir.M
     block = f.add_entry_block()
     trace = Trace(block, module, parent)
     trace.ad = ad
-    tracers = [Tracer(trace, arg, aval) for arg, aval in zip(block.arguments, in_avals)]
+    trace.concrete = concrete_args is not None
+    values = list(concrete_args) if concrete_args is not None else [None] * len(in_avals)
+    tracers = [Tracer(trace, arg, aval, v)
+               for arg, aval, v in zip(block.arguments, in_avals, values)]
     _trace_stack.append(trace)
     try:
         out = fun(*tracers)
@@ -472,6 +516,11 @@ def _trace_function(fun: Callable, in_avals: Sequence[ShapedArray], module: ir.M
             v, aval = trace.to_value(leaf)
             out_values.append(v)
             out_avals.append(aval)
+    except BaseException:
+        # Leave no half-built function behind (a retry may trace again).
+        if parent is not None:
+            f.operation.erase()
+        raise
     finally:
         _trace_stack.pop()
     with ir.InsertionPoint(block):
@@ -484,18 +533,19 @@ def _trace_function(fun: Callable, in_avals: Sequence[ShapedArray], module: ir.M
 
 
 def trace_to_module(fun: Callable, in_avals: Sequence[ShapedArray],
-                    name: str = "main") -> Traced:
-    """Traces `fun(*tracers)` into a fresh module holding func.func @name."""
+                    name: str = "main", concrete_args: Sequence[Any] | None = None) -> Traced:
+    """Traces `fun(*tracers)` into a fresh module holding func.func @name
+    (with `concrete_args`, the tracers carry those values)."""
     ctx = mlir.context()
     with ctx, ir.Location.unknown(ctx):
         module = ir.Module.create()
-        tf = _trace_function(fun, in_avals, module, name, None)
+        tf = _trace_function(fun, in_avals, module, name, None, concrete_args=concrete_args)
     return Traced(module, tuple(in_avals), tf.out_tree, tf.out_avals)
 
 
 def trace_subfunction(fun: Callable, in_avals: Sequence[ShapedArray],
                       name: str, exact_name: str | None = None,
-                      ad: bool = False) -> TracedFunction:
+                      ad: bool = False, operands: Sequence[Any] | None = None) -> TracedFunction:
     """Traces `fun` into a private function of the current trace's module
     (for transformation ops). Outer tracers it uses become `captures`.
     `exact_name` is a name reserved earlier with `reserve_name`."""
@@ -503,8 +553,23 @@ def trace_subfunction(fun: Callable, in_avals: Sequence[ShapedArray],
     assert parent is not None, "trace_subfunction needs an active trace"
     ctx = mlir.context()
     with ctx, ir.Location.unknown(ctx):
+        concrete = None
+        if parent.concrete and operands is not None:
+            concrete = [concrete_value(x) for x in operands]
         return _trace_function(fun, in_avals, parent.module,
-                               exact_name or parent.fresh_name(name), parent, ad)
+                               exact_name or parent.fresh_name(name), parent, ad, concrete)
+
+
+def concrete_value(x: Any) -> np.ndarray | None:
+    """The value of x if it is known during tracing."""
+    if isinstance(x, Tracer):
+        return x.concrete
+    if isinstance(x, Array):
+        return np.asarray(x)
+    try:
+        return concrete_to_numpy(x)[0]
+    except TypeError:
+        return None
 
 
 def under_differentiation() -> bool:

@@ -204,7 +204,8 @@ class custom_jvp:
         self._depth += 1
         try:
             rule_tf = core.trace_subfunction(rule_flat, rule_avals, "",
-                                             exact_name=entry["names"][1], ad=True)
+                                             exact_name=entry["names"][1], ad=True,
+                                             operands=list(split.flat) + [None] * len(split.diff))
             tf = _primal_of(entry, self.fun, split)
         finally:
             del self._traced[key]
@@ -226,7 +227,7 @@ def _primal_of(entry: dict, fun: Callable, split: "_Split"):
     under the name reserved for it)."""
     if entry["tf"] is None:
         tf = core.trace_subfunction(lambda *xs: fun(*split.full_args(xs)), split.avals, "",
-                                    exact_name=entry["names"][0], ad=True)
+                                    exact_name=entry["names"][0], ad=True, operands=split.flat)
         _no_captures(tf, "custom derivative", fun)
         entry["tf"] = tf
     return entry["tf"]
@@ -289,7 +290,8 @@ class custom_vjp:
         self._depth += 1
         try:
             fwd_tf = core.trace_subfunction(fwd_flat, split.avals, "",
-                                            exact_name=entry["names"][1], ad=True)
+                                            exact_name=entry["names"][1], ad=True,
+                                            operands=split.flat)
             tf = _primal_of(entry, self.fun, split)
         except BaseException:
             del self._traced[key]
