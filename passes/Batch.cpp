@@ -54,6 +54,7 @@ struct Batcher {
 
   LogicalResult batchOps(Block &src, OpBuilder &b);
   LogicalResult batchWhile(WhileOp op, OpBuilder &b);
+  LogicalResult batchCase(CaseOp op, OpBuilder &b);
   /// Batches `block` (a region's block) into `dst` whose arguments have the
   /// batch at 0 where `batched`; returns the terminator operands (mapped)
   /// and their dims. Does not create a terminator.
@@ -218,6 +219,67 @@ LogicalResult Batcher::batchWhile(WhileOp op, OpBuilder &b) {
   return success();
 }
 
+/// case: an unbatched index keeps the op, with every result batched at 0;
+/// a batched index evaluates every branch and selects per element (an
+/// out-of-range index takes the last branch, as mlax.case does).
+LogicalResult Batcher::batchCase(CaseOp op, OpBuilder &b) {
+  Location loc = op.getLoc();
+  int64_t idxDim = dimOf(op.getIndex());
+  size_t numBranches = op.getBranches().size();
+  auto branchResults = [&](Region &region, OpBuilder &bb,
+                           SmallVectorImpl<Value> &outs) -> LogicalResult {
+    Block &src = region.front();
+    if (failed(batchOps(src, bb)))
+      return failure();
+    for (Value v : src.getTerminator()->getOperands())
+      outs.push_back(toFront(bb, loc, map.lookupOrDefault(v), dimOf(v)));
+    return success();
+  };
+  if (idxDim < 0) {
+    SmallVector<Type> types;
+    for (Type t : op.getResultTypes())
+      types.push_back(withDim(t, n, 0));
+    auto newOp = CaseOp::create(b, loc, types, map.lookupOrDefault(op.getIndex()),
+                                numBranches);
+    for (auto [k, region] : llvm::enumerate(op.getBranches())) {
+      Block *blk = b.createBlock(&newOp.getBranches()[k]);
+      OpBuilder bb = OpBuilder::atBlockEnd(blk);
+      SmallVector<Value> outs;
+      if (failed(branchResults(region, bb, outs)))
+        return failure();
+      ReturnOp::create(bb, loc, outs);
+    }
+    b.setInsertionPointAfter(newOp);
+    for (auto [old, nv] : llvm::zip(op.getResults(), newOp.getResults())) {
+      map.map(old, nv);
+      dims[old] = 0;
+    }
+    return success();
+  }
+  SmallVector<SmallVector<Value>> values(numBranches);
+  for (auto [k, region] : llvm::enumerate(op.getBranches()))
+    if (failed(branchResults(region, b, values[k])))
+      return failure();
+  RuleBuilder r(b, loc);
+  Value idx = toFront(b, loc, map.lookupOrDefault(op.getIndex()), idxDim);
+  for (auto [i, old] : llvm::enumerate(op.getResults())) {
+    Value result = values[numBranches - 1][i];
+    auto type = cast<RankedTensorType>(result.getType());
+    Value idxFull =
+        BroadcastInDimOp::create(b, loc, type.clone(b.getI32Type()), idx,
+                                 ArrayRef<int64_t>{0})
+            .getResult();
+    for (int64_t k = numBranches - 2; k >= 0; --k) {
+      Value kk = r.constant(cast<RankedTensorType>(idxFull.getType()), double(k));
+      result = r.select(r.compare(ComparisonDirection::EQ, idxFull, kk),
+                        values[k][i], result);
+    }
+    map.map(old, result);
+    dims[old] = 0;
+  }
+  return success();
+}
+
 LogicalResult Batcher::batchOps(Block &src, OpBuilder &b) {
   for (Operation &op : src.without_terminator()) {
     SmallVector<Value> operands;
@@ -235,6 +297,12 @@ LogicalResult Batcher::batchOps(Block &src, OpBuilder &b) {
     if (auto w = dyn_cast<WhileOp>(&op)) {
       if (any || capturedBatched) {
         if (failed(batchWhile(w, b)))
+          return failure();
+        continue;
+      }
+    } else if (auto c = dyn_cast<CaseOp>(&op)) {
+      if (any || capturedBatched) {
+        if (failed(batchCase(c, b)))
           return failure();
         continue;
       }

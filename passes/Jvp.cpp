@@ -100,6 +100,220 @@ LogicalResult customVjp(OpBuilder &b, CustomVjpCallOp clone,
 }
 } // namespace
 
+namespace {
+/// Walks blocks in order: clones each op for its primal values and emits its
+/// tangent computation. Region ops (while, case) are differentiated by
+/// walking their regions with the same maps (regions see enclosing values).
+struct JvpEmitter {
+  IRMapping primal;
+  DenseMap<Value, Value> tangent;
+  PrepareFn prepare;
+
+  LogicalResult walk(Block &src, OpBuilder &b);
+  LogicalResult emitWhile(WhileOp op, OpBuilder &b);
+  LogicalResult emitCase(CaseOp op, OpBuilder &b);
+  bool regionsSeeTangents(Operation &op) {
+    SetVector<Value> captured;
+    getUsedValuesDefinedAbove(op.getRegions(), captured);
+    return llvm::any_of(captured, [&](Value v) { return (bool)tangent.lookup(v); });
+  }
+};
+
+LogicalResult JvpEmitter::walk(Block &src, OpBuilder &b) {
+  for (Operation &op : src.without_terminator()) {
+    bool anyTangent = llvm::any_of(op.getOperands(),
+                                   [&](Value v) { return (bool)tangent.lookup(v); });
+    bool regionTangent = op.getNumRegions() && regionsSeeTangents(op);
+    if (auto w = dyn_cast<WhileOp>(&op); w && (anyTangent || regionTangent)) {
+      if (failed(emitWhile(w, b)))
+        return failure();
+      continue;
+    }
+    if (auto c = dyn_cast<CaseOp>(&op); c && (anyTangent || regionTangent)) {
+      if (failed(emitCase(c, b)))
+        return failure();
+      continue;
+    }
+    Operation *clone = b.clone(op, primal);
+    if (regionTangent)
+      return clone->emitOpError("uses a differentiated value inside its "
+                                "regions; JVP of this region op is not "
+                                "supported");
+    if (!anyTangent)
+      continue; // Symbolic zeros: nothing depends on an active input.
+    SmallVector<Value> operandTangents;
+    for (Value v : op.getOperands())
+      operandTangents.push_back(tangent.lookup(v));
+    SmallVector<Value> resultTangents;
+    if (auto custom = dyn_cast<CustomJvpCallOp>(clone)) {
+      if (failed(customJvp(b, custom, operandTangents, prepare, resultTangents)))
+        return failure();
+    } else if (auto custom = dyn_cast<CustomVjpCallOp>(clone)) {
+      if (failed(customVjp(b, custom, operandTangents, prepare, resultTangents)))
+        return failure();
+    } else {
+      auto rule = dyn_cast<JvpOpInterface>(clone);
+      if (!rule)
+        return clone->emitOpError("has no JVP rule");
+      if (failed(rule.jvp(b, operandTangents, resultTangents)))
+        return failure();
+    }
+    if (resultTangents.size() != op.getNumResults())
+      return clone->emitOpError("JVP rule returned ")
+             << resultTangents.size() << " tangents for " << op.getNumResults()
+             << " results";
+    for (auto [result, t] : llvm::zip(op.getResults(), resultTangents)) {
+      if (!t || !isDifferentiable(result.getType()))
+        continue;
+      if (t.getType() != result.getType())
+        return clone->emitOpError("JVP rule produced a tangent of type ")
+               << t.getType() << " for a result of type " << result.getType();
+      tangent[result] = t;
+    }
+  }
+  return success();
+}
+
+/// while: the loop carries (primals, tangents of the active carries). A
+/// carry is active if its initial tangent is non-zero or the body makes it
+/// depend on an active value (found by a fixpoint over trial walks).
+LogicalResult JvpEmitter::emitWhile(WhileOp op, OpBuilder &b) {
+  Location loc = op.getLoc();
+  size_t n = op.getOperand().size();
+  SmallVector<bool> active;
+  for (Value v : op.getOperand())
+    active.push_back(isDifferentiable(v.getType()) && tangent.lookup(v));
+  Block &body = op.getBody().front();
+  auto ret = cast<ReturnOp>(body.getTerminator());
+  for (size_t round = 0; round <= n; ++round) {
+    auto tmp = std::make_unique<Block>();
+    JvpEmitter sub = *this;
+    for (auto [i, arg] : llvm::enumerate(body.getArguments())) {
+      sub.primal.map(arg, tmp->addArgument(arg.getType(), loc));
+      if (active[i])
+        sub.tangent[arg] = tmp->addArgument(arg.getType(), loc);
+      else
+        sub.tangent.erase(arg);
+    }
+    OpBuilder tb(op.getContext());
+    tb.setInsertionPointToEnd(tmp.get());
+    LogicalResult res = sub.walk(body, tb);
+    bool changed = false;
+    if (succeeded(res))
+      for (size_t i = 0; i < n; ++i)
+        if (!active[i] && isDifferentiable(ret.getResults()[i].getType()) &&
+            sub.tangent.lookup(ret.getResults()[i])) {
+          active[i] = true;
+          changed = true;
+        }
+    tmp->dropAllReferences();
+    while (!tmp->empty())
+      tmp->back().erase();
+    if (failed(res))
+      return failure();
+    if (!changed)
+      break;
+  }
+  RuleBuilder r(b, loc);
+  SmallVector<Value> operands, tangentOperands;
+  SmallVector<Type> types;
+  for (Value v : op.getOperand()) {
+    operands.push_back(primal.lookupOrDefault(v));
+    types.push_back(v.getType());
+  }
+  for (size_t i = 0; i < n; ++i)
+    if (active[i]) {
+      Value v = op.getOperand()[i];
+      operands.push_back(r.orZeros(tangent.lookup(v), primal.lookupOrDefault(v)));
+      types.push_back(v.getType());
+    }
+  auto newOp = WhileOp::create(b, loc, types, operands);
+  SmallVector<Location> locs(types.size(), loc);
+  // cond: primal only.
+  {
+    Block *blk = b.createBlock(&newOp.getCond(), {}, types, locs);
+    Block &cond = op.getCond().front();
+    IRMapping map = primal;
+    for (auto [i, arg] : llvm::enumerate(cond.getArguments()))
+      map.map(arg, blk->getArgument(i));
+    OpBuilder cb = OpBuilder::atBlockEnd(blk);
+    for (Operation &o : cond)
+      cb.clone(o, map);
+  }
+  // body: JVP of the body.
+  {
+    Block *blk = b.createBlock(&newOp.getBody(), {}, types, locs);
+    size_t k = n;
+    for (auto [i, arg] : llvm::enumerate(body.getArguments())) {
+      primal.map(arg, blk->getArgument(i));
+      if (active[i])
+        tangent[arg] = blk->getArgument(k++);
+      else
+        tangent.erase(arg);
+    }
+    OpBuilder bb = OpBuilder::atBlockEnd(blk);
+    if (failed(walk(body, bb)))
+      return failure();
+    RuleBuilder br(bb, loc);
+    SmallVector<Value> outs;
+    for (Value v : ret.getResults())
+      outs.push_back(primal.lookupOrDefault(v));
+    for (size_t i = 0; i < n; ++i)
+      if (active[i]) {
+        Value v = ret.getResults()[i];
+        outs.push_back(br.orZeros(tangent.lookup(v), primal.lookupOrDefault(v)));
+      }
+    ReturnOp::create(bb, loc, outs);
+  }
+  b.setInsertionPointAfter(newOp);
+  size_t k = n;
+  for (auto [i, res] : llvm::enumerate(op.getResults())) {
+    primal.map(res, newOp.getResult(i));
+    if (active[i])
+      tangent[res] = newOp.getResult(k++);
+  }
+  return success();
+}
+
+/// case: every branch returns its results and the tangents of the
+/// floating-point ones (zeros where a branch has none).
+LogicalResult JvpEmitter::emitCase(CaseOp op, OpBuilder &b) {
+  Location loc = op.getLoc();
+  SmallVector<Type> types(op.getResultTypes());
+  SmallVector<unsigned> diff;
+  for (auto [i, t] : llvm::enumerate(op.getResultTypes()))
+    if (isDifferentiable(t)) {
+      diff.push_back(i);
+      types.push_back(t);
+    }
+  auto newOp = CaseOp::create(b, loc, types, primal.lookupOrDefault(op.getIndex()),
+                              op.getBranches().size());
+  for (auto [k, region] : llvm::enumerate(op.getBranches())) {
+    Block *blk = b.createBlock(&newOp.getBranches()[k]);
+    OpBuilder bb = OpBuilder::atBlockEnd(blk);
+    Block &src = region.front();
+    if (failed(walk(src, bb)))
+      return failure();
+    auto ret = cast<ReturnOp>(src.getTerminator());
+    RuleBuilder br(bb, loc);
+    SmallVector<Value> outs;
+    for (Value v : ret.getResults())
+      outs.push_back(primal.lookupOrDefault(v));
+    for (unsigned i : diff) {
+      Value v = ret.getResults()[i];
+      outs.push_back(br.orZeros(tangent.lookup(v), primal.lookupOrDefault(v)));
+    }
+    ReturnOp::create(bb, loc, outs);
+  }
+  b.setInsertionPointAfter(newOp);
+  for (auto [i, res] : llvm::enumerate(op.getResults()))
+    primal.map(res, newOp.getResult(i));
+  for (auto [k, i] : llvm::enumerate(diff))
+    tangent[op.getResult(i)] = newOp.getResult(op.getNumResults() + k);
+  return success();
+}
+} // namespace
+
 FailureOr<func::FuncOp> mlir::mlax::buildJvpFunction(func::FuncOp fn,
                                                      ArrayRef<int64_t> active,
                                                      StringRef name,
@@ -124,78 +338,27 @@ FailureOr<func::FuncOp> mlir::mlax::buildJvpFunction(func::FuncOp fn,
   b.setInsertionPointToStart(entry);
 
   Block &src = fn.front();
-  IRMapping primal;
-  DenseMap<Value, Value> tangent;
+  JvpEmitter emitter;
+  emitter.prepare = prepare;
   for (auto [i, arg] : llvm::enumerate(src.getArguments()))
-    primal.map(arg, entry->getArgument(i));
+    emitter.primal.map(arg, entry->getArgument(i));
   for (auto [k, a] : llvm::enumerate(active))
-    tangent[src.getArgument(a)] = entry->getArgument(src.getNumArguments() + k);
-
-  auto fail = [&]() -> FailureOr<func::FuncOp> {
+    emitter.tangent[src.getArgument(a)] =
+        entry->getArgument(src.getNumArguments() + k);
+  if (failed(emitter.walk(src, b))) {
     jvpFn.erase();
     return failure();
-  };
-
-  for (Operation &op : src.without_terminator()) {
-    Operation *clone = b.clone(op, primal);
-    SmallVector<Value> operandTangents;
-    bool anyTangent = false;
-    for (Value v : op.getOperands()) {
-      Value t = tangent.lookup(v);
-      operandTangents.push_back(t);
-      anyTangent |= static_cast<bool>(t);
-    }
-    // Values that regions capture from above must not carry tangents: no
-    // rule sees them (control flow gets its rules with its own issue).
-    SetVector<Value> captured;
-    getUsedValuesDefinedAbove(op.getRegions(), captured);
-    for (Value v : captured)
-      if (tangent.lookup(v))
-        return clone->emitOpError(
-                   "uses a differentiated value inside its regions; JVP "
-                   "through region captures is not supported yet"),
-               fail();
-    if (!anyTangent)
-      continue; // Symbolic zeros: nothing depends on an active input.
-    SmallVector<Value> resultTangents;
-    if (auto custom = dyn_cast<CustomJvpCallOp>(clone)) {
-      if (failed(customJvp(b, custom, operandTangents, prepare, resultTangents)))
-        return fail();
-    } else if (auto custom = dyn_cast<CustomVjpCallOp>(clone)) {
-      if (failed(customVjp(b, custom, operandTangents, prepare, resultTangents)))
-        return fail();
-    } else {
-      auto rule = dyn_cast<JvpOpInterface>(clone);
-      if (!rule)
-        return clone->emitOpError("has no JVP rule"), fail();
-      if (failed(rule.jvp(b, operandTangents, resultTangents)))
-        return fail();
-    }
-    if (resultTangents.size() != op.getNumResults())
-      return clone->emitOpError("JVP rule returned ")
-                 << resultTangents.size() << " tangents for "
-                 << op.getNumResults() << " results",
-             fail();
-    for (auto [result, t] : llvm::zip(op.getResults(), resultTangents)) {
-      if (!t || !isDifferentiable(result.getType()))
-        continue;
-      if (t.getType() != result.getType())
-        return clone->emitOpError("JVP rule produced a tangent of type ")
-                   << t.getType() << " for a result of type "
-                   << result.getType(),
-               fail();
-      tangent[result] = t;
-    }
   }
 
   auto ret = cast<func::ReturnOp>(src.getTerminator());
   SmallVector<Value> outs;
   for (Value v : ret.getOperands())
-    outs.push_back(primal.lookupOrDefault(v));
+    outs.push_back(emitter.primal.lookupOrDefault(v));
   RuleBuilder r(b, ret.getLoc());
   for (Value v : ret.getOperands())
     if (isDifferentiable(v.getType()))
-      outs.push_back(r.orZeros(tangent.lookup(v), primal.lookupOrDefault(v)));
+      outs.push_back(r.orZeros(emitter.tangent.lookup(v),
+                               emitter.primal.lookupOrDefault(v)));
   func::ReturnOp::create(b, ret.getLoc(), outs);
   return jvpFn;
 }

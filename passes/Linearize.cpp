@@ -35,6 +35,15 @@ mlir::mlax::linearize(func::FuncOp jvpFn, unsigned numPrimals,
     SetVector<Value> captured;
     getUsedValuesDefinedAbove(op.getRegions(), captured);
     dependent |= llvm::any_of(captured, [&](Value v) { return linear.contains(v); });
+    if (dependent && isa<WhileOp>(op))
+      return op.emitOpError(
+          "cannot be linearized: reverse-mode differentiation does not work "
+          "for while loops (lax.while_loop, fori_loop with dynamic bounds); "
+          "use jvp (forward mode), or a custom_vjp");
+    if (dependent && isa<CaseOp>(op))
+      return op.emitOpError(
+          "cannot be linearized yet: reverse-mode differentiation of "
+          "cond/switch comes with the control-flow issue; use jvp");
     if (dependent) {
       linearOps.push_back(&op);
       for (Value r : op.getResults())

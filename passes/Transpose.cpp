@@ -80,6 +80,17 @@ mlir::mlax::transposeLinearFunction(func::FuncOp linearFn, unsigned numConstant,
     }
     if (!any)
       continue; // Zero cotangent: nothing to propagate.
+    if (isa<WhileOp>(op))
+      return op->emitOpError("cannot be transposed: reverse-mode "
+                             "differentiation does not work for while loops "
+                             "(lax.while_loop, fori_loop with dynamic bounds); "
+                             "use jvp, or a custom_vjp"),
+             fail();
+    if (isa<CaseOp>(op))
+      return op->emitOpError("cannot be transposed yet: reverse-mode "
+                             "differentiation of cond/switch comes with the "
+                             "control-flow issue; use jvp"),
+             fail();
     auto rule = dyn_cast<TransposeOpInterface>(op);
     if (!rule)
       return op->emitOpError("has no transpose rule; it is not linear in its "

@@ -103,3 +103,34 @@ def test_vmap_of_while_and_fixed_point():
     np.testing.assert_array_equal(np.asarray(got), [16., 17.])
     np.testing.assert_allclose(np.asarray(mlax.vmap(grad(newton_sqrt))(jnp.array([1., 2., 4.]))),
                                [0.5, 0.35355338, 0.25], rtol=1e-6)
+
+
+def test_forward_mode_through_control_flow(rng):
+    cases = [
+        (lambda x: lax.fori_loop(0, 3, lambda i, c: jnp.sin(c) * x, x),
+         lambda x: jax.lax.fori_loop(0, 3, lambda i, c: jax.numpy.sin(c) * x, x), 0.7),
+        (lambda x: lax.while_loop(lambda c: c[1] < 10.0, lambda c: (c[0] * x, c[1] + 1.0), (1.0, 0.0))[0],
+         lambda x: jax.lax.while_loop(lambda c: c[1] < 10.0, lambda c: (c[0] * x, c[1] + 1.0), (1.0, 0.0))[0], 1.1),
+        (lambda x: lax.cond(x > 0, lambda v: jnp.sin(v) * 2, lambda v: v ** 3, x),
+         lambda x: jax.lax.cond(x > 0, lambda v: jax.numpy.sin(v) * 2, lambda v: v ** 3, x), 0.5),
+        (lambda x: lax.cond(x > 0, lambda v: jnp.sin(v) * 2, lambda v: v ** 3, x),
+         lambda x: jax.lax.cond(x > 0, lambda v: jax.numpy.sin(v) * 2, lambda v: v ** 3, x), -0.5),
+    ]
+    for fm, fj, x in cases:
+        got, want = mlax.jvp(fm, (x,), (1.0,)), jax.jvp(fj, (x,), (1.0,))
+        np.testing.assert_allclose([float(v) for v in got], [float(v) for v in want], rtol=1e-6)
+        np.testing.assert_allclose(float(mlax.jacfwd(fm)(np.float32(x))), float(jax.jacfwd(fj)(np.float32(x))),
+                                   rtol=1e-6)
+    fm, fj, _ = cases[0]
+    xs = np.array([0.1, 0.5, 0.9], np.float32)
+    np.testing.assert_allclose(np.asarray(mlax.vmap(lambda v: mlax.jvp(fm, (v,), (1.0,))[1])(xs)),
+                               np.asarray(jax.vmap(lambda v: jax.jvp(fj, (v,), (1.0,))[1])(xs)), rtol=1e-6)
+
+
+def test_reverse_mode_through_loops_is_a_clear_error():
+    f = lambda x: lax.while_loop(lambda c: c[1] < 3.0, lambda c: (c[0] * x, c[1] + 1.0), (1.0, 0.0))[0]  # noqa: E731
+    with pytest.raises(ValueError, match="reverse-mode differentiation does not work for while loops"):
+        grad(f)(1.1)
+    g = lambda x: lax.cond(x > 0, lambda v: v * 2, lambda v: v, x)  # noqa: E731
+    with pytest.raises(ValueError, match="reverse-mode differentiation of cond/switch"):
+        grad(g)(1.0)
