@@ -141,3 +141,21 @@ def test_more_numpy(rng):
     _same(jnp.isclose(x, x + 1e-7), ref.isclose(x, x + 1e-7))
     assert bool(jnp.allclose(a, a * np.float32(1 + 1e-6))) and not bool(jnp.allclose(a, a + 1))
     assert bool(jnp.allclose(a, a + 1e-7)) == bool(np.allclose(a, a + 1e-7))
+
+
+DTYPES = [np.bool_, np.int8, np.int16, np.int32, np.uint8, np.uint16, np.uint32,
+          np.float16, "bfloat16", np.float32, np.complex64]
+
+
+@pytest.mark.parametrize("a", DTYPES)
+def test_promotion_table_matches_jax(a):
+    import ml_dtypes
+    conv = lambda d: np.dtype(ml_dtypes.bfloat16) if d == "bfloat16" else np.dtype(d)  # noqa: E731
+    x = np.ones(2, conv(a))
+    for b in DTYPES:
+        y = np.ones(2, conv(b))
+        got, want = jnp.add(x, y), ref.add(x, y)
+        assert (got.dtype, got.weak_type) == (want.dtype, want.weak_type), (a, b)
+    for s in (True, 2, 2.5, 1j):
+        got, want = jnp.add(x, s), ref.add(x, s)
+        assert (got.dtype, got.weak_type) == (want.dtype, want.weak_type), (a, s)

@@ -140,6 +140,12 @@ def _promote(a: np.dtype, b: np.dtype) -> np.dtype:
         if other == np.float16:
             return np.dtype(np.float32)
         return other
+    # JAX's lattice puts every integer below every inexact type: int32 with
+    # float16 is float16 (numpy would widen to float32).
+    if _kind_rank(a) <= 1 < _kind_rank(b):
+        return b
+    if _kind_rank(b) <= 1 < _kind_rank(a):
+        return a
     # Mixed signed/unsigned integers of the same width widen as numpy does;
     # int64 with uint64 goes to float in numpy but JAX keeps it integral.
     if {a, b} == {np.dtype(np.int64), np.dtype(np.uint64)}:
