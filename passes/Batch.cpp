@@ -4,6 +4,7 @@
 #include "dialect/MlaxOps.h"
 #include "dialect/rules/RuleBuilder.h"
 #include "mlir/IR/IRMapping.h"
+#include "mlir/IR/SymbolTable.h"
 #include "mlir/Transforms/RegionUtils.h"
 
 using namespace mlir;
@@ -26,6 +27,7 @@ struct Batcher {
   int64_t n;
   IRMapping map;
   DenseMap<Value, int64_t> dims;
+  BatchFunctionFn batchFunction = nullptr;
 
   int64_t dimOf(Value v) const {
     auto it = dims.find(v);
@@ -55,6 +57,7 @@ struct Batcher {
   LogicalResult batchOps(Block &src, OpBuilder &b);
   LogicalResult batchWhile(WhileOp op, OpBuilder &b);
   LogicalResult batchCase(CaseOp op, OpBuilder &b);
+  LogicalResult batchCustomCall(Operation *op, OpBuilder &b);
   /// Batches `block` (a region's block) into `dst` whose arguments have the
   /// batch at 0 where `batched`; returns the terminator operands (mapped)
   /// and their dims. Does not create a terminator.
@@ -280,6 +283,58 @@ LogicalResult Batcher::batchCase(CaseOp op, OpBuilder &b) {
   return success();
 }
 
+/// custom_jvp_call: batch the function and its rule (batch dims at the
+/// front, every result batched) and keep the custom call, so that a later
+/// differentiation still uses the rule. custom_vjp_call: a call of the
+/// batched primal function.
+LogicalResult Batcher::batchCustomCall(Operation *op, OpBuilder &b) {
+  Location loc = op->getLoc();
+  if (!batchFunction)
+    return op->emitOpError("cannot be batched here (no function batcher)");
+  auto lookup = [&](StringRef attr) {
+    return SymbolTable::lookupNearestSymbolFrom<func::FuncOp>(
+        op, op->getAttrOfType<FlatSymbolRefAttr>(attr));
+  };
+  SmallVector<Value> operands;
+  SmallVector<int64_t> inDims;
+  for (Value v : op->getOperands()) {
+    int64_t d = dimOf(v);
+    Value nv = map.lookupOrDefault(v);
+    operands.push_back(d >= 0 ? toFront(b, loc, nv, d) : nv);
+    inDims.push_back(d >= 0 ? 0 : -1);
+  }
+  SmallVector<int64_t> outDims(op->getNumResults(), 0);
+  func::FuncOp callee = lookup("callee");
+  if (!callee)
+    return op->emitOpError("names no func.func");
+  FailureOr<func::FuncOp> fb = batchFunction(callee, inDims, outDims);
+  if (failed(fb))
+    return failure();
+  Operation *newOp;
+  if (auto cj = dyn_cast<CustomJvpCallOp>(op)) {
+    func::FuncOp rule = lookup("jvp");
+    if (!rule)
+      return op->emitOpError("names no JVP rule function");
+    SmallVector<int64_t> ruleIn(inDims);
+    for (auto [v, d] : llvm::zip(op->getOperands(), inDims))
+      if (isDifferentiable(v.getType()))
+        ruleIn.push_back(d);
+    SmallVector<int64_t> ruleOut(rule.getFunctionType().getNumResults(), 0);
+    FailureOr<func::FuncOp> rb = batchFunction(rule, ruleIn, ruleOut);
+    if (failed(rb))
+      return failure();
+    newOp = CustomJvpCallOp::create(b, loc, fb->getFunctionType().getResults(),
+                                    fb->getSymName(), rb->getSymName(), operands);
+  } else {
+    newOp = func::CallOp::create(b, loc, *fb, operands);
+  }
+  for (auto [old, nv] : llvm::zip(op->getResults(), newOp->getResults())) {
+    map.map(old, nv);
+    dims[old] = 0;
+  }
+  return success();
+}
+
 LogicalResult Batcher::batchOps(Block &src, OpBuilder &b) {
   for (Operation &op : src.without_terminator()) {
     SmallVector<Value> operands;
@@ -303,6 +358,12 @@ LogicalResult Batcher::batchOps(Block &src, OpBuilder &b) {
     } else if (auto c = dyn_cast<CaseOp>(&op)) {
       if (any || capturedBatched) {
         if (failed(batchCase(c, b)))
+          return failure();
+        continue;
+      }
+    } else if (isa<CustomJvpCallOp, CustomVjpCallOp>(&op)) {
+      if (any) {
+        if (failed(batchCustomCall(&op, b)))
           return failure();
         continue;
       }
@@ -340,7 +401,7 @@ LogicalResult Batcher::batchOps(Block &src, OpBuilder &b) {
 FailureOr<func::FuncOp>
 mlir::mlax::buildBatchedFunction(func::FuncOp fn, ArrayRef<int64_t> inDims,
                                  ArrayRef<int64_t> outDims, int64_t batchSize,
-                                 StringRef name) {
+                                 StringRef name, BatchFunctionFn batchFunction) {
   MLIRContext *ctx = fn.getContext();
   if (!fn.getBody().hasOneBlock())
     return fn.emitOpError("must have a single block to be batched");
@@ -366,7 +427,7 @@ mlir::mlax::buildBatchedFunction(func::FuncOp fn, ArrayRef<int64_t> inDims,
   };
 
   Block &src = fn.front();
-  Batcher batcher{batchSize, {}, {}};
+  Batcher batcher{batchSize, {}, {}, batchFunction};
   for (auto [i, arg] : llvm::enumerate(src.getArguments())) {
     batcher.map.map(arg, entry->getArgument(i));
     if (inDims[i] >= 0)

@@ -10,10 +10,19 @@ namespace mlir::mlax {
 /// all batch elements), result j has it at `outDims[j]` (-1: must not depend
 /// on the batch). Each op's BatchOpInterface rule tracks one batch dimension
 /// per value; ops with only unbatched operands are copied unchanged.
+///
+/// custom_jvp_call / custom_vjp_call ops with batched operands need batched
+/// versions of the functions they name: `batchFunction(f, inDims, outDims)`
+/// provides them (the same batch size). A custom_jvp_call becomes one of the
+/// batched function and rule (the rule survives vmap); a custom_vjp_call
+/// becomes a call of the batched primal function.
+using BatchFunctionFn = llvm::function_ref<FailureOr<func::FuncOp>(
+    func::FuncOp, ArrayRef<int64_t>, ArrayRef<int64_t>)>;
 FailureOr<func::FuncOp> buildBatchedFunction(func::FuncOp fn,
                                              ArrayRef<int64_t> inDims,
                                              ArrayRef<int64_t> outDims,
-                                             int64_t batchSize, StringRef name);
+                                             int64_t batchSize, StringRef name,
+                                             BatchFunctionFn batchFunction = nullptr);
 } // namespace mlir::mlax
 
 #endif // MLAX_PASSES_BATCH_H

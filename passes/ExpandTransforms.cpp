@@ -112,18 +112,59 @@ private:
                           .str();
     if (auto it = cache.find(key); it != cache.end())
       return it->second;
-    FailureOr<func::FuncOp> prepared = prepare(callee, /*keepCustom=*/false);
-    if (failed(prepared))
+    // The batched function is declared first, so that a rule that calls
+    // its own custom function (batched inside this very batching) can name
+    // it; its body is filled in below.
+    auto batchedType = [&](TypeRange types, ArrayRef<int64_t> dims) {
+      SmallVector<Type> out;
+      for (auto [t, d] : llvm::zip(types, dims)) {
+        if (d < 0) {
+          out.push_back(t);
+          continue;
+        }
+        auto rt = cast<RankedTensorType>(t);
+        SmallVector<int64_t> shape(rt.getShape());
+        shape.insert(shape.begin() + d, batchSize);
+        out.push_back(rt.clone(shape));
+      }
+      return out;
+    };
+    FunctionType ctype = callee.getFunctionType();
+    if (inDims.size() != ctype.getNumInputs() || outDims.size() != ctype.getNumResults())
+      return callee.emitOpError("needs one batch dimension per argument and result");
+    OpBuilder b(callee);
+    auto decl = func::FuncOp::create(
+        b, callee.getLoc(), uniqueName(callee.getSymName(), "batched"),
+        FunctionType::get(callee.getContext(),
+                          batchedType(ctype.getInputs(), inDims),
+                          batchedType(ctype.getResults(), outDims)));
+    decl.setPrivate();
+    symbols.insert(decl);
+    cache[key] = decl;
+    auto abandon = [&]() -> FailureOr<func::FuncOp> {
+      cache.erase(key);
+      symbols.erase(decl);
       return failure();
+    };
+    // Custom calls stay: their functions are batched too, so that a later
+    // differentiation of the batched function still uses the custom rules.
+    FailureOr<func::FuncOp> prepared = prepare(callee, /*keepCustom=*/true);
+    if (failed(prepared))
+      return abandon();
+    auto batchFunction = [&](func::FuncOp f, ArrayRef<int64_t> in,
+                             ArrayRef<int64_t> out) {
+      return getOrCreateBatched(f, in, out, batchSize);
+    };
     FailureOr<func::FuncOp> fn =
         buildBatchedFunction(*prepared, inDims, outDims, batchSize,
-                             uniqueName(callee.getSymName(), "batched"));
+                             uniqueName(callee.getSymName(), "batching"),
+                             batchFunction);
     prepared->erase();
     if (failed(fn))
-      return failure();
-    symbols.insert(*fn);
-    cache[key] = *fn;
-    return *fn;
+      return abandon();
+    decl.getBody().takeBody(fn->getBody());
+    fn->erase();
+    return decl;
   }
 
   FailureOr<func::FuncOp> getOrCreateTranspose(func::FuncOp callee,
