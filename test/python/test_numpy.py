@@ -159,3 +159,41 @@ def test_promotion_table_matches_jax(a):
     for s in (True, 2, 2.5, 1j):
         got, want = jnp.add(x, s), ref.add(x, s)
         assert (got.dtype, got.weak_type) == (want.dtype, want.weak_type), (a, s)
+
+
+SHAPE_FUNCS = [
+    (lambda np_, v: np_.squeeze(v[:1]), None),
+    (lambda np_, v: np_.moveaxis(v, 0, -1), None),
+    (lambda np_, v: np_.swapaxes(v, 0, 2), None),
+    (lambda np_, v: np_.split(v, 2, axis=1)[1], None),
+    (lambda np_, v: np_.split(v, [1, 3], axis=1)[2], None),
+    (lambda np_, v: np_.tile(v[0], (2, 3)), None),
+    (lambda np_, v: np_.repeat(v, 2, axis=1), None),
+    (lambda np_, v: np_.repeat(v[0], 3), None),
+    (lambda np_, v: np_.outer(v[0, :, 0], v[1, :, 1]), None),
+    (lambda np_, v: np_.inner(v[0], v[1]), None),
+    (lambda np_, v: np_.var(v, axis=1), None),
+    (lambda np_, v: np_.std(v), None),
+    (lambda np_, v: np_.var(v, ddof=1), None),
+    (lambda np_, v: np_.trace(v[:, :, 0]), None),
+    (lambda np_, v: np_.diagonal(v[:, :, 0], 1), None),
+    (lambda np_, v: np_.diagonal(v[:, :, 0], -1), None),
+    (lambda np_, v: np_.cumsum(v, axis=1), None),
+    (lambda np_, v: np_.argmax(v, axis=1), None),
+    (lambda np_, v: np_.argmin(v), None),
+]
+
+
+@pytest.mark.parametrize("case", range(len(SHAPE_FUNCS)))
+def test_more_functions_values_grad_vmap(rng, case):
+    f, _ = SHAPE_FUNCS[case]
+    x = rng.normal(size=(3, 4, 2)).astype(np.float32)
+    _same(f(jnp, x), f(ref, x), rtol=1e-5, atol=1e-5)
+    out = f(ref, x)
+    if ref.issubdtype(out.dtype, ref.floating):
+        g_m = mlax.grad(lambda v: jnp.sum(f(jnp, v) ** 2))(x)
+        g_j = jax.grad(lambda v: ref.sum(f(ref, v) ** 2))(x)
+        np.testing.assert_allclose(np.asarray(g_m), np.asarray(g_j), rtol=1e-4, atol=1e-5)
+    xs = np.stack([x, x * 2])
+    np.testing.assert_allclose(np.asarray(mlax.vmap(lambda v: f(jnp, v))(xs)),
+                               np.asarray(jax.vmap(lambda v: f(ref, v))(xs)), rtol=1e-5, atol=1e-5)

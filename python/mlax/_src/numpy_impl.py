@@ -630,3 +630,173 @@ def vstack(tup) -> Array:
 def linspace(start, stop, num: int = 50, endpoint: bool = True, dtype=None) -> Array:
     return asarray(np.linspace(start, stop, num, endpoint=endpoint),
                    dtype=dtype or dtypes.default_float_dtype())
+
+
+def squeeze(a, axis=None) -> Array:
+    a = asarray(a) if not _is_array(a) else a
+    shape = _aval(a).shape
+    if axis is None:
+        axes = [i for i, s in enumerate(shape) if s == 1]
+    else:
+        axes = [_canonical_axis(ax, len(shape)) for ax in ((axis,) if isinstance(axis, int) else axis)]
+        for ax in axes:
+            if shape[ax] != 1:
+                raise ValueError(f"cannot select an axis to squeeze out which has size not "
+                                 f"equal to one, got shape={shape} and dimensions={tuple(axes)}")
+    return lax.reshape(a, tuple(s for i, s in enumerate(shape) if i not in axes))
+
+
+def moveaxis(a, source, destination) -> Array:
+    a = asarray(a) if not _is_array(a) else a
+    nd = _aval(a).ndim
+    src = [source] if isinstance(source, int) else list(source)
+    dst = [destination] if isinstance(destination, int) else list(destination)
+    src = [_canonical_axis(s, nd) for s in src]
+    dst = [_canonical_axis(d, nd) for d in dst]
+    order = [i for i in range(nd) if i not in src]
+    for d, s in sorted(zip(dst, src)):
+        order.insert(d, s)
+    return lax.transpose(a, order)
+
+
+def swapaxes(a, axis1: int, axis2: int) -> Array:
+    a = asarray(a) if not _is_array(a) else a
+    nd = _aval(a).ndim
+    perm = list(range(nd))
+    i, j = _canonical_axis(axis1, nd), _canonical_axis(axis2, nd)
+    perm[i], perm[j] = perm[j], perm[i]
+    return lax.transpose(a, perm)
+
+
+def split(a, indices_or_sections, axis: int = 0) -> list:
+    a = asarray(a) if not _is_array(a) else a
+    shape = _aval(a).shape
+    axis = _canonical_axis(axis, len(shape))
+    size = shape[axis]
+    if isinstance(indices_or_sections, int):
+        if size % indices_or_sections:
+            raise ValueError("array split does not result in an equal division")
+        step = size // indices_or_sections
+        cuts = list(range(step, size, step))
+    else:
+        cuts = [int(c) for c in indices_or_sections]
+    bounds = [0] + cuts + [size]
+    out = []
+    for lo, hi in zip(bounds[:-1], bounds[1:]):
+        start = [0] * len(shape)
+        limit = list(shape)
+        start[axis], limit[axis] = lo, builtins.max(hi, lo)
+        out.append(lax.slice(a, start, limit))
+    return out
+
+
+def tile(a, reps) -> Array:
+    a = asarray(a) if not _is_array(a) else a
+    reps = (reps,) if isinstance(reps, int) else tuple(reps)
+    shape = _aval(a).shape
+    nd = builtins.max(len(shape), len(reps))
+    shape = (1,) * (nd - len(shape)) + shape
+    reps = (1,) * (nd - len(reps)) + reps
+    a = lax.reshape(a, shape)
+    # Broadcast to (r0, s0, r1, s1, ...) and merge pairs.
+    big = tuple(x for r, s in zip(reps, shape) for x in (r, s))
+    b = lax.broadcast_in_dim(a, big, tuple(2 * i + 1 for i in range(nd)))
+    return lax.reshape(b, tuple(r * s for r, s in zip(reps, shape)))
+
+
+def repeat(a, repeats: int, axis=None) -> Array:
+    a = asarray(a) if not _is_array(a) else a
+    if not isinstance(repeats, int):
+        raise NotImplementedError("mlax.numpy.repeat supports an integer count")
+    if axis is None:
+        a, axis = ravel(a), 0
+    shape = _aval(a).shape
+    axis = _canonical_axis(axis, len(shape))
+    big = shape[:axis + 1] + (repeats,) + shape[axis + 1:]
+    dims = tuple(range(axis + 1)) + tuple(range(axis + 2, len(big)))
+    b = lax.broadcast_in_dim(a, big, dims)
+    return lax.reshape(b, shape[:axis] + (shape[axis] * repeats,) + shape[axis + 1:])
+
+
+def outer(a, b) -> Array:
+    return multiply(reshape(ravel(a), (-1, 1)), reshape(ravel(b), (1, -1)))
+
+
+def inner(a, b) -> Array:
+    a, b = _promote_dtypes(a, b)
+    if _aval(a).ndim == 0 or _aval(b).ndim == 0:
+        return multiply(a, b)
+    return lax.dot_general(a, b, (((_aval(a).ndim - 1,), (_aval(b).ndim - 1,)), ((), ())))
+
+
+def var(a, axis=None, dtype=None, ddof: int = 0, keepdims: bool = False) -> Array:
+    a = _to_inexact(asarray(a) if not _is_array(a) else a)
+    axes = _reduction_axes(a, axis)
+    count = int(np.prod([_aval(a).shape[i] for i in axes])) if axes else 1
+    centered = subtract(a, mean(a, axis=axes, keepdims=True))
+    return true_divide(sum(multiply(centered, centered), axis=axes, keepdims=keepdims),
+                       builtins.max(count - ddof, 0))
+
+
+def std(a, axis=None, dtype=None, ddof: int = 0, keepdims: bool = False) -> Array:
+    return sqrt(var(a, axis=axis, ddof=ddof, keepdims=keepdims))
+
+
+def trace(a, offset: int = 0) -> Array:
+    a = asarray(a) if not _is_array(a) else a
+    return sum(diagonal(a, offset))
+
+
+def diagonal(a, offset: int = 0) -> Array:
+    a = asarray(a) if not _is_array(a) else a
+    n, m = _aval(a).shape[-2:]
+    mask = lax.eq(lax.add(lax.broadcasted_iota(np.int32, (n, m), 0), full((n, m), offset, np.int32)),
+                  lax.broadcasted_iota(np.int32, (n, m), 1))
+    picked = where(mask, a, zeros_like(a))
+    k = builtins.max(0, builtins.min(n, m - offset) if offset >= 0 else builtins.min(n + offset, m))
+    # offset >= 0: row i holds a[i, i + offset]; offset < 0: column j holds
+    # a[j - offset, j]. Either way the first k entries are the diagonal.
+    rows = sum(picked, axis=-1) if offset >= 0 else sum(picked, axis=-2)
+    return rows[..., :k]
+
+
+def cumsum(a, axis=None, dtype=None) -> Array:
+    a = asarray(a) if not _is_array(a) else a
+    if axis is None:
+        a, axis = ravel(a), 0
+    nd = _aval(a).ndim
+    axis = _canonical_axis(axis, nd)
+    n = _aval(a).shape[axis]
+    if dtype is not None:
+        a = lax.convert_element_type(a, dtype)
+    elif dtypes.is_bool(_aval(a).dtype) or (dtypes.is_integer(_aval(a).dtype) and _aval(a).dtype.itemsize < 4):
+        a = lax.convert_element_type(a, dtypes.default_int_dtype())
+    # Lower-triangular ones contracted along the axis (O(n^2), exact order).
+    tri = lax.convert_element_type(
+        lax.ge(lax.broadcasted_iota(np.int32, (n, n), 0), lax.broadcasted_iota(np.int32, (n, n), 1)),
+        _aval(a).dtype)
+    out = lax.dot_general(tri, a, (((1,), (axis,)), ((), ())))
+    return moveaxis(out, 0, axis)
+
+
+def argmax(a, axis=None) -> Array:
+    return _arg_extreme(a, axis, True)
+
+
+def argmin(a, axis=None) -> Array:
+    return _arg_extreme(a, axis, False)
+
+
+def _arg_extreme(a, axis, is_max: bool) -> Array:
+    a = asarray(a) if not _is_array(a) else a
+    if axis is None:
+        a, axis = ravel(a), 0
+    shape = _aval(a).shape
+    axis = _canonical_axis(axis, len(shape))
+    best = (max if is_max else min)(a, axis=axis, keepdims=True)
+    hit = equal(a, best)
+    if dtypes.is_float(_aval(a).dtype):  # NaN wins, as in numpy
+        hit = bitwise_or(hit, not_equal(a, a))
+    idx = lax.broadcasted_iota(np.int32, shape, axis)
+    big = full(shape, shape[axis], np.int32)
+    return min(where(hit, idx, big), axis=axis)

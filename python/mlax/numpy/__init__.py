@@ -11,7 +11,9 @@ from mlax._src.numpy_impl import (  # noqa: F401
     minimum, mod, multiply, negative, not_equal, ones, ones_like, power, prod,
     ravel, remainder, reshape, sign, sin, sqrt, stack, subtract, sum, tan, tanh,
     transpose, true_divide, where, zeros, zeros_like, all, any, isclose, allclose,
-    clip, round, vdot, tensordot, atleast_2d, vstack, linspace)
+    clip, round, vdot, tensordot, atleast_2d, vstack, linspace, squeeze, moveaxis,
+    swapaxes, split, tile, repeat, outer, inner, var, std, trace, diagonal, cumsum,
+    argmax, argmin)
 from mlax._src.core import Array as ndarray  # noqa: F401
 
 bool_ = _np.bool_
