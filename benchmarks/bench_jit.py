@@ -9,7 +9,6 @@
 from __future__ import annotations
 
 import argparse
-import time
 
 import jax
 import jax.numpy as jref
@@ -18,20 +17,7 @@ import numpy as np
 import mlax
 import mlax.numpy as jnp
 
-
-def _timeit(fn, *, min_time=0.5, repeat=5):
-    fn()  # warm up
-    best = float("inf")
-    for _ in range(repeat):
-        n, t0 = 0, time.perf_counter()
-        while True:
-            fn()
-            n += 1
-            dt = time.perf_counter() - t0
-            if dt >= min_time / repeat:
-                break
-        best = min(best, dt / n)
-    return best
+from _timing import best, first_call
 
 
 def bench_dispatch():
@@ -39,8 +25,8 @@ def bench_dispatch():
     xj = jax.device_put(np.ones(3, np.float32))
     fm = mlax.jit(lambda x: x + 1)
     fj = jax.jit(lambda x: x + 1)
-    tm = _timeit(lambda: fm(xm))
-    tj = _timeit(lambda: fj(xj))
+    tm = best(lambda: fm(xm), min_time=0.5)
+    tj = best(lambda: fj(xj), min_time=0.5)
     return tm, tj
 
 
@@ -53,30 +39,20 @@ def bench_matmul_tanh(n=512):
     fm = mlax.jit(lambda x, y: jnp.tanh(x @ y))
     fj = jax.jit(lambda x, y: jref.tanh(x @ y))
     np.testing.assert_allclose(np.asarray(fm(am, bm)), np.asarray(fj(aj, bj)), rtol=1e-4, atol=1e-4)
-    tm = _timeit(lambda: fm(am, bm).block_until_ready(), min_time=1.0)
-    tj = _timeit(lambda: fj(aj, bj).block_until_ready(), min_time=1.0)
+    tm = best(lambda: fm(am, bm).block_until_ready(), min_time=1.0)
+    tj = best(lambda: fj(aj, bj).block_until_ready(), min_time=1.0)
     return tm, tj
 
 
 def bench_compile():
-    def make(np_mod):
+    def make(np_mod, jit):
         def mlp(w1, w2, x):
             h = np_mod.tanh(x @ w1)
             return np_mod.sum(np_mod.tanh(h @ w2) * 0.5 + 1.0)
-        return mlp
-    w1 = np.ones((64, 64), np.float32)
-    w2 = np.ones((64, 8), np.float32)
-    x = np.ones((16, 64), np.float32)
-    times = []
-    for jit, mod in ((mlax.jit, jnp), (jax.jit, jref)):
-        best = float("inf")
-        for _ in range(3):
-            f = jit(make(mod))  # a fresh function: nothing cached
-            t0 = time.perf_counter()
-            np.asarray(f(w1, w2, x))
-            best = min(best, time.perf_counter() - t0)
-        times.append(best)
-    return tuple(times)
+        return lambda: jit(lambda *a: mlp(*a))  # a fresh function: nothing cached
+    args = (np.ones((64, 64), np.float32), np.ones((64, 8), np.float32),
+            np.ones((16, 64), np.float32))
+    return first_call(make(jnp, mlax.jit), args), first_call(make(jref, jax.jit), args)
 
 
 def main():

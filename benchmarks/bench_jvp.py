@@ -7,8 +7,6 @@ compile) of a fresh function.
 """
 from __future__ import annotations
 
-import time
-
 import jax
 import jax.numpy as jref
 import numpy as np
@@ -16,32 +14,7 @@ import numpy as np
 import mlax
 import mlax.numpy as jnp
 
-
-def _best(fn, min_time=1.0, repeat=5):
-    fn()
-    best = float("inf")
-    for _ in range(repeat):
-        n, t0 = 0, time.perf_counter()
-        while True:
-            fn()
-            n += 1
-            dt = time.perf_counter() - t0
-            if dt >= min_time / repeat:
-                break
-        best = min(best, dt / n)
-    return best
-
-
-def _first_call(make, args, repeat=3):
-    from mlax._src import core
-    best = float("inf")
-    for _ in range(repeat):
-        core._EXECUTABLES.clear()  # measure a real first call, not a cache hit
-        f = make()
-        t0 = time.perf_counter()
-        jax.tree_util.tree_map(np.asarray, f(*args))
-        best = min(best, time.perf_counter() - t0)
-    return best
+from _timing import best as _best, first_call as _first_call
 
 
 def mlp_case(np_mod, jit, jvp):

@@ -16,7 +16,7 @@ import numpy as np
 import mlax
 import mlax.numpy as jnp
 
-from bench_jvp import _best, _first_call
+from _timing import best as _best, first_call as _first_call
 
 
 def td_loss(np_mod, stop_gradient):

@@ -2,7 +2,7 @@
 
 Keys are uint32 arrays of shape (2,) (JAX's raw keys; `key` returns one too).
 Streams follow JAX's default "partitionable" Threefry scheme, so the same
-seed gives the same numbers as jax.random.
+seed gives the same numbers as JAX's random module.
 """
 from __future__ import annotations
 

@@ -90,7 +90,7 @@ def jvp(fun: Callable, primals: Sequence[Any], tangents: Sequence[Any],
         has_aux: bool = False):
     """Forward-mode derivative: returns (fun(*primals), J @ tangents) [, aux].
 
-    Like jax.jvp: primals and tangents are tuples/lists of pytrees of equal
+    As in JAX's jvp: primals and tangents are tuples/lists of pytrees of equal
     structure; integer and boolean primals take float0 tangents.
     """
     if not callable(fun):

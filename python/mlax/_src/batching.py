@@ -42,7 +42,7 @@ def _broadcast_prefix(prefix: Any, tree: Any, what: str) -> list:
 
 def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0,
          axis_size: int | None = None) -> Callable:
-    """Vectorizes `fun` over a batch axis of its arguments, like jax.vmap.
+    """Vectorizes `fun` over a batch axis of its arguments, with JAX's vmap API.
 
     in_axes/out_axes: an int, None, or a pytree prefix of the arguments /
     outputs of such; negative axes count from the end. Keyword arguments are

@@ -56,7 +56,7 @@ def _run(fn: Callable, *args):
 
 
 def while_loop(cond_fun: Callable, body_fun: Callable, init_val: Any) -> Any:
-    """Repeats `val = body_fun(val)` while `cond_fun(val)` (jax.lax.while_loop).
+    """Repeats `val = body_fun(val)` while `cond_fun(val)` (JAX's lax.while_loop API).
     The carried value's structure, shapes and dtypes must not change."""
     flat, in_tree = tree_util.tree_flatten(init_val)
 
@@ -106,7 +106,7 @@ def fori_loop(lower: int, upper: int, body_fun: Callable, init_val: Any) -> Any:
 
 
 def switch(index: Any, branches: Sequence[Callable], *operands: Any) -> Any:
-    """Applies branches[clamp(index)] to operands (jax.lax.switch)."""
+    """Applies branches[clamp(index)] to operands (JAX's lax.switch API)."""
     if not branches:
         raise ValueError("switch needs at least one branch")
     flat_ops, ops_tree = tree_util.tree_flatten(operands)

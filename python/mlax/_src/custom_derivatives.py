@@ -73,6 +73,23 @@ class _Split:
 _MAX_NESTING = 3
 
 
+def _enter(custom, args: tuple, kwargs: dict):
+    """Shared start of a custom_jvp/custom_vjp call: (args, split, key,
+    entry), with split None when the call is just `fun(*args)`: not under
+    differentiation (eager, jit, vmap; the rules are not even traced, as in
+    JAX), or nested past _MAX_NESTING. `entry` is the in-progress trace of
+    this function when it is called from its own rule."""
+    args = _resolve_kwargs(custom.fun, args, kwargs)
+    if core.current_trace() is None or not core.under_differentiation():
+        return args, None, None, None
+    split = _Split(args, custom.nondiff_argnums)
+    key = _memo_key(split)
+    entry = custom._traced.get(key)
+    if entry is None and custom._depth >= _MAX_NESTING:
+        return args, None, None, None
+    return args, split, key, entry
+
+
 def _memo_key(split: "_Split") -> tuple:
     trace = core.current_trace()
     root = trace
@@ -102,7 +119,7 @@ def _emit(op_builder, tf, split: _Split):
 
 
 class custom_jvp:
-    """A function with a custom JVP rule (jax.custom_jvp).
+    """A function with a custom JVP rule (JAX's custom_jvp API).
 
     The rule `jvp(primals, tangents) -> (primal_out, tangent_out)` is used by
     forward and reverse mode (reverse mode linearizes and transposes it, so
@@ -142,15 +159,8 @@ class custom_jvp:
         if self.jvp is None:
             raise AttributeError(f"No JVP defined for custom_jvp function {_name(self.fun)} "
                                  "using defjvp.")
-        args = _resolve_kwargs(self.fun, args, kwargs)
-        if core.current_trace() is None or not core.under_differentiation():
-            # Not differentiated (eager, jit, vmap): just the function, as in
-            # JAX; the rule is not even traced.
-            return self.fun(*args)
-        split = _Split(args, self.nondiff_argnums)
-        key = _memo_key(split)
-        entry = self._traced.get(key)
-        if entry is None and self._depth >= _MAX_NESTING:
+        args, split, key, entry = _enter(self, args, kwargs)
+        if split is None:
             return self.fun(*args)
         if entry is not None:
             # A call of this function inside its own rule (the rule computes
@@ -234,7 +244,7 @@ def _primal_of(entry: dict, fun: Callable, split: "_Split"):
 
 
 class custom_vjp:
-    """A function with a custom VJP (jax.custom_vjp): `fwd(*args) -> (out,
+    """A function with a custom VJP (JAX's custom_vjp API): `fwd(*args) -> (out,
     residuals)`, `bwd(*nondiff_args, residuals, ct) -> one cotangent per
     (non-nondiff) argument` (None: zero). Forward mode raises TypeError."""
 
@@ -254,16 +264,8 @@ class custom_vjp:
         if self.fwd is None:
             raise AttributeError(f"No VJP defined for custom_vjp function {_name(self.fun)} "
                                  "using defvjp.")
-        args = _resolve_kwargs(self.fun, args, kwargs)
-        if core.current_trace() is None or not core.under_differentiation():
-            return self.fun(*args)
-        split = _Split(args, self.nondiff_argnums)
-        key = _memo_key(split)
-        entry = self._traced.get(key)
-        if entry is None and self._depth >= _MAX_NESTING:
-            # bwd calls this function again with new static arguments (e.g.
-            # a fresh functools.partial): rules nest this deep, then the
-            # function is inlined as it is.
+        args, split, key, entry = _enter(self, args, kwargs)
+        if split is None:
             return self.fun(*args)
         if entry is not None:
             tf = _primal_of(entry, self.fun, split)

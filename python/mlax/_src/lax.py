@@ -3,9 +3,11 @@
 Each public function checks its arguments in Python (so a mistake is a
 TypeError/ValueError naming the argument) and binds a Primitive that emits
 the op. Elementwise binary ops require equal shapes and dtypes, as in
-jax.lax; mlax.numpy adds broadcasting and promotion on top.
+JAX's lax; mlax.numpy adds broadcasting and promotion on top.
 """
 from __future__ import annotations
+
+import builtins as _builtins
 
 from typing import Any, Sequence
 
@@ -682,14 +684,11 @@ def pad(operand, padding_value, padding_config):
     for d, (lo, hi, it) in enumerate(config):
         if it < 0:
             raise ValueError("pad interior padding must be non-negative")
-        if lo + hi + a.shape[d] + builtins_max(a.shape[d] - 1, 0) * it < 0:
+        if lo + hi + a.shape[d] + _builtins.max(a.shape[d] - 1, 0) * it < 0:
             raise ValueError(f"pad makes dimension {d} negative")
     return primitives["pad"].bind(operand, padding_value, low=tuple(low),
                                   high=tuple(high), interior=tuple(interior))
 
-
-import builtins as _builtins  # noqa: E402
-builtins_max = _builtins.max
 
 primitives["reverse"] = Primitive(
     "reverse",
