@@ -174,6 +174,27 @@ OpFoldResult NegOp::fold(FoldAdaptor) {
 }
 
 //===----------------------------------------------------------------------===//
+// IntegerPowOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult IntegerPowOp::verify() {
+  Type et = getElementTypeOrSelf(getOperand().getType());
+  // I64Attr's accessor is unsigned.
+  auto exponent = static_cast<int64_t>(getExponent());
+  if (exponent < 0 && !isa<FloatType, ComplexType>(et))
+    return emitOpError("negative exponent ")
+           << exponent << " needs a floating-point or complex operand, got "
+           << et;
+  return success();
+}
+
+OpFoldResult IntegerPowOp::fold(FoldAdaptor) {
+  if (getExponent() == 1)
+    return getOperand();
+  return {};
+}
+
+//===----------------------------------------------------------------------===//
 // AbsOp / IsFiniteOp
 //===----------------------------------------------------------------------===//
 

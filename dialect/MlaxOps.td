@@ -117,6 +117,21 @@ def Mlax_TanOp : Mlax_UnaryOp<"tan", Mlax_FloatOrComplexTensor> {
 def Mlax_TanhOp : Mlax_UnaryOp<"tanh", Mlax_FloatOrComplexTensor> {
   let summary = "Elementwise hyperbolic tangent";
 }
+def Mlax_IntegerPowOp : Mlax_Op<"integer_pow",
+    [Pure, Elementwise, SameOperandsAndResultType,
+     DeclareOpInterfaceMethods<Mlax_JvpOpInterface>, DeclareOpInterfaceMethods<Mlax_BatchOpInterface>]> {
+  let summary = "Elementwise x^y for a constant integer y (JAX's integer_pow)";
+  let description = [{
+    Kept as one op so that its derivative is `y * x^(y-1)` (JAX's rule, so
+    higher derivatives round as JAX's do). Exported as JAX lowers it: by
+    repeated squaring, and `1 / x^-y` for negative `y`.
+  }];
+  let arguments = (ins Mlax_NumericTensor:$operand, I64Attr:$exponent);
+  let results = (outs Mlax_NumericTensor:$result);
+  let assemblyFormat = "$operand `,` $exponent attr-dict `:` type($result)";
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
 def Mlax_LogisticOp : Mlax_UnaryOp<"logistic", Mlax_FloatOrComplexTensor> {
   let summary = "Elementwise 1 / (1 + e^-x)";
 }

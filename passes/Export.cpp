@@ -12,6 +12,7 @@
 
 #include "dialect/MlaxDialect.h"
 #include "dialect/MlaxOps.h"
+#include "dialect/rules/RuleBuilder.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
@@ -83,10 +84,35 @@ SmallVector<NamedAttribute> exportedAttrs(Operation *op) {
   return attrs;
 }
 
+/// x^n as JAX lowers integer_pow: repeated squaring, 1 / x^-n for n < 0.
+Value expandIntegerPow(OpBuilder &b, IntegerPowOp op) {
+  RuleBuilder r(b, op.getLoc());
+  int64_t n = op.getExponent();
+  if (n == 0)
+    return r.onesLike(op.getOperand());
+  bool reciprocal = n < 0;
+  uint64_t y = reciprocal ? -static_cast<uint64_t>(n) : n;
+  Value x = op.getOperand(), acc;
+  while (y > 0) {
+    if (y & 1)
+      acc = acc ? r.mul(acc, x) : x;
+    y >>= 1;
+    if (y > 0)
+      x = r.mul(x, x);
+  }
+  return reciprocal ? r.div(r.onesLike(acc), acc) : acc;
+}
+
 LogicalResult renameOps(ModuleOp module) {
   // stop_gradient is the identity outside differentiation.
   module.walk([](StopGradientOp op) {
     op.replaceAllUsesWith(op.getOperand());
+    op.erase();
+  });
+  // integer_pow has no StableHLO op.
+  module.walk([](IntegerPowOp op) {
+    OpBuilder b(op);
+    op.replaceAllUsesWith(expandIntegerPow(b, op));
     op.erase();
   });
   SmallVector<Operation *> ops;

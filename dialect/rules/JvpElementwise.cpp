@@ -129,6 +129,19 @@ LogicalResult TanhOp::jvp(OpBuilder &b, Tangents t, Results &out) {
   return success();
 }
 
+LogicalResult IntegerPowOp::jvp(OpBuilder &b, Tangents t, Results &out) {
+  // t * (y * x^(y-1)), JAX's rule; zero for y == 0.
+  RuleBuilder r(b, getLoc());
+  int64_t y = getExponent();
+  if (y == 0) {
+    out.push_back(Value());
+    return success();
+  }
+  Value x = getOperand();
+  out.push_back(r.mul(t[0], r.mul(r.splat(x, double(y)), r.integerPow(x, y - 1))));
+  return success();
+}
+
 LogicalResult LogisticOp::jvp(OpBuilder &b, Tangents t, Results &out) {
   return scaleRule(*this, b, t, out, [](RuleBuilder &r, Value, Value y) {
     return r.mul(y, r.sub(r.onesLike(y), y));
@@ -198,7 +211,7 @@ LogicalResult DivOp::jvp(OpBuilder &b, Tangents t, Results &out) {
   Value x = getLhs(), y = getRhs();
   Value rhsTerm;
   if (t[1])
-    rhsTerm = r.mul(r.mul(r.neg(t[1]), x), r.div(r.onesLike(y), r.mul(y, y)));
+    rhsTerm = r.mul(r.mul(r.neg(t[1]), x), r.integerPow(y, -2));
   out.push_back(r.addTangents({t[0] ? r.div(t[0], y) : Value(), rhsTerm}));
   return success();
 }

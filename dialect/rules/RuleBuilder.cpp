@@ -48,6 +48,13 @@ Value RuleBuilder::sign(Value x) { return create<SignOp>(x); }
 Value RuleBuilder::floor(Value x) { return create<FloorOp>(x); }
 Value RuleBuilder::ceil(Value x) { return create<CeilOp>(x); }
 Value RuleBuilder::pow(Value x, Value y) { return create<PowOp>(x, y); }
+Value RuleBuilder::integerPow(Value x, int64_t n) {
+  if (n == 0)
+    return onesLike(x);
+  if (n == 1)
+    return x;
+  return create<IntegerPowOp>(x, b.getI64IntegerAttr(n));
+}
 
 Value RuleBuilder::select(Value pred, Value onTrue, Value onFalse) {
   return create<SelectOp>(pred, onTrue, onFalse);

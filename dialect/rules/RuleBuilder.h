@@ -43,6 +43,8 @@ public:
   Value floor(Value x);
   Value ceil(Value x);
   Value pow(Value x, Value y);
+  /// x^n for a constant n (ones for n == 0, x for n == 1).
+  Value integerPow(Value x, int64_t n);
   Value select(Value pred, Value onTrue, Value onFalse);
   Value compare(ComparisonDirection dir, Value x, Value y);
   Value convert(Value x, Type elementType);

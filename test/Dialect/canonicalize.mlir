@@ -43,3 +43,10 @@ func.func @keeps_stop_gradient(%x: tensor<f32>) -> tensor<f32> {
   %0 = mlax.stop_gradient %x : tensor<f32>
   return %0 : tensor<f32>
 }
+
+// CHECK-LABEL: func.func @integer_pow_one
+// CHECK-NEXT:   return %arg0
+func.func @integer_pow_one(%x: tensor<3xf32>) -> tensor<3xf32> {
+  %0 = mlax.integer_pow %x, 1 : tensor<3xf32>
+  return %0 : tensor<3xf32>
+}

@@ -662,3 +662,11 @@ func.func @f(%x: tensor<2xf32>, %i: tensor<2xi32>, %p: tensor<3xi1>, %p3: tensor
   mlax.return %x : tensor<2xf32>
   return
 }
+
+// -----
+
+func.func @f(%i: tensor<2xi32>) {
+  // expected-error @+1 {{negative exponent -2 needs a floating-point or complex operand, got 'i32'}}
+  %0 = mlax.integer_pow %i, -2 : tensor<2xi32>
+  return
+}

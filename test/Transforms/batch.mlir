@@ -99,3 +99,16 @@ func.func @vmap_slices(%xs: tensor<5x6xf32>, %i: tensor<i32>) -> tensor<5x2xf32>
   %r = mlax.vmap @window(%xs, %i) in_dims = [0, -1] out_dims = [0] size = 5 : (tensor<5x6xf32>, tensor<i32>) -> tensor<5x2xf32>
   return %r : tensor<5x2xf32>
 }
+
+func.func private @ipow(%x: tensor<3xf32>) -> tensor<3xf32> {
+  %0 = mlax.integer_pow %x, -2 : tensor<3xf32>
+  return %0 : tensor<3xf32>
+}
+// integer_pow is elementwise: the batched op keeps its exponent.
+// CHECK-LABEL: func.func @vmap_integer_pow(
+// CHECK-NEXT:   %[[R:.*]] = mlax.integer_pow %arg0, -2 : tensor<5x3xf32>
+// CHECK-NEXT:   return %[[R]]
+func.func @vmap_integer_pow(%xs: tensor<5x3xf32>) -> tensor<5x3xf32> {
+  %r = mlax.vmap @ipow(%xs) in_dims = [0] out_dims = [0] size = 5 : (tensor<5x3xf32>) -> tensor<5x3xf32>
+  return %r : tensor<5x3xf32>
+}

@@ -78,13 +78,12 @@ func.func private @div(%x: tensor<4xf32>, %y: tensor<4xf32>) -> tensor<4xf32> {
   %0 = mlax.divide %x, %y : tensor<4xf32>
   return %0 : tensor<4xf32>
 }
-// d(x/y) = dx / y + (-dy * x) * (1 / (y * y)), JAX's formula.
+// d(x/y) = dx / y + (-dy * x) * y^-2, JAX's formula (integer_pow, so that
+// its own derivative is -2 * y^-3 as in JAX).
 // CHECK-LABEL: func.func @jvp_div(
-// CHECK-DAG:    %[[ONE:.*]] = mlax.constant dense<1.000000e+00>
 // CHECK-DAG:    %[[Q:.*]] = mlax.divide %arg0, %arg1
-// CHECK:        %[[YY:.*]] = mlax.multiply %arg1, %arg1
-// CHECK-NEXT:   %[[INV:.*]] = mlax.divide %[[ONE]], %[[YY]]
-// CHECK-NEXT:   %[[N:.*]] = mlax.negate %arg3
+// CHECK-DAG:    %[[INV:.*]] = mlax.integer_pow %arg1, -2 : tensor<4xf32>
+// CHECK:        %[[N:.*]] = mlax.negate %arg3
 // CHECK-NEXT:   %[[NX:.*]] = mlax.multiply %[[N]], %arg0
 // CHECK-NEXT:   %[[B:.*]] = mlax.multiply %[[NX]], %[[INV]]
 // CHECK-NEXT:   %[[A:.*]] = mlax.divide %arg2, %arg1
@@ -123,5 +122,38 @@ func.func private @floor(%x: tensor<4xf32>) -> tensor<4xf32> {
 // CHECK-NEXT:   return %[[Y]], %[[ZERO]]
 func.func @jvp_floor(%x: tensor<4xf32>, %t: tensor<4xf32>) -> (tensor<4xf32>, tensor<4xf32>) {
   %r:2 = mlax.jvp @floor(%x) tangents(%t) active = [0] : (tensor<4xf32>, tensor<4xf32>) -> (tensor<4xf32>, tensor<4xf32>)
+  return %r#0, %r#1 : tensor<4xf32>, tensor<4xf32>
+}
+
+func.func private @ipow(%x: tensor<4xf32>) -> tensor<4xf32> {
+  %0 = mlax.integer_pow %x, 3 : tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+// d x^3 = t * (3 * x^2), JAX's rule.
+// CHECK-LABEL: func.func @jvp_integer_pow(
+// CHECK-DAG:    %[[THREE:.*]] = mlax.constant dense<3.000000e+00> : tensor<4xf32>
+// CHECK-DAG:    %[[Y:.*]] = mlax.integer_pow %arg0, 3
+// CHECK-DAG:    %[[SQ:.*]] = mlax.integer_pow %arg0, 2
+// CHECK:        %[[D:.*]] = mlax.multiply %[[SQ]], %[[THREE]]
+// CHECK-NEXT:   %[[DY:.*]] = mlax.multiply %arg1, %[[D]]
+// CHECK-NEXT:   return %[[Y]], %[[DY]]
+func.func @jvp_integer_pow(%x: tensor<4xf32>, %t: tensor<4xf32>) -> (tensor<4xf32>, tensor<4xf32>) {
+  %r:2 = mlax.jvp @ipow(%x) tangents(%t) active = [0] : (tensor<4xf32>, tensor<4xf32>) -> (tensor<4xf32>, tensor<4xf32>)
+  return %r#0, %r#1 : tensor<4xf32>, tensor<4xf32>
+}
+
+func.func private @square(%x: tensor<4xf32>) -> tensor<4xf32> {
+  %0 = mlax.integer_pow %x, 2 : tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+// Exponent 2: the derivative's x^1 folds to x.
+// CHECK-LABEL: func.func @jvp_square(
+// CHECK-DAG:    %[[TWO:.*]] = mlax.constant dense<2.000000e+00> : tensor<4xf32>
+// CHECK-DAG:    %[[Y:.*]] = mlax.integer_pow %arg0, 2
+// CHECK:        %[[D:.*]] = mlax.multiply %arg0, %[[TWO]]
+// CHECK-NEXT:   %[[DY:.*]] = mlax.multiply %arg1, %[[D]]
+// CHECK-NEXT:   return %[[Y]], %[[DY]]
+func.func @jvp_square(%x: tensor<4xf32>, %t: tensor<4xf32>) -> (tensor<4xf32>, tensor<4xf32>) {
+  %r:2 = mlax.jvp @square(%x) tangents(%t) active = [0] : (tensor<4xf32>, tensor<4xf32>) -> (tensor<4xf32>, tensor<4xf32>)
   return %r#0, %r#1 : tensor<4xf32>, tensor<4xf32>
 }

@@ -318,10 +318,23 @@ def test_side_effects_happen_once_per_trace(capsys):
     assert printed == ['called', 'f_jvp!', 'called', 'f!'] and str(y_dot) == "-0.9899925"
     printed, g = run(lambda: grad(f)(3.))
     assert printed == ['called', 'f_jvp!', 'called', 'f!'] and str(g) == "-0.9899925"
-    # JAX prints f_jvp twice here (one rule trace per differentiation level);
-    # mlax traces the rule once and applies it at both levels.
+    # One rule trace per differentiation level, then fun once (as in JAX).
     printed, gg = run(lambda: grad(grad(f))(3.))
+    assert printed == ['called', 'f_jvp!'] * 2 + ['called', 'f!']
     assert repr(gg) == "Array(-0.14112, dtype=float32, weak_type=True)"
+    printed, ggg = run(lambda: jit(grad(grad(grad(f))))(3.))
+    assert printed == ['called', 'f_jvp!'] * 3 + ['called', 'f!'] and str(ggg) == "0.9899925"
+    assert run(lambda: jit(grad(grad(grad(f))))(3.))[0] == ['called', 'f_jvp!'] * 3 + ['called', 'f!']
+    printed, h2 = run(lambda: mlax.hessian(f)(3.))
+    assert printed == ['called', 'f_jvp!'] * 2 + ['called', 'f!'] and str(h2) == "-0.14112"
+    printed, jg = run(lambda: jvp(grad(f), (3.,), (1.,)))
+    assert printed == ['called', 'f_jvp!'] * 2 + ['called', 'f!'] and str(jg[1]) == "-0.14112"
+    # vmap/jit between the levels do not count as levels. (JAX prints f_jvp,
+    # f, f_jvp, f here: its jit stages the inner function separately and
+    # the outer level re-runs the rule; mlax traces it as one program.)
+    printed, vg = run(lambda: vmap(grad(jit(grad(f))))(jnp.array([3., 1.])))
+    assert printed.count('f_jvp!') == 2
+    np.testing.assert_allclose(np.asarray(vg), -np.sin([3., 1.]), rtol=1e-6)
 
     @custom_vjp
     def h(x):
@@ -340,6 +353,33 @@ def test_side_effects_happen_once_per_trace(capsys):
     printed, g = run(lambda: grad(h)(3.))
     assert printed == ['called', 'f_fwd!', 'called', 'f!', 'called', 'f_bwd!']
     assert str(g) == "-0.9899925"
+    # grad of grad: fwd per level, then fun once, as JAX prints. bwd is
+    # traced per level too; JAX traces the outer level's bwd only when its
+    # cotangent is nonzero (here it is zero, so JAX prints f_bwd once).
+    printed, gg = run(lambda: grad(grad(h))(3.))
+    assert printed[:6] == ['called', 'f_fwd!', 'called', 'f_fwd!', 'called', 'f!']
+    assert printed[6:] == ['called', 'f_bwd!'] * 2
+    np.testing.assert_allclose(float(gg), -np.sin(3.), rtol=1e-6)
+
+
+def test_rule_calls_differ_per_level():
+    # A rule whose tangent uses the function itself: each level differentiates
+    # the rule's body with the next level's rule (here sin'' = -sin).
+    @custom_jvp
+    def s(x):
+        return jnp.sin(x)
+
+    @s.defjvp
+    def s_jvp(primals, tangents):
+        x, = primals
+        t, = tangents
+        return s(x), s(x + np.pi / 2) * t   # cos(x) = sin(x + pi/2)
+    for n, want in [(1, np.cos), (2, lambda v: -np.sin(v)), (3, lambda v: -np.cos(v))]:
+        g = s
+        for _ in range(n):
+            g = grad(g)
+        np.testing.assert_allclose(float(g(0.4)), want(0.4), rtol=1e-5)
+        np.testing.assert_allclose(float(jit(g)(0.4)), want(0.4), rtol=1e-5)
 
 
 def test_python_control_flow_on_values_outside_jit():

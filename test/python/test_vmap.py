@@ -276,3 +276,50 @@ def test_tutorial_mjp_and_jmp_loops_vs_vmap():
     assert np.allclose(loop_mjp(f, W, U[:16]), vmap_mjp(f, W, U[:16]), atol=1e-6)
     assert np.allclose(vmap_mjp(f, W, U), jax.vmap(jax.vjp(lambda w: 0.5 * (ref.tanh((inputs @ w + b) / 2) + 1), W)[1])(U)[0], atol=1e-6)
     assert np.allclose(loop_jmp(f, W, S[:16]), vmap_jmp(f, W, S[:16]), atol=1e-6)
+
+
+def test_tutorial_jacobians_print_as_the_tutorial():
+    # As the tutorial builds them (mlax Arrays closed over): eager
+    # transformations pass closed-over Arrays as arguments, so XLA computes
+    # the primal values with its kernels (as JAX's eager run does) instead of
+    # folding them with host math, and the printed digits are the tutorial's.
+    from mlax import random
+    key = random.key(0)
+    key, W_key, b_key = random.split(key, 3)
+    W = random.normal(W_key, (3,))
+    b = random.normal(b_key, ())
+    inputs = jnp.array([[0.52, 1.12, 0.77], [0.88, -1.08, 0.15],
+                        [0.52, 0.06, -1.30], [0.74, -2.49, 1.39]])
+
+    def predict(W, b, inputs):
+        return 0.5 * (jnp.tanh((jnp.dot(inputs, W) + b) / 2) + 1)
+    f = lambda W: predict(W, b, inputs)  # noqa: E731
+    assert str(mlax.jacfwd(f)(W)) == (
+        "[[ 0.05069415  0.1091874   0.07506633]\n"
+        " [ 0.14170025 -0.17390487  0.02415345]\n"
+        " [ 0.12579198  0.01451446 -0.31447992]\n"
+        " [ 0.00574409 -0.0193281   0.01078958]]")
+    assert str(mlax.jacrev(f)(W)) == (
+        "[[ 0.05069415  0.10918739  0.07506634]\n"
+        " [ 0.14170025 -0.17390487  0.02415345]\n"
+        " [ 0.12579198  0.01451446 -0.31447995]\n"
+        " [ 0.00574409 -0.0193281   0.01078958]]")
+
+
+def test_eager_transformations_reuse_executables_across_closed_over_values():
+    from mlax._src import core
+    x = jnp.array([0.3, -1.0, 2.0])
+
+    def g(W):
+        return mlax.grad(lambda v: jnp.sum(jnp.tanh(v * W)))(x)
+    for W in (jnp.ones(3), jnp.array([0.5, 2.0, -1.0])):
+        g(W)   # warm (the second W has no weak type: a new signature)
+    n = len(core._EXECUTABLES)
+    for W in (jnp.array([1.5, -2.0, 0.25]), jnp.array([0.1, 0.2, 0.3])):
+        want = jax.grad(lambda v: jax.numpy.sum(jax.numpy.tanh(v * np.asarray(W))))(np.asarray(x))
+        np.testing.assert_allclose(np.asarray(g(W)), np.asarray(want), rtol=1e-6)
+    assert len(core._EXECUTABLES) == n   # W is an argument, not a constant
+    # Under a user jit, closed-over Arrays are constants (as in JAX).
+    W = jnp.array([1.0, 2.0, 3.0])
+    assert "dense<[1.000000e+00, 2.000000e+00, 3.000000e+00]>" in str(
+        mlax.make_mlir(lambda v: v * W)(x))

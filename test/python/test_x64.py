@@ -34,3 +34,20 @@ def test_x64_mode():
                          env=env, timeout=600)
     assert out.returncode == 0, out.stderr[-3000:]
     assert out.stdout.strip().endswith("ok")
+
+
+def test_enable_x64_at_runtime():
+    # The flag may be flipped after import (as with jax.config.update):
+    # 64-bit host data then reaches the device unnarrowed.
+    import numpy as np
+    import mlax
+    import mlax.numpy as jnp
+    mlax.config.update("mlax_enable_x64", True)
+    try:
+        x = np.linspace(0.1, 1.0, 4)
+        y = jnp.sin(jnp.asarray(x))
+        assert y.dtype == np.float64 and np.asarray(y).dtype == np.float64
+        np.testing.assert_allclose(np.asarray(y), np.sin(x), rtol=1e-15)
+        assert np.asarray(jnp.arange(3) + 2**40).dtype == np.int64
+    finally:
+        mlax.config.update("mlax_enable_x64", False)

@@ -293,8 +293,11 @@ def vjp(fun: Callable, *primals: Any, has_aux: bool = False):
     def vjp_fun(ct):
         cts = _cotangents_for(out_tree, out_avals, ct)
         trace = core.current_trace()
-        if trace is not None and trace is forward_trace:
-            # Same function as the forward call: reuse the traced function.
+        if trace is not None and (trace is forward_trace or (
+                trace._is_ancestor(forward_trace)
+                and trace.ad_depth == forward_trace.ad_depth)):
+            # In the forward call's trace or one nested in it (vmap over
+            # cotangents, as jacrev does): reuse the traced function.
             aux_cts = [np.zeros(a.shape, a.dtype) for a in tf.out_avals[n_out:]
                        if _differentiable(a.dtype)]
             _, grads = _emit_vjp(tf, flat_p, active, list(cts) + aux_cts)

@@ -48,19 +48,22 @@ class JitFunction:
 
     def __init__(self, fun: Callable, static_argnums: Sequence[int] = (),
                  static_argnames: Sequence[str] = (), donate_argnums: Sequence[int] = (),
-                 concrete_retry: bool = False):
+                 concrete_retry: bool = False, hoist_consts: bool | None = None):
         if not callable(fun):
             raise TypeError(f"jit expects a callable, got {type(fun).__name__}")
         self._fun = fun
         # Eager transformations (not user jit): when Python needs a traced
         # value, trace again with the argument values attached.
         self._concrete_retry = concrete_retry
+        # Eager transformations pass the Arrays they close over as arguments
+        # (user jit embeds them as constants, as JAX does).
+        self._hoist = concrete_retry if hoist_consts is None else hoist_consts
         self._static_argnums = tuple(sorted(static_argnums))
         self._static_argnames = tuple(static_argnames)
-        self._cache: dict[Hashable, core.Compiled] = {}
+        self._cache: dict[Hashable, tuple[core.Compiled, list]] = {}  # + const buffers
         # Calls whose arguments are all positional mlax Arrays (the common
         # case) are keyed on their avals alone: no pytree flattening.
-        self._fast_cache: dict[tuple, core.Compiled] = {}
+        self._fast_cache: dict[tuple, tuple[core.Compiled, list]] = {}
         self._fast_ok = not static_argnums and not static_argnames
         self.trace_count = 0  # number of times fun was traced (for tests)
         functools.update_wrapper(self, fun)
@@ -110,8 +113,9 @@ class JitFunction:
             except TypeError:
                 compiled = None
             if compiled is not None:
+                compiled, consts = compiled
                 return compiled.unflatten_outputs(
-                    compiled.executable.execute([a._buffer for a in args]))
+                    compiled.executable.execute([a._buffer for a in args] + consts))
         if core.current_trace() is not None:
             # Inside another trace: the function is part of that computation.
             return self._fun(*args, **kwargs)
@@ -123,24 +127,28 @@ class JitFunction:
             avals.append(a)
             buffers.append(b)
         key = (in_tree, tuple(avals), static_key)
-        compiled = self._cache.get(key)
-        if compiled is None:
+        entry = self._cache.get(key)
+        if entry is None:
             flat_fun = self._make_flat_fun(in_tree, static, static_kw)
+            hoist = self._hoist
             try:
-                traced = core.trace_to_module(flat_fun, avals)
+                traced = core.trace_to_module(flat_fun, avals, hoist_consts=hoist)
             except core.ConcretizationTypeError:
                 if not self._concrete_retry:
                     raise
                 # Specialized on these values: traced again on every call.
                 values = [np.asarray(b) for b in buffers]
-                traced = core.trace_to_module(flat_fun, avals, concrete_args=values)
+                traced = core.trace_to_module(flat_fun, avals, concrete_args=values,
+                                              hoist_consts=hoist)
                 compiled = core.compile_traced(traced)
-                return compiled.unflatten_outputs(compiled.executable.execute(buffers))
-            compiled = core.compile_traced(traced)
-            self._cache[key] = compiled
+                return compiled.unflatten_outputs(compiled.executable.execute(
+                    buffers + [c._buffer for c in traced.consts]))
+            entry = (core.compile_traced(traced), [c._buffer for c in traced.consts])
+            self._cache[key] = entry
             if self._fast_ok and not kwargs and all(type(a) is Array for a in args):
-                self._fast_cache[tuple(a.aval for a in args)] = compiled
-        return compiled.unflatten_outputs(compiled.executable.execute(buffers))
+                self._fast_cache[tuple(a.aval for a in args)] = entry
+        compiled, consts = entry
+        return compiled.unflatten_outputs(compiled.executable.execute(buffers + consts))
 
     def lower(self, *args, **kwargs) -> Lowered:
         dyn_args, dyn_kwargs, static, static_kw, _ = self._split(args, kwargs)

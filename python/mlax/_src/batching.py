@@ -128,7 +128,7 @@ def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0,
         if core.current_trace() is not None:
             outs = run(*flat_args)
         else:
-            outs = api.JitFunction(run)(*flat_args)
+            outs = api.JitFunction(run, hoist_consts=True)(*flat_args)
         return tree_util.tree_unflatten(meta["out_tree"], outs)
 
     vmapped.__name__ = f"vmap({getattr(fun, '__name__', 'fun')})"
@@ -255,7 +255,16 @@ def jacrev(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
         jac = tree_util.tree_unflatten(y_tree, per_out)
         return (jac, aux) if has_aux else jac
 
-    return jacfun
+    def run(*args):
+        # Eagerly: one program, so fun is traced once (the pullback reuses
+        # the forward trace), as in JAX.
+        if core.current_trace() is None and all(
+                isinstance(x, (core.Array, np.ndarray, np.generic, int, float, complex, bool))
+                for x in tree_util.tree_leaves(args)):
+            return ad._run(jacfun, *args)
+        return jacfun(*args)
+
+    return run
 
 
 def hessian(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,

@@ -52,7 +52,7 @@ def _trace_region(block: ir.Block, fun: Callable, arg_avals: Sequence[ShapedArra
 def _run(fn: Callable, *args):
     if core.current_trace() is not None:
         return fn(*args)
-    return api.JitFunction(fn)(*args)
+    return api.JitFunction(fn, hoist_consts=True)(*args)
 
 
 def while_loop(cond_fun: Callable, body_fun: Callable, init_val: Any) -> Any:
@@ -148,7 +148,7 @@ def switch(index: Any, branches: Sequence[Callable], *operands: Any) -> Any:
 
     if core.current_trace() is not None:
         return run(index, *flat_ops)
-    return api.JitFunction(lambda i, *ls: run(i, *ls))(index, *flat_ops)
+    return api.JitFunction(lambda i, *ls: run(i, *ls), hoist_consts=True)(index, *flat_ops)
 
 
 def cond(pred: Any, true_fun: Callable, false_fun: Callable, *operands: Any) -> Any:

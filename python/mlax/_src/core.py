@@ -295,12 +295,20 @@ class Trace:
         self.parent = parent
         self.ip = ir.InsertionPoint(block)
         self.loc = ir.Location.unknown(mlir.context())
-        self.ad = False                            # traced for differentiation
+        # How many transformations will differentiate this function's body:
+        # a custom rule is traced once per level (JAX re-runs it per level).
+        self.ad_depth = parent.ad_depth if parent is not None else 0
         # With values attached: every op is also evaluated, so that Python
         # control flow on values works outside jit (set on a retry).
         self.concrete = False
+        # Root traces of eager transformations pass the Arrays they close
+        # over as arguments (JAX runs those ops eagerly, on device kernels:
+        # XLA must not constant-fold them with host math; and the
+        # executable is reused when only their values change).
+        self.hoist_consts = False
         self.captures: list[Tracer] = []          # outer tracers, in order
         self._captured: dict[int, ir.Value] = {}   # id(outer tracer) -> arg
+        self._hoisted: dict[int, Tracer] = {}      # id(Array) -> its argument
         self._names = parent._names if parent is not None else {}
 
     def fresh_name(self, base: str) -> str:
@@ -333,11 +341,27 @@ class Trace:
             raise ValueError(
                 "a tracer from another (finished or outer) trace was used; "
                 "this usually means a traced value escaped its function")
+        if isinstance(x, Array):
+            root = self
+            while root.parent is not None:
+                root = root.parent
+            if root.hoist_consts:
+                return self.to_value(root._hoist(x))
         array, aval = concrete_to_numpy(x, dtype)
         with self.ip, self.loc:
             attr = dense_attr(array)
             value = mlax_d.ConstantOp(attr).result
         return value, aval
+
+
+    def _hoist(self, x: "Array") -> Tracer:
+        t = self._hoisted.get(id(x))
+        if t is None:
+            arg = self.block.add_argument(mlir.tensor_type(x.aval.shape, x.aval.dtype), self.loc)
+            t = Tracer(self, arg, x.aval, np.asarray(x) if self.concrete else None)
+            self._hoisted[id(x)] = t
+            self.captures.append(x)
+        return t
 
 
 def dense_attr(array: np.ndarray) -> ir.DenseElementsAttr:
@@ -481,6 +505,7 @@ class Traced(NamedTuple):
     in_avals: tuple[ShapedArray, ...]
     out_tree: tree_util.PyTreeDef
     out_avals: tuple[ShapedArray, ...]
+    consts: tuple = ()             # hoisted Arrays: trailing arguments of @main
 
 
 class TracedFunction(NamedTuple):
@@ -494,7 +519,8 @@ class TracedFunction(NamedTuple):
 
 def _trace_function(fun: Callable, in_avals: Sequence[ShapedArray], module: ir.Module,
                     name: str, parent: Trace | None, ad: bool = False,
-                    concrete_args: Sequence[Any] | None = None) -> TracedFunction:
+                    concrete_args: Sequence[Any] | None = None,
+                    ad_depth: int | None = None, hoist_consts: bool = False) -> TracedFunction:
     in_types = [mlir.tensor_type(a.shape, a.dtype) for a in in_avals]
     with ir.InsertionPoint(module.body):
         f = func_d.FuncOp(name, ir.FunctionType.get(in_types, []))
@@ -502,8 +528,12 @@ def _trace_function(fun: Callable, in_avals: Sequence[ShapedArray], module: ir.M
         f.attributes["sym_visibility"] = ir.StringAttr.get("private")
     block = f.add_entry_block()
     trace = Trace(block, module, parent)
-    trace.ad = ad
+    if ad_depth is not None:
+        trace.ad_depth = ad_depth
+    elif ad:
+        trace.ad_depth += 1
     trace.concrete = concrete_args is not None
+    trace.hoist_consts = hoist_consts
     values = list(concrete_args) if concrete_args is not None else [None] * len(in_avals)
     tracers = [Tracer(trace, arg, aval, v)
                for arg, aval, v in zip(block.arguments, in_avals, values)]
@@ -533,22 +563,29 @@ def _trace_function(fun: Callable, in_avals: Sequence[ShapedArray], module: ir.M
 
 
 def trace_to_module(fun: Callable, in_avals: Sequence[ShapedArray],
-                    name: str = "main", concrete_args: Sequence[Any] | None = None) -> Traced:
+                    name: str = "main", concrete_args: Sequence[Any] | None = None,
+                    hoist_consts: bool = False) -> Traced:
     """Traces `fun(*tracers)` into a fresh module holding func.func @name
-    (with `concrete_args`, the tracers carry those values)."""
+    (with `concrete_args`, the tracers carry those values). With
+    `hoist_consts`, the Arrays it closes over become trailing arguments
+    (`Traced.consts`) instead of constants."""
     ctx = mlir.context()
     with ctx, ir.Location.unknown(ctx):
         module = ir.Module.create()
-        tf = _trace_function(fun, in_avals, module, name, None, concrete_args=concrete_args)
-    return Traced(module, tuple(in_avals), tf.out_tree, tf.out_avals)
+        tf = _trace_function(fun, in_avals, module, name, None, concrete_args=concrete_args,
+                             hoist_consts=hoist_consts)
+    return Traced(module, tuple(in_avals), tf.out_tree, tf.out_avals, tf.captures)
 
 
 def trace_subfunction(fun: Callable, in_avals: Sequence[ShapedArray],
                       name: str, exact_name: str | None = None,
-                      ad: bool = False, operands: Sequence[Any] | None = None) -> TracedFunction:
+                      ad: bool = False, operands: Sequence[Any] | None = None,
+                      ad_depth: int | None = None) -> TracedFunction:
     """Traces `fun` into a private function of the current trace's module
     (for transformation ops). Outer tracers it uses become `captures`.
-    `exact_name` is a name reserved earlier with `reserve_name`."""
+    `exact_name` is a name reserved earlier with `reserve_name`. `ad`: the
+    function will be differentiated (one more level than its caller);
+    `ad_depth` sets the level explicitly (custom rules: one less)."""
     parent = current_trace()
     assert parent is not None, "trace_subfunction needs an active trace"
     ctx = mlir.context()
@@ -557,7 +594,8 @@ def trace_subfunction(fun: Callable, in_avals: Sequence[ShapedArray],
         if parent.concrete and operands is not None:
             concrete = [concrete_value(x) for x in operands]
         return _trace_function(fun, in_avals, parent.module,
-                               exact_name or parent.fresh_name(name), parent, ad, concrete)
+                               exact_name or parent.fresh_name(name), parent, ad, concrete,
+                               ad_depth)
 
 
 def concrete_value(x: Any) -> np.ndarray | None:
@@ -572,15 +610,11 @@ def concrete_value(x: Any) -> np.ndarray | None:
         return None
 
 
-def under_differentiation() -> bool:
-    """True when the current trace is (inside) a function that a jvp / vjp /
-    grad will differentiate: custom rules are only traced then."""
+def ad_depth() -> int:
+    """How many jvp / vjp / grad levels will differentiate what is traced
+    now (0 outside any trace): custom rules are traced once per level."""
     t = current_trace()
-    while t is not None:
-        if getattr(t, "ad", False):
-            return True
-        t = t.parent
-    return False
+    return t.ad_depth if t is not None else 0
 
 
 def reserve_name(base: str) -> str:

@@ -67,27 +67,33 @@ class _Split:
         return [self.args[i] for i in self.nondiff]
 
 
-# Rules are traced when the function is called (JAX traces them lazily).
-# A rule that calls its own function with new static arguments would recurse
-# forever; past this depth the nested call is inlined without its rule.
-_MAX_NESTING = 3
-
-
 def _enter(custom, args: tuple, kwargs: dict):
     """Shared start of a custom_jvp/custom_vjp call: (args, split, key,
-    entry), with split None when the call is just `fun(*args)`: not under
-    differentiation (eager, jit, vmap; the rules are not even traced, as in
-    JAX), or nested past _MAX_NESTING. `entry` is the in-progress trace of
-    this function when it is called from its own rule."""
+    entry, depth). split is None when the call is just `fun(*args)`: no
+    differentiation level will see it (eager, jit, vmap; the rules are not
+    even traced, as in JAX). `entry` is the in-progress trace of this
+    function when it is called from its own rule; `depth` is the number of
+    differentiation levels that will see the call: the rule is traced for the
+    outermost of them and its body (with calls of `fun`) is one level less."""
     args = _resolve_kwargs(custom.fun, args, kwargs)
-    if core.current_trace() is None or not core.under_differentiation():
-        return args, None, None, None
+    depth = core.ad_depth()
+    if core.current_trace() is None:
+        return args, None, None, None, depth
     split = _Split(args, custom.nondiff_argnums)
     key = _memo_key(split)
     entry = custom._traced.get(key)
-    if entry is None and custom._depth >= _MAX_NESTING:
-        return args, None, None, None
-    return args, split, key, entry
+    if depth <= 0 and entry is None:
+        return args, None, None, None, depth
+    return args, split, key, entry, depth
+
+
+def _call_primal(custom, split: "_Split", entry: dict):
+    """A call of the function inside its own rule, below every
+    differentiation level: a call of the primal function, traced once and
+    shared by every level's custom call."""
+    from mlax._src.ad import _emit_call
+    tf = _primal_of(entry, custom.fun, split)
+    return tree_util.tree_unflatten(tf.out_tree, _emit_call(tf, split.flat))
 
 
 def _memo_key(split: "_Split") -> tuple:
@@ -132,7 +138,6 @@ class custom_jvp:
         self.nondiff_argnums = tuple(nondiff_argnums)
         self.jvp: Callable | None = None
         self._traced: dict = {}
-        self._depth = 0
 
     def defjvp(self, jvp: Callable, symbolic_zeros: bool = False) -> Callable:
         self.jvp = jvp
@@ -159,21 +164,17 @@ class custom_jvp:
         if self.jvp is None:
             raise AttributeError(f"No JVP defined for custom_jvp function {_name(self.fun)} "
                                  "using defjvp.")
-        args, split, key, entry = _enter(self, args, kwargs)
+        args, split, key, entry, depth = _enter(self, args, kwargs)
         if split is None:
             return self.fun(*args)
-        if entry is not None:
-            # A call of this function inside its own rule (the rule computes
-            # f(x)): the primal function is traced now, the rule is the one
-            # being traced.
-            tf = _primal_of(entry, self.fun, split)
-            return _emit(lambda types, ops: mlax_d.CustomJvpCallOp(
-                types, ir.FlatSymbolRefAttr.get(tf.name),
-                ir.FlatSymbolRefAttr.get(entry["names"][1]), ops), tf, split)
+        if depth <= 0:
+            return _call_primal(self, split, entry)
         # The rule is traced first (JAX runs the rule, which calls fun).
-        entry = {"names": (core.reserve_name(_name(self.fun)),
-                           core.reserve_name(_name(self.fun, "_jvp"))), "tf": None}
-        self._traced[key] = entry
+        outer = entry is None
+        if outer:
+            entry = {"name": core.reserve_name(_name(self.fun)), "tf": None}
+            self._traced[key] = entry
+        rule_name = core.reserve_name(_name(self.fun, "_jvp"))
         n = len(split.flat)
         meta: dict = {}
 
@@ -211,15 +212,14 @@ class custom_jvp:
             return outs
 
         rule_avals = list(split.avals) + [split.avals[k] for k in split.diff]
-        self._depth += 1
         try:
-            rule_tf = core.trace_subfunction(rule_flat, rule_avals, "",
-                                             exact_name=entry["names"][1], ad=True,
+            rule_tf = core.trace_subfunction(rule_flat, rule_avals, "", exact_name=rule_name,
+                                             ad_depth=depth - 1,
                                              operands=list(split.flat) + [None] * len(split.diff))
             tf = _primal_of(entry, self.fun, split)
         finally:
-            del self._traced[key]
-            self._depth -= 1
+            if outer:
+                del self._traced[key]
         _no_captures(rule_tf, "custom_jvp rule of", self.fun)
         if meta["p_tree"] != tf.out_tree:
             raise TypeError("Custom JVP rule must produce primal outputs with the same "
@@ -237,7 +237,7 @@ def _primal_of(entry: dict, fun: Callable, split: "_Split"):
     under the name reserved for it)."""
     if entry["tf"] is None:
         tf = core.trace_subfunction(lambda *xs: fun(*split.full_args(xs)), split.avals, "",
-                                    exact_name=entry["names"][0], ad=True, operands=split.flat)
+                                    exact_name=entry["name"], ad_depth=0, operands=split.flat)
         _no_captures(tf, "custom derivative", fun)
         entry["tf"] = tf
     return entry["tf"]
@@ -255,7 +255,6 @@ class custom_vjp:
         self.fwd: Callable | None = None
         self.bwd: Callable | None = None
         self._traced: dict = {}
-        self._depth = 0
 
     def defvjp(self, fwd: Callable, bwd: Callable, symbolic_zeros: bool = False) -> None:
         self.fwd, self.bwd = fwd, bwd
@@ -264,18 +263,17 @@ class custom_vjp:
         if self.fwd is None:
             raise AttributeError(f"No VJP defined for custom_vjp function {_name(self.fun)} "
                                  "using defvjp.")
-        args, split, key, entry = _enter(self, args, kwargs)
+        args, split, key, entry, depth = _enter(self, args, kwargs)
         if split is None:
             return self.fun(*args)
-        if entry is not None:
-            tf = _primal_of(entry, self.fun, split)
-            return _emit(lambda types, ops: mlax_d.CustomVjpCallOp(
-                types, *(ir.FlatSymbolRefAttr.get(n) for n in (tf.name,) + entry["names"][1:]),
-                ops), tf, split)
-        entry = {"names": (core.reserve_name(_name(self.fun)),
-                           core.reserve_name(_name(self.fun, "_fwd")),
-                           core.reserve_name(_name(self.fun, "_bwd"))), "tf": None}
-        self._traced[key] = entry
+        if depth <= 0:
+            return _call_primal(self, split, entry)
+        outer = entry is None
+        if outer:
+            entry = {"name": core.reserve_name(_name(self.fun)), "tf": None}
+            self._traced[key] = entry
+        fwd_name = core.reserve_name(_name(self.fun, "_fwd"))
+        bwd_name = core.reserve_name(_name(self.fun, "_bwd"))
         meta: dict = {}
 
         def fwd_flat(*xs):
@@ -289,64 +287,59 @@ class custom_vjp:
             meta["res_tree"], meta["out_tree"], meta["n_out"] = r_tree, o_tree, len(o_flat)
             return list(o_flat) + list(r_flat)
 
-        self._depth += 1
-        try:
-            fwd_tf = core.trace_subfunction(fwd_flat, split.avals, "",
-                                            exact_name=entry["names"][1], ad=True,
-                                            operands=split.flat)
+        def trace_rules():
+            fwd_tf = core.trace_subfunction(fwd_flat, split.avals, "", exact_name=fwd_name,
+                                            ad_depth=depth - 1, operands=split.flat)
             tf = _primal_of(entry, self.fun, split)
-        except BaseException:
-            del self._traced[key]
-            self._depth -= 1
-            raise
-        if meta["out_tree"] != tf.out_tree:
-            del self._traced[key]
-            self._depth -= 1
-            raise TypeError("Custom VJP fwd rule must produce primal outputs with the same "
-                            "container (pytree) structure as the custom_vjp-decorated "
-                            f"function; got {meta['out_tree']} and {tf.out_tree}.")
-        _no_captures(fwd_tf, "custom_vjp fwd of", self.fun)
-        _cast_results(fwd_tf, list(tf.out_avals) + list(fwd_tf.out_avals[len(tf.out_avals):]))
-        out_diff = [j for j, a in enumerate(tf.out_avals) if _differentiable(a.dtype)]
-        res_avals = list(fwd_tf.out_avals[len(tf.out_avals):])
-        n_res = len(res_avals)
+            if meta["out_tree"] != tf.out_tree:
+                raise TypeError("Custom VJP fwd rule must produce primal outputs with the same "
+                                "container (pytree) structure as the custom_vjp-decorated "
+                                f"function; got {meta['out_tree']} and {tf.out_tree}.")
+            _no_captures(fwd_tf, "custom_vjp fwd of", self.fun)
+            _cast_results(fwd_tf, list(tf.out_avals) + list(fwd_tf.out_avals[len(tf.out_avals):]))
+            out_diff = [j for j, a in enumerate(tf.out_avals) if _differentiable(a.dtype)]
+            res_avals = list(fwd_tf.out_avals[len(tf.out_avals):])
+            n_res = len(res_avals)
 
-        def bwd_flat(*xs):
-            residuals = tree_util.tree_unflatten(meta["res_tree"], xs[:n_res])
-            c_iter = iter(xs[n_res:])
-            ct_leaves = [next(c_iter) if j in out_diff else _zeros_float0(a.shape)
-                         for j, a in enumerate(tf.out_avals)]
-            ct = tree_util.tree_unflatten(tf.out_tree, ct_leaves)
-            cts = self.bwd(*split.static, residuals, ct)
-            n_dyn = len(split.dyn_idx)
-            if not isinstance(cts, (tuple, list)) or len(cts) != n_dyn:
-                raise TypeError("Custom VJP bwd rule must produce a tuple with one cotangent "
-                                f"per non-static argument of the custom_vjp function ({n_dyn}), "
-                                f"got {cts}.")
-            flat = []
-            dyn = split.dyn_args(split.flat)
-            for arg, c in zip(dyn, cts):
-                leaves = tree_util.tree_leaves(arg)
-                if c is None:
-                    flat.extend([None] * len(leaves))
-                else:
-                    c_leaves = tree_util.tree_leaves(c, is_leaf=lambda x: x is None)
-                    if len(c_leaves) != len(leaves):
-                        raise TypeError("Custom VJP bwd rule must produce cotangents with the "
-                                        "structure of the primal arguments; got "
-                                        f"{tree_util.tree_structure(c)} for "
-                                        f"{tree_util.tree_structure(arg)}.")
-                    flat.extend(c_leaves)
-            return [flat[k] if flat[k] is not None else _zeros_like_aval(split.avals[k])
-                    for k in split.diff]
+            def bwd_flat(*xs):
+                residuals = tree_util.tree_unflatten(meta["res_tree"], xs[:n_res])
+                c_iter = iter(xs[n_res:])
+                ct_leaves = [next(c_iter) if j in out_diff else _zeros_float0(a.shape)
+                             for j, a in enumerate(tf.out_avals)]
+                ct = tree_util.tree_unflatten(tf.out_tree, ct_leaves)
+                cts = self.bwd(*split.static, residuals, ct)
+                n_dyn = len(split.dyn_idx)
+                if not isinstance(cts, (tuple, list)) or len(cts) != n_dyn:
+                    raise TypeError("Custom VJP bwd rule must produce a tuple with one cotangent "
+                                    f"per non-static argument of the custom_vjp function ({n_dyn}), "
+                                    f"got {cts}.")
+                flat = []
+                dyn = split.dyn_args(split.flat)
+                for arg, c in zip(dyn, cts):
+                    leaves = tree_util.tree_leaves(arg)
+                    if c is None:
+                        flat.extend([None] * len(leaves))
+                    else:
+                        c_leaves = tree_util.tree_leaves(c, is_leaf=lambda x: x is None)
+                        if len(c_leaves) != len(leaves):
+                            raise TypeError("Custom VJP bwd rule must produce cotangents with the "
+                                            "structure of the primal arguments; got "
+                                            f"{tree_util.tree_structure(c)} for "
+                                            f"{tree_util.tree_structure(arg)}.")
+                        flat.extend(c_leaves)
+                return [flat[k] if flat[k] is not None else _zeros_like_aval(split.avals[k])
+                        for k in split.diff]
 
-        bwd_avals = res_avals + [tf.out_avals[j] for j in out_diff]
+            bwd_avals = res_avals + [tf.out_avals[j] for j in out_diff]
+            bwd_tf = core.trace_subfunction(bwd_flat, bwd_avals, "", exact_name=bwd_name,
+                                            ad_depth=depth - 1)
+            return tf, fwd_tf, bwd_tf
+
         try:
-            bwd_tf = core.trace_subfunction(bwd_flat, bwd_avals, "",
-                                            exact_name=entry["names"][2], ad=True)
+            tf, fwd_tf, bwd_tf = trace_rules()
         finally:
-            del self._traced[key]
-            self._depth -= 1
+            if outer:
+                del self._traced[key]
         _no_captures(bwd_tf, "custom_vjp bwd of", self.fun)
         _cast_results(bwd_tf, [split.avals[k] for k in split.diff])
         return _emit(lambda types, ops: mlax_d.CustomVjpCallOp(

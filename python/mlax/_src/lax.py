@@ -185,6 +185,29 @@ bitwise_xor = xor = _binary("xor"); shift_left = _binary("shift_left")
 shift_right_logical = _binary("shift_right_logical")
 
 
+primitives["integer_pow"] = Primitive(
+    "integer_pow", lambda values, avals, *, y: m.IntegerPowOp(
+        values[0], ir.IntegerAttr.get(ir.IntegerType.get_signless(64), y)).result)
+
+
+def integer_pow(x, y: int):
+    """Elementwise x ** y for a Python int y (the mlax.integer_pow op; its
+    derivative is y * x ** (y - 1), as in JAX)."""
+    import operator
+    y = operator.index(y)
+    a = _aval(x)
+    _check_kind("integer_pow", a, "numeric", "x")
+    if y < 0 and not (dtypes.is_float(a.dtype) or dtypes.is_complex(a.dtype)):
+        raise TypeError(f"lax.integer_pow with negative exponent {y} requires a floating "
+                        f"or complex x, got dtype {a.dtype.name}")
+    return primitives["integer_pow"].bind(x, y=y)
+
+
+def square(x):
+    """Elementwise x * x (integer_pow with exponent 2)."""
+    return integer_pow(x, 2)
+
+
 class RoundingMethod:
     AWAY_FROM_ZERO = 0
     TO_NEAREST_EVEN = 1

@@ -242,15 +242,11 @@ mod = remainder
 
 
 def power(x, y) -> Array:
-    if isinstance(y, int) and not isinstance(y, bool) and 0 <= y <= 4 and _is_array(x):
-        # Small integer powers by multiplication (exact, like jnp.power).
+    if isinstance(y, int) and not isinstance(y, bool) and _is_array(x):
+        # A static integer exponent: integer_pow, as jnp.power does.
         (x,) = _promote_dtypes(x)
-        if y == 0:
-            return ones_like(x)
-        out = x
-        for _ in range(y - 1):
-            out = lax.mul(out, x)
-        return out
+        if y >= 0 or dtypes.is_float(x.dtype) or dtypes.is_complex(x.dtype):
+            return lax.integer_pow(x, y)
     x, y = _promote_and_broadcast(x, y)
     return lax.pow(x, y)
 
@@ -273,6 +269,7 @@ expm1 = _unary_op(lax.expm1, "expm1", True)
 log = _unary_op(lax.log, "log", True)
 log1p = _unary_op(lax.log1p, "log1p", True)
 sqrt = _unary_op(lax.sqrt, "sqrt", True)
+square = _unary_op(lax.square, "square")
 cbrt = _unary_op(lax.cbrt, "cbrt", True)
 sin = _unary_op(lax.sin, "sin", True)
 cos = _unary_op(lax.cos, "cos", True)

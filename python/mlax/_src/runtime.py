@@ -15,6 +15,7 @@ import numpy as np
 # jaxlib's C++ expects jax's Python hooks to be installed first, so import jax
 # (its backend machinery only; mlax never uses jax's transformations).
 import jax  # noqa: F401
+from jax._src import config as _jax_config
 from jax._src import core as _jax_core
 from jax._src import xla_bridge as _xb
 from jax._src.lib import xla_client as _xc
@@ -78,6 +79,12 @@ def to_device(x: np.ndarray, device=None) -> Buffer:
     """Copies a host array (already of a supported dtype) to `device`."""
     device = device or default_device()
     x = np.asarray(x)
+    if x.dtype.itemsize == 8 or x.dtype == np.complex128:
+        # jaxlib narrows 64-bit host data unless jax's own x64 flag is on;
+        # mlax's flag (which may be set at any time) decides instead.
+        with _jax_config.enable_x64(True):
+            return _jax.batched_device_put(
+                _aval(x.shape, x.dtype), _sharding(device), [x], [device], True)
     return _jax.batched_device_put(
         _aval(x.shape, x.dtype), _sharding(device), [x], [device], True)
 

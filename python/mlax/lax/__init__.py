@@ -8,5 +8,5 @@ from mlax._src.lax import (  # noqa: F401
     min, mul, ne, neg, not_, or_, pad, pow, reduce_and, reduce_max, reduce_min,
     reduce_or, reduce_prod, reduce_sum, rem, reshape, rev, round, rsqrt, select,
     shift_left, shift_right_logical, sign, sin, slice, sqrt, stop_gradient, sub,
-    tan, tanh,
+    tan, tanh, integer_pow, square,
     transpose, xor, while_loop, fori_loop, cond, switch)

@@ -9,7 +9,7 @@ from mlax._src.numpy_impl import (  # noqa: F401
     eye, floor, floor_divide, full, full_like, greater, greater_equal, invert,
     isfinite, less, less_equal, log, log1p, matmul, max, maximum, mean, min,
     minimum, mod, multiply, negative, not_equal, ones, ones_like, power, prod,
-    ravel, remainder, reshape, sign, sin, sqrt, stack, subtract, sum, tan, tanh,
+    ravel, remainder, reshape, sign, sin, sqrt, square, stack, subtract, sum, tan, tanh,
     transpose, true_divide, where, zeros, zeros_like, all, any, isclose, allclose,
     clip, round, vdot, tensordot, atleast_2d, vstack, linspace, squeeze, moveaxis,
     swapaxes, split, tile, repeat, outer, inner, var, std, trace, diagonal, cumsum,
