@@ -1,9 +1,9 @@
 """JAX's "advanced automatic differentiation" tutorial, run with mlax.
 
 The main job (`make demo`): each example of the tutorial (../shared/seed/)
-with `jax` replaced by `mlax`; the output matches the tutorial's. Sections
-that need pieces mlax does not have yet (mlax.random's exact PRNG stream,
-lax.while_loop) are listed at the end instead of being faked.
+with `jax` replaced by `mlax`; the output matches the tutorial's. Cells that
+cannot run as shown (%timeit, an interactive pdb session) are listed at the
+end instead of being faked.
 """
 from functools import partial
 

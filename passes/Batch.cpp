@@ -326,7 +326,33 @@ LogicalResult Batcher::batchCustomCall(Operation *op, OpBuilder &b) {
     newOp = CustomJvpCallOp::create(b, loc, fb->getFunctionType().getResults(),
                                     fb->getSymName(), rb->getSymName(), operands);
   } else {
-    newOp = func::CallOp::create(b, loc, *fb, operands);
+    // custom_vjp_call: fwd batched like the function (all of its results,
+    // residuals included, batched at 0); bwd takes every residual and
+    // cotangent batched at 0 and sums its cotangents of shared (unbatched)
+    // operands over the batch (JAX's batch_custom_vjp_bwd).
+    func::FuncOp fwd = lookup("fwd"), bwd = lookup("bwd");
+    if (!fwd || !bwd)
+      return op->emitOpError("names no fwd/bwd function");
+    SmallVector<int64_t> fwdOut(fwd.getFunctionType().getNumResults(), 0);
+    FailureOr<func::FuncOp> fwdB = batchFunction(fwd, inDims, fwdOut);
+    if (failed(fwdB))
+      return failure();
+    SmallVector<int64_t> bwdIn(bwd.getFunctionType().getNumInputs(), 0);
+    SmallVector<int64_t> bwdOut;
+    for (auto [v, d] : llvm::zip(op->getOperands(), inDims))
+      if (isDifferentiable(v.getType()))
+        bwdOut.push_back(d >= 0 ? 0 : kSumOverBatch);
+    if (bwdOut.size() != bwd.getFunctionType().getNumResults())
+      return op->emitOpError("bwd function returns ")
+             << bwd.getFunctionType().getNumResults()
+             << " cotangents, expected one per differentiable operand ("
+             << bwdOut.size() << ")";
+    FailureOr<func::FuncOp> bwdB = batchFunction(bwd, bwdIn, bwdOut);
+    if (failed(bwdB))
+      return failure();
+    newOp = CustomVjpCallOp::create(b, loc, fb->getFunctionType().getResults(),
+                                    fb->getSymName(), fwdB->getSymName(),
+                                    bwdB->getSymName(), operands);
   }
   for (auto [old, nv] : llvm::zip(op->getResults(), newOp->getResults())) {
     map.map(old, nv);
@@ -442,6 +468,10 @@ mlir::mlax::buildBatchedFunction(func::FuncOp fn, ArrayRef<int64_t> inDims,
   for (auto [i, v] : llvm::enumerate(ret.getOperands())) {
     Value nv = batcher.map.lookupOrDefault(v);
     int64_t d = batcher.dimOf(v), want = outDims[i];
+    if (want == kSumOverBatch) {
+      outs.push_back(d >= 0 ? r.reduceSum(nv, {d}) : nv);
+      continue;
+    }
     if (want < 0) {
       if (d >= 0)
         return ret.emitOpError("result ")

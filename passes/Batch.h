@@ -14,8 +14,12 @@ namespace mlir::mlax {
 /// custom_jvp_call / custom_vjp_call ops with batched operands need batched
 /// versions of the functions they name: `batchFunction(f, inDims, outDims)`
 /// provides them (the same batch size). A custom_jvp_call becomes one of the
-/// batched function and rule (the rule survives vmap); a custom_vjp_call
-/// becomes a call of the batched primal function.
+/// batched function and rule, a custom_vjp_call one of the batched function,
+/// fwd and bwd (the rules survive vmap).
+///
+/// An out dimension of kSumOverBatch makes the result unbatched by summing it
+/// over the batch (a batched bwd's cotangent of a shared operand).
+constexpr int64_t kSumOverBatch = -2;
 using BatchFunctionFn = llvm::function_ref<FailureOr<func::FuncOp>(
     func::FuncOp, ArrayRef<int64_t>, ArrayRef<int64_t>)>;
 FailureOr<func::FuncOp> buildBatchedFunction(func::FuncOp fn,
