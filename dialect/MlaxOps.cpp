@@ -174,6 +174,19 @@ OpFoldResult NegOp::fold(FoldAdaptor) {
 }
 
 //===----------------------------------------------------------------------===//
+// SelectOp folding
+//===----------------------------------------------------------------------===//
+
+OpFoldResult SelectOp::fold(FoldAdaptor adaptor) {
+  // Both branches equal, or a splat constant predicate.
+  if (getOnTrue() == getOnFalse())
+    return getOnTrue();
+  if (auto pred = dyn_cast_or_null<SplatElementsAttr>(adaptor.getPred()))
+    return pred.getSplatValue<bool>() ? getOnTrue() : getOnFalse();
+  return {};
+}
+
+//===----------------------------------------------------------------------===//
 // IntegerPowOp
 //===----------------------------------------------------------------------===//
 

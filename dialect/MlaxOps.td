@@ -262,6 +262,7 @@ def Mlax_SelectOp : Mlax_Op<"select", [DeclareOpInterfaceMethods<Mlax_BatchOpInt
     $pred `,` $on_true `,` $on_false attr-dict `:` type($pred) `,` type($result)
   }];
   let hasVerifier = 1;
+  let hasFolder = 1;
 }
 
 def Mlax_ClampOp : Mlax_Op<"clamp", [DeclareOpInterfaceMethods<Mlax_BatchOpInterface>, DeclareOpInterfaceMethods<Mlax_JvpOpInterface>, Pure, AllTypesMatch<["operand", "result"]>,
@@ -338,7 +339,7 @@ def Mlax_DotGeneralOp : Mlax_Op<"dot_general", [DeclareOpInterfaceMethods<Mlax_B
 }
 
 def Mlax_ReturnOp : Mlax_Op<"return", [Pure, Terminator, ReturnLike,
-    ParentOneOf<["ReduceOp", "WhileOp", "CaseOp"]>]> {
+    ParentOneOf<["ReduceOp", "WhileOp", "CaseOp", "ScatterOp"]>]> {
   let summary = "Terminator of mlax region ops";
   let arguments = (ins Variadic<Mlax_Tensor>:$results);
   let assemblyFormat = "$results attr-dict (`:` type($results)^)?";
@@ -389,6 +390,78 @@ def Mlax_DynamicSliceOp : Mlax_Op<"dynamic_slice", [DeclareOpInterfaceMethods<Ml
   let assemblyFormat = [{
     $operand `,` `starts` `(` $start_indices `)` `,` `sizes` `=` $slice_sizes
     attr-dict `:` functional-type(operands, results)
+  }];
+}
+
+def Mlax_GatherOp : Mlax_Op<"gather", [DeclareOpInterfaceMethods<Mlax_BatchOpInterface>, DeclareOpInterfaceMethods<Mlax_TransposeOpInterface>, DeclareOpInterfaceMethods<Mlax_JvpOpInterface>, Pure]> {
+  let summary = "Gathers slices of operand at run-time start indices (StableHLO gather)";
+  let description = [{
+    StableHLO's gather: for each index vector of `start_indices` (along
+    `index_vector_dim`), a slice of `slice_sizes` starts at the operand
+    dimensions `start_index_map` (clamped into range); `collapsed_slice_dims`
+    (size-1) are dropped, the other slice dimensions land at `offset_dims` of
+    the result, and the index batch dimensions fill the rest.
+    `operand_batching_dims` / `start_indices_batching_dims` pair batch
+    dimensions of both (how vmap batches a gather).
+  }];
+  let arguments = (ins Mlax_Tensor:$operand, Mlax_IntTensor:$start_indices,
+      DenseI64ArrayAttr:$offset_dims, DenseI64ArrayAttr:$collapsed_slice_dims,
+      DenseI64ArrayAttr:$operand_batching_dims,
+      DenseI64ArrayAttr:$start_indices_batching_dims,
+      DenseI64ArrayAttr:$start_index_map, I64Attr:$index_vector_dim,
+      DenseI64ArrayAttr:$slice_sizes,
+      DefaultValuedAttr<BoolAttr, "false">:$indices_are_sorted);
+  let results = (outs Mlax_Tensor:$result);
+  let assemblyFormat = [{
+    $operand `[` $start_indices `]` `,` `offset_dims` `=` $offset_dims `,`
+    `collapsed_slice_dims` `=` $collapsed_slice_dims `,`
+    `operand_batching_dims` `=` $operand_batching_dims `,`
+    `start_indices_batching_dims` `=` $start_indices_batching_dims `,`
+    `start_index_map` `=` $start_index_map `,`
+    `index_vector_dim` `=` $index_vector_dim `,` `slice_sizes` `=` $slice_sizes
+    attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Mlax_ScatterOp : Mlax_Op<"scatter", [DeclareOpInterfaceMethods<Mlax_BatchOpInterface>, DeclareOpInterfaceMethods<Mlax_TransposeOpInterface>, DeclareOpInterfaceMethods<Mlax_JvpOpInterface>, Pure,
+    AllTypesMatch<["input", "result"]>]> {
+  let summary = "Combines updates into input at run-time indices (StableHLO scatter)";
+  let description = [{
+    StableHLO's scatter with one input: each update window (its
+    `update_window_dims`) is combined into `input` at the index vector of
+    `scatter_indices` by the body `(current, update) -> new`; windows that
+    fall out of bounds are skipped. Differentiation and transposition know
+    the bodies that return the update (set), or add / multiply / min / max
+    their arguments.
+  }];
+  let arguments = (ins Mlax_Tensor:$input, Mlax_IntTensor:$scatter_indices,
+      Mlax_Tensor:$updates,
+      DenseI64ArrayAttr:$update_window_dims,
+      DenseI64ArrayAttr:$inserted_window_dims,
+      DenseI64ArrayAttr:$input_batching_dims,
+      DenseI64ArrayAttr:$scatter_indices_batching_dims,
+      DenseI64ArrayAttr:$scatter_dims_to_operand_dims, I64Attr:$index_vector_dim,
+      DefaultValuedAttr<BoolAttr, "false">:$indices_are_sorted,
+      DefaultValuedAttr<BoolAttr, "false">:$unique_indices);
+  let results = (outs Mlax_Tensor:$result);
+  let regions = (region SizedRegion<1>:$update_computation);
+  let assemblyFormat = [{
+    $input `[` $scatter_indices `]` `,` $updates `,`
+    `update_window_dims` `=` $update_window_dims `,`
+    `inserted_window_dims` `=` $inserted_window_dims `,`
+    `input_batching_dims` `=` $input_batching_dims `,`
+    `scatter_indices_batching_dims` `=` $scatter_indices_batching_dims `,`
+    `scatter_dims_to_operand_dims` `=` $scatter_dims_to_operand_dims `,`
+    `index_vector_dim` `=` $index_vector_dim
+    attr-dict `:` functional-type(operands, results) $update_computation
+  }];
+  let hasVerifier = 1;
+  let hasRegionVerifier = 1;
+  let extraClassDeclaration = [{
+    /// What the body computes from (current, update).
+    enum class Combiner { Set, Add, Mul, Min, Max, Other };
+    Combiner getCombiner();
   }];
 }
 

@@ -76,6 +76,34 @@ SmallVector<NamedAttribute> exportedAttrs(Operation *op) {
                        opaque(ctx, "dot<" + llvm::join(fields, ", ") + ">"));
     return attrs;
   }
+  if (isa<GatherOp, ScatterOp>(op)) {
+    bool gather = isa<GatherOp>(op);
+    SmallVector<std::string> fields;
+    auto field = [&](StringRef name) {
+      auto dims = op->getAttrOfType<DenseI64ArrayAttr>(name).asArrayRef();
+      if (!dims.empty())
+        fields.push_back((name + " = " + joinDims(dims)).str());
+    };
+    static const char *const gatherFields[] = {
+        "offset_dims", "collapsed_slice_dims", "operand_batching_dims",
+        "start_indices_batching_dims", "start_index_map"};
+    static const char *const scatterFields[] = {
+        "update_window_dims", "inserted_window_dims", "input_batching_dims",
+        "scatter_indices_batching_dims", "scatter_dims_to_operand_dims"};
+    for (const char *name : gather ? gatherFields : scatterFields)
+      field(name);
+    fields.push_back(
+        "index_vector_dim = " +
+        std::to_string(op->getAttrOfType<IntegerAttr>("index_vector_dim").getInt()));
+    attrs.emplace_back(
+        StringAttr::get(ctx, gather ? "dimension_numbers" : "scatter_dimension_numbers"),
+        opaque(ctx, (gather ? "gather<" : "scatter<") + llvm::join(fields, ", ") + ">"));
+    for (NamedAttribute attr : op->getAttrs())
+      if (attr.getName() == "slice_sizes" || attr.getName() == "indices_are_sorted" ||
+          attr.getName() == "unique_indices")
+        attrs.push_back(attr);
+    return attrs;
+  }
   // Everything else already has StableHLO's attribute names and types
   // (dense i64 arrays, i64 integers, dense elements).
   for (NamedAttribute attr : op->getAttrs())

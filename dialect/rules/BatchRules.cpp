@@ -24,37 +24,6 @@ using ResultDims = SmallVectorImpl<int64_t>;
 
 RankedTensorType tensorType(Value v) { return cast<RankedTensorType>(v.getType()); }
 
-/// Moves dimension `from` of `v` to position `to`.
-Value moveDim(RuleBuilder &r, Value v, int64_t from, int64_t to) {
-  if (from == to)
-    return v;
-  int64_t rank = tensorType(v).getRank();
-  SmallVector<int64_t> perm;
-  for (int64_t d = 0; d < rank; ++d)
-    if (d != from)
-      perm.push_back(d);
-  perm.insert(perm.begin() + to, from);
-  return r.transpose(v, perm);
-}
-
-/// Inserts a batch dimension of size n at `at` into an unbatched value.
-Value broadcastBatch(RuleBuilder &r, Value v, int64_t n, int64_t at) {
-  auto type = tensorType(v);
-  SmallVector<int64_t> shape(type.getShape());
-  shape.insert(shape.begin() + at, n);
-  SmallVector<int64_t> dims;
-  for (int64_t d = 0; d < type.getRank(); ++d)
-    dims.push_back(d < at ? d : d + 1);
-  return BroadcastInDimOp::create(r.builder(), r.getLoc(), type.clone(shape), v,
-                                  dims)
-      .getResult();
-}
-
-/// The value with its batch dimension at the front (broadcast if unbatched).
-Value toFront(RuleBuilder &r, Value v, int64_t dim, int64_t n) {
-  return dim < 0 ? broadcastBatch(r, v, n, 0) : moveDim(r, v, dim, 0);
-}
-
 /// Type of `op`'s result `i` with a leading batch dimension of size n.
 RankedTensorType batchedType(Type unbatched, int64_t n, int64_t at = 0) {
   auto type = cast<RankedTensorType>(unbatched);

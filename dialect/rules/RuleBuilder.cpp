@@ -141,3 +141,35 @@ Value RuleBuilder::reshape(Value x, RankedTensorType type) {
     return x;
   return ReshapeOp::create(b, loc, type, x).getResult();
 }
+
+/// Moves dimension `from` of `v` to position `to`.
+Value mlir::mlax::moveDim(RuleBuilder &r, Value v, int64_t from, int64_t to) {
+  if (from == to)
+    return v;
+  int64_t rank = cast<RankedTensorType>(v.getType()).getRank();
+  SmallVector<int64_t> perm;
+  for (int64_t d = 0; d < rank; ++d)
+    if (d != from)
+      perm.push_back(d);
+  perm.insert(perm.begin() + to, from);
+  return r.transpose(v, perm);
+}
+
+/// Inserts a batch dimension of size n at `at` into an unbatched value.
+Value mlir::mlax::broadcastBatch(RuleBuilder &r, Value v, int64_t n, int64_t at) {
+  auto type = cast<RankedTensorType>(v.getType());
+  SmallVector<int64_t> shape(type.getShape());
+  shape.insert(shape.begin() + at, n);
+  SmallVector<int64_t> dims;
+  for (int64_t d = 0; d < type.getRank(); ++d)
+    dims.push_back(d < at ? d : d + 1);
+  return BroadcastInDimOp::create(r.builder(), r.getLoc(), type.clone(shape), v,
+                                  dims)
+      .getResult();
+}
+
+/// The value with its batch dimension at the front (broadcast if unbatched).
+Value mlir::mlax::toFront(RuleBuilder &r, Value v, int64_t dim, int64_t n) {
+  return dim < 0 ? broadcastBatch(r, v, n, 0) : moveDim(r, v, dim, 0);
+}
+

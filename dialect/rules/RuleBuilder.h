@@ -74,6 +74,14 @@ private:
 /// True for element types that carry tangents (floating point and complex).
 bool isDifferentiable(Type type);
 
+/// Moves dimension `from` of `v` to position `to`.
+Value moveDim(RuleBuilder &r, Value v, int64_t from, int64_t to);
+/// Inserts a batch dimension of size n at `at` into an unbatched value.
+Value broadcastBatch(RuleBuilder &r, Value v, int64_t n, int64_t at);
+/// The value with its batch dimension (`dim`, -1 if none) at the front
+/// (broadcast if unbatched).
+Value toFront(RuleBuilder &r, Value v, int64_t dim, int64_t n);
+
 } // namespace mlir::mlax
 
 #endif // MLAX_DIALECT_RULES_RULEBUILDER_H

@@ -50,3 +50,14 @@ func.func @integer_pow_one(%x: tensor<3xf32>) -> tensor<3xf32> {
   %0 = mlax.integer_pow %x, 1 : tensor<3xf32>
   return %0 : tensor<3xf32>
 }
+
+// CHECK-LABEL: func.func @select_folds
+// CHECK-NEXT:   return %arg1, %arg1, %arg2
+func.func @select_folds(%p: tensor<3xi1>, %x: tensor<3xf32>, %y: tensor<3xf32>) -> (tensor<3xf32>, tensor<3xf32>, tensor<3xf32>) {
+  %t = mlax.constant dense<true> : tensor<3xi1>
+  %f = mlax.constant dense<false> : tensor<3xi1>
+  %0 = mlax.select %p, %x, %x : tensor<3xi1>, tensor<3xf32>
+  %1 = mlax.select %t, %x, %y : tensor<3xi1>, tensor<3xf32>
+  %2 = mlax.select %f, %x, %y : tensor<3xi1>, tensor<3xf32>
+  return %0, %1, %2 : tensor<3xf32>, tensor<3xf32>, tensor<3xf32>
+}

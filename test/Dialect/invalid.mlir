@@ -670,3 +670,68 @@ func.func @f(%i: tensor<2xi32>) {
   %0 = mlax.integer_pow %i, -2 : tensor<2xi32>
   return
 }
+
+// -----
+
+func.func @f(%x: tensor<4x3xf32>, %i: tensor<2x1xi32>) {
+  // expected-error @+1 {{result type 'tensor<2x4xf32>' differs from the inferred 'tensor<2x3xf32>'}}
+  %0 = mlax.gather %x[%i], offset_dims = [1], collapsed_slice_dims = [0], operand_batching_dims = [], start_indices_batching_dims = [], start_index_map = [0], index_vector_dim = 1, slice_sizes = [1, 3] : (tensor<4x3xf32>, tensor<2x1xi32>) -> tensor<2x4xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<4x3xf32>, %i: tensor<2x2xi32>) {
+  // expected-error @+1 {{start_index_map [0] must have one entry per index vector element (2)}}
+  %0 = mlax.gather %x[%i], offset_dims = [1], collapsed_slice_dims = [0], operand_batching_dims = [], start_indices_batching_dims = [], start_index_map = [0], index_vector_dim = 1, slice_sizes = [1, 3] : (tensor<4x3xf32>, tensor<2x2xi32>) -> tensor<2x3xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<4x3xf32>, %i: tensor<2x1xi32>) {
+  // expected-error @+1 {{slice size 5 of dimension 1 is out of range [0, 3]}}
+  %0 = mlax.gather %x[%i], offset_dims = [1], collapsed_slice_dims = [0], operand_batching_dims = [], start_indices_batching_dims = [], start_index_map = [0], index_vector_dim = 1, slice_sizes = [1, 5] : (tensor<4x3xf32>, tensor<2x1xi32>) -> tensor<2x5xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<4x3xf32>, %i: tensor<2x1xi32>) {
+  // expected-error @+1 {{collapsed_slice_dims [1, 0] must be sorted and unique}}
+  %0 = mlax.gather %x[%i], offset_dims = [], collapsed_slice_dims = [1, 0], operand_batching_dims = [], start_indices_batching_dims = [], start_index_map = [0], index_vector_dim = 1, slice_sizes = [1, 1] : (tensor<4x3xf32>, tensor<2x1xi32>) -> tensor<2xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<4x3xf32>, %i: tensor<2x1xi32>, %u: tensor<3x3xf32>) {
+  // expected-error @+1 {{updates scatter dimensions [3] differ from the index batch dimensions [2]}}
+  %0 = mlax.scatter %x[%i], %u, update_window_dims = [1], inserted_window_dims = [0], input_batching_dims = [], scatter_indices_batching_dims = [], scatter_dims_to_operand_dims = [0], index_vector_dim = 1 : (tensor<4x3xf32>, tensor<2x1xi32>, tensor<3x3xf32>) -> tensor<4x3xf32> {
+  ^bb0(%a: tensor<f32>, %b: tensor<f32>):
+    mlax.return %b : tensor<f32>
+  }
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<4x3xf32>, %i: tensor<2x1xi32>, %u: tensor<2x3xf32>) {
+  // expected-error @+1 {{update_computation must take two 'tensor<f32>'}}
+  %0 = mlax.scatter %x[%i], %u, update_window_dims = [1], inserted_window_dims = [0], input_batching_dims = [], scatter_indices_batching_dims = [], scatter_dims_to_operand_dims = [0], index_vector_dim = 1 : (tensor<4x3xf32>, tensor<2x1xi32>, tensor<2x3xf32>) -> tensor<4x3xf32> {
+  ^bb0(%a: tensor<f64>, %b: tensor<f64>):
+    mlax.return %b : tensor<f64>
+  }
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<4x3xf32>, %i: tensor<2x1xi32>, %u: tensor<2x5xf32>) {
+  // expected-error @+1 {{update window dimension of size 5 exceeds input dimension 1 of size 3}}
+  %0 = mlax.scatter %x[%i], %u, update_window_dims = [1], inserted_window_dims = [0], input_batching_dims = [], scatter_indices_batching_dims = [], scatter_dims_to_operand_dims = [0], index_vector_dim = 1 : (tensor<4x3xf32>, tensor<2x1xi32>, tensor<2x5xf32>) -> tensor<4x3xf32> {
+  ^bb0(%a: tensor<f32>, %b: tensor<f32>):
+    mlax.return %b : tensor<f32>
+  }
+  return
+}

@@ -60,6 +60,12 @@ class _ArrayOps:
         return self.aval.shape
 
     @property
+    def at(self):
+        """Functional index updates: x.at[idx].set(v), .add(v), .get(), ..."""
+        from mlax._src.indexing import _IndexUpdateHelper
+        return _IndexUpdateHelper(self)
+
+    @property
     def dtype(self) -> np.dtype:
         return self.aval.dtype
 

@@ -171,6 +171,13 @@ def broadcast_to(x, shape) -> Array:
     return _broadcast_to_shape(x, shape)
 
 
+def broadcast_arrays(*args) -> list[Array]:
+    """The arguments broadcast to their common shape (dtypes unchanged)."""
+    arrays = [asarray(a) if not _is_array(a) else a for a in args]
+    shape = _broadcast_shapes(*[_aval(a).shape for a in arrays])
+    return [_broadcast_to_shape(a, shape) for a in arrays]
+
+
 def _binary_op(lax_fn, name):
     def f(x, y):
         x, y = _promote_and_broadcast(x, y)
@@ -493,55 +500,8 @@ def matmul(a, b) -> Array:
 # --------------------------------------------------------------------------
 
 def _getitem(x, idx):
-    if not isinstance(idx, tuple):
-        idx = (idx,)
-    a = _aval(x)
-    n_real = builtins.sum(1 for i in idx if i is not None and i is not Ellipsis)
-    if n_real > a.ndim:
-        raise IndexError(f"too many indices for array: array is {a.ndim}-dimensional, "
-                         f"but {n_real} were indexed")
-    expanded = []
-    for i in idx:
-        if i is Ellipsis:
-            expanded.extend([builtins.slice(None)] * (a.ndim - n_real))
-        else:
-            expanded.append(i)
-    if Ellipsis not in idx:
-        expanded.extend([builtins.slice(None)] * (a.ndim - n_real))
-    start, limit, strides, out_shape, rev_dims = [], [], [], [], []
-    dim = 0
-    for i in expanded:
-        if i is None:
-            out_shape.append(1)
-            continue
-        size = a.shape[dim]
-        if isinstance(i, (int, np.integer)) and not isinstance(i, bool):
-            j = int(i)
-            if not -size <= j < size:
-                raise IndexError(f"index {j} is out of bounds for axis {dim} with size {size}")
-            j %= size
-            start.append(j); limit.append(j + 1); strides.append(1)
-        elif isinstance(i, builtins.slice):
-            s, e, st = i.indices(size)
-            if st > 0:
-                start.append(s); limit.append(builtins.max(e, s)); strides.append(st)
-                out_shape.append(len(range(s, e, st)))
-            else:
-                n = len(range(s, e, st))
-                # Reverse the dimension, then slice forward.
-                rs = size - 1 - s
-                rev_dims.append(dim)
-                start.append(rs); limit.append(rs + (n - 1) * (-st) + 1 if n else rs)
-                strides.append(-st)
-                out_shape.append(n)
-        else:
-            raise TypeError(f"mlax supports integer, slice, None and ... indices for now, "
-                            f"got {type(i).__name__}")
-        dim += 1
-    if rev_dims:
-        x = lax.rev(x, rev_dims)
-    x = lax.slice(x, start, limit, strides)
-    return lax.reshape(x, tuple(out_shape))
+    from mlax._src.indexing import getitem
+    return getitem(x, idx)
 
 
 # --------------------------------------------------------------------------

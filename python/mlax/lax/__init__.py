@@ -10,3 +10,6 @@ from mlax._src.lax import (  # noqa: F401
     shift_left, shift_right_logical, sign, sin, slice, sqrt, stop_gradient, sub,
     tan, tanh, integer_pow, square,
     transpose, xor, while_loop, fori_loop, cond, switch)
+from mlax._src.gather_scatter import (  # noqa: F401,E402
+    GatherDimensionNumbers, GatherScatterMode, ScatterDimensionNumbers, gather, scatter,
+    scatter_add, scatter_max, scatter_min, scatter_mul)

@@ -13,7 +13,7 @@ from mlax._src.numpy_impl import (  # noqa: F401
     transpose, true_divide, where, zeros, zeros_like, all, any, isclose, allclose,
     clip, round, vdot, tensordot, atleast_2d, vstack, linspace, squeeze, moveaxis,
     swapaxes, split, tile, repeat, outer, inner, var, std, trace, diagonal, cumsum,
-    argmax, argmin)
+    argmax, argmin, broadcast_arrays)
 from mlax._src.core import Array as ndarray  # noqa: F401
 
 bool_ = _np.bool_

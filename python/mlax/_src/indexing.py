@@ -1,0 +1,301 @@
+"""NumPy indexing with JAX's semantics: `x[idx]` (integers, slices, None,
+Ellipsis, integer arrays, static boolean masks) and the functional updates
+`x.at[idx].set/add/subtract/multiply/divide/min/max/get`.
+
+Basic indices become slice/reshape ops; integer arrays one gather (JAX's
+placement: the broadcast index dimensions replace adjacent advanced indices,
+else go first). An update indexes an iota of element positions the same way
+and scatters into the flattened array, so every index form `x[idx]` accepts
+works for updates too, with the same shapes."""
+from __future__ import annotations
+
+import builtins
+from typing import Any
+
+import numpy as np
+
+from mlax._src import dtypes, lax
+from mlax._src.core import Array, Tracer, concrete_value
+from mlax._src.gather_scatter import (GatherDimensionNumbers, GatherScatterMode,
+                                      ScatterDimensionNumbers, gather, _fill_value, _scatter)
+
+
+class NonConcreteBooleanIndexError(IndexError):
+    """A boolean mask whose value is only known at run time (JAX's error)."""
+
+
+def _aval(x):
+    return lax._aval(x)
+
+
+def _is_int(i) -> bool:
+    return isinstance(i, (int, np.integer)) and not isinstance(i, (bool, np.bool_))
+
+
+def _is_array(i) -> bool:
+    return isinstance(i, (Array, Tracer, np.ndarray))
+
+
+def _expand_index(x_ndim: int, idx) -> list:
+    """The index as a list with Ellipsis expanded and boolean masks turned
+    into integer arrays (one per mask dimension)."""
+    if not isinstance(idx, tuple):
+        idx = (idx,)
+    out = []
+    for i in idx:
+        if isinstance(i, list):
+            raise TypeError("Using a non-tuple sequence for multidimensional indexing is "
+                            "not allowed; use `arr[array(seq)]` instead of `arr[seq]`.")
+        if isinstance(i, (bool, np.bool_)):
+            raise TypeError("mlax does not support boolean scalar indices; use "
+                            "mlax.numpy.where or expand_dims instead")
+        if _is_array(i) and dtypes.is_bool(_aval(i).dtype):
+            value = concrete_value(i) if isinstance(i, Tracer) else np.asarray(i)
+            if value is None:
+                raise NonConcreteBooleanIndexError(
+                    "Array boolean indices must be concrete; got "
+                    f"{_aval(i).str_short()}. Under jit, use mlax.numpy.where instead "
+                    "of boolean indexing.")
+            if value.ndim == 0:
+                raise TypeError("mlax does not support 0-d boolean array indices")
+            out.extend(np.nonzero(value))
+            continue
+        if _is_array(i) and not dtypes.is_integer(_aval(i).dtype):
+            raise TypeError(f"Indexer must have integer or boolean type, got indexer with "
+                            f"type {_aval(i).dtype.name}")
+        if not (i is None or i is Ellipsis or _is_int(i) or isinstance(i, builtins.slice)
+                or _is_array(i)):
+            raise TypeError(f"Indexer of type {type(i).__name__} is not supported: use "
+                            "integers, slices, None, ..., or integer/boolean arrays")
+        out.append(i)
+    n_real = builtins.sum(1 for i in out if i is not None and i is not Ellipsis)
+    if builtins.sum(1 for i in out if i is Ellipsis) > 1:
+        raise IndexError("an index can only have a single ellipsis ('...')")
+    if n_real > x_ndim:
+        raise IndexError(f"too many indices for array: array is {x_ndim}-dimensional, "
+                         f"but {n_real} were indexed")
+    if Ellipsis in [i for i in out if not _is_array(i)]:
+        k = [j for j, i in enumerate(out) if not _is_array(i) and i is Ellipsis][0]
+        out[k:k + 1] = [builtins.slice(None)] * (x_ndim - n_real)
+    else:
+        out.extend([builtins.slice(None)] * (x_ndim - n_real))
+    return out
+
+
+def _basic(x, entries: list, static_oob_ok: bool = False):
+    """Slices, static integers and None (no arrays)."""
+    a = _aval(x)
+    start, limit, strides, out_shape, rev_dims = [], [], [], [], []
+    dim = 0
+    for i in entries:
+        if i is None:
+            out_shape.append(1)
+            continue
+        size = a.shape[dim]
+        if _is_int(i):
+            j = int(i)
+            if not -size <= j < size:
+                raise IndexError(f"index {j} is out of bounds for axis {dim} with size {size}")
+            j %= size
+            start.append(j); limit.append(j + 1); strides.append(1)
+        else:
+            s, e, st = i.indices(size)
+            n = len(range(s, e, st))
+            if st > 0:
+                start.append(s); limit.append(builtins.max(e, s)); strides.append(st)
+            else:
+                # Reverse the dimension, then slice forward.
+                rs = size - 1 - s
+                rev_dims.append(dim)
+                start.append(rs); limit.append(rs + (n - 1) * (-st) + 1 if n else rs)
+                strides.append(-st)
+            out_shape.append(n)
+        dim += 1
+    if rev_dims:
+        x = lax.rev(x, rev_dims)
+    x = lax.slice(x, start, limit, strides)
+    return lax.reshape(x, tuple(out_shape))
+
+
+def _index_dtype(arrays) -> np.dtype:
+    if any(_aval(a).dtype == np.int64 for a in arrays) and dtypes.canonicalize_dtype(
+            np.int64) == np.int64:
+        return np.dtype(np.int64)
+    return np.dtype(np.int32)
+
+
+def getitem(x, idx, mode: Any = None, fill_value: Any = None):
+    """x[idx] with JAX's semantics; `mode`/`fill_value` as in x.at[idx].get."""
+    from mlax._src import numpy_impl as jnp
+    a = _aval(x)
+    entries = _expand_index(a.ndim, idx)
+    fill = mode is not None and GatherScatterMode.from_any(mode) == GatherScatterMode.FILL_OR_DROP
+    if fill:
+        # Out-of-range static integers fill (or drop) instead of raising.
+        dim, checked = 0, []
+        for i in entries:
+            if _is_int(i) and not -a.shape[dim] <= i < a.shape[dim]:
+                i = np.asarray(i)
+            checked.append(i)
+            dim += i is not None
+        entries = checked
+    if not any(_is_array(i) for i in entries):
+        return _basic(x, entries)
+    # None becomes a size-1 dimension indexed by a full slice.
+    if any(i is None for i in entries):
+        new_shape, k = [], 0
+        for i in entries:
+            if i is None:
+                new_shape.append(1)
+            else:
+                new_shape.append(a.shape[k]); k += 1
+        x = lax.reshape(x, tuple(new_shape))
+        entries = [builtins.slice(None) if i is None else i for i in entries]
+        a = _aval(x)
+    # Slices first (they keep their dimensions), then one gather.
+    y = _basic(x, [i if isinstance(i, builtins.slice) else builtins.slice(None)
+                   for i in entries])
+    ya = _aval(y)
+    adv = [k for k, i in enumerate(entries) if not isinstance(i, builtins.slice)]
+    arrays = [jnp.asarray(entries[k]) for k in adv]
+    idx_dtype = _index_dtype(arrays)
+    arrays = [lax.convert_element_type(v, idx_dtype) for v in arrays]
+    arrays = jnp.broadcast_arrays(*arrays)
+    batch_shape = _aval(arrays[0]).shape
+    ok = None
+    normalized = []
+    for k, v in zip(adv, arrays):
+        size = np.asarray(ya.shape[k], idx_dtype)
+        v = jnp.where(lax.lt(v, jnp.zeros_like(v)), lax.add(v, jnp.full_like(v, size)), v)
+        if fill:
+            inb = lax.bitwise_and(lax.ge(v, jnp.zeros_like(v)), lax.lt(v, jnp.full_like(v, size)))
+            ok = inb if ok is None else lax.bitwise_and(ok, inb)
+        normalized.append(v)
+    indices = jnp.stack(normalized, axis=-1)
+    rest = [d for d in range(ya.ndim) if d not in adv]
+    adjacent = adv == list(range(adv[0], adv[0] + len(adv)))
+    nb = len(batch_shape)
+    if adjacent:
+        before = [d for d in rest if d < adv[0]]
+        offset_dims = tuple(range(len(before))) + tuple(
+            len(before) + nb + j for j in range(len(rest) - len(before)))
+        batch_at = len(before)
+    else:
+        offset_dims = tuple(nb + j for j in range(len(rest)))
+        batch_at = 0
+    dnums = GatherDimensionNumbers(offset_dims=offset_dims, collapsed_slice_dims=tuple(adv),
+                                   start_index_map=tuple(adv))
+    slice_sizes = tuple(1 if d in adv else ya.shape[d] for d in range(ya.ndim))
+    out = gather(y, indices, dnums, slice_sizes,
+                 mode="clip" if mode is not None and not fill and GatherScatterMode.from_any(mode)
+                 == GatherScatterMode.CLIP else None)
+    if fill:
+        out_shape = _aval(out).shape
+        ok = lax.broadcast_in_dim(ok, out_shape, tuple(range(batch_at, batch_at + nb)))
+        out = lax.select(ok, out, lax.broadcast_in_dim(
+            _fill_value(ya.dtype, fill_value), out_shape, ()))
+    return out
+
+
+# --------------------------------------------------------------------------
+# x.at[idx]
+# --------------------------------------------------------------------------
+
+def _update(x, idx, values, combiner: str, *, mode=None, indices_are_sorted: bool = False,
+            unique_indices: bool = False):
+    from mlax._src import numpy_impl as jnp
+    x = jnp.asarray(x)
+    a = _aval(x)
+    size = int(np.prod(a.shape, dtype=np.int64))
+    pos_dtype = np.int32 if size < 2**31 else np.int64
+    positions = lax.reshape(lax.iota(pos_dtype, size), a.shape) if a.shape else \
+        lax.reshape(lax.iota(pos_dtype, 1), ())
+    parsed = GatherScatterMode.from_any(mode)
+    # Windows out of range are dropped: their position is `size`.
+    view = getitem(positions, idx, mode="fill" if parsed == GatherScatterMode.FILL_OR_DROP
+                   else "clip", fill_value=size)
+    view_shape = _aval(view).shape
+    values = jnp.asarray(values)
+    va = _aval(values)
+    if va.dtype != a.dtype:
+        values = lax.convert_element_type(values, a.dtype)
+    try:
+        values = jnp.broadcast_to(values, view_shape)
+    except (TypeError, ValueError):
+        raise ValueError(f"Incompatible shapes for broadcasting: values of shape {va.shape} "
+                         f"cannot be broadcast to the indexed shape {view_shape}") from None
+    n = int(np.prod(view_shape, dtype=np.int64))
+    flat = _scatter(f"at[].{combiner}", combiner, lax.reshape(x, (size,)),
+                    lax.reshape(view, (n, 1)), lax.reshape(values, (n,)),
+                    ScatterDimensionNumbers((), (0,), (0,)), indices_are_sorted,
+                    unique_indices, "drop")
+    return lax.reshape(flat, a.shape)
+
+
+class _IndexUpdateRef:
+    """x.at[idx]: functional updates (JAX's _IndexUpdateRef)."""
+
+    __slots__ = ("array", "index")
+
+    def __init__(self, array, index):
+        self.array = array
+        self.index = index
+
+    def __repr__(self) -> str:
+        return f"_IndexUpdateRef({self.array!r}, {self.index!r})"
+
+    def get(self, *, indices_are_sorted: bool = False, unique_indices: bool = False,
+            mode: Any = None, fill_value: Any = None):
+        """x[idx] (out-of-bounds indices: mode 'fill' gives fill_value)."""
+        return getitem(self.array, self.index, mode=mode, fill_value=fill_value)
+
+    def set(self, values, **kw):
+        """x with x[idx] = values."""
+        return _update(self.array, self.index, values, "set", **kw)
+
+    def add(self, values, **kw):
+        """x with x[idx] += values (repeated indices accumulate)."""
+        return _update(self.array, self.index, values, "add", **kw)
+
+    def subtract(self, values, **kw):
+        """x with x[idx] -= values."""
+        from mlax._src import numpy_impl as jnp
+        return _update(self.array, self.index, jnp.negative(values), "add", **kw)
+
+    def multiply(self, values, **kw):
+        """x with x[idx] *= values."""
+        return _update(self.array, self.index, values, "mul", **kw)
+
+    mul = multiply
+
+    def divide(self, values, **kw):
+        """x with x[idx] /= values."""
+        from mlax._src import numpy_impl as jnp
+        x = self.array
+        if not (dtypes.is_float(_aval(x).dtype) or dtypes.is_complex(_aval(x).dtype)):
+            raise TypeError("x.at[idx].divide() requires a floating-point or complex x, got "
+                            f"{_aval(x).dtype.name}")
+        return _update(x, self.index, jnp.divide(1, values), "mul", **kw)
+
+    def min(self, values, **kw):
+        """x with x[idx] = minimum(x[idx], values)."""
+        return _update(self.array, self.index, values, "min", **kw)
+
+    def max(self, values, **kw):
+        """x with x[idx] = maximum(x[idx], values)."""
+        return _update(self.array, self.index, values, "max", **kw)
+
+
+class _IndexUpdateHelper:
+    """The `.at` property of arrays."""
+
+    __slots__ = ("array",)
+
+    def __init__(self, array):
+        self.array = array
+
+    def __getitem__(self, index) -> _IndexUpdateRef:
+        return _IndexUpdateRef(self.array, index)
+
+    def __repr__(self) -> str:
+        return f"_IndexUpdateHelper({self.array!r})"
