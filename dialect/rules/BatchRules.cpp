@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "dialect/MlaxOps.h"
+#include "dialect/GatherScatter.h"
 #include "dialect/rules/RuleBuilder.h"
 
 #include "mlir/IR/IRMapping.h"
@@ -302,40 +303,50 @@ LogicalResult ConcatenateOp::batch(OpBuilder &b, Values operands, Dims dims,
 //===----------------------------------------------------------------------===//
 
 namespace {
-/// Scalar index i of batch element k: slice + reshape of a batched index.
-Value indexOf(RuleBuilder &r, Value idx, int64_t dim, int64_t k) {
-  if (dim < 0)
-    return idx;
-  auto type = tensorType(idx);
-  Value s = SliceOp::create(r.builder(), r.getLoc(), idx, ArrayRef<int64_t>{k},
-                            ArrayRef<int64_t>{k + 1}, ArrayRef<int64_t>{1})
-                .getResult();
-  (void)type;
-  return r.reshape(s, RankedTensorType::get({}, type.getElementType()));
-}
-
-/// Element k of a batched array (batch at the front), without the batch.
-Value elementOf(RuleBuilder &r, Value x, int64_t k) {
-  auto type = tensorType(x);
-  SmallVector<int64_t> start(type.getRank(), 0), limit(type.getShape()),
-      strides(type.getRank(), 1);
-  start[0] = k;
-  limit[0] = k + 1;
-  Value s = SliceOp::create(r.builder(), r.getLoc(), x, start, limit, strides)
-                .getResult();
-  return r.reshape(s, RankedTensorType::get(type.getShape().drop_front(),
-                                            type.getElementType()));
-}
-
-Value stackFront(RuleBuilder &r, ArrayRef<Value> elems) {
-  SmallVector<Value> parts;
-  for (Value e : elems) {
-    auto type = tensorType(e);
-    parts.push_back(r.reshape(e, batchedType(type, 1)));
+/// The scalar start indices of a dynamic (update) slice as one (n, rank)
+/// index tensor for a batched gather/scatter (unbatched ones broadcast, all
+/// converted to the first index's type).
+Value indexMatrix(RuleBuilder &r, Values indices, Dims dims, int64_t n) {
+  Type et = tensorType(indices[0]).getElementType();
+  auto column = RankedTensorType::get({n, 1}, et);
+  SmallVector<Value> cols;
+  for (auto [v, d] : llvm::zip(indices, dims)) {
+    Value c = r.convert(v, et);
+    cols.push_back(d < 0 ? BroadcastInDimOp::create(r.builder(), r.getLoc(), column, c,
+                                                    ArrayRef<int64_t>{})
+                               .getResult()
+                         : r.reshape(c, column));
   }
-  if (parts.size() == 1)
-    return parts[0];
-  return ConcatenateOp::create(r.builder(), r.getLoc(), parts, 0).getResult();
+  if (cols.size() == 1)
+    return cols[0];
+  return ConcatenateOp::create(r.builder(), r.getLoc(), cols, 1).getResult();
+}
+
+/// `idx` (n, rank) clamped to [0, upper[k]] per column: dynamic (update)
+/// slices clamp their starts; a gather's transpose and a scatter would not.
+Value clampStarts(RuleBuilder &r, Value idx, ArrayRef<int64_t> upper) {
+  auto it = tensorType(idx);
+  SmallVector<Attribute> bounds;
+  for (int64_t u : upper)
+    bounds.push_back(IntegerAttr::get(it.getElementType(), u));
+  auto boundsType =
+      RankedTensorType::get({int64_t(upper.size())}, it.getElementType());
+  Value hi = BroadcastInDimOp::create(
+                 r.builder(), r.getLoc(), it,
+                 ConstantOp::create(r.builder(), r.getLoc(),
+                                    DenseElementsAttr::get(boundsType, bounds)),
+                 ArrayRef<int64_t>{1})
+                 .getResult();
+  return ClampOp::create(r.builder(), r.getLoc(), r.zerosLike(idx), idx, hi)
+      .getResult();
+}
+
+/// 1, 2, ..., rank: the operand dimensions after a leading batch.
+SmallVector<int64_t> afterBatch(int64_t rank) {
+  SmallVector<int64_t> dims;
+  for (int64_t k = 1; k <= rank; ++k)
+    dims.push_back(k);
+  return dims;
 }
 
 Value zeroIndex(RuleBuilder &r, Type indexType) {
@@ -358,16 +369,22 @@ LogicalResult DynamicSliceOp::batch(OpBuilder &b, Values operands, Dims dims,
     resultDims.push_back(0);
     return success();
   }
-  SmallVector<Value> elems;
-  for (int64_t k = 0; k < n; ++k) {
-    SmallVector<Value> idx;
-    for (unsigned i = 1; i < operands.size(); ++i)
-      idx.push_back(indexOf(r, operands[i], dims[i], k));
-    elems.push_back(DynamicSliceOp::create(b, getLoc(), elementOf(r, x, k), idx,
-                                           getSliceSizes())
-                        .getResult());
-  }
-  results.push_back(stackFront(r, elems));
+  // Batched start indices: one gather with a batching dimension pair.
+  int64_t rank = getSliceSizes().size();
+  GatherDims d;
+  d.offsetDims = afterBatch(rank);
+  d.operandBatchingDims = {0};
+  d.startIndicesBatchingDims = {0};
+  d.startIndexMap = afterBatch(rank);
+  d.indexVectorDim = 1;
+  d.sliceSizes = {1};
+  llvm::append_range(d.sliceSizes, getSliceSizes());
+  SmallVector<int64_t> upper;
+  for (auto [k, size] : llvm::enumerate(getSliceSizes()))
+    upper.push_back(tensorType(x).getDimSize(k + 1) - size);
+  Value idx = clampStarts(
+      r, indexMatrix(r, operands.drop_front(), dims.drop_front(), n), upper);
+  results.push_back(buildGather(b, getLoc(), x, idx, d));
   resultDims.push_back(0);
   return success();
 }
@@ -388,16 +405,23 @@ LogicalResult DynamicUpdateSliceOp::batch(OpBuilder &b, Values operands,
     resultDims.push_back(0);
     return success();
   }
-  SmallVector<Value> elems;
-  for (int64_t k = 0; k < n; ++k) {
-    SmallVector<Value> idx;
-    for (unsigned i = 2; i < operands.size(); ++i)
-      idx.push_back(indexOf(r, operands[i], dims[i], k));
-    elems.push_back(DynamicUpdateSliceOp::create(b, getLoc(), elementOf(r, x, k),
-                                                 elementOf(r, u, k), idx)
-                        .getResult());
-  }
-  results.push_back(stackFront(r, elems));
+  // Batched start indices: one scatter with a batching dimension pair. The
+  // indices are clamped first (dynamic_update_slice clamps; scatter drops).
+  auto xt = tensorType(x), ut = tensorType(u);
+  int64_t rank = xt.getRank() - 1;
+  SmallVector<int64_t> upper;
+  for (int64_t k = 1; k <= rank; ++k)
+    upper.push_back(xt.getDimSize(k) - ut.getDimSize(k));
+  Value idx = clampStarts(
+      r, indexMatrix(r, operands.drop_front(2), dims.drop_front(2), n), upper);
+  ScatterDims d;
+  d.updateWindowDims = afterBatch(rank);
+  d.inputBatchingDims = {0};
+  d.scatterIndicesBatchingDims = {0};
+  d.scatterDimsToOperandDims = afterBatch(rank);
+  d.indexVectorDim = 1;
+  results.push_back(buildScatter(b, getLoc(), x, idx, u, d, ScatterOp::Combiner::Set,
+                                 /*uniqueIndices=*/true));
   resultDims.push_back(0);
   return success();
 }

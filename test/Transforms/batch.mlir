@@ -112,3 +112,33 @@ func.func @vmap_integer_pow(%xs: tensor<5x3xf32>) -> tensor<5x3xf32> {
   %r = mlax.vmap @ipow(%xs) in_dims = [0] out_dims = [0] size = 5 : (tensor<5x3xf32>) -> tensor<5x3xf32>
   return %r : tensor<5x3xf32>
 }
+
+func.func private @window_at(%x: tensor<6xf32>, %i: tensor<i32>) -> tensor<2xf32> {
+  %0 = mlax.dynamic_slice %x, starts(%i), sizes = [2] : (tensor<6xf32>, tensor<i32>) -> tensor<2xf32>
+  return %0 : tensor<2xf32>
+}
+// A batched start index: one gather with a batching dimension pair; the
+// starts are clamped first, as dynamic_slice clamps (so the transpose, a
+// scatter-add, writes where the slice read).
+// CHECK-LABEL: func.func @vmap_dynamic_slice_batched_index(
+// CHECK-DAG:    %[[HI:.*]] = mlax.constant dense<4> : tensor<5x1xi32>
+// CHECK-DAG:    %[[LO:.*]] = mlax.constant dense<0> : tensor<5x1xi32>
+// CHECK:        %[[I:.*]] = mlax.reshape %arg1 : (tensor<5xi32>) -> tensor<5x1xi32>
+// CHECK:        %[[C:.*]] = mlax.clamp %[[LO]], %[[I]], %[[HI]]
+// CHECK:        mlax.gather %arg0[%[[C]]], offset_dims = [1], collapsed_slice_dims = [], operand_batching_dims = [0], start_indices_batching_dims = [0], start_index_map = [1], index_vector_dim = 1, slice_sizes = [1, 2]
+func.func @vmap_dynamic_slice_batched_index(%xs: tensor<5x6xf32>, %is: tensor<5xi32>) -> tensor<5x2xf32> {
+  %r = mlax.vmap @window_at(%xs, %is) in_dims = [0, 0] out_dims = [0] size = 5 : (tensor<5x6xf32>, tensor<5xi32>) -> tensor<5x2xf32>
+  return %r : tensor<5x2xf32>
+}
+
+func.func private @write(%x: tensor<6xf32>, %u: tensor<2xf32>, %i: tensor<i32>) -> tensor<6xf32> {
+  %0 = mlax.dynamic_update_slice %x, %u, starts(%i) : (tensor<6xf32>, tensor<2xf32>, tensor<i32>) -> tensor<6xf32>
+  return %0 : tensor<6xf32>
+}
+// CHECK-LABEL: func.func @vmap_dynamic_update_slice_batched_index(
+// CHECK:        %[[C:.*]] = mlax.clamp
+// CHECK:        mlax.scatter %arg0[%[[C]]], %arg1, update_window_dims = [1], inserted_window_dims = [], input_batching_dims = [0], scatter_indices_batching_dims = [0], scatter_dims_to_operand_dims = [1], index_vector_dim = 1 {unique_indices = true}
+func.func @vmap_dynamic_update_slice_batched_index(%xs: tensor<5x6xf32>, %us: tensor<5x2xf32>, %is: tensor<5xi32>) -> tensor<5x6xf32> {
+  %r = mlax.vmap @write(%xs, %us, %is) in_dims = [0, 0, 0] out_dims = [0] size = 5 : (tensor<5x6xf32>, tensor<5x2xf32>, tensor<5xi32>) -> tensor<5x6xf32>
+  return %r : tensor<5x6xf32>
+}

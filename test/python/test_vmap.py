@@ -323,3 +323,31 @@ def test_eager_transformations_reuse_executables_across_closed_over_values():
     W = jnp.array([1.0, 2.0, 3.0])
     assert "dense<[1.000000e+00, 2.000000e+00, 3.000000e+00]>" in str(
         mlax.make_mlir(lambda v: v * W)(x))
+
+
+@pytest.mark.parametrize("in_axes", [(0, 0), (None, 0), (1, 0)])
+def test_dynamic_slices_with_batched_indices(rng, in_axes):
+    # One gather / scatter (not a loop over the batch); starts clamp as in jax.
+    x = rng.normal(size=(5, 8)).astype(np.float32)
+    if in_axes[0] is None:
+        x = x[0]
+    elif in_axes[0] == 1:
+        x = x.T.copy()
+    i = np.array([0, 3, 7, -1, 6], np.int32)
+    f = lambda lib: lambda x, i: lib.dynamic_slice(x, (i,), (3,))  # noqa: E731
+    got = mlax.vmap(f(lax), in_axes)(x, i)
+    want = jax.vmap(f(jax.lax), in_axes)(x, i)
+    np.testing.assert_array_equal(np.asarray(got), np.asarray(want))
+    got = mlax.grad(lambda x: (mlax.vmap(f(lax), in_axes)(x, i) ** 2).sum())(x)
+    want = jax.grad(lambda x: (jax.vmap(f(jax.lax), in_axes)(x, i) ** 2).sum())(x)
+    np.testing.assert_allclose(np.asarray(got), np.asarray(want), rtol=1e-6)
+    u = rng.normal(size=(5, 3)).astype(np.float32)
+    h = lambda lib: lambda x, u, i: lib.dynamic_update_slice(x, u, (i,))  # noqa: E731
+    axes = in_axes[:1] + (0,) + in_axes[1:]
+    got = mlax.vmap(h(lax), axes)(x, u, i)
+    want = jax.vmap(h(jax.lax), axes)(x, u, i)
+    np.testing.assert_array_equal(np.asarray(got), np.asarray(want))
+    got = mlax.grad(lambda x, u: (mlax.vmap(h(lax), axes)(x, u, i) ** 3).sum(), (0, 1))(x, u)
+    want = jax.grad(lambda x, u: (jax.vmap(h(jax.lax), axes)(x, u, i) ** 3).sum(), (0, 1))(x, u)
+    for a, b in zip(got, want):
+        np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-5)
