@@ -46,6 +46,8 @@ def Mlax_PredTensor : Mlax_StaticTensorOf<[Mlax_Bool]>;
 def Mlax_FloatTensor : Mlax_StaticTensorOf<[Mlax_Float]>;
 def Mlax_FloatOrComplexTensor : Mlax_StaticTensorOf<[Mlax_Float, Mlax_Complex]>;
 def Mlax_IntTensor : Mlax_StaticTensorOf<[Mlax_Int]>;
+def Mlax_ComplexTensor : Mlax_StaticTensorOf<[Mlax_Complex]>;
+def Mlax_F32OrF64Tensor : Mlax_StaticTensorOf<[F32, F64]>;
 def Mlax_PredOrIntTensor : Mlax_StaticTensorOf<[Mlax_Bool, Mlax_Int]>;
 def Mlax_NumericTensor : Mlax_StaticTensorOf<[Mlax_Int, Mlax_Float, Mlax_Complex]>;
 def Mlax_SignedNumericTensor : Mlax_StaticTensorOf<[Mlax_SInt, Mlax_Float, Mlax_Complex]>;

@@ -225,6 +225,44 @@ LogicalResult AbsOp::inferReturnTypes(
   return success();
 }
 
+namespace {
+LogicalResult inferPart(std::optional<Location> loc, ValueRange operands,
+                        SmallVectorImpl<Type> &inferred) {
+  auto type = rankedOrNull(operands[0].getType());
+  auto complex = type ? dyn_cast<ComplexType>(type.getElementType()) : nullptr;
+  if (!complex)
+    return emitOptionalError(loc, "expected a complex tensor operand");
+  inferred.push_back(type.clone(complex.getElementType()));
+  return success();
+}
+} // namespace
+
+LogicalResult RealOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                       ValueRange operands, DictionaryAttr,
+                                       OpaqueProperties, RegionRange,
+                                       SmallVectorImpl<Type> &inferred) {
+  return inferPart(loc, operands, inferred);
+}
+
+LogicalResult ImagOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                       ValueRange operands, DictionaryAttr,
+                                       OpaqueProperties, RegionRange,
+                                       SmallVectorImpl<Type> &inferred) {
+  return inferPart(loc, operands, inferred);
+}
+
+LogicalResult ComplexOp::inferReturnTypes(MLIRContext *,
+                                          std::optional<Location> loc,
+                                          ValueRange operands, DictionaryAttr,
+                                          OpaqueProperties, RegionRange,
+                                          SmallVectorImpl<Type> &inferred) {
+  auto type = rankedOrNull(operands[0].getType());
+  if (!type || !isa<FloatType>(type.getElementType()))
+    return emitOptionalError(loc, "expected a floating-point tensor operand");
+  inferred.push_back(type.clone(ComplexType::get(type.getElementType())));
+  return success();
+}
+
 LogicalResult IsFiniteOp::inferReturnTypes(
     MLIRContext *ctx, std::optional<Location> loc, ValueRange operands,
     DictionaryAttr, OpaqueProperties, RegionRange,

@@ -158,6 +158,23 @@ def Mlax_ErfInvOp : Mlax_UnaryOp<"erf_inv", Mlax_FloatTensor> {
 }
 
 // abs of a complex tensor is real, so its result type is inferred, not copied.
+class Mlax_ComplexPartOp<string mnemonic, string part> : Mlax_Op<mnemonic, [DeclareOpInterfaceMethods<Mlax_BatchOpInterface>, DeclareOpInterfaceMethods<Mlax_TransposeOpInterface>, DeclareOpInterfaceMethods<Mlax_JvpOpInterface>, Pure, Elementwise, SameOperandsAndResultShape,
+    DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = "Elementwise " # part # " part of a complex tensor";
+  let arguments = (ins Mlax_ComplexTensor:$operand);
+  let results = (outs Mlax_F32OrF64Tensor:$result);
+  let assemblyFormat = "$operand attr-dict `:` type($operand)";
+}
+def Mlax_RealOp : Mlax_ComplexPartOp<"real", "real">;
+def Mlax_ImagOp : Mlax_ComplexPartOp<"imag", "imaginary">;
+def Mlax_ComplexOp : Mlax_Op<"complex", [DeclareOpInterfaceMethods<Mlax_BatchOpInterface>, DeclareOpInterfaceMethods<Mlax_TransposeOpInterface>, DeclareOpInterfaceMethods<Mlax_JvpOpInterface>, Pure, Elementwise, SameOperandsAndResultShape, SameTypeOperands,
+    DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = "Elementwise lhs + i * rhs";
+  let arguments = (ins Mlax_F32OrF64Tensor:$lhs, Mlax_F32OrF64Tensor:$rhs);
+  let results = (outs Mlax_ComplexTensor:$result);
+  let assemblyFormat = "$lhs `,` $rhs attr-dict `:` type($lhs)";
+}
+
 def Mlax_AbsOp : Mlax_Op<"abs", [DeclareOpInterfaceMethods<Mlax_BatchOpInterface>, DeclareOpInterfaceMethods<Mlax_JvpOpInterface>, Pure, Elementwise, SameOperandsAndResultShape,
     DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
   let summary = "Elementwise absolute value (modulus for complex)";

@@ -46,11 +46,19 @@ LogicalResult NegOp::jvp(OpBuilder &b, Tangents t, Results &out) {
 }
 
 LogicalResult AbsOp::jvp(OpBuilder &b, Tangents t, Results &out) {
-  if (isa<ComplexType>(getElementTypeOrSelf(getOperand().getType())))
-    return notDifferentiableComplex(*this);
-  // JAX: select(x >= 0, t, -t) (the derivative at 0 is 1).
   RuleBuilder r(b, getLoc());
   Value x = getOperand();
+  if (isa<ComplexType>(getElementTypeOrSelf(x.getType()))) {
+    // JAX: real(t * conj(x) / |x|), with |x| = 0 replaced by 1.
+    Value ans = r.create<ComplexOp>(getResult(), r.zerosLike(getResult()));
+    Value safe = r.select(r.compare(ComparisonDirection::EQ, ans, r.zerosLike(ans)),
+                          r.onesLike(ans), ans);
+    Value conjX = r.create<ComplexOp>(r.create<RealOp>(x),
+                                      r.neg(r.create<ImagOp>(x)));
+    out.push_back(r.create<RealOp>(r.mul(t[0], r.div(conjX, safe))));
+    return success();
+  }
+  // JAX: select(x >= 0, t, -t) (the derivative at 0 is 1).
   out.push_back(r.select(r.compare(ComparisonDirection::GE, x, r.zerosLike(x)),
                          t[0], r.neg(t[0])));
   return success();

@@ -735,3 +735,11 @@ func.func @f(%x: tensor<4x3xf32>, %i: tensor<2x1xi32>, %u: tensor<2x5xf32>) {
   }
   return
 }
+
+// -----
+
+func.func @f(%x: tensor<2xf32>) {
+  // expected-error @+1 {{operand #0 must be statically shaped tensor of complex type}}
+  %0 = "mlax.real"(%x) : (tensor<2xf32>) -> tensor<2xf32>
+  return
+}

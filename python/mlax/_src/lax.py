@@ -101,6 +101,8 @@ def _kind_ok(dtype: np.dtype, kinds: str) -> bool:
         return dtypes.is_float(dtype)
     if kinds == "integer":
         return dtypes.is_integer(dtype)
+    if kinds == "complex":
+        return dtypes.is_complex(dtype)
     if kinds == "boolean or integer":
         return dtypes.is_bool(dtype) or dtypes.is_integer(dtype)
     raise AssertionError(kinds)
@@ -206,6 +208,48 @@ def integer_pow(x, y: int):
 def square(x):
     """Elementwise x * x (integer_pow with exponent 2)."""
     return integer_pow(x, 2)
+
+
+def _part_type(a, to_complex: bool):
+    if to_complex:
+        return _type(a.shape, np.complex64 if a.dtype == np.float32 else np.complex128)
+    return _type(a.shape, np.float32 if a.dtype == np.complex64 else np.float64)
+
+
+primitives["real"] = Primitive("real", lambda v, a: m.RealOp(v[0]).result)
+primitives["imag"] = Primitive("imag", lambda v, a: m.ImagOp(v[0]).result)
+primitives["complex"] = Primitive("complex", lambda v, a: m.ComplexOp(v[0], v[1]).result)
+
+
+def real(x):
+    """Real part of a complex array (the mlax.real op)."""
+    _check_kind("real", _aval(x), "complex", "x")
+    return primitives["real"].bind(x)
+
+
+def imag(x):
+    """Imaginary part of a complex array (the mlax.imag op)."""
+    _check_kind("imag", _aval(x), "complex", "x")
+    return primitives["imag"].bind(x)
+
+
+def complex(x, y):
+    """x + i*y for float32/float64 arrays of equal shape and dtype (mlax.complex)."""
+    ax, ay = _aval(x), _aval(y)
+    for name, a in (("x", ax), ("y", ay)):
+        if a.dtype not in (np.float32, np.float64):
+            raise TypeError(f"lax.complex requires float32 or float64 arguments, got {name} "
+                            f"of dtype {a.dtype.name}")
+    _check_same("complex", ax, ay)
+    return primitives["complex"].bind(x, y)
+
+
+def conj(x):
+    """Complex conjugate (x for real arrays)."""
+    a = _aval(x)
+    if not dtypes.is_complex(a.dtype):
+        return x
+    return complex(real(x), neg(imag(x)))
 
 
 class RoundingMethod:

@@ -704,17 +704,84 @@ def trace(a, offset: int = 0) -> Array:
     return sum(diagonal(a, offset))
 
 
-def diagonal(a, offset: int = 0) -> Array:
+def diagonal(a, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Array:
+    """The diagonal of axes (axis1, axis2), appended as the last axis."""
     a = asarray(a) if not _is_array(a) else a
+    nd = _aval(a).ndim
+    if nd < 2:
+        raise ValueError("diagonal requires an array of at least two dimensions")
+    axis1, axis2 = _canonical_axis(axis1, nd), _canonical_axis(axis2, nd)
+    if axis1 == axis2:
+        raise ValueError("diagonal: axis1 and axis2 cannot be the same")
+    a = moveaxis(a, (axis1, axis2), (-2, -1))
     n, m = _aval(a).shape[-2:]
-    mask = lax.eq(lax.add(lax.broadcasted_iota(np.int32, (n, m), 0), full((n, m), offset, np.int32)),
-                  lax.broadcasted_iota(np.int32, (n, m), 1))
-    picked = where(mask, a, zeros_like(a))
     k = builtins.max(0, builtins.min(n, m - offset) if offset >= 0 else builtins.min(n + offset, m))
-    # offset >= 0: row i holds a[i, i + offset]; offset < 0: column j holds
-    # a[j - offset, j]. Either way the first k entries are the diagonal.
-    rows = sum(picked, axis=-1) if offset >= 0 else sum(picked, axis=-2)
-    return rows[..., :k]
+    # One gather of the k diagonal elements (rows i, columns i + offset).
+    i = np.arange(k)
+    rows, cols = (i, i + offset) if offset >= 0 else (i - offset, i)
+    return a[..., rows, cols] if k else a[..., :0, 0]
+
+
+def diag(v, k: int = 0) -> Array:
+    """1-D v: the matrix with v on diagonal k; 2-D v: its k-th diagonal."""
+    v = asarray(v) if not _is_array(v) else v
+    shape = _aval(v).shape
+    if len(shape) == 1:
+        n = shape[0] + builtins.abs(k)
+        out = zeros((n, n), _aval(v).dtype)
+        i = np.arange(shape[0])
+        rows, cols = (i, i + k) if k >= 0 else (i - k, i)
+        return out.at[rows, cols].set(v)
+    if len(shape) == 2:
+        return diagonal(v, k)
+    raise ValueError("diag: input must be 1-d or 2-d")
+
+
+def identity(n: int, dtype=None) -> Array:
+    return eye(n, dtype=dtype)
+
+
+def hstack(tup) -> Array:
+    arrays = [asarray(x) if not _is_array(x) else x for x in tup]
+    arrays = [reshape(x, (1,)) if _aval(x).ndim == 0 else x for x in arrays]
+    return concatenate(arrays, axis=0 if _aval(arrays[0]).ndim == 1 else 1)
+
+
+def select(condlist, choicelist, default=0) -> Array:
+    """The choice of the first true condition, elementwise (else default)."""
+    if len(condlist) != len(choicelist):
+        raise ValueError("select: condlist and choicelist must have the same length, got "
+                         f"{len(condlist)} and {len(choicelist)}")
+    if not condlist:
+        raise ValueError("select: condlist must not be empty")
+    out = default
+    for cond, choice in reversed(list(zip(condlist, choicelist))):
+        cond = asarray(cond) if not _is_array(cond) else cond
+        if _aval(cond).dtype != np.bool_:
+            raise TypeError(f"select: conditions must be boolean, got {_aval(cond).dtype.name}")
+        out = where(cond, choice, out)
+    return asarray(out)
+
+
+def isnan(x) -> Array:
+    x = asarray(x) if not _is_array(x) else x
+    if not (dtypes.is_float(_aval(x).dtype) or dtypes.is_complex(_aval(x).dtype)):
+        return full(_aval(x).shape, False, np.bool_)
+    return not_equal(x, x)
+
+
+def isinf(x) -> Array:
+    x = asarray(x) if not _is_array(x) else x
+    if not dtypes.is_float(_aval(x).dtype):
+        return full(_aval(x).shape, False, np.bool_)
+    return equal(abs(x), np.inf)
+
+
+def einsum(subscripts, *operands, optimize="auto", precision=None,
+           preferred_element_type=None) -> Array:
+    from mlax._src.einsum import einsum as _einsum
+    return _einsum(subscripts, *operands, optimize=optimize, precision=precision,
+                   preferred_element_type=preferred_element_type)
 
 
 def cumsum(a, axis=None, dtype=None) -> Array:
@@ -757,3 +824,21 @@ def _arg_extreme(a, axis, is_max: bool) -> Array:
     idx = lax.broadcasted_iota(np.int32, shape, axis)
     big = full(shape, shape[axis], np.int32)
     return min(where(hit, idx, big), axis=axis)
+
+
+def real(x) -> Array:
+    x = asarray(x) if not _is_array(x) else x
+    return lax.real(x) if dtypes.is_complex(_aval(x).dtype) else x
+
+
+def imag(x) -> Array:
+    x = asarray(x) if not _is_array(x) else x
+    return lax.imag(x) if dtypes.is_complex(_aval(x).dtype) else zeros_like(x)
+
+
+def conjugate(x) -> Array:
+    x = asarray(x) if not _is_array(x) else x
+    return lax.conj(x)
+
+
+conj = conjugate

@@ -8,7 +8,7 @@ from mlax._src.lax import (  # noqa: F401
     min, mul, ne, neg, not_, or_, pad, pow, reduce_and, reduce_max, reduce_min,
     reduce_or, reduce_prod, reduce_sum, rem, reshape, rev, round, rsqrt, select,
     shift_left, shift_right_logical, sign, sin, slice, sqrt, stop_gradient, sub,
-    tan, tanh, integer_pow, square,
+    tan, tanh, integer_pow, square, real, imag, complex, conj,
     transpose, xor, while_loop, fori_loop, cond, switch)
 from mlax._src.gather_scatter import (  # noqa: F401,E402
     GatherDimensionNumbers, GatherScatterMode, ScatterDimensionNumbers, gather, scatter,

@@ -13,7 +13,8 @@ from mlax._src.numpy_impl import (  # noqa: F401
     transpose, true_divide, where, zeros, zeros_like, all, any, isclose, allclose,
     clip, round, vdot, tensordot, atleast_2d, vstack, linspace, squeeze, moveaxis,
     swapaxes, split, tile, repeat, outer, inner, var, std, trace, diagonal, cumsum,
-    argmax, argmin, broadcast_arrays)
+    argmax, argmin, broadcast_arrays, diag, identity, hstack, select, isnan, isinf,
+    einsum, real, imag, conj, conjugate)
 from mlax._src.core import Array as ndarray  # noqa: F401
 
 bool_ = _np.bool_
