@@ -16,6 +16,8 @@ from mlax._src.api import jit
 from mlax._src.core import Array
 from mlax import lax, numpy as jnp
 
+__all__ = ["PRNGKey", "bits", "key", "normal", "split", "uniform"]
+
 _U32 = np.uint32
 _ROTATIONS = ((13, 15, 26, 6), (17, 29, 16, 24))
 

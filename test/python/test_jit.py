@@ -195,3 +195,35 @@ def test_complex_constants():
     np.testing.assert_allclose(np.asarray(f(z)), z * (1 + 2j), rtol=1e-6)
     c = mlax.jit(lambda: np.array([1 + 2j, 3 - 4j], np.complex64))()
     np.testing.assert_allclose(np.asarray(c), [1 + 2j, 3 - 4j])
+
+
+def test_registered_pytree_classes():
+    from mlax import tree_util
+
+    @tree_util.register_pytree_node_class
+    class Pair:
+        def __init__(self, a, b):
+            self.a, self.b = a, b
+
+        def tree_flatten(self):
+            return (self.a, self.b), "pair"
+
+        @classmethod
+        def tree_unflatten(cls, aux, children):
+            assert aux == "pair"
+            return cls(*children)
+
+    class Box:
+        def __init__(self, v):
+            self.v = v
+    tree_util.register_pytree_node(Box, lambda b: ((b.v,), None), lambda _, c: Box(*c))
+    p = Pair(np.float32(2.0), Box(np.float32(3.0)))
+    leaves, tree = tree_util.tree_flatten(p)
+    assert [float(x) for x in leaves] == [2.0, 3.0]
+    out = mlax.jit(lambda p: Pair(p.a * p.b.v, Box(p.a + p.b.v)))(p)
+    assert isinstance(out, Pair) and isinstance(out.b, Box)
+    assert float(out.a) == 6.0 and float(out.b.v) == 5.0
+    g = mlax.grad(lambda p: p.a * p.b.v)(p)
+    assert isinstance(g, Pair) and float(g.a) == 3.0 and float(g.b.v) == 2.0
+    doubled = tree_util.tree_map(lambda x: x * 2, p)
+    assert float(doubled.b.v) == 6.0

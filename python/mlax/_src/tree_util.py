@@ -12,6 +12,13 @@ def register_pytree_node(cls: type, flatten: Callable, unflatten: Callable) -> N
     _registry[cls] = (flatten, unflatten)
 
 
+def register_pytree_node_class(cls: type) -> type:
+    """Class decorator: `cls.tree_flatten()` -> (children, aux) and
+    `cls.tree_unflatten(aux, children)` (JAX's protocol)."""
+    register_pytree_node(cls, lambda x: x.tree_flatten(), cls.tree_unflatten)
+    return cls
+
+
 def _dict_flatten(d):
     keys = sorted(d)
     return [d[k] for k in keys], tuple(keys)
