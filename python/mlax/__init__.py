@@ -1,6 +1,6 @@
 """mlax: a differentiable array compiler built on MLIR, with JAX's API."""
 from mlax._src.config import config
-from mlax._src.core import Array, ConcretizationTypeError, ShapedArray
+from mlax._src.core import Array, ConcretizationTypeError, ShapedArray, TransformationError
 from mlax._src.api import block_until_ready, device_put, jit, make_mlir
 from mlax._src.batching import hessian, jacfwd, jacrev, vmap
 from mlax._src.custom_derivatives import custom_jvp, custom_vjp
@@ -10,6 +10,8 @@ from mlax import dtypes, numpy, lax, random, tree_util
 
 __version__ = "0.1.0"
 
-__all__ = ["Array", "ConcretizationTypeError", "ShapedArray", "block_until_ready",
-           "config", "custom_jvp", "custom_vjp", "device_put", "grad", "hessian", "jacfwd", "jacrev", "vmap", "jit", "jvp", "linear_transpose",
-           "linearize", "value_and_grad", "vjp", "lax", "make_mlir", "numpy", "tree_util"]
+__all__ = ["Array", "ConcretizationTypeError", "ShapedArray", "TransformationError",
+           "block_until_ready", "config", "custom_jvp", "custom_vjp", "device_put", "dtypes",
+           "grad", "hessian", "jacfwd", "jacrev", "vmap", "jit", "jvp", "linear_transpose",
+           "linearize", "value_and_grad", "vjp", "lax", "make_mlir", "numpy", "random",
+           "tree_util"]

@@ -32,8 +32,12 @@ class Lowered:
     def module(self):
         return self._traced.module
 
-    def as_text(self, dialect: str = "mlax") -> str:
+    def as_text(self, dialect: str = "mlax", debug_info: bool = False) -> str:
+        """The IR as text: mlax (with `debug_info`, each op's user source
+        location) or its StableHLO export."""
         if dialect == "mlax":
+            if debug_info:
+                return self._traced.module.operation.get_asm(enable_debug_info=True)
             return str(self._traced.module)
         if dialect == "stablehlo":
             return mlir.export_stablehlo(self._traced.module)

@@ -7,6 +7,8 @@ one-op function is traced, compiled once per signature and executed.
 from __future__ import annotations
 
 import collections
+import os
+import sys
 import operator
 from typing import Any, Callable, NamedTuple, Sequence
 
@@ -247,9 +249,11 @@ class Tracer(_ArrayOps):
         self.concrete = concrete
 
     def _concretization_error(self, what: str):
+        frame = user_frame()
+        where = f" (at {frame[0]}:{frame[1]})" if frame else ""
         return ConcretizationTypeError(
             f"Abstract tracer value encountered where a concrete value is "
-            f"expected ({what}) for a value of shape {self.aval.str_short()}. "
+            f"expected ({what}) for a value of shape {self.aval.str_short()}{where}. "
             f"Inside mlax.jit, Python control flow cannot depend on traced "
             f"values: use mlax.numpy.where / lax.select, or mark the argument "
             f"static with static_argnums.")
@@ -287,6 +291,29 @@ class Tracer(_ArrayOps):
         return f"Traced<{self.aval.str_short()}>"
 
 
+_MLAX_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+_LOCATIONS: dict[tuple[str, int], ir.Location] = {}
+
+
+def user_frame() -> tuple[str, int] | None:
+    """File and line of the innermost Python frame outside mlax."""
+    f = sys._getframe(1)
+    while f is not None and f.f_code.co_filename.startswith(_MLAX_DIR):
+        f = f.f_back
+    return None if f is None else (f.f_code.co_filename, f.f_lineno)
+
+
+def user_location() -> ir.Location:
+    """The user's file and line as an MLIR location."""
+    key = user_frame()
+    if key is None:
+        return ir.Location.unknown(mlir.context())
+    loc = _LOCATIONS.get(key)
+    if loc is None:
+        loc = _LOCATIONS[key] = ir.Location.file(key[0], key[1], 0, context=mlir.context())
+    return loc
+
+
 class Trace:
     """Builds one func.func: tracers of this trace are its SSA values.
 
@@ -300,7 +327,6 @@ class Trace:
         self.module = module
         self.parent = parent
         self.ip = ir.InsertionPoint(block)
-        self.loc = ir.Location.unknown(mlir.context())
         # How many transformations will differentiate this function's body:
         # a custom rule is traced once per level (JAX re-runs it per level).
         self.ad_depth = parent.ad_depth if parent is not None else 0
@@ -316,6 +342,12 @@ class Trace:
         self._captured: dict[int, ir.Value] = {}   # id(outer tracer) -> arg
         self._hoisted: dict[int, Tracer] = {}      # id(Array) -> its argument
         self._names = parent._names if parent is not None else {}
+
+    @property
+    def loc(self) -> ir.Location:
+        """Where the user's code is (ops carry it, so that diagnostics of the
+        C++ transformations point at the user's line)."""
+        return user_location()
 
     def fresh_name(self, base: str) -> str:
         base = "".join(c if c.isalnum() or c == "_" else "_" for c in base) or "fn"
@@ -657,6 +689,26 @@ _EXECUTABLES: "collections.OrderedDict[str, tuple[runtime.Executable, str]]" = c
 _EXECUTABLES_MAX = 512
 
 
+def _format_diagnostics(msg: str) -> str:
+    """MLIR's pass-failure text as `file:line: error: ...` lines (the
+    locations are the user's lines), without the IR dumps."""
+    import re
+    out = []
+    for line in msg.splitlines():
+        line = line.strip()
+        if not line or line.startswith("Failure while executing pass pipeline") or \
+                "see current operation" in line:
+            continue
+        m = re.match(r'(error|note|warning): (?:"([^"]*)":(\d+):\d+|unknown): (.*)', line)
+        if m:
+            kind, path, lineno, text = m.groups()
+            where = f"{path}:{lineno}: " if path else ""
+            out.append(f"{where}{kind}: {text}")
+        else:
+            out.append(line)
+    return "\n".join(out) or msg
+
+
 def compile_traced(traced: Traced) -> Compiled:
     """Verifies, optimizes, exports and compiles a traced module."""
     module = traced.module
@@ -671,7 +723,7 @@ def compile_traced(traced: Traced) -> Compiled:
             if "can't apply forward-mode autodiff (jvp) to a custom_vjp function." in msg:
                 raise TypeError("can't apply forward-mode autodiff (jvp) to a custom_vjp "
                                 "function.") from None
-            raise TransformationError(msg) from None
+            raise TransformationError(_format_diagnostics(msg)) from None
         text = mlir.export_stablehlo(module)
         hit = (runtime.compile(text, len(traced.out_avals)), text)
         _EXECUTABLES[key] = hit
