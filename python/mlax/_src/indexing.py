@@ -10,7 +10,7 @@ works for updates too, with the same shapes."""
 from __future__ import annotations
 
 import builtins
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -124,12 +124,22 @@ def _index_dtype(arrays) -> np.dtype:
     return np.dtype(np.int32)
 
 
-def getitem(x, idx, mode: Any = None, fill_value: Any = None):
-    """x[idx] with JAX's semantics; `mode`/`fill_value` as in x.at[idx].get."""
+class _Gather(NamedTuple):
+    """An advanced index as one gather from `operand` (x after its slices)."""
+    operand: Any
+    indices: Any                 # (broadcast index shape..., k), normalized
+    dnums: GatherDimensionNumbers
+    slice_sizes: tuple[int, ...]
+    in_bounds: Any               # broadcast index shape, bool (only if fill)
+    batch_at: int                # where the index dimensions land in the result
+    direct: bool                 # operand is x itself (only full slices, no None)
+
+
+def _plan(x, idx, fill: bool):
+    """(entries, None) for a basic index, else (None, _Gather)."""
     from mlax._src import numpy_impl as jnp
     a = _aval(x)
     entries = _expand_index(a.ndim, idx)
-    fill = mode is not None and GatherScatterMode.from_any(mode) == GatherScatterMode.FILL_OR_DROP
     if fill:
         # Out-of-range static integers fill (or drop) instead of raising.
         dim, checked = 0, []
@@ -140,7 +150,9 @@ def getitem(x, idx, mode: Any = None, fill_value: Any = None):
             dim += i is not None
         entries = checked
     if not any(_is_array(i) for i in entries):
-        return _basic(x, entries)
+        return entries, None
+    direct = all(i is not None and (not isinstance(i, builtins.slice) or
+                                    i == builtins.slice(None)) for i in entries)
     # None becomes a size-1 dimension indexed by a full slice.
     if any(i is None for i in entries):
         new_shape, k = [], 0
@@ -151,49 +163,53 @@ def getitem(x, idx, mode: Any = None, fill_value: Any = None):
                 new_shape.append(a.shape[k]); k += 1
         x = lax.reshape(x, tuple(new_shape))
         entries = [builtins.slice(None) if i is None else i for i in entries]
-        a = _aval(x)
     # Slices first (they keep their dimensions), then one gather.
-    y = _basic(x, [i if isinstance(i, builtins.slice) else builtins.slice(None)
-                   for i in entries])
+    y = x if direct else _basic(x, [i if isinstance(i, builtins.slice) else builtins.slice(None)
+                                    for i in entries])
     ya = _aval(y)
     adv = [k for k, i in enumerate(entries) if not isinstance(i, builtins.slice)]
     arrays = [jnp.asarray(entries[k]) for k in adv]
     idx_dtype = _index_dtype(arrays)
-    arrays = [lax.convert_element_type(v, idx_dtype) for v in arrays]
-    arrays = jnp.broadcast_arrays(*arrays)
-    batch_shape = _aval(arrays[0]).shape
-    ok = None
-    normalized = []
+    arrays = jnp.broadcast_arrays(*[lax.convert_element_type(v, idx_dtype) for v in arrays])
+    nb = _aval(arrays[0]).ndim
+    ok, normalized = None, []
     for k, v in zip(adv, arrays):
-        size = np.asarray(ya.shape[k], idx_dtype)
-        v = jnp.where(lax.lt(v, jnp.zeros_like(v)), lax.add(v, jnp.full_like(v, size)), v)
+        size = jnp.full_like(v, np.asarray(ya.shape[k], idx_dtype))
+        v = jnp.where(lax.lt(v, jnp.zeros_like(v)), lax.add(v, size), v)
         if fill:
-            inb = lax.bitwise_and(lax.ge(v, jnp.zeros_like(v)), lax.lt(v, jnp.full_like(v, size)))
+            inb = lax.bitwise_and(lax.ge(v, jnp.zeros_like(v)), lax.lt(v, size))
             ok = inb if ok is None else lax.bitwise_and(ok, inb)
         normalized.append(v)
-    indices = jnp.stack(normalized, axis=-1)
     rest = [d for d in range(ya.ndim) if d not in adv]
-    adjacent = adv == list(range(adv[0], adv[0] + len(adv)))
-    nb = len(batch_shape)
-    if adjacent:
-        before = [d for d in rest if d < adv[0]]
-        offset_dims = tuple(range(len(before))) + tuple(
-            len(before) + nb + j for j in range(len(rest) - len(before)))
-        batch_at = len(before)
+    if adv == list(range(adv[0], adv[0] + len(adv))):
+        # Adjacent advanced indices: their dimensions replace them in place.
+        batch_at = len([d for d in rest if d < adv[0]])
     else:
-        offset_dims = tuple(nb + j for j in range(len(rest)))
         batch_at = 0
+    offset_dims = tuple(range(batch_at)) + tuple(
+        batch_at + nb + j for j in range(len(rest) - batch_at))
     dnums = GatherDimensionNumbers(offset_dims=offset_dims, collapsed_slice_dims=tuple(adv),
                                    start_index_map=tuple(adv))
     slice_sizes = tuple(1 if d in adv else ya.shape[d] for d in range(ya.ndim))
-    out = gather(y, indices, dnums, slice_sizes,
-                 mode="clip" if mode is not None and not fill and GatherScatterMode.from_any(mode)
-                 == GatherScatterMode.CLIP else None)
+    return None, _Gather(y, jnp.stack(normalized, axis=-1), dnums, slice_sizes, ok, batch_at,
+                         direct)
+
+
+def getitem(x, idx, mode: Any = None, fill_value: Any = None):
+    """x[idx] with JAX's semantics; `mode`/`fill_value` as in x.at[idx].get."""
+    parsed = None if mode is None else GatherScatterMode.from_any(mode)
+    fill = parsed == GatherScatterMode.FILL_OR_DROP
+    entries, g = _plan(x, idx, fill)
+    if g is None:
+        return _basic(x, entries)
+    out = gather(g.operand, g.indices, g.dnums, g.slice_sizes,
+                 mode="clip" if parsed == GatherScatterMode.CLIP else None)
     if fill:
         out_shape = _aval(out).shape
-        ok = lax.broadcast_in_dim(ok, out_shape, tuple(range(batch_at, batch_at + nb)))
+        nb = _aval(g.in_bounds).ndim
+        ok = lax.broadcast_in_dim(g.in_bounds, out_shape, tuple(range(g.batch_at, g.batch_at + nb)))
         out = lax.select(ok, out, lax.broadcast_in_dim(
-            _fill_value(ya.dtype, fill_value), out_shape, ()))
+            _fill_value(_aval(g.operand).dtype, fill_value), out_shape, ()))
     return out
 
 
@@ -206,30 +222,47 @@ def _update(x, idx, values, combiner: str, *, mode=None, indices_are_sorted: boo
     from mlax._src import numpy_impl as jnp
     x = jnp.asarray(x)
     a = _aval(x)
+    values = jnp.asarray(values)
+    if _aval(values).dtype != a.dtype:
+        values = lax.convert_element_type(values, a.dtype)
+    parsed = GatherScatterMode.from_any(mode)
+    name = f"at[].{combiner}"
+    entries, g = _plan(x, idx, fill=False)
+    if g is not None and g.direct:
+        # Integer arrays and full slices only: one windowed scatter into x
+        # (the gather's inverse); out-of-range windows are dropped.
+        from mlax._src.gather_scatter import _gather_shape
+        view_shape = _gather_shape(a.shape, _aval(g.indices).shape, g.dnums, g.slice_sizes)
+        values = _broadcast_values(values, view_shape)
+        dnums = ScatterDimensionNumbers(g.dnums.offset_dims, g.dnums.collapsed_slice_dims,
+                                        g.dnums.start_index_map)
+        return _scatter(name, combiner, x, g.indices, values, dnums, indices_are_sorted,
+                        unique_indices, "clip" if parsed == GatherScatterMode.CLIP else "drop")
+    # Any other index: index an iota of element positions the same way and
+    # scatter into the flattened array; dropped windows get position `size`.
     size = int(np.prod(a.shape, dtype=np.int64))
     pos_dtype = np.int32 if size < 2**31 else np.int64
-    positions = lax.reshape(lax.iota(pos_dtype, size), a.shape) if a.shape else \
-        lax.reshape(lax.iota(pos_dtype, 1), ())
-    parsed = GatherScatterMode.from_any(mode)
-    # Windows out of range are dropped: their position is `size`.
+    positions = lax.reshape(lax.iota(pos_dtype, builtins.max(size, 1)), a.shape) if size else \
+        lax.reshape(lax.iota(pos_dtype, 1)[:0], a.shape)
     view = getitem(positions, idx, mode="fill" if parsed == GatherScatterMode.FILL_OR_DROP
                    else "clip", fill_value=size)
     view_shape = _aval(view).shape
-    values = jnp.asarray(values)
-    va = _aval(values)
-    if va.dtype != a.dtype:
-        values = lax.convert_element_type(values, a.dtype)
-    try:
-        values = jnp.broadcast_to(values, view_shape)
-    except (TypeError, ValueError):
-        raise ValueError(f"Incompatible shapes for broadcasting: values of shape {va.shape} "
-                         f"cannot be broadcast to the indexed shape {view_shape}") from None
+    values = _broadcast_values(values, view_shape)
     n = int(np.prod(view_shape, dtype=np.int64))
-    flat = _scatter(f"at[].{combiner}", combiner, lax.reshape(x, (size,)),
-                    lax.reshape(view, (n, 1)), lax.reshape(values, (n,)),
-                    ScatterDimensionNumbers((), (0,), (0,)), indices_are_sorted,
-                    unique_indices, "drop")
+    flat = _scatter(name, combiner, lax.reshape(x, (size,)), lax.reshape(view, (n, 1)),
+                    lax.reshape(values, (n,)), ScatterDimensionNumbers((), (0,), (0,)),
+                    indices_are_sorted, unique_indices, "drop")
     return lax.reshape(flat, a.shape)
+
+
+def _broadcast_values(values, shape):
+    from mlax._src import numpy_impl as jnp
+    try:
+        return jnp.broadcast_to(values, shape)
+    except (TypeError, ValueError):
+        raise ValueError(f"Incompatible shapes for broadcasting: values of shape "
+                         f"{_aval(values).shape} cannot be broadcast to the indexed shape "
+                         f"{tuple(shape)}") from None
 
 
 class _IndexUpdateRef:
