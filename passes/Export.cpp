@@ -137,6 +137,22 @@ LogicalResult renameOps(ModuleOp module) {
     op.replaceAllUsesWith(op.getOperand());
     op.erase();
   });
+  // Splat constants as a broadcast scalar (as JAX emits them): XLA then
+  // writes the value instead of copying a materialized literal.
+  module.walk([](ConstantOp op) {
+    auto splat = dyn_cast<SplatElementsAttr>(op.getValue());
+    auto type = cast<RankedTensorType>(op.getType());
+    if (!splat || type.getNumElements() <= 1)
+      return;
+    OpBuilder b(op);
+    auto scalarType = RankedTensorType::get({}, type.getElementType());
+    Value scalar = ConstantOp::create(b, op.getLoc(), scalarType,
+                                      splat.resizeSplat(scalarType));
+    op.replaceAllUsesWith(BroadcastInDimOp::create(b, op.getLoc(), type, scalar,
+                                                   ArrayRef<int64_t>{})
+                              .getResult());
+    op.erase();
+  });
   // integer_pow has no StableHLO op.
   module.walk([](IntegerPowOp op) {
     OpBuilder b(op);
