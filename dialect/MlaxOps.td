@@ -410,6 +410,26 @@ def Mlax_DynamicSliceOp : Mlax_Op<"dynamic_slice", [DeclareOpInterfaceMethods<Ml
   }];
 }
 
+def Mlax_PythonCallbackOp : Mlax_Op<"python_callback", [
+    MemoryEffects<[MemRead, MemWrite]>]> {
+  let summary = "Calls back into Python on the host (PJRT host callback)";
+  let description = [{
+    Runs host callback number `index` of the executable (the list the
+    program is compiled with) on the operands' values and returns its
+    results. Exported as StableHLO's `custom_call` to `call_target` (XLA's
+    FFI Python callback handler). mlax uses it to run a custom_vjp's bwd
+    eagerly when the differentiation is eager, so that bwd sees values.
+    Transformations do not look inside it: it is neither differentiated
+    nor batched.
+  }];
+  let arguments = (ins Variadic<Mlax_Tensor>:$args, I64Attr:$index,
+      StrAttr:$call_target);
+  let results = (outs Variadic<Mlax_Tensor>:$results);
+  let assemblyFormat = [{
+    $call_target `[` $index `]` `(` $args `)` attr-dict `:` functional-type($args, $results)
+  }];
+}
+
 def Mlax_GatherOp : Mlax_Op<"gather", [DeclareOpInterfaceMethods<Mlax_BatchOpInterface>, DeclareOpInterfaceMethods<Mlax_TransposeOpInterface>, DeclareOpInterfaceMethods<Mlax_JvpOpInterface>, Pure]> {
   let summary = "Gathers slices of operand at run-time start indices (StableHLO gather)";
   let description = [{

@@ -3,7 +3,7 @@
 The main job (`make demo`): each example of the tutorial (../shared/seed/)
 with `jax` replaced by `mlax`; the output matches the tutorial's. Cells that
 cannot run as shown (%timeit, an interactive pdb session) are listed at the
-end instead of being faked.
+end instead of being faked; pdb reads its commands from a script.
 """
 from functools import partial
 
@@ -433,9 +433,35 @@ def main():
     print(grad(jnp.sqrt)(2.))
     print(grad(grad(jnp.sqrt))(2.))
 
-    section("Not run yet")
+    section("pdb in the backward pass")
+    # The tutorial's session types `p x`, `p g`, `q`; here pdb reads them from
+    # a script (and continues, returning the cotangent as a tuple).
+    import io
+    import pdb
+    import sys
+
+    @custom_vjp
+    def debug(x):
+        return x  # acts like identity
+
+    def debug_fwd(x):
+        return x, x
+
+    def debug_bwd(x, g):
+        pdb.Pdb(stdin=io.StringIO("p x\np g\nc\n"), stdout=sys.stdout,
+                nosigint=True).set_trace()
+        return (g,)
+    debug.defvjp(debug_fwd, debug_bwd)
+
+    def foo(x):
+        y = x ** 2
+        y = debug(y)  # insert pdb in corresponding backward pass step
+        return jnp.sin(y)
+    mlax.grad(foo)(3.)
+    print()
+
+    section("Not run")
     print("- the %timeit cells (benchmarks/ measures mlax against jax instead)")
-    print("- pdb inside a custom_vjp bwd (bwd runs inside the compiled program)")
 
 
 if __name__ == "__main__":

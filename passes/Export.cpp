@@ -27,6 +27,8 @@ using namespace mlir::mlax;
 namespace {
 std::string exportedName(Operation *op) {
   StringRef name = op->getName().stripDialect();
+  if (isa<PythonCallbackOp>(op))
+    return "stablehlo.custom_call";
   if (isa<ErfOp, ErfInvOp>(op))
     return ("chlo." + name).str();
   return ("stablehlo." + name).str();
@@ -74,6 +76,20 @@ SmallVector<NamedAttribute> exportedAttrs(Operation *op) {
     add("rhs_contracting_dimensions", dot.getRhsContractingDimensions());
     attrs.emplace_back(StringAttr::get(ctx, "dot_dimension_numbers"),
                        opaque(ctx, "dot<" + llvm::join(fields, ", ") + ">"));
+    return attrs;
+  }
+  if (auto cb = dyn_cast<PythonCallbackOp>(op)) {
+    // XLA's typed-FFI Python callback: backend_config carries the index.
+    Builder b(ctx);
+    attrs.emplace_back(b.getStringAttr("call_target_name"),
+                       b.getStringAttr(cb.getCallTarget()));
+    attrs.emplace_back(b.getStringAttr("api_version"), b.getI32IntegerAttr(4));
+    attrs.emplace_back(b.getStringAttr("has_side_effect"), b.getBoolAttr(true));
+    attrs.emplace_back(
+        b.getStringAttr("backend_config"),
+        b.getDictionaryAttr(b.getNamedAttr(
+            "index", b.getIntegerAttr(b.getIntegerType(64, /*isSigned=*/false),
+                                      cb.getIndex()))));
     return attrs;
   }
   if (isa<GatherOp, ScatterOp>(op)) {

@@ -68,3 +68,17 @@ func.func @reverse_through_loop(%x: tensor<f32>, %ct: tensor<f32>) {
   %r:2 = mlax.vjp @loop(%x) cotangents(%ct) active = [0] : (tensor<f32>, tensor<f32>) -> (tensor<f32>, tensor<f32>)
   return
 }
+
+// -----
+
+// A Python callback is opaque to differentiation.
+func.func private @cb(%x: tensor<f32>) -> tensor<f32> {
+  // expected-error @+1 {{'mlax.python_callback' op has no JVP rule}}
+  %0 = mlax.python_callback "xla_ffi_python_cpu_callback"[0](%x) : (tensor<f32>) -> tensor<f32>
+  return %0 : tensor<f32>
+}
+func.func @jvp_cb(%x: tensor<f32>, %t: tensor<f32>) -> (tensor<f32>, tensor<f32>) {
+  // expected-error @+1 {{while expanding this mlax.jvp}}
+  %r:2 = mlax.jvp @cb(%x) tangents(%t) active = [0] : (tensor<f32>, tensor<f32>) -> (tensor<f32>, tensor<f32>)
+  return %r#0, %r#1 : tensor<f32>, tensor<f32>
+}

@@ -520,3 +520,78 @@ def test_vmap_of_tutorial_gradient_clipping():
         got, want = grad(f)(xs), jax.grad(g)(xs)
         np.testing.assert_allclose(np.asarray(got), np.asarray(want), rtol=1e-6)
     np.testing.assert_allclose(np.asarray(grad(f)(xs)), 0.75 * np.cos(xs), rtol=1e-6, atol=1e-7)
+
+
+def _inspecting(scale, seen):
+    @custom_vjp
+    def f(x):
+        return jnp.sin(x)
+
+    def f_fwd(x):
+        return jnp.sin(x), (x, jnp.cos(x))
+
+    def f_bwd(res, g):
+        x, c = res
+        seen.append((type(x).__name__, repr(x), repr(g)))
+        return (scale * c * g,)
+    f.defvjp(f_fwd, f_bwd)
+    return f
+
+
+def test_eager_bwd_sees_values_as_in_jax():
+    # Outside jit, bwd runs in Python on Arrays (a host callback from the
+    # compiled reverse pass), so print/pdb show values: the tutorial's pdb
+    # session prints Array(9., dtype=float32) and Array(-0.91113025, ...).
+    seen = []
+    f = _inspecting(1.0, seen)
+    g = grad(lambda x: jnp.sin(f(x ** 2)))(3.0)
+    want = jax.grad(lambda x: ref.sin(ref.sin(x ** 2)))(3.0)
+    np.testing.assert_allclose(float(g), float(want), rtol=1e-6)
+    assert seen == [("Array", "Array(9., dtype=float32)",
+                     repr(jnp.asarray(np.cos(np.sin(np.float32(9.))), np.float32)))]
+    # Every eager call runs bwd again (JAX's eager reverse pass does too).
+    grad(lambda x: jnp.sin(f(x ** 2)))(2.0)
+    assert len(seen) == 2 and seen[1][1] == "Array(4., dtype=float32)"
+    # vjp_fun called later, eagerly
+    seen.clear()
+    y, f_vjp = vjp(f, 0.5)
+    (ct,) = f_vjp(2.0)
+    np.testing.assert_allclose(float(ct), 2 * np.cos(0.5), rtol=1e-6)
+    assert seen[0][0] == "Array"
+    # Under jit, vmap or higher order, bwd is traced (as in JAX).
+    seen.clear()
+    jit(grad(f))(1.0)
+    assert seen[0][0] == "Tracer"
+    seen.clear()
+    np.testing.assert_allclose(float(grad(grad(f))(1.0)), -np.sin(1.0), rtol=1e-6)
+    assert seen[0][0] == "Tracer"
+    seen.clear()
+    np.testing.assert_allclose(np.asarray(vmap(grad(f))(jnp.array([1.0, 2.0]))),
+                               np.cos([1.0, 2.0]), rtol=1e-6)
+    assert seen[0][0] == "Tracer"
+
+
+def test_eager_bwd_callbacks_are_per_trace():
+    # Same program text, different bwd functions: each call runs its own.
+    f2, f3 = _inspecting(2.0, []), _inspecting(3.0, [])
+    for f, k in ((f2, 2.0), (f3, 3.0), (f2, 2.0)):
+        np.testing.assert_allclose(float(grad(f)(0.3)), k * np.cos(0.3), rtol=1e-6)
+
+
+def test_eager_bwd_errors_propagate():
+    @custom_vjp
+    def f(x):
+        return x
+
+    def f_bwd(res, g):
+        raise KeyError("from bwd")
+    f.defvjp(lambda x: (x, None), f_bwd)
+    with pytest.raises(KeyError, match="from bwd"):
+        grad(f)(1.0)
+
+    @custom_vjp
+    def h(x):
+        return x
+    h.defvjp(lambda x: (x, None), lambda res, g: (jnp.ones(3),))
+    with pytest.raises(TypeError, match=r"custom_vjp bwd output 0 has shape \(3,\), expected \(\)"):
+        grad(h)(1.0)

@@ -98,7 +98,7 @@ def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0,
                 return fun(*a, **k)
             name = getattr(fun, "__name__", "fn")
             tf = core.trace_subfunction(flat_fun, inner_avals,
-                                        name if name != "<lambda>" else "lambda")
+                                        name if name != "<lambda>" else "lambda", batched=True)
             out_dims = []
             spec_out = _broadcast_prefix(out_axes, tree_util.tree_unflatten(
                 tf.out_tree, list(range(len(tf.out_avals)))), "out_axes")

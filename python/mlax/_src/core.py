@@ -7,6 +7,7 @@ one-op function is traced, compiled once per signature and executed.
 from __future__ import annotations
 
 import collections
+import functools
 import os
 import sys
 import operator
@@ -338,6 +339,8 @@ class Trace:
         # XLA must not constant-fold them with host math; and the
         # executable is reused when only their values change).
         self.hoist_consts = False
+        self.batched = False                       # a function vmap will batch
+        self.host_callbacks: list[Callable] = []   # root only: python callbacks
         self.captures: list[Tracer] = []          # outer tracers, in order
         self._captured: dict[int, ir.Value] = {}   # id(outer tracer) -> arg
         self._hoisted: dict[int, Tracer] = {}      # id(Array) -> its argument
@@ -544,6 +547,7 @@ class Traced(NamedTuple):
     out_tree: tree_util.PyTreeDef
     out_avals: tuple[ShapedArray, ...]
     consts: tuple = ()             # hoisted Arrays: trailing arguments of @main
+    host_callbacks: tuple = ()     # Python functions of mlax.python_callback ops
 
 
 class TracedFunction(NamedTuple):
@@ -553,12 +557,14 @@ class TracedFunction(NamedTuple):
     out_tree: tree_util.PyTreeDef
     out_avals: tuple[ShapedArray, ...]
     captures: tuple[Tracer, ...]   # outer tracers passed as trailing args
+    host_callbacks: tuple = ()     # (root functions) python callbacks, by index
 
 
 def _trace_function(fun: Callable, in_avals: Sequence[ShapedArray], module: ir.Module,
                     name: str, parent: Trace | None, ad: bool = False,
                     concrete_args: Sequence[Any] | None = None,
-                    ad_depth: int | None = None, hoist_consts: bool = False) -> TracedFunction:
+                    ad_depth: int | None = None, hoist_consts: bool = False,
+                    batched: bool = False) -> TracedFunction:
     in_types = [mlir.tensor_type(a.shape, a.dtype) for a in in_avals]
     with ir.InsertionPoint(module.body):
         f = func_d.FuncOp(name, ir.FunctionType.get(in_types, []))
@@ -572,6 +578,7 @@ def _trace_function(fun: Callable, in_avals: Sequence[ShapedArray], module: ir.M
         trace.ad_depth += 1
     trace.concrete = concrete_args is not None
     trace.hoist_consts = hoist_consts
+    trace.batched = batched
     values = list(concrete_args) if concrete_args is not None else [None] * len(in_avals)
     tracers = [Tracer(trace, arg, aval, v)
                for arg, aval, v in zip(block.arguments, in_avals, values)]
@@ -597,7 +604,7 @@ def _trace_function(fun: Callable, in_avals: Sequence[ShapedArray], module: ir.M
     f.attributes["function_type"] = ir.TypeAttr.get(
         ir.FunctionType.get(all_in_types, [v.type for v in out_values]))
     return TracedFunction(f, name, tuple(in_avals), out_tree, tuple(out_avals),
-                          tuple(trace.captures))
+                          tuple(trace.captures), tuple(trace.host_callbacks))
 
 
 def trace_to_module(fun: Callable, in_avals: Sequence[ShapedArray],
@@ -612,13 +619,14 @@ def trace_to_module(fun: Callable, in_avals: Sequence[ShapedArray],
         module = ir.Module.create()
         tf = _trace_function(fun, in_avals, module, name, None, concrete_args=concrete_args,
                              hoist_consts=hoist_consts)
-    return Traced(module, tuple(in_avals), tf.out_tree, tf.out_avals, tf.captures)
+    return Traced(module, tuple(in_avals), tf.out_tree, tf.out_avals, tf.captures,
+                  tuple(tf.host_callbacks))
 
 
 def trace_subfunction(fun: Callable, in_avals: Sequence[ShapedArray],
                       name: str, exact_name: str | None = None,
                       ad: bool = False, operands: Sequence[Any] | None = None,
-                      ad_depth: int | None = None) -> TracedFunction:
+                      ad_depth: int | None = None, batched: bool = False) -> TracedFunction:
     """Traces `fun` into a private function of the current trace's module
     (for transformation ops). Outer tracers it uses become `captures`.
     `exact_name` is a name reserved earlier with `reserve_name`. `ad`: the
@@ -633,7 +641,7 @@ def trace_subfunction(fun: Callable, in_avals: Sequence[ShapedArray],
             concrete = [concrete_value(x) for x in operands]
         return _trace_function(fun, in_avals, parent.module,
                                exact_name or parent.fresh_name(name), parent, ad, concrete,
-                               ad_depth)
+                               ad_depth, batched=batched)
 
 
 def concrete_value(x: Any) -> np.ndarray | None:
@@ -653,6 +661,23 @@ def ad_depth() -> int:
     now (0 outside any trace): custom rules are traced once per level."""
     t = current_trace()
     return t.ad_depth if t is not None else 0
+
+
+def add_host_callback(fn: Callable) -> int | None:
+    """Registers `fn` as a host callback of the program being traced; its
+    index, or None when the program cannot call back (under a user jit, in
+    a function vmap batches, or on a platform without Python callbacks)."""
+    t = current_trace()
+    if t is None or runtime.python_callback_target() is None:
+        return None
+    while t.parent is not None:
+        if t.batched:
+            return None
+        t = t.parent
+    if not t.hoist_consts or t.batched:    # only eager transformations' roots
+        return None
+    t.host_callbacks.append(fn)
+    return len(t.host_callbacks) - 1
 
 
 def reserve_name(base: str) -> str:
@@ -687,6 +712,17 @@ class Compiled(NamedTuple):
 # executable when it produced the same IR.
 _EXECUTABLES: "collections.OrderedDict[str, tuple[runtime.Executable, str]]" = collections.OrderedDict()
 _EXECUTABLES_MAX = 512
+
+
+_HOST_CALLBACKS: dict[str, tuple[Callable, ...]] = {}
+
+
+def _call_host_callback(key: str, index: int, *args):
+    try:
+        return _HOST_CALLBACKS[key][index](*args)
+    except BaseException as e:
+        runtime.callback_errors.append(e)   # re-raised by Executable.execute
+        raise
 
 
 def _format_diagnostics(msg: str) -> str:
@@ -725,12 +761,20 @@ def compile_traced(traced: Traced) -> Compiled:
                                 "function.") from None
             raise TransformationError(_format_diagnostics(msg)) from None
         text = mlir.export_stablehlo(module)
-        hit = (runtime.compile(text, len(traced.out_avals)), text)
+        callbacks = ()
+        if traced.host_callbacks:
+            # Trampolines to the table of this IR: a later trace of the same
+            # program reuses the executable with its own callbacks.
+            callbacks = tuple(functools.partial(_call_host_callback, key, i)
+                              for i in range(len(traced.host_callbacks)))
+        hit = (runtime.compile(text, len(traced.out_avals), host_callbacks=callbacks), text)
         _EXECUTABLES[key] = hit
         if len(_EXECUTABLES) > _EXECUTABLES_MAX:
-            _EXECUTABLES.popitem(last=False)
+            _HOST_CALLBACKS.pop(_EXECUTABLES.popitem(last=False)[0], None)
     else:
         _EXECUTABLES.move_to_end(key)
+    if traced.host_callbacks:
+        _HOST_CALLBACKS[key] = traced.host_callbacks
     exe, text = hit
     return Compiled(exe, traced.out_tree, tuple(a.weak_type for a in traced.out_avals), text,
                     traced.out_avals)

@@ -67,6 +67,11 @@ class _Split:
         return [self.args[i] for i in self.nondiff]
 
 
+# How many custom calls are tracing their rules right now (a custom call
+# inside another one's rule sees more than one).
+_RULES_BEING_TRACED = [0]
+
+
 def _enter(custom, args: tuple, kwargs: dict):
     """Shared start of a custom_jvp/custom_vjp call: (args, split, key,
     entry, depth). split is None when the call is just `fun(*args)`: no
@@ -212,12 +217,14 @@ class custom_jvp:
             return outs
 
         rule_avals = list(split.avals) + [split.avals[k] for k in split.diff]
+        _RULES_BEING_TRACED[0] += 1
         try:
             rule_tf = core.trace_subfunction(rule_flat, rule_avals, "", exact_name=rule_name,
                                              ad_depth=depth - 1,
                                              operands=list(split.flat) + [None] * len(split.diff))
             tf = _primal_of(entry, self.fun, split)
         finally:
+            _RULES_BEING_TRACED[0] -= 1
             if outer:
                 del self._traced[key]
         _no_captures(rule_tf, "custom_jvp rule of", self.fun)
@@ -331,13 +338,29 @@ class custom_vjp:
                         for k in split.diff]
 
             bwd_avals = res_avals + [tf.out_avals[j] for j in out_diff]
-            bwd_tf = core.trace_subfunction(bwd_flat, bwd_avals, "", exact_name=bwd_name,
-                                            ad_depth=depth - 1)
+            ct_avals = [split.avals[k] for k in split.diff]
+            # Only for calls made by the user's function itself: a call inside
+            # another custom rule keeps its bwd in the program (so nested
+            # custom rules round as one program).
+            index = core.add_host_callback(_eager_bwd(bwd_flat, ct_avals)) \
+                if depth == 1 and _RULES_BEING_TRACED[0] == 1 else None
+            if index is not None:
+                # Eager differentiation (no jit, no vmap, no higher order): bwd
+                # runs in Python on the values, as JAX's eager reverse pass
+                # does (print and pdb see Arrays), called back from the program.
+                bwd_tf = core.trace_subfunction(
+                    lambda *xs: _python_callback_p.bind(*xs, index=index, out_avals=tuple(
+                        ct_avals)), bwd_avals, "", exact_name=bwd_name, ad_depth=0)
+            else:
+                bwd_tf = core.trace_subfunction(bwd_flat, bwd_avals, "", exact_name=bwd_name,
+                                                ad_depth=depth - 1)
             return tf, fwd_tf, bwd_tf
 
+        _RULES_BEING_TRACED[0] += 1
         try:
             tf, fwd_tf, bwd_tf = trace_rules()
         finally:
+            _RULES_BEING_TRACED[0] -= 1
             if outer:
                 del self._traced[key]
         _no_captures(bwd_tf, "custom_vjp bwd of", self.fun)
@@ -345,6 +368,34 @@ class custom_vjp:
         return _emit(lambda types, ops: mlax_d.CustomVjpCallOp(
             types, ir.FlatSymbolRefAttr.get(tf.name), ir.FlatSymbolRefAttr.get(fwd_tf.name),
             ir.FlatSymbolRefAttr.get(bwd_tf.name), ops), tf, split)
+
+
+def _python_callback_emit(values, avals, *, index, out_avals):
+    from mlax._src import runtime
+    return list(mlax_d.PythonCallbackOp(
+        [mlir.tensor_type(a.shape, a.dtype) for a in out_avals], values,
+        ir.IntegerAttr.get(ir.IntegerType.get_signless(64), index),
+        ir.StringAttr.get(runtime.python_callback_target())).results)
+
+
+_python_callback_p = core.Primitive("python_callback", _python_callback_emit,
+                                    multiple_results=True, weak="none")
+
+
+def _eager_bwd(bwd_flat: Callable, ct_avals: Sequence[ShapedArray]) -> Callable:
+    """bwd_flat run on host values (numpy in, numpy out) for a callback."""
+    def run(*host_args):
+        args = [core.Array(core.runtime.to_device(np.asarray(a))) for a in host_args]
+        outs = bwd_flat(*args)
+        results = []
+        for i, (o, want) in enumerate(zip(outs, ct_avals)):
+            o = np.asarray(o)
+            if o.shape != want.shape:
+                raise TypeError(f"custom_vjp bwd output {i} has shape {o.shape}, expected "
+                                f"{want.shape}")
+            results.append(o.astype(want.dtype, copy=False))
+        return tuple(results)
+    return run
 
 
 def _cast_results(tf, want: Sequence[ShapedArray]) -> None:

@@ -43,6 +43,10 @@ def _sharding(device):
     return jax.sharding.SingleDeviceSharding(device)
 
 
+# Exceptions raised by Python host callbacks during the current execution.
+callback_errors: list[BaseException] = []
+
+
 class Executable:
     """A compiled StableHLO module bound to one device."""
 
@@ -54,20 +58,49 @@ class Executable:
         self.num_outputs = num_outputs
 
     def execute(self, buffers: Sequence[Buffer]) -> list[Buffer]:
-        results = self._exe.execute_sharded(buffers)
+        try:
+            results = self._exe.execute_sharded(buffers)
+        except Exception:
+            # A Python host callback failed: raise its own exception.
+            error = callback_errors.pop() if callback_errors else None
+            if error is not None:
+                raise error.with_traceback(error.__traceback__) from None
+            raise
         return [x[0] for x in results.disassemble_into_single_device_arrays()]
 
 
-def compile(stablehlo: str, num_outputs: int, device=None) -> Executable:
-    """Compiles StableHLO text for `device` (default: the first device)."""
+def compile(stablehlo: str, num_outputs: int, device=None,
+            host_callbacks: Sequence[Any] = ()) -> Executable:
+    """Compiles StableHLO text for `device` (default: the first device).
+    `host_callbacks[i]` serves the python callback custom calls of index i."""
     device = device or default_device()
     options = _xc.CompileOptions()
     build = options.executable_build_options
     build.device_assignment = _xc.DeviceAssignment.create(np.array([[device.id]]))
     build.num_replicas = 1
     build.num_partitions = 1
-    exe = backend().compile_and_load(stablehlo, _xc.DeviceList((device,)), options)
+    if not host_callbacks:
+        exe = backend().compile_and_load(stablehlo, _xc.DeviceList((device,)), options)
+        return Executable(exe, device, num_outputs)
+    # The overload taking host callbacks wants a module of jaxlib's MLIR.
+    from jax._src.interpreters import mlir as _jax_mlir
+    from jax._src.lib.mlir import ir as _jax_ir
+    with _jax_mlir.make_ir_context():
+        module = _jax_ir.Module.parse(stablehlo)
+        exe = backend().compile_and_load(module, executable_devices=_xc.DeviceList((device,)),
+                                         compile_options=options,
+                                         host_callbacks=list(host_callbacks))
     return Executable(exe, device, num_outputs)
+
+
+def python_callback_target() -> str | None:
+    """The custom-call target of XLA's Python callbacks on this platform."""
+    platform = backend().platform
+    if platform == "cpu":
+        return "xla_ffi_python_cpu_callback"
+    if platform in ("cuda", "rocm", "gpu"):
+        return "xla_ffi_python_gpu_callback"
+    return None
 
 
 @functools.lru_cache(maxsize=4096)
