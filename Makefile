@@ -26,7 +26,7 @@ pytest: build
 bench: build
 	$(PY) benchmarks/bench_jit.py
 	$(PY) benchmarks/bench_jvp.py
-	cd benchmarks && ../$(PY) bench_grad.py && ../$(PY) bench_vmap.py
+	cd benchmarks && ../$(PY) bench_grad.py && ../$(PY) bench_vmap.py && ../$(PY) bench_indexing.py
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
