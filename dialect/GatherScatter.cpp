@@ -316,7 +316,8 @@ ScatterOp::Combiner ScatterOp::getCombiner() {
 }
 
 Value mlir::mlax::buildGather(OpBuilder &b, Location loc, Value operand,
-                              Value indices, const GatherDims &d) {
+                              Value indices, const GatherDims &d,
+                              bool indicesAreSorted) {
   auto ot = cast<RankedTensorType>(operand.getType());
   auto shape = inferGatherShape(
       ot.getShape(), cast<RankedTensorType>(indices.getType()).getShape(), d,
@@ -326,7 +327,7 @@ Value mlir::mlax::buildGather(OpBuilder &b, Location loc, Value operand,
                           d.offsetDims, d.collapsedSliceDims,
                           d.operandBatchingDims, d.startIndicesBatchingDims,
                           d.startIndexMap, d.indexVectorDim, d.sliceSizes,
-                          /*indices_are_sorted=*/false)
+                          indicesAreSorted)
       .getResult();
 }
 

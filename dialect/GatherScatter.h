@@ -35,7 +35,7 @@ inferGatherShape(ArrayRef<int64_t> operandShape, ArrayRef<int64_t> indicesShape,
                  function_ref<InFlightDiagnostic()> emitError);
 
 Value buildGather(OpBuilder &b, Location loc, Value operand, Value indices,
-                  const GatherDims &dims);
+                  const GatherDims &dims, bool indicesAreSorted = false);
 Value buildScatter(OpBuilder &b, Location loc, Value input, Value indices,
                    Value updates, const ScatterDims &dims,
                    ScatterOp::Combiner combiner, bool uniqueIndices = false);

@@ -384,7 +384,9 @@ LogicalResult DynamicSliceOp::batch(OpBuilder &b, Values operands, Dims dims,
     upper.push_back(tensorType(x).getDimSize(k + 1) - size);
   Value idx = clampStarts(
       r, indexMatrix(r, operands.drop_front(), dims.drop_front(), n), upper);
-  results.push_back(buildGather(b, getLoc(), x, idx, d));
+  // One index vector per batch element, in batch order: sorted (XLA then
+  // keeps the small gather on one thread, as for JAX's).
+  results.push_back(buildGather(b, getLoc(), x, idx, d, /*indicesAreSorted=*/true));
   resultDims.push_back(0);
   return success();
 }

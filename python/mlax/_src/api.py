@@ -197,7 +197,8 @@ def make_mlir(fun: Callable, *, optimize: bool = True) -> Callable[..., Lowered]
     its mlax IR (print it, or `.as_text("stablehlo")`); the analogue of
     jax.make_jaxpr."""
     def make(*args, **kwargs) -> Lowered:
-        flat, in_tree = tree_util.tree_flatten((args, kwargs))
+        flat, in_tree = tree_util.tree_flatten(
+            (args, kwargs), is_leaf=lambda x: isinstance(x, ShapedArray))
         avals = [_input_aval_and_buffer(x)[0] if not isinstance(x, ShapedArray) else x
                  for x in flat]
 

@@ -1,0 +1,95 @@
+"""The numpy functions and names not covered elsewhere, against jax: values
+over shapes and dtypes, grad and vmap for the differentiable ones."""
+import jax
+import jax.numpy as ref
+import numpy as np
+import pytest
+
+import mlax
+import mlax.numpy as jnp
+from mlax import lax
+
+R = np.random.default_rng(3)
+
+
+def _x(shape, dtype):
+    if np.dtype(dtype).kind in "iu":
+        return R.integers(1, 9, size=shape).astype(dtype)
+    return R.normal(size=shape).astype(dtype)
+
+
+UNARY = {"absolute": True, "ravel": True, "atleast_2d": True,
+         "amax": True, "amin": True, "invert": False}
+BINARY = {"arctan2": True, "greater": False, "less_equal": False, "not_equal": False,
+          "mod": False}
+
+
+@pytest.mark.parametrize("name", sorted(UNARY))
+@pytest.mark.parametrize("shape", [(), (3,), (2, 4)])
+@pytest.mark.parametrize("dtype", [np.float32, np.int32])
+def test_unary(name, shape, dtype):
+    if name == "invert":
+        dtype = np.int32 if dtype == np.float32 else np.uint8
+    x = _x(shape, dtype)
+    f, g = getattr(jnp, name), getattr(ref, name)
+    got, want = f(x), g(x)
+    assert got.shape == want.shape and got.dtype == want.dtype, (got.dtype, want.dtype)
+    np.testing.assert_array_equal(np.asarray(got), np.asarray(want))
+    if UNARY[name] and np.dtype(dtype).kind == "f" and shape:
+        np.testing.assert_allclose(np.asarray(mlax.grad(lambda v: (f(v) ** 2).sum())(x)),
+                                   np.asarray(jax.grad(lambda v: (g(v) ** 2).sum())(x)), rtol=1e-6)
+        np.testing.assert_array_equal(np.asarray(mlax.vmap(f)(x)), np.asarray(jax.vmap(g)(x)))
+
+
+@pytest.mark.parametrize("name", sorted(BINARY))
+@pytest.mark.parametrize("dtype", [np.float32, np.int32])
+def test_binary(name, dtype):
+    if name == "arctan2" and dtype == np.int32:
+        return
+    x, y = _x((3, 4), dtype), _x((4,), dtype)
+    f, g = getattr(jnp, name), getattr(ref, name)
+    got, want = f(x, y), g(x, y)
+    assert got.shape == want.shape and got.dtype == want.dtype
+    np.testing.assert_allclose(np.asarray(got), np.asarray(want), rtol=1e-6)
+    # Python scalars are weak: the array's dtype wins
+    assert f(x, 2).dtype == g(x, 2).dtype
+    if BINARY[name]:
+        got = mlax.grad(lambda a, b: f(a, b).sum(), (0, 1))(x, y)
+        want = jax.grad(lambda a, b: g(a, b).sum(), (0, 1))(x, y)
+        for a, b in zip(got, want):
+            np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-5)
+        np.testing.assert_allclose(np.asarray(mlax.vmap(f, (0, None))(x, y)),
+                                   np.asarray(jax.vmap(g, (0, None))(x, y)), rtol=1e-6)
+
+
+def test_full_like_and_broadcast_arrays():
+    x = _x((2, 3), np.float32)
+    for fill, dtype in [(7, None), (1.5, np.int32), (True, None)]:
+        got, want = jnp.full_like(x, fill, dtype), ref.full_like(x, fill, dtype)
+        assert got.dtype == want.dtype
+        np.testing.assert_array_equal(np.asarray(got), np.asarray(want))
+    got = jnp.broadcast_arrays(x, np.arange(3, dtype=np.int32), 2.0)
+    want = ref.broadcast_arrays(x, np.arange(3, dtype=np.int32), 2.0)
+    for a, b in zip(got, want):
+        assert a.shape == b.shape and a.dtype == b.dtype
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+    assert jnp.uint64 is np.uint64 and jnp.complex128 is np.complex128
+
+
+def test_device_put_shaped_array_and_modes():
+    x = mlax.device_put(np.arange(3.0, dtype=np.float32))
+    assert isinstance(x, mlax.Array) and repr(x) == "Array([0., 1., 2.], dtype=float32)"
+    tree = mlax.device_put({"a": np.ones(2), "b": (1.0,)})
+    assert isinstance(tree["a"], mlax.Array) and isinstance(tree["b"][0], mlax.Array)
+    # make_mlir takes ShapedArrays for inputs that have no value yet
+    text = mlax.make_mlir(lambda v: v * 2)(mlax.ShapedArray((4, 2), np.dtype(np.float32))).as_text()
+    assert "tensor<4x2xf32>" in text
+    assert lax.GatherScatterMode.from_any("clip") is lax.GatherScatterMode.CLIP
+    assert lax.GatherScatterMode.from_any(None) is lax.GatherScatterMode.FILL_OR_DROP
+    with pytest.raises(ValueError, match="Unknown gather mode 'wrap'"):
+        lax.GatherScatterMode.from_any("wrap")
+    v = np.array([0.5, 1.5, -2.5], np.float32)
+    np.testing.assert_array_equal(np.asarray(lax.round(v, lax.RoundingMethod.TO_NEAREST_EVEN)),
+                                  np.asarray(jax.lax.round(v, jax.lax.RoundingMethod.TO_NEAREST_EVEN)))
+    np.testing.assert_array_equal(np.asarray(lax.round(v, lax.RoundingMethod.AWAY_FROM_ZERO)),
+                                  np.asarray(jax.lax.round(v, jax.lax.RoundingMethod.AWAY_FROM_ZERO)))
