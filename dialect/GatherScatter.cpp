@@ -370,6 +370,30 @@ Value mlir::mlax::buildScatter(OpBuilder &b, Location loc, Value input,
   return op.getResult();
 }
 
+Value mlir::mlax::clampGatherIndices(OpBuilder &b, Location loc, Value indices,
+                                     const GatherDims &d,
+                                     ArrayRef<int64_t> operandShape) {
+  auto it = cast<RankedTensorType>(indices.getType());
+  Type et = it.getElementType();
+  int64_t k = d.startIndexMap.size();
+  SmallVector<Attribute> upper;
+  for (int64_t dim : d.startIndexMap)
+    upper.push_back(IntegerAttr::get(et, operandShape[dim] - d.sliceSizes[dim]));
+  auto boundsType = RankedTensorType::get({k}, et);
+  Value bounds = ConstantOp::create(b, loc, boundsType,
+                                    DenseElementsAttr::get(boundsType, upper));
+  // Along the index vector dimension (absent when it is the implicit last).
+  SmallVector<int64_t> bdims;
+  if (d.indexVectorDim < it.getRank())
+    bdims.push_back(d.indexVectorDim);
+  else
+    bounds = ReshapeOp::create(b, loc, RankedTensorType::get({}, et), bounds);
+  Value hi = BroadcastInDimOp::create(b, loc, it, bounds, bdims).getResult();
+  Value lo = ConstantOp::create(b, loc, it,
+                                SplatElementsAttr::get(it, IntegerAttr::get(et, 0)));
+  return ClampOp::create(b, loc, lo, indices, hi).getResult();
+}
+
 ScatterDims mlir::mlax::scatterOfGather(const GatherDims &d) {
   ScatterDims s;
   s.updateWindowDims = d.offsetDims;

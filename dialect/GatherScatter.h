@@ -40,6 +40,12 @@ Value buildScatter(OpBuilder &b, Location loc, Value input, Value indices,
                    Value updates, const ScatterDims &dims,
                    ScatterOp::Combiner combiner, bool uniqueIndices = false);
 
+/// `indices` clamped as gather clamps its start indices (so that every
+/// slice fits the operand): the scatter that transposes a gather must write
+/// where the gather read.
+Value clampGatherIndices(OpBuilder &b, Location loc, Value indices,
+                         const GatherDims &dims, ArrayRef<int64_t> operandShape);
+
 /// The scatter-add that sends a gather's result back into its operand.
 ScatterDims scatterOfGather(const GatherDims &dims);
 /// The gather that reads, per update element, the input element a scatter

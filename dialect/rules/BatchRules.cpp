@@ -379,13 +379,10 @@ LogicalResult DynamicSliceOp::batch(OpBuilder &b, Values operands, Dims dims,
   d.indexVectorDim = 1;
   d.sliceSizes = {1};
   llvm::append_range(d.sliceSizes, getSliceSizes());
-  SmallVector<int64_t> upper;
-  for (auto [k, size] : llvm::enumerate(getSliceSizes()))
-    upper.push_back(tensorType(x).getDimSize(k + 1) - size);
-  Value idx = clampStarts(
-      r, indexMatrix(r, operands.drop_front(), dims.drop_front(), n), upper);
-  // One index vector per batch element, in batch order: sorted (XLA then
-  // keeps the small gather on one thread, as for JAX's).
+  // Gather clamps the starts as dynamic_slice does (and its transpose
+  // clamps them too). One index vector per batch element, in batch order:
+  // sorted.
+  Value idx = indexMatrix(r, operands.drop_front(), dims.drop_front(), n);
   results.push_back(buildGather(b, getLoc(), x, idx, d, /*indicesAreSorted=*/true));
   resultDims.push_back(0);
   return success();

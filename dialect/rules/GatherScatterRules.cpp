@@ -190,10 +190,13 @@ LogicalResult GatherOp::transpose(OpBuilder &b, ArrayRef<Value> operands,
     return emitOpError("is not linear in its tangent operands (the indices "
                        "depend on tangents); it cannot be transposed");
   RuleBuilder r(b, getLoc());
-  Value zeros = r.constant(cast<RankedTensorType>(getOperand().getType()), 0.0);
-  out.push_back(buildScatter(b, getLoc(), zeros, operands[1], ct[0],
-                             scatterOfGather(GatherDims::of(*this)),
-                             Combiner::Add));
+  auto ot = cast<RankedTensorType>(getOperand().getType());
+  GatherDims d = GatherDims::of(*this);
+  // Gather clamps its starts; the scatter-add must use the same ones (a
+  // scatter would drop an out-of-range window instead).
+  Value idx = clampGatherIndices(b, getLoc(), operands[1], d, ot.getShape());
+  out.push_back(buildScatter(b, getLoc(), r.constant(ot, 0.0), idx, ct[0],
+                             scatterOfGather(d), Combiner::Add));
   out.push_back(Value());
   return success();
 }

@@ -15,10 +15,14 @@ func.func @jvp_gather(%x: tensor<4x3xf32>, %i: tensor<2x1xi32>, %t: tensor<4x3xf
   %r:2 = mlax.jvp @take(%x, %i) tangents(%t) active = [0] : (tensor<4x3xf32>, tensor<2x1xi32>, tensor<4x3xf32>) -> (tensor<2x3xf32>, tensor<2x3xf32>)
   return %r#0, %r#1 : tensor<2x3xf32>, tensor<2x3xf32>
 }
-// Its transpose is a scatter-add into zeros.
+// Its transpose is a scatter-add into zeros, at the starts clamped as the
+// gather clamps them (a scatter would drop an out-of-range window).
 // CHECK-LABEL: func.func @vjp_gather(
-// CHECK:        %[[Z:.*]] = mlax.constant dense<0.000000e+00> : tensor<4x3xf32>
-// CHECK:        %[[CT:.*]] = mlax.scatter %[[Z]][%arg1], %arg2, update_window_dims = [1], inserted_window_dims = [0], input_batching_dims = [], scatter_indices_batching_dims = [], scatter_dims_to_operand_dims = [0], index_vector_dim = 1
+// CHECK-DAG:    %[[HI:.*]] = mlax.constant dense<3> : tensor<2x1xi32>
+// CHECK-DAG:    %[[Z:.*]] = mlax.constant dense<0.000000e+00> : tensor<4x3xf32>
+// CHECK-DAG:    %[[LO:.*]] = mlax.constant dense<0> : tensor<2x1xi32>
+// CHECK:        %[[I:.*]] = mlax.clamp %[[LO]], %arg1, %[[HI]]
+// CHECK:        %[[CT:.*]] = mlax.scatter %[[Z]][%[[I]]], %arg2, update_window_dims = [1], inserted_window_dims = [0], input_batching_dims = [], scatter_indices_batching_dims = [], scatter_dims_to_operand_dims = [0], index_vector_dim = 1
 // CHECK:          mlax.add
 // CHECK:        return %{{.*}}, %[[CT]]
 func.func @vjp_gather(%x: tensor<4x3xf32>, %i: tensor<2x1xi32>, %ct: tensor<2x3xf32>) -> (tensor<2x3xf32>, tensor<4x3xf32>) {

@@ -248,3 +248,15 @@ def test_indexing_errors():
     with pytest.raises(ValueError, match="scatter_mul gradients are only implemented if "
                                          "`unique_indices=True`"):
         mlax.grad(lambda v: x.at[0, np.array([1, 1])].multiply(v).sum())(jnp.ones(2))
+
+
+def test_out_of_range_gather_gradient_goes_to_the_element_read():
+    # Gather clamps out-of-range starts; its transpose clamps them too, so the
+    # cotangent reaches the element whose value was read (JAX's default
+    # "promise_in_bounds" drops it; mode="clip" agrees with mlax).
+    x = jnp.arange(5.0)
+    got = mlax.grad(lambda x: (x[np.array([7, 1])] * np.array([2.0, 3.0])).sum())(x)
+    np.testing.assert_array_equal(np.asarray(got), [0.0, 3.0, 0.0, 0.0, 2.0])
+    want = jax.grad(lambda x: (x.at[np.array([7, 1])].get(mode="clip")
+                               * np.array([2.0, 3.0])).sum())(ref.arange(5.0))
+    np.testing.assert_array_equal(np.asarray(got), np.asarray(want))
