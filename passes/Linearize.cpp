@@ -1,5 +1,6 @@
 //===- Linearize.cpp - partial evaluation of JVP functions -----------------===//
 #include "passes/Linearize.h"
+#include "passes/RegionOutline.h"
 
 #include "dialect/MlaxOps.h"
 #include "mlir/IR/IRMapping.h"
@@ -15,6 +16,183 @@ bool isRematerializable(Value v) {
   Operation *def = v.getDefiningOp();
   return def && isa<ConstantOp, IotaOp>(def);
 }
+
+/// True if `op` uses a value in `linear` (directly or inside its regions).
+bool usesLinear(Operation &op, const DenseSet<Value> &linear) {
+  if (llvm::any_of(op.getOperands(), [&](Value v) { return linear.contains(v); }))
+    return true;
+  SetVector<Value> captured;
+  getUsedValuesDefinedAbove(op.getRegions(), captured);
+  return llvm::any_of(captured, [&](Value v) { return linear.contains(v); });
+}
+
+void propagateLinear(Block &block, DenseSet<Value> &linear);
+
+/// Adds to `linear` the results of `op` that depend on it: for a case,
+/// result by result (a JVP'd case returns primal and tangent results).
+void markLinearResults(Operation &op, DenseSet<Value> &linear) {
+  if (!usesLinear(op, linear))
+    return;
+  auto caseOp = dyn_cast<CaseOp>(op);
+  if (!caseOp) {
+    for (Value r : op.getResults())
+      linear.insert(r);
+    return;
+  }
+  for (Region &region : caseOp.getBranches()) {
+    DenseSet<Value> lin(linear.begin(), linear.end());
+    propagateLinear(region.front(), lin);
+    for (auto [r, v] : llvm::zip(caseOp.getResults(),
+                                 region.front().getTerminator()->getOperands()))
+      if (lin.contains(v))
+        linear.insert(r);
+  }
+}
+
+/// Adds to `linear` the results of `block`'s ops that depend on it.
+void propagateLinear(Block &block, DenseSet<Value> &linear) {
+  for (Operation &op : block.without_terminator())
+    markLinearResults(op, linear);
+}
+
+/// Clones `fn`'s body into a new block of `dst` (arguments -> `args`) and
+/// returns the values it returns; the caller adds the terminator.
+SmallVector<Value> cloneBody(func::FuncOp fn, ValueRange args, Region &dst,
+                             OpBuilder &b) {
+  b.createBlock(&dst);
+  IRMapping map;
+  map.map(fn.front().getArguments(), args);
+  for (Operation &op : fn.front().without_terminator())
+    b.clone(op, map);
+  SmallVector<Value> outs;
+  for (Value v : fn.front().getTerminator()->getOperands())
+    outs.push_back(map.lookupOrDefault(v));
+  return outs;
+}
+
+/// Splits a case whose branches mix primal and tangent computation into a
+/// primal case (primal results, then every branch's residuals; a branch
+/// returns zeros for the others') and a linear case (each branch's linear
+/// part on its residuals). Each branch is linearized as a function of the
+/// values it captures, the way JAX partially evaluates cond.
+LogicalResult splitCase(CaseOp op, DenseSet<Value> &linear, func::FuncOp parent,
+                        StringRef baseName) {
+  SetVector<Value> captured;
+  getUsedValuesDefinedAbove(op->getRegions(), captured);
+  SmallVector<Value> primalCaps, linearCaps;
+  for (Value v : captured)
+    (linear.contains(v) ? linearCaps : primalCaps).push_back(v);
+  unsigned n = op.getNumResults();
+  SmallVector<bool> resultLinear(n, false);
+  for (Region &r : op.getBranches()) {
+    DenseSet<Value> lin(linear.begin(), linear.end());
+    propagateLinear(r.front(), lin);
+    for (auto [i, v] : llvm::enumerate(r.front().getTerminator()->getOperands()))
+      if (lin.contains(v))
+        resultLinear[i] = true;
+  }
+  SmallVector<unsigned> order;
+  for (unsigned i = 0; i < n; ++i)
+    if (!resultLinear[i])
+      order.push_back(i);
+  unsigned numPrimal = order.size();
+  for (unsigned i = 0; i < n; ++i)
+    if (resultLinear[i])
+      order.push_back(i);
+
+  SmallVector<Value> inputs(primalCaps);
+  llvm::append_range(inputs, linearCaps);
+  SmallVector<LinearizedFunctions> parts;
+  auto cleanup = [&]() {
+    for (LinearizedFunctions &p : parts) {
+      p.primal.erase();
+      p.linear.erase();
+    }
+  };
+  for (auto [i, r] : llvm::enumerate(op.getBranches())) {
+    func::FuncOp fn = outlineRegion(r, inputs, order, parent,
+                                    (baseName + "case_branch").str());
+    FailureOr<LinearizedFunctions> lf =
+        linearize(fn, primalCaps.size(), numPrimal, fn.getSymName());
+    fn.erase();
+    if (failed(lf))
+      return cleanup(), failure();
+    parts.push_back(*lf);
+  }
+
+  OpBuilder b(op);
+  Location loc = op.getLoc();
+  SmallVector<Type> primalTypes;
+  for (unsigned k = 0; k < numPrimal; ++k)
+    primalTypes.push_back(op.getResult(order[k]).getType());
+  SmallVector<unsigned> resStart;
+  for (LinearizedFunctions &p : parts) {
+    resStart.push_back(primalTypes.size());
+    for (Type t : p.primal.getFunctionType().getResults().drop_front(numPrimal))
+      primalTypes.push_back(t);
+  }
+  auto pcase = CaseOp::create(b, loc, primalTypes, op.getIndex(),
+                              op.getNumRegions());
+  for (auto [i, p] : llvm::enumerate(parts)) {
+    OpBuilder::InsertionGuard guard(b);
+    SmallVector<Value> outs =
+        cloneBody(p.primal, primalCaps, pcase.getBranches()[i], b);
+    SmallVector<Value> yields(outs.begin(), outs.begin() + numPrimal);
+    for (auto [k, q] : llvm::enumerate(parts)) {
+      if (k == i) {
+        llvm::append_range(yields, ArrayRef<Value>(outs).drop_front(numPrimal));
+        continue;
+      }
+      for (Type t : q.primal.getFunctionType().getResults().drop_front(numPrimal)) {
+        auto tt = cast<RankedTensorType>(t);
+        Attribute zero = isa<FloatType>(tt.getElementType())
+                             ? Attribute(b.getFloatAttr(tt.getElementType(), 0.0))
+                         : isa<ComplexType>(tt.getElementType())
+                             ? Attribute()
+                             : Attribute(b.getIntegerAttr(tt.getElementType(), 0));
+        Value z = zero ? ConstantOp::create(b, loc, tt, SplatElementsAttr::get(tt, zero))
+                             .getResult()
+                       : Value();
+        if (!z) {
+          // Complex residual: zeros from a real constant.
+          auto re = RankedTensorType::get(
+              tt.getShape(), cast<ComplexType>(tt.getElementType()).getElementType());
+          Value r0 = ConstantOp::create(
+              b, loc, re, SplatElementsAttr::get(re, b.getFloatAttr(re.getElementType(), 0.0)));
+          z = ComplexOp::create(b, loc, r0, r0);
+        }
+        yields.push_back(z);
+      }
+    }
+    ReturnOp::create(b, loc, yields);
+  }
+
+  SmallVector<Type> linearTypes;
+  for (unsigned k = numPrimal; k < n; ++k)
+    linearTypes.push_back(op.getResult(order[k]).getType());
+  auto lcase = CaseOp::create(b, loc, linearTypes, op.getIndex(),
+                              op.getNumRegions());
+  for (auto [i, p] : llvm::enumerate(parts)) {
+    OpBuilder::InsertionGuard guard(b);
+    SmallVector<Value> args;
+    unsigned numRes = p.numResiduals;
+    for (unsigned k = 0; k < numRes; ++k)
+      args.push_back(pcase.getResult(resStart[i] + k));
+    llvm::append_range(args, linearCaps);
+    SmallVector<Value> outs =
+        cloneBody(p.linear, args, lcase.getBranches()[i], b);
+    ReturnOp::create(b, loc, outs);
+  }
+  for (unsigned k = 0; k < numPrimal; ++k)
+    op.getResult(order[k]).replaceAllUsesWith(pcase.getResult(k));
+  for (unsigned k = numPrimal; k < n; ++k)
+    op.getResult(order[k]).replaceAllUsesWith(lcase.getResult(k - numPrimal));
+  for (Value r : lcase.getResults())
+    linear.insert(r);
+  cleanup();
+  op.erase();
+  return success();
+}
 } // namespace
 
 FailureOr<LinearizedFunctions>
@@ -24,26 +202,33 @@ mlir::mlax::linearize(func::FuncOp jvpFn, unsigned numPrimals,
   Block &src = jvpFn.front();
   auto ret = cast<func::ReturnOp>(src.getTerminator());
 
-  // Tangent dependence, forward.
+  // Tangent dependence, forward. Cases that mix primal and tangent
+  // computation are first split into a primal and a linear case.
   DenseSet<Value> linear;
   for (BlockArgument arg : src.getArguments().drop_front(numPrimals))
     linear.insert(arg);
+  {
+    DenseSet<Value> lin(linear.begin(), linear.end());
+    SmallVector<CaseOp> mixed;
+    for (Operation &op : src.without_terminator()) {
+      if (!usesLinear(op, lin))
+        continue;
+      markLinearResults(op, lin);
+      if (auto c = dyn_cast<CaseOp>(op))
+        mixed.push_back(c);
+    }
+    for (CaseOp c : mixed)
+      if (failed(splitCase(c, lin, jvpFn, baseName)))
+        return failure();
+  }
   SmallVector<Operation *> primalOps, linearOps;
   for (Operation &op : src.without_terminator()) {
-    bool dependent = llvm::any_of(op.getOperands(),
-                                  [&](Value v) { return linear.contains(v); });
-    SetVector<Value> captured;
-    getUsedValuesDefinedAbove(op.getRegions(), captured);
-    dependent |= llvm::any_of(captured, [&](Value v) { return linear.contains(v); });
+    bool dependent = usesLinear(op, linear);
     if (dependent && isa<WhileOp>(op))
       return op.emitOpError(
           "cannot be linearized: reverse-mode differentiation does not work "
           "for while loops (lax.while_loop, fori_loop with dynamic bounds); "
           "use jvp (forward mode), or a custom_vjp");
-    if (dependent && isa<CaseOp>(op))
-      return op.emitOpError(
-          "cannot be linearized yet: reverse-mode differentiation of "
-          "cond/switch comes with the control-flow issue; use jvp");
     if (dependent) {
       linearOps.push_back(&op);
       for (Value r : op.getResults())

@@ -1,9 +1,12 @@
 //===- Transpose.cpp - transposition of linear functions -------------------===//
 #include "passes/Transpose.h"
+#include "passes/RegionOutline.h"
 
 #include "dialect/MlaxOps.h"
 #include "dialect/rules/RuleBuilder.h"
 #include "mlir/IR/IRMapping.h"
+#include "mlir/Transforms/RegionUtils.h"
+#include "llvm/ADT/SetVector.h"
 
 using namespace mlir;
 using namespace mlir::mlax;
@@ -22,8 +25,15 @@ mlir::mlax::transposeLinearFunction(func::FuncOp linearFn, unsigned numConstant,
   for (BlockArgument arg : src.getArguments().drop_front(numConstant))
     linear.insert(arg);
   SmallVector<Operation *> forwardOps, linearOps;
+  auto usesLinear = [&](Operation &op) {
+    if (llvm::any_of(op.getOperands(), [&](Value v) { return linear.contains(v); }))
+      return true;
+    SetVector<Value> captured;
+    getUsedValuesDefinedAbove(op.getRegions(), captured);
+    return llvm::any_of(captured, [&](Value v) { return linear.contains(v); });
+  };
   for (Operation &op : src.without_terminator()) {
-    if (llvm::any_of(op.getOperands(), [&](Value v) { return linear.contains(v); })) {
+    if (usesLinear(op)) {
       linearOps.push_back(&op);
       for (Value r : op.getResults())
         linear.insert(r);
@@ -86,11 +96,47 @@ mlir::mlax::transposeLinearFunction(func::FuncOp linearFn, unsigned numConstant,
                              "(lax.while_loop, fori_loop with dynamic bounds); "
                              "use jvp, or a custom_vjp"),
              fail();
-    if (isa<CaseOp>(op))
-      return op->emitOpError("cannot be transposed yet: reverse-mode "
-                             "differentiation of cond/switch comes with the "
-                             "control-flow issue; use jvp"),
-             fail();
+    if (auto caseOp = dyn_cast<CaseOp>(op)) {
+      // Each branch is a linear function of the values it captures: its
+      // transpose becomes the same branch of a case on the same index.
+      SetVector<Value> captured;
+      getUsedValuesDefinedAbove(caseOp->getRegions(), captured);
+      SmallVector<Value> constCaps, linCaps, inputs;
+      for (Value v : captured)
+        (linear.contains(v) ? linCaps : constCaps).push_back(v);
+      llvm::append_range(inputs, constCaps);
+      llvm::append_range(inputs, linCaps);
+      SmallVector<unsigned> order;
+      for (unsigned i = 0; i < caseOp.getNumResults(); ++i)
+        order.push_back(i);
+      SmallVector<Value> args;
+      for (Value v : constCaps)
+        args.push_back(forward.lookupOrDefault(v));
+      RuleBuilder r(b, op->getLoc());
+      for (auto [res, c] : llvm::zip(caseOp.getResults(), resultCts))
+        args.push_back(c ? c : r.constant(cast<RankedTensorType>(res.getType()), 0.0));
+      SmallVector<Type> ctTypes;
+      for (Value v : linCaps)
+        ctTypes.push_back(v.getType());
+      auto newCase = CaseOp::create(b, op->getLoc(), ctTypes,
+                                    forward.lookupOrDefault(caseOp.getIndex()),
+                                    caseOp.getNumRegions());
+      for (auto [i, region] : llvm::enumerate(caseOp.getBranches())) {
+        func::FuncOp branch = outlineRegion(region, inputs, order, linearFn,
+                                            (name + "_branch").str());
+        FailureOr<func::FuncOp> t = transposeLinearFunction(
+            branch, constCaps.size(), freshSymbol(linearFn, (name + "_branch_t").str()));
+        branch.erase();
+        if (failed(t))
+          return newCase.erase(), fail();
+        inlineFunctionInto(*t, args, newCase.getBranches()[i], b);
+        t->erase();
+      }
+      for (auto [v, c] : llvm::zip(linCaps, newCase.getResults()))
+        if (failed(accumulate(v, c, op->getLoc())))
+          return fail();
+      continue;
+    }
     auto rule = dyn_cast<TransposeOpInterface>(op);
     if (!rule)
       return op->emitOpError("has no transpose rule; it is not linear in its "

@@ -8,7 +8,7 @@ import pytest
 
 import mlax
 import mlax.numpy as jnp
-from mlax import custom_vjp, grad, jit, lax, vjp
+from mlax import custom_vjp, grad, jit, lax, vjp, vmap
 
 
 def test_while_and_fori(rng):
@@ -131,6 +131,68 @@ def test_reverse_mode_through_loops_is_a_clear_error():
     f = lambda x: lax.while_loop(lambda c: c[1] < 3.0, lambda c: (c[0] * x, c[1] + 1.0), (1.0, 0.0))[0]  # noqa: E731
     with pytest.raises(ValueError, match="reverse-mode differentiation does not work for while loops"):
         grad(f)(1.1)
-    g = lambda x: lax.cond(x > 0, lambda v: v * 2, lambda v: v, x)  # noqa: E731
-    with pytest.raises(ValueError, match="reverse-mode differentiation of cond/switch"):
-        grad(g)(1.0)
+    # A loop inside a cond branch is an error too (the branch is linearized).
+    g = lambda x: lax.cond(x > 0, f, lambda v: v, x)  # noqa: E731
+    with pytest.raises(ValueError, match="reverse-mode differentiation does not work for while loops"):
+        grad(g)(1.1)
+
+
+def _cond_cases(lib, L):
+    def two(x, y):
+        return L.cond(x.sum() > 0, lambda a, b: lib.sin(a) * b, lambda a, b: lib.cos(a) + b ** 2,
+                      x, y)
+
+    def switch_nested(i, x):
+        return L.switch(i, [lambda v: v ** 3,
+                            lambda v: L.cond(v[0] > 0, lambda u: u * 2.0, lambda u: lib.exp(u), v),
+                            lambda v: lib.tanh(v) * x[0]], x)
+
+    def pytree_and_ints(x, y):
+        out = L.cond(x[0] < 0.3, lambda a: {"v": a * y, "n": lib.int32(1)},
+                     lambda a: {"v": lib.sin(a) + y, "n": lib.int32(2)}, x)
+        return out["v"] * out["n"]
+
+    def safe_sqrt(x):
+        # The untaken branch's gradient (infinite at 0) must not leak in.
+        return L.cond(x[0] > 0, lambda v: lib.sqrt(v), lambda v: v * 0.0, x)
+    return two, switch_nested, pytree_and_ints, safe_sqrt
+
+
+@pytest.mark.parametrize("sign", [1.0, -1.0])
+def test_reverse_mode_through_cond_and_switch(rng, sign):
+    m_two, m_switch, m_tree, m_sqrt = _cond_cases(jnp, lax)
+    j_two, j_switch, j_tree, j_sqrt = _cond_cases(jax.numpy, jax.lax)
+    x = (sign * rng.uniform(0.1, 1.0, size=3)).astype(np.float32)
+    y = rng.normal(size=3).astype(np.float32)
+
+    def check(fm, fj, args, argnums):
+        got = grad(lambda *a: fm(*a).sum(), argnums)(*args)
+        want = jax.grad(lambda *a: fj(*a).sum(), argnums)(*args)
+        for a, b in zip(jax.tree_util.tree_leaves(got), jax.tree_util.tree_leaves(want)):
+            np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-5, atol=1e-6)
+        got = jit(grad(lambda *a: fm(*a).sum(), argnums))(*args)
+        for a, b in zip(jax.tree_util.tree_leaves(got), jax.tree_util.tree_leaves(want)):
+            np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-5, atol=1e-6)
+    check(m_two, j_two, (x, y), (0, 1))
+    for i in (0, 1, 2, 7):
+        check(lambda v: m_switch(i, v), lambda v: j_switch(i, v), (x,), 0)
+    check(m_tree, j_tree, (x, y), (0,))
+    check(m_sqrt, j_sqrt, (np.abs(x) * sign,), 0)
+    # traced index under jit, vmap of grad (batched predicate), grad of vmap
+    got = jit(grad(lambda i, v: m_switch(i, v).sum(), 1))(np.int32(1), x)
+    want = jax.grad(lambda i, v: j_switch(i, v).sum(), 1)(np.int32(1), x)
+    np.testing.assert_allclose(np.asarray(got), np.asarray(want), rtol=1e-5)
+    xs = np.stack([x, -x, 2 * x])
+    got = vmap(grad(lambda v: m_two(v, y).sum()))(xs)
+    want = jax.vmap(jax.grad(lambda v: j_two(v, y).sum()))(xs)
+    np.testing.assert_allclose(np.asarray(got), np.asarray(want), rtol=1e-5)
+    got = grad(lambda v: vmap(lambda r: m_two(r, y))(v).sum())(xs)
+    want = jax.grad(lambda v: jax.vmap(lambda r: j_two(r, y))(v).sum())(xs)
+    np.testing.assert_allclose(np.asarray(got), np.asarray(want), rtol=1e-5)
+    # second order: hessian (fwd over rev) and grad of grad
+    got = mlax.hessian(lambda v: m_two(v, y).sum())(x)
+    want = jax.hessian(lambda v: j_two(v, y).sum())(x)
+    np.testing.assert_allclose(np.asarray(got), np.asarray(want), rtol=1e-5, atol=1e-6)
+    got = grad(lambda s: grad(lambda v: m_switch(1, v * s).sum())(x).sum())(1.5)
+    want = jax.grad(lambda s: jax.grad(lambda v: j_switch(1, v * s).sum())(x).sum())(1.5)
+    np.testing.assert_allclose(float(got), float(want), rtol=1e-5)
