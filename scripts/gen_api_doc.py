@@ -27,8 +27,8 @@ with `mode` (`"clip"`, `"fill"`/`"drop"`, `"promise_in_bounds"`) and
 `fill_value`; repeated indices accumulate (add, multiply, min, max) and
 out-of-bounds updates are dropped, as in JAX.
 
-Not yet: `x.at[idx].power / apply`, `jnp.linspace` with traced endpoints,
-`jnp.where` with one argument (needs a static size).
+Not yet: `x.at[idx].power / apply`, `jnp.where` with one argument (needs a
+static size).
 """
 
 SECTIONS = ["mlax", "mlax.numpy", "mlax.lax", "mlax.random", "mlax.tree_util"]

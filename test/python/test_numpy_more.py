@@ -93,3 +93,28 @@ def test_device_put_shaped_array_and_modes():
                                   np.asarray(jax.lax.round(v, jax.lax.RoundingMethod.TO_NEAREST_EVEN)))
     np.testing.assert_array_equal(np.asarray(lax.round(v, lax.RoundingMethod.AWAY_FROM_ZERO)),
                                   np.asarray(jax.lax.round(v, jax.lax.RoundingMethod.AWAY_FROM_ZERO)))
+
+
+@pytest.mark.parametrize("args,kw", [
+    ((0.0, 10.0, 5), {}), ((0, 10, 8), {"endpoint": False}), ((1.0, 2.0), {}),
+    ((np.float32(0.1), np.float32(0.7), 7), {}), ((0, 10, 5), {"dtype": np.int32}),
+    ((np.array([0.0, 1.0]), np.array([1.0, 3.0]), 4), {"axis": 1}),
+    ((np.array([0.0, 1.0]), 2.0, 3), {"axis": -1}), ((3.0, 4.0, 1), {}), ((3.0, 4.0, 0), {}),
+    ((0.0, 1.0, 4), {"retstep": True}), ((0.0, 1.0, 4), {"retstep": True, "endpoint": False})])
+def test_linspace_matches_jax_bitwise(args, kw):
+    got, want = jnp.linspace(*args, **kw), ref.linspace(*args, **kw)
+    if kw.get("retstep"):
+        (got, got_step), (want, want_step) = got, want
+        np.testing.assert_allclose(np.asarray(got_step), np.asarray(want_step))
+    assert got.shape == want.shape and got.dtype == want.dtype
+    np.testing.assert_array_equal(np.asarray(got), np.asarray(want))
+
+
+def test_linspace_traced_endpoints():
+    got = mlax.grad(lambda a: (jnp.linspace(a, 2 * a, 5) ** 2).sum())(1.5)
+    want = jax.grad(lambda a: (ref.linspace(a, 2 * a, 5) ** 2).sum())(1.5)
+    np.testing.assert_allclose(float(got), float(want), rtol=1e-6)
+    got = mlax.vmap(lambda a: jnp.linspace(0.0, a, 3))(np.array([1.0, 4.0], np.float32))
+    np.testing.assert_array_equal(np.asarray(got), [[0.0, 0.5, 1.0], [0.0, 2.0, 4.0]])
+    with pytest.raises(ValueError, match="Number of samples, -1, must be non-negative"):
+        jnp.linspace(0.0, 1.0, -1)

@@ -584,9 +584,58 @@ def vstack(tup) -> Array:
     return concatenate([atleast_2d(asarray(x) if not _is_array(x) else x) for x in tup], axis=0)
 
 
-def linspace(start, stop, num: int = 50, endpoint: bool = True, dtype=None) -> Array:
-    return asarray(np.linspace(start, stop, num, endpoint=endpoint),
-                   dtype=dtype or dtypes.default_float_dtype())
+def linspace(start, stop, num: int = 50, endpoint: bool = True, retstep: bool = False,
+             dtype=None, axis: int = 0):
+    """JAX's linspace: start * (1 - t) + stop * t (endpoints exact), traceable
+    and differentiable in start and stop. Like JAX's, one compiled program
+    (so its values round as JAX's do)."""
+    import operator
+    num = operator.index(num)
+    if current_trace() is None:
+        from mlax._src.api import jit
+        return jit(_linspace, static_argnums=(2, 3, 4, 5, 6))(
+            start, stop, num, endpoint, retstep, dtype, axis)
+    return _linspace(start, stop, num, endpoint, retstep, dtype, axis)
+
+
+def _linspace(start, stop, num, endpoint, retstep, dtype, axis):
+    if num < 0:
+        raise ValueError(f"Number of samples, {num}, must be non-negative.")
+    start, stop = _promote_dtypes(start, stop)
+    start, stop = _to_inexact(start), _to_inexact(stop)
+    comp = _aval(start).dtype
+    out_dtype = np.dtype(dtypes.canonicalize_dtype(dtype)) if dtype is not None else comp
+    if dtypes.is_integer(out_dtype) or dtypes.is_bool(out_dtype):
+        comp = np.dtype(dtypes.default_float_dtype())
+        start, stop = lax.convert_element_type(start, comp), lax.convert_element_type(stop, comp)
+    start, stop = _promote_and_broadcast(start, stop)
+    bshape = list(_aval(start).shape)
+    axis = len(bshape) + axis + 1 if axis < 0 else axis
+    shape1 = bshape[:axis] + [1] + bshape[axis:]
+    div = (num - 1) if endpoint else num
+    if num > 1:
+        delta = true_divide(subtract(stop, start), div)
+        t_shape = [1] * len(shape1)
+        t_shape[axis] = div
+        real = np.float32 if comp in (np.complex64,) else (
+            np.float64 if comp == np.complex128 else comp)
+        t = lax.div(lax.reshape(lax.iota(real, div), tuple(t_shape)),
+                    full(tuple(t_shape), div, real))
+        t = lax.convert_element_type(t, comp)
+        s1, e1 = reshape(start, tuple(shape1)), reshape(stop, tuple(shape1))
+        out = add(multiply(s1, subtract(1, t)), multiply(e1, t))
+        if endpoint:
+            out = concatenate([out, e1], axis=axis)
+    elif num == 1:
+        delta = full((), np.nan, comp) if endpoint else subtract(stop, start)
+        out = reshape(start, tuple(shape1))
+    else:
+        delta = full((), np.nan, comp)
+        out = zeros(tuple(bshape[:axis] + [0] + bshape[axis:]), comp)
+    if dtypes.is_integer(out_dtype) and not dtypes.is_integer(_aval(out).dtype):
+        out = lax.floor(out)
+    out = lax.convert_element_type(out, out_dtype)
+    return (out, delta) if retstep else out
 
 
 def squeeze(a, axis=None) -> Array:
