@@ -27,8 +27,7 @@ with `mode` (`"clip"`, `"fill"`/`"drop"`, `"promise_in_bounds"`) and
 `fill_value`; repeated indices accumulate (add, multiply, min, max) and
 out-of-bounds updates are dropped, as in JAX.
 
-Not yet: `x.at[idx].power / apply`, `jnp.where` with one argument (needs a
-static size).
+Not yet: `x.at[idx].power / apply`.
 """
 
 SECTIONS = ["mlax", "mlax.numpy", "mlax.lax", "mlax.random", "mlax.tree_util"]

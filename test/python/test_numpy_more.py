@@ -118,3 +118,36 @@ def test_linspace_traced_endpoints():
     np.testing.assert_array_equal(np.asarray(got), [[0.0, 0.5, 1.0], [0.0, 2.0, 4.0]])
     with pytest.raises(ValueError, match="Number of samples, -1, must be non-negative"):
         jnp.linspace(0.0, 1.0, -1)
+
+
+@pytest.mark.parametrize("kw", [{}, {"size": 2}, {"size": 5}, {"size": 5, "fill_value": -1},
+                                {"size": 4, "fill_value": (7, 8)}])
+@pytest.mark.parametrize("dtype", [np.float32, np.int32, np.bool_])
+def test_nonzero_where_argwhere(kw, dtype):
+    a = (np.array([[0, 3, 0], [1, 0, 2]]) != 0).astype(dtype) * (1 if dtype == np.bool_ else 1)
+    for fm, fj in [(jnp.nonzero, ref.nonzero), (jnp.where, ref.where)]:
+        got, want = fm(a, **kw), fj(a, **kw)
+        assert len(got) == len(want)
+        for g, w in zip(got, want):
+            assert g.dtype == w.dtype
+            np.testing.assert_array_equal(np.asarray(g), np.asarray(w))
+    if not isinstance(kw.get("fill_value"), tuple):
+        np.testing.assert_array_equal(np.asarray(jnp.argwhere(a, **kw)),
+                                      np.asarray(ref.argwhere(a, **kw)))
+        np.testing.assert_array_equal(np.asarray(jnp.flatnonzero(a, **kw)),
+                                      np.asarray(ref.flatnonzero(a, **kw)))
+
+
+def test_nonzero_under_transformations():
+    a = np.array([[0.0, 3.0, 0.0], [1.0, 0.0, 2.0]], np.float32)
+    got = mlax.jit(lambda v: jnp.nonzero(v, size=3))(a)
+    want = jax.jit(lambda v: ref.nonzero(v, size=3))(a)
+    for g, w in zip(got, want):
+        np.testing.assert_array_equal(np.asarray(g), np.asarray(w))
+    np.testing.assert_array_equal(np.asarray(mlax.vmap(lambda v: jnp.flatnonzero(v, size=2))(a)),
+                                  np.asarray(jax.vmap(lambda v: ref.flatnonzero(v, size=2))(a)))
+    with pytest.raises(mlax.ConcretizationTypeError,
+                       match="The size argument of jnp.nonzero must be statically specified"):
+        mlax.jit(lambda v: jnp.nonzero(v))(a)
+    with pytest.raises(ValueError, match="Either both or neither of the x and y arguments"):
+        jnp.where(a > 0, a)

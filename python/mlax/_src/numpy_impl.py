@@ -298,10 +298,65 @@ def abs(x) -> Array:
 absolute = abs
 
 
-def where(condition, x=None, y=None) -> Array:
+def nonzero(a, *, size: int | None = None, fill_value=None) -> tuple[Array, ...]:
+    """Indices of the nonzero elements, one int32 array per dimension. Inside
+    transformations `size` must be given: the first `size` indices, padded
+    with `fill_value` (default 0; a scalar or one per dimension)."""
+    from mlax._src.core import ConcretizationTypeError, concrete_value
+    a = asarray(a) if not _is_array(a) else a
+    shape = _aval(a).shape
+    if not shape:
+        raise ValueError("Calling nonzero on 0d arrays is not allowed. Use "
+                         "jnp.atleast_1d(scalar).nonzero() instead.")
+    if size is None:
+        value = concrete_value(a)
+        if value is None:
+            raise ConcretizationTypeError(
+                "The size argument of jnp.nonzero must be statically specified to use "
+                "jnp.nonzero within JAX transformations.")
+        size = int(np.count_nonzero(value))
+    import operator
+    size = operator.index(size)
+    mask = not_equal(ravel(a), 0) if _aval(a).dtype != np.bool_ else ravel(a)
+    n = int(np.prod(shape))
+    # The k-th nonzero element goes to slot k; the rest are dropped.
+    slot = subtract(cumsum(astype(mask, np.int32)), 1)
+    slot = where(mask, slot, size)
+    flat = full((size,), -1, np.int32).at[slot].set(arange(n, dtype=np.int32), mode="drop")
+    found = not_equal(flat, -1)
+    fills = fill_value if isinstance(fill_value, (tuple, list)) else [fill_value] * len(shape)
+    if len(fills) != len(shape):
+        raise ValueError(f"fill_value must be a scalar or a tuple of length {len(shape)}; "
+                         f"got {fill_value}")
+    out, stride = [], n
+    for dim, fill in zip(shape, fills):
+        stride //= dim
+        coord = lax.rem(lax.div(flat, full((size,), stride, np.int32)),
+                        full((size,), dim, np.int32))
+        out.append(where(found, coord, 0 if fill is None else fill).astype(np.int32))
+    return tuple(out)
+
+
+def flatnonzero(a, *, size: int | None = None, fill_value=None) -> Array:
+    return nonzero(ravel(asarray(a)), size=size, fill_value=fill_value)[0]
+
+
+def argwhere(a, *, size: int | None = None, fill_value=None) -> Array:
+    a = asarray(a) if not _is_array(a) else a
+    if not _aval(a).shape:
+        a = reshape(a, (1,))
+        return stack(nonzero(a, size=size, fill_value=fill_value), axis=-1)[:, :0]
+    return stack(nonzero(a, size=size, fill_value=fill_value), axis=-1)
+
+
+def where(condition, x=None, y=None, *, size: int | None = None, fill_value=None):
+    if x is None and y is None:
+        return nonzero(condition, size=size, fill_value=fill_value)
     if x is None or y is None:
-        raise NotImplementedError("mlax.numpy.where with one argument needs a "
-                                  "static output size and is not supported")
+        raise ValueError("Either both or neither of the x and y arguments should be provided "
+                         "to jax.numpy.where, got x=None." if x is None else
+                         "Either both or neither of the x and y arguments should be provided "
+                         "to jax.numpy.where, got y=None.")
     condition = asarray(condition) if not _is_array(condition) else condition
     if _aval(condition).dtype != np.bool_:
         condition = not_equal(condition, 0)
