@@ -18,7 +18,8 @@ FOOTER = """
 ## Arrays
 
 `mlax.Array` (and traced values) support JAX's operators, `.T`, `.shape`,
-`.dtype`, `.ndim`, `.size`, `astype`, `item`, `reshape`, `sum`/`mean`/`max`/...
+`.dtype`, `.ndim`, `.size`, `.real`, `.imag`, `.mT`, `.nbytes`, `astype`, `item`,
+`reshape`, `sum`/`mean`/`max`/`argmax`/`clip`/`cumsum`/`take`/`nonzero`/...
 methods, `__array__`, printing as JAX does, and indexing: integers, slices
 with steps, `None`, `...`, integer arrays (one gather; JAX's placement of the
 broadcast index dimensions) and static boolean masks. Functional updates:

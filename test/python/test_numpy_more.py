@@ -151,3 +151,37 @@ def test_nonzero_under_transformations():
         mlax.jit(lambda v: jnp.nonzero(v))(a)
     with pytest.raises(ValueError, match="Either both or neither of the x and y arguments"):
         jnp.where(a > 0, a)
+
+
+METHODS = [("argmax", ()), ("argmin", (1,)), ("clip", (-1, 2)), ("round", ()), ("any", ()),
+           ("all", (0,)), ("var", ()), ("std", (1,)), ("cumsum", (0,)), ("flatten", ()),
+           ("ravel", ()), ("conj", ()), ("conjugate", ()), ("prod", (1,)), ("swapaxes", (0, 1)),
+           ("repeat", (2,)), ("diagonal", ()), ("trace", ()), ("take", (np.array([0, 5, -1]),)),
+           ("ptp", (0,)), ("copy", ()), ("squeeze", ())]
+
+
+@pytest.mark.parametrize("name,args", METHODS, ids=[m for m, _ in METHODS])
+def test_array_methods_match_jax(name, args):
+    a = np.arange(12.0, dtype=np.float32).reshape(3, 4) - 5
+    got, want = getattr(jnp.asarray(a), name)(*args), getattr(ref.asarray(a), name)(*args)
+    assert got.shape == want.shape and got.dtype == want.dtype
+    np.testing.assert_allclose(np.asarray(got), np.asarray(want), rtol=1e-6)
+    # and on traced values
+    got = mlax.jit(lambda v: getattr(v, name)(*args))(a)
+    np.testing.assert_allclose(np.asarray(got), np.asarray(want), rtol=1e-6)
+
+
+def test_array_properties_and_take():
+    a = np.arange(12.0, dtype=np.float32).reshape(3, 4)
+    x = jnp.asarray(a)
+    assert x.real.shape == (3, 4) and x.mT.shape == (4, 3)
+    assert x.nbytes == 48 and x.itemsize == 4
+    z = jnp.asarray(np.array([1 + 2j], np.complex64))
+    assert float(z.imag[0]) == 2.0 and float(z.real[0]) == 1.0
+    for idx, axis, mode in [(np.array([[0, 13]]), None, None), (np.array([1, 7]), 1, None),
+                            (np.array([1, 7]), 1, "clip"), (np.array([-1, 0]), 0, None)]:
+        np.testing.assert_array_equal(np.asarray(jnp.take(a, idx, axis=axis, mode=mode)),
+                                      np.asarray(ref.take(a, idx, axis=axis, mode=mode)))
+    got = mlax.grad(lambda v: jnp.take(v, np.array([1, 1, 2]), axis=1).sum())(a)
+    want = jax.grad(lambda v: ref.take(v, np.array([1, 1, 2]), axis=1).sum())(a)
+    np.testing.assert_array_equal(np.asarray(got), np.asarray(want))

@@ -156,6 +156,32 @@ class _ArrayOps:
         return _np_module().dot(self, o)
 
 
+def _forward_to_numpy(name: str, target: str | None = None):
+    def method(self, *args, **kwargs):
+        return getattr(_np_module(), target or name)(self, *args, **kwargs)
+    method.__name__ = method.__qualname__ = name
+    method.__doc__ = f"Same as mlax.numpy.{target or name}(self, ...)."
+    return method
+
+
+# The methods of JAX's Array that are numpy functions of the array.
+for _name, _target in [("argmax", None), ("argmin", None), ("clip", None), ("round", None),
+                       ("any", None), ("all", None), ("var", None), ("std", None),
+                       ("cumsum", None), ("squeeze", None), ("flatten", "ravel"),
+                       ("ravel", None), ("conj", None), ("conjugate", None),
+                       ("nonzero", None), ("prod", None), ("swapaxes", None),
+                       ("repeat", None), ("diagonal", None), ("trace", None),
+                       ("take", None), ("ptp", None)]:
+    setattr(_ArrayOps, _name, _forward_to_numpy(_name, _target))
+_ArrayOps.real = property(lambda self: _np_module().real(self), doc="Real part.")
+_ArrayOps.imag = property(lambda self: _np_module().imag(self), doc="Imaginary part.")
+_ArrayOps.mT = property(lambda self: _np_module().swapaxes(self, -1, -2),
+                        doc="Transpose of the last two axes.")
+_ArrayOps.itemsize = property(lambda self: self.aval.dtype.itemsize)
+_ArrayOps.nbytes = property(lambda self: self.aval.dtype.itemsize * self.size)
+_ArrayOps.copy = lambda self: _np_module().array(self)
+
+
 class Array(_ArrayOps):
     """A device-resident array (the result of every mlax computation)."""
 

@@ -946,3 +946,20 @@ def conjugate(x) -> Array:
 
 
 conj = conjugate
+
+
+def take(a, indices, axis=None, mode=None, fill_value=None) -> Array:
+    """Elements of `a` at `indices` along `axis` (flattened if None); out of
+    range: JAX's default fills (NaN / INT_MIN), "clip" clamps."""
+    from mlax._src.indexing import getitem
+    a = asarray(a) if not _is_array(a) else a
+    if axis is None:
+        a, axis = ravel(a), 0
+    axis = _canonical_axis(axis, _aval(a).ndim)
+    idx = (builtins.slice(None),) * axis + (asarray(indices),)
+    return getitem(a, idx, mode="fill" if mode is None else mode, fill_value=fill_value)
+
+
+def ptp(a, axis=None, keepdims: bool = False) -> Array:
+    """max - min along axis."""
+    return subtract(max(a, axis=axis, keepdims=keepdims), min(a, axis=axis, keepdims=keepdims))

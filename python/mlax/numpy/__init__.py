@@ -14,7 +14,7 @@ from mlax._src.numpy_impl import (  # noqa: F401
     clip, round, vdot, tensordot, atleast_2d, vstack, linspace, squeeze, moveaxis,
     swapaxes, split, tile, repeat, outer, inner, var, std, trace, diagonal, cumsum,
     argmax, argmin, broadcast_arrays, diag, identity, hstack, select, isnan, isinf,
-    einsum, real, imag, conj, conjugate, nonzero, flatnonzero, argwhere)
+    einsum, real, imag, conj, conjugate, nonzero, flatnonzero, argwhere, take, ptp)
 from mlax._src.core import Array as ndarray  # noqa: F401
 
 bool_ = _np.bool_
