@@ -563,9 +563,13 @@ def Mlax_WhileOp : Mlax_Op<"while", [RecursiveMemoryEffects,
   let summary = "Loops body while cond holds, over a tuple of carried values";
   let description = [{
     `cond` and `body` take the carried values as block arguments; `cond`
-    returns a tensor<i1>, `body` the next carried values.
+    returns a tensor<i1>, `body` the next carried values. `trip_count`, when
+    present, states that the loop runs exactly that many times (fori_loop
+    with static bounds): reverse mode needs it to store one residual per
+    iteration.
   }];
-  let arguments = (ins Variadic<Mlax_Tensor>:$operand);
+  let arguments = (ins Variadic<Mlax_Tensor>:$operand,
+      OptionalAttr<ConfinedAttr<I64Attr, [IntNonNegative]>>:$trip_count);
   let results = (outs Variadic<Mlax_Tensor>:$results);
   let regions = (region SizedRegion<1>:$cond, SizedRegion<1>:$body);
   let assemblyFormat = [{

@@ -146,6 +146,7 @@ LogicalResult Batcher::batchWhile(WhileOp op, OpBuilder &b) {
   }
   SmallVector<Type> carriedTypes = types(batched);
   auto newOp = WhileOp::create(b, loc, carriedTypes, operands);
+  newOp.setTripCountAttr(op.getTripCountAttr());
   RuleBuilder r(b, loc);
 
   // cond: the (batched) predicate, reduced with `or` over the batch.

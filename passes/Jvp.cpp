@@ -228,6 +228,7 @@ LogicalResult JvpEmitter::emitWhile(WhileOp op, OpBuilder &b) {
       types.push_back(v.getType());
     }
   auto newOp = WhileOp::create(b, loc, types, operands);
+  newOp.setTripCountAttr(op.getTripCountAttr());
   SmallVector<Location> locs(types.size(), loc);
   // cond: primal only.
   {

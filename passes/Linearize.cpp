@@ -1,6 +1,7 @@
 //===- Linearize.cpp - partial evaluation of JVP functions -----------------===//
 #include "passes/Linearize.h"
 #include "passes/RegionOutline.h"
+#include "dialect/rules/RuleBuilder.h"
 
 #include "dialect/MlaxOps.h"
 #include "mlir/IR/IRMapping.h"
@@ -33,6 +34,30 @@ void propagateLinear(Block &block, DenseSet<Value> &linear);
 void markLinearResults(Operation &op, DenseSet<Value> &linear) {
   if (!usesLinear(op, linear))
     return;
+  if (auto whileOp = dyn_cast<WhileOp>(op)) {
+    // A JVP'd loop carries primal and tangent values side by side: a carry
+    // is linear if it starts linear or the body makes it so (fixpoint).
+    Block &body = whileOp.getBody().front();
+    unsigned n = whileOp.getNumOperands();
+    SmallVector<bool> isLinear(n);
+    for (unsigned i = 0; i < n; ++i)
+      isLinear[i] = linear.contains(whileOp.getOperand()[i]);
+    for (bool changed = true; changed;) {
+      changed = false;
+      DenseSet<Value> lin(linear.begin(), linear.end());
+      for (unsigned i = 0; i < n; ++i)
+        if (isLinear[i])
+          lin.insert(body.getArgument(i));
+      propagateLinear(body, lin);
+      for (auto [i, v] : llvm::enumerate(body.getTerminator()->getOperands()))
+        if (!isLinear[i] && lin.contains(v))
+          isLinear[i] = changed = true;
+    }
+    for (unsigned i = 0; i < n; ++i)
+      if (isLinear[i])
+        linear.insert(whileOp.getResult(i));
+    return;
+  }
   auto caseOp = dyn_cast<CaseOp>(op);
   if (!caseOp) {
     for (Value r : op.getResults())
@@ -193,6 +218,228 @@ LogicalResult splitCase(CaseOp op, DenseSet<Value> &linear, func::FuncOp parent,
   op.erase();
   return success();
 }
+
+/// A scalar i32 constant.
+Value i32Const(OpBuilder &b, Location loc, int64_t v) {
+  auto t = RankedTensorType::get({}, b.getI32Type());
+  return ConstantOp::create(b, loc, t, SplatElementsAttr::get(t, b.getI32IntegerAttr(v)))
+      .getResult();
+}
+
+/// Reverse mode of a loop with a static trip count N (fori_loop with static
+/// bounds, as JAX's scan): the body is linearized as a function; a primal
+/// loop runs the primal body and stores each iteration's residuals into
+/// (N, ...) buffers at the iteration counter; a linear loop, counted 0..N-1,
+/// runs the linear body on the residuals of its iteration.
+LogicalResult splitWhile(WhileOp op, DenseSet<Value> &linear, func::FuncOp parent,
+                         StringRef baseName) {
+  std::optional<uint64_t> tc = op.getTripCount();
+  if (!tc)
+    return op.emitOpError(
+        "cannot be linearized: reverse-mode differentiation does not work for "
+        "while loops (lax.while_loop, fori_loop with dynamic bounds); use jvp "
+        "(forward mode), fori_loop with static bounds, or a custom_vjp");
+  int64_t N = *tc;
+  Location loc = op.getLoc();
+  unsigned n = op.getNumOperands();
+  if (N == 0) {
+    // The loop never runs: its results are its initial values.
+    for (auto [r, v] : llvm::zip(op.getResults(), op.getOperand())) {
+      r.replaceAllUsesWith(v);
+    }
+    op.erase();
+    return success();
+  }
+  Block &body = op.getBody().front(), &cond = op.getCond().front();
+  // A carry is linear if its initial value is, or if the body makes it
+  // depend on tangents (a tangent carry may start as instantiated zeros).
+  SmallVector<bool> isLinear(n);
+  for (unsigned i = 0; i < n; ++i)
+    isLinear[i] = linear.contains(op.getOperand()[i]);
+  for (bool changed = true; changed;) {
+    changed = false;
+    DenseSet<Value> lin(linear.begin(), linear.end());
+    for (unsigned i = 0; i < n; ++i)
+      if (isLinear[i])
+        lin.insert(body.getArgument(i));
+    propagateLinear(body, lin);
+    for (auto [i, v] : llvm::enumerate(body.getTerminator()->getOperands()))
+      if (!isLinear[i] && lin.contains(v))
+        isLinear[i] = changed = true;
+  }
+  SmallVector<unsigned> pIdx, lIdx;
+  for (unsigned i = 0; i < n; ++i)
+    (isLinear[i] ? lIdx : pIdx).push_back(i);
+  SetVector<Value> condCaps;
+  getUsedValuesDefinedAbove(op.getCond(), condCaps);
+  for (unsigned i : lIdx)
+    if (!cond.getArgument(i).use_empty())
+      return op.emitOpError("loop condition depends on tangents");
+  if (llvm::any_of(condCaps, [&](Value v) { return linear.contains(v); }))
+    return op.emitOpError("loop condition depends on tangents");
+  SetVector<Value> captured;
+  getUsedValuesDefinedAbove(op.getBody(), captured);
+  SmallVector<Value> primalCaps, linearCaps;
+  for (Value v : captured)
+    (linear.contains(v) ? linearCaps : primalCaps).push_back(v);
+  SmallVector<Value> inputs;
+  for (unsigned i : pIdx)
+    inputs.push_back(body.getArgument(i));
+  llvm::append_range(inputs, primalCaps);
+  for (unsigned i : lIdx)
+    inputs.push_back(body.getArgument(i));
+  llvm::append_range(inputs, linearCaps);
+  SmallVector<unsigned> order(pIdx);
+  llvm::append_range(order, lIdx);
+  func::FuncOp fn = outlineRegion(op.getBody(), inputs, order, parent,
+                                  (baseName + "loop_body").str());
+  FailureOr<LinearizedFunctions> lf =
+      linearize(fn, pIdx.size() + primalCaps.size(), pIdx.size(), fn.getSymName());
+  fn.erase();
+  if (failed(lf))
+    return failure();
+  auto cleanup = [&]() {
+    lf->primal.erase();
+    lf->linear.erase();
+  };
+  unsigned np = pIdx.size();
+  // Residuals that are loop-invariant captured values need no buffer.
+  SmallVector<Value> invariant; // per residual: the captured value, or null
+  SmallVector<Type> resTypes;   // residuals stored per iteration
+  SmallVector<unsigned> stored; // their positions among the residuals
+  {
+    Operation *ret = lf->primal.front().getTerminator();
+    for (auto [j, v] : llvm::enumerate(ret->getOperands().drop_front(np))) {
+      auto arg = dyn_cast<BlockArgument>(v);
+      if (arg && arg.getArgNumber() >= np) {
+        invariant.push_back(primalCaps[arg.getArgNumber() - np]);
+        continue;
+      }
+      invariant.push_back(Value());
+      stored.push_back(j);
+      resTypes.push_back(v.getType());
+    }
+  }
+  unsigned m = resTypes.size();
+
+  OpBuilder b(op);
+  // Primal loop: primal carries, the counter, one buffer per residual.
+  SmallVector<Value> pOperands;
+  SmallVector<Type> pTypes;
+  for (unsigned i : pIdx) {
+    pOperands.push_back(op.getOperand()[i]);
+    pTypes.push_back(op.getOperand()[i].getType());
+  }
+  pOperands.push_back(i32Const(b, loc, 0));
+  pTypes.push_back(RankedTensorType::get({}, b.getI32Type()));
+  SmallVector<RankedTensorType> bufTypes;
+  for (Type t : resTypes) {
+    auto rt = cast<RankedTensorType>(t);
+    SmallVector<int64_t> shape{N};
+    llvm::append_range(shape, rt.getShape());
+    auto bt = rt.clone(shape);
+    bufTypes.push_back(bt);
+    pOperands.push_back(RuleBuilder(b, loc).constant(bt, 0.0));
+    pTypes.push_back(bt);
+  }
+  auto pw = WhileOp::create(b, loc, pTypes, pOperands);
+  pw.setTripCountAttr(op.getTripCountAttr());
+  SmallVector<Location> pLocs(pTypes.size(), loc);
+  {
+    OpBuilder::InsertionGuard guard(b);
+    Block *blk = b.createBlock(&pw.getCond(), {}, pTypes, pLocs);
+    IRMapping map;
+    for (auto [k, i] : llvm::enumerate(pIdx))
+      map.map(cond.getArgument(i), blk->getArgument(k));
+    for (Operation &o : cond)
+      b.clone(o, map);
+  }
+  {
+    OpBuilder::InsertionGuard guard(b);
+    Block *blk = b.createBlock(&pw.getBody(), {}, pTypes, pLocs);
+    SmallVector<Value> args(blk->getArguments().take_front(np));
+    llvm::append_range(args, primalCaps);
+    IRMapping map;
+    map.map(lf->primal.front().getArguments(), args);
+    for (Operation &o : lf->primal.front().without_terminator())
+      b.clone(o, map);
+    SmallVector<Value> outs;
+    for (Value v : lf->primal.front().getTerminator()->getOperands())
+      outs.push_back(map.lookupOrDefault(v));
+    RuleBuilder r(b, loc);
+    Value k = blk->getArgument(np);
+    SmallVector<Value> yields(outs.begin(), outs.begin() + np);
+    yields.push_back(r.add(k, i32Const(b, loc, 1)));
+    for (unsigned j = 0; j < m; ++j) {
+      auto rt = cast<RankedTensorType>(resTypes[j]);
+      SmallVector<int64_t> one{1};
+      llvm::append_range(one, rt.getShape());
+      Value upd = r.reshape(outs[np + stored[j]], rt.clone(one));
+      SmallVector<Value> starts{k};
+      for (int64_t d = 0; d < rt.getRank(); ++d)
+        starts.push_back(i32Const(b, loc, 0));
+      yields.push_back(DynamicUpdateSliceOp::create(b, loc, blk->getArgument(np + 1 + j),
+                                                    upd, starts)
+                           .getResult());
+    }
+    ReturnOp::create(b, loc, yields);
+  }
+
+  // Linear loop: the counter and the tangent carries.
+  SmallVector<Value> lOperands{i32Const(b, loc, 0)};
+  SmallVector<Type> lTypes{RankedTensorType::get({}, b.getI32Type())};
+  for (unsigned i : lIdx) {
+    lOperands.push_back(op.getOperand()[i]);
+    lTypes.push_back(op.getOperand()[i].getType());
+  }
+  auto lw = WhileOp::create(b, loc, lTypes, lOperands);
+  lw.setTripCountAttr(op.getTripCountAttr());
+  SmallVector<Location> lLocs(lTypes.size(), loc);
+  {
+    OpBuilder::InsertionGuard guard(b);
+    Block *blk = b.createBlock(&lw.getCond(), {}, lTypes, lLocs);
+    Value lt = RuleBuilder(b, loc).compare(ComparisonDirection::LT,
+                                           blk->getArgument(0), i32Const(b, loc, N));
+    ReturnOp::create(b, loc, ValueRange{lt});
+  }
+  {
+    OpBuilder::InsertionGuard guard(b);
+    Block *blk = b.createBlock(&lw.getBody(), {}, lTypes, lLocs);
+    RuleBuilder r(b, loc);
+    Value k = blk->getArgument(0);
+    SmallVector<Value> args(invariant);
+    for (unsigned j = 0; j < m; ++j) {
+      auto rt = cast<RankedTensorType>(resTypes[j]);
+      SmallVector<int64_t> sizes{1};
+      llvm::append_range(sizes, rt.getShape());
+      SmallVector<Value> starts{k};
+      for (int64_t d = 0; d < rt.getRank(); ++d)
+        starts.push_back(i32Const(b, loc, 0));
+      Value s = DynamicSliceOp::create(b, loc, pw.getResult(np + 1 + j), starts, sizes)
+                    .getResult();
+      args[stored[j]] = r.reshape(s, rt);
+    }
+    llvm::append_range(args, blk->getArguments().drop_front(1));
+    llvm::append_range(args, linearCaps);
+    IRMapping map;
+    map.map(lf->linear.front().getArguments(), args);
+    for (Operation &o : lf->linear.front().without_terminator())
+      b.clone(o, map);
+    SmallVector<Value> yields{r.add(k, i32Const(b, loc, 1))};
+    for (Value v : lf->linear.front().getTerminator()->getOperands())
+      yields.push_back(map.lookupOrDefault(v));
+    ReturnOp::create(b, loc, yields);
+  }
+  for (auto [k, i] : llvm::enumerate(pIdx))
+    op.getResult(i).replaceAllUsesWith(pw.getResult(k));
+  for (auto [k, i] : llvm::enumerate(lIdx)) {
+    op.getResult(i).replaceAllUsesWith(lw.getResult(k + 1));
+    linear.insert(lw.getResult(k + 1));
+  }
+  cleanup();
+  op.erase();
+  return success();
+}
 } // namespace
 
 FailureOr<LinearizedFunctions>
@@ -209,26 +456,25 @@ mlir::mlax::linearize(func::FuncOp jvpFn, unsigned numPrimals,
     linear.insert(arg);
   {
     DenseSet<Value> lin(linear.begin(), linear.end());
-    SmallVector<CaseOp> mixed;
+    SmallVector<Operation *> mixed;
     for (Operation &op : src.without_terminator()) {
       if (!usesLinear(op, lin))
         continue;
       markLinearResults(op, lin);
-      if (auto c = dyn_cast<CaseOp>(op))
-        mixed.push_back(c);
+      if (isa<CaseOp, WhileOp>(op))
+        mixed.push_back(&op);
     }
-    for (CaseOp c : mixed)
-      if (failed(splitCase(c, lin, jvpFn, baseName)))
+    for (Operation *c : mixed) {
+      LogicalResult split =
+          isa<CaseOp>(c) ? splitCase(cast<CaseOp>(c), lin, jvpFn, baseName)
+                         : splitWhile(cast<WhileOp>(c), lin, jvpFn, baseName);
+      if (failed(split))
         return failure();
+    }
   }
   SmallVector<Operation *> primalOps, linearOps;
   for (Operation &op : src.without_terminator()) {
     bool dependent = usesLinear(op, linear);
-    if (dependent && isa<WhileOp>(op))
-      return op.emitOpError(
-          "cannot be linearized: reverse-mode differentiation does not work "
-          "for while loops (lax.while_loop, fori_loop with dynamic bounds); "
-          "use jvp (forward mode), or a custom_vjp");
     if (dependent) {
       linearOps.push_back(&op);
       for (Value r : op.getResults())

@@ -90,12 +90,105 @@ mlir::mlax::transposeLinearFunction(func::FuncOp linearFn, unsigned numConstant,
     }
     if (!any)
       continue; // Zero cotangent: nothing to propagate.
-    if (isa<WhileOp>(op))
-      return op->emitOpError("cannot be transposed: reverse-mode "
-                             "differentiation does not work for while loops "
-                             "(lax.while_loop, fori_loop with dynamic bounds); "
-                             "use jvp, or a custom_vjp"),
-             fail();
+    if (auto whileOp = dyn_cast<WhileOp>(op)) {
+      std::optional<uint64_t> tc = whileOp.getTripCount();
+      // (Carries after the counter are linear; a constant initial value,
+      // e.g. instantiated zeros, just gets no cotangent.)
+      bool counted = tc && op->getNumOperands() > 0 &&
+                     !linear.contains(op->getOperand(0));
+      if (!counted)
+        return op->emitOpError("cannot be transposed: reverse-mode "
+                               "differentiation does not work for while loops "
+                               "(lax.while_loop, fori_loop with dynamic bounds); "
+                               "use jvp, or a custom_vjp"),
+               fail();
+      // A linear loop counted 0..N-1 (from Linearize): run the transposed
+      // body for k = N-1..0, carrying the cotangents of the carries and
+      // accumulating those of the linear values the body uses.
+      Location loc = op->getLoc();
+      int64_t N = *tc;
+      Block &body = whileOp.getBody().front();
+      SetVector<Value> captured;
+      getUsedValuesDefinedAbove(whileOp.getBody(), captured);
+      SmallVector<Value> constCaps, linCaps;
+      for (Value v : captured)
+        (linear.contains(v) ? linCaps : constCaps).push_back(v);
+      unsigned nc = op->getNumOperands() - 1;
+      SmallVector<Value> inputs{body.getArgument(0)};
+      llvm::append_range(inputs, constCaps);
+      llvm::append_range(inputs, body.getArguments().drop_front(1));
+      llvm::append_range(inputs, linCaps);
+      SmallVector<unsigned> order;
+      for (unsigned i = 1; i <= nc; ++i)
+        order.push_back(i);
+      func::FuncOp bodyFn = outlineRegion(whileOp.getBody(), inputs, order, linearFn,
+                                          (name + "_loop").str());
+      FailureOr<func::FuncOp> t = transposeLinearFunction(
+          bodyFn, 1 + constCaps.size(), freshSymbol(linearFn, (name + "_loop_t").str()));
+      bodyFn.erase();
+      if (failed(t))
+        return fail();
+      RuleBuilder r(b, loc);
+      auto i32 = RankedTensorType::get({}, b.getI32Type());
+      auto i32c = [&](int64_t v) {
+        return ConstantOp::create(b, loc, i32,
+                                  SplatElementsAttr::get(i32, b.getI32IntegerAttr(v)))
+            .getResult();
+      };
+      SmallVector<Value> init{i32c(N - 1)};
+      SmallVector<Type> types{i32};
+      for (unsigned i = 1; i <= nc; ++i) {
+        Value c = resultCts[i];
+        auto ty = cast<RankedTensorType>(op->getResult(i).getType());
+        init.push_back(c ? c : r.constant(ty, 0.0));
+        types.push_back(ty);
+      }
+      for (Value v : linCaps) {
+        auto ty = cast<RankedTensorType>(v.getType());
+        init.push_back(r.constant(ty, 0.0));
+        types.push_back(ty);
+      }
+      auto tw = WhileOp::create(b, loc, types, init);
+      tw.setTripCountAttr(whileOp.getTripCountAttr());
+      SmallVector<Location> locs(types.size(), loc);
+      {
+        OpBuilder::InsertionGuard guard(b);
+        Block *blk = b.createBlock(&tw.getCond(), {}, types, locs);
+        Value ge = RuleBuilder(b, loc).compare(ComparisonDirection::GE,
+                                               blk->getArgument(0), i32c(0));
+        ReturnOp::create(b, loc, ValueRange{ge});
+      }
+      {
+        OpBuilder::InsertionGuard guard(b);
+        Block *blk = b.createBlock(&tw.getBody(), {}, types, locs);
+        RuleBuilder br(b, loc);
+        SmallVector<Value> args{blk->getArgument(0)};
+        for (Value v : constCaps)
+          args.push_back(forward.lookupOrDefault(v));
+        llvm::append_range(args, blk->getArguments().slice(1, nc));
+        IRMapping map;
+        map.map(t->front().getArguments(), args);
+        for (Operation &o : t->front().without_terminator())
+          b.clone(o, map);
+        SmallVector<Value> outs;
+        for (Value v : t->front().getTerminator()->getOperands())
+          outs.push_back(map.lookupOrDefault(v));
+        SmallVector<Value> yields{br.sub(blk->getArgument(0), i32c(1))};
+        llvm::append_range(yields, ArrayRef<Value>(outs).take_front(nc));
+        for (auto [j, c] : llvm::enumerate(ArrayRef<Value>(outs).drop_front(nc)))
+          yields.push_back(br.add(blk->getArgument(1 + nc + j), c));
+        ReturnOp::create(b, loc, yields);
+      }
+      t->erase();
+      for (unsigned i = 1; i <= nc; ++i)
+        if (linear.contains(op->getOperand(i)))
+          if (failed(accumulate(op->getOperand(i), tw.getResult(i), loc)))
+            return fail();
+      for (auto [j, v] : llvm::enumerate(linCaps))
+        if (failed(accumulate(v, tw.getResult(1 + nc + j), loc)))
+          return fail();
+      continue;
+    }
     if (auto caseOp = dyn_cast<CaseOp>(op)) {
       // Each branch is a linear function of the values it captures: its
       // transpose becomes the same branch of a case on the same index.

@@ -196,3 +196,58 @@ def test_reverse_mode_through_cond_and_switch(rng, sign):
     got = grad(lambda s: grad(lambda v: m_switch(1, v * s).sum())(x).sum())(1.5)
     want = jax.grad(lambda s: jax.grad(lambda v: j_switch(1, v * s).sum())(x).sum())(1.5)
     np.testing.assert_allclose(float(got), float(want), rtol=1e-5)
+
+
+def _loop_cases(lib, L):
+    def rnn(x, w):
+        return L.fori_loop(0, 4, lambda i, c: lib.tanh(c @ w + i * 0.1), x).sum()
+
+    def nested(x):
+        return L.fori_loop(0, 3, lambda i, c: L.fori_loop(0, 2, lambda j, d: lib.sin(d) * c + x, c),
+                           x).sum()
+
+    def cond_in_loop(x):
+        return L.fori_loop(0, 3, lambda i, c: L.cond(c.sum() > 0, lambda v: v * 2.0,
+                                                      lambda v: lib.exp(v), c), x).sum()
+
+    def loop_in_cond(x):
+        return L.cond(x.sum() > 0, lambda v: L.fori_loop(0, 3, lambda i, c: c * v, v),
+                      lambda v: v, x).sum()
+
+    def pytree_carry(x):
+        out = L.fori_loop(1, 4, lambda i, c: {"a": c["a"] * x, "n": c["n"] + i}, {"a": x, "n": 0})
+        return (out["a"] * out["n"]).sum()
+    return rnn, nested, cond_in_loop, loop_in_cond, pytree_carry
+
+
+def test_reverse_mode_through_fori_loop_with_static_bounds(rng):
+    # As JAX's scan: one residual per iteration, stored by the primal loop
+    # and read back by the reversed linear loop.
+    m_rnn, *m_rest = _loop_cases(jnp, lax)
+    j_rnn, *j_rest = _loop_cases(jax.numpy, jax.lax)
+    x = rng.normal(size=(2, 3)).astype(np.float32)
+    w = rng.normal(size=(3, 3)).astype(np.float32)
+    for f in (grad(m_rnn, (0, 1)), jit(grad(m_rnn, (0, 1)))):
+        for a, b in zip(f(x, w), jax.grad(j_rnn, (0, 1))(x, w)):
+            np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-5, atol=1e-6)
+    v = np.array([0.3, -0.5], np.float32)
+    for fm, fj in zip(m_rest, j_rest):
+        for arg in (v, -v):
+            np.testing.assert_allclose(np.asarray(grad(fm)(arg)), np.asarray(jax.grad(fj)(arg)),
+                                       rtol=1e-5, atol=1e-6)
+    nested_m, nested_j = m_rest[0], j_rest[0]
+    vs = np.stack([v, -v, 2 * v])
+    np.testing.assert_allclose(np.asarray(vmap(grad(nested_m))(vs)),
+                               np.asarray(jax.vmap(jax.grad(nested_j))(vs)), rtol=1e-5)
+    np.testing.assert_allclose(np.asarray(grad(lambda u: vmap(nested_m)(u).sum())(vs)),
+                               np.asarray(jax.grad(lambda u: jax.vmap(nested_j)(u).sum())(vs)),
+                               rtol=1e-5)
+    np.testing.assert_allclose(np.asarray(mlax.hessian(nested_m)(v)),
+                               np.asarray(jax.hessian(nested_j)(v)), rtol=1e-4, atol=1e-5)
+    got = grad(lambda s: grad(lambda u: nested_m(u * s))(v).sum())(1.3)
+    want = jax.grad(lambda s: jax.grad(lambda u: nested_j(u * s))(v).sum())(1.3)
+    np.testing.assert_allclose(float(got), float(want), rtol=1e-4)
+    # An empty loop, and a loop whose trip count is dynamic (an error).
+    assert float(grad(lambda u: lax.fori_loop(3, 1, lambda i, c: c * u, 2.0))(1.1)) == 0.0
+    with pytest.raises(ValueError, match="fori_loop with static bounds"):
+        grad(lambda u, n: lax.fori_loop(0, n, lambda i, c: c * u, 1.0))(1.1, 3)

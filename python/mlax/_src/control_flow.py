@@ -3,6 +3,8 @@
 values of the enclosing function directly (they are not isolated)."""
 from __future__ import annotations
 
+import builtins
+
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -58,6 +60,11 @@ def _run(fn: Callable, *args):
 def while_loop(cond_fun: Callable, body_fun: Callable, init_val: Any) -> Any:
     """Repeats `val = body_fun(val)` while `cond_fun(val)` (JAX's lax.while_loop API).
     The carried value's structure, shapes and dtypes must not change."""
+    return _while_loop(cond_fun, body_fun, init_val, None)
+
+
+def _while_loop(cond_fun: Callable, body_fun: Callable, init_val: Any,
+                trip_count: int | None) -> Any:
     flat, in_tree = tree_util.tree_flatten(init_val)
 
     def run(*leaves):
@@ -67,6 +74,9 @@ def while_loop(cond_fun: Callable, body_fun: Callable, init_val: Any) -> Any:
         operands = [trace.to_value(l)[0] for l in leaves]
         with trace.ip, trace.loc:
             op = mlax_d.WhileOp(types, operands)
+            if trip_count is not None:
+                op.attributes["trip_count"] = ir.IntegerAttr.get(
+                    ir.IntegerType.get_signless(64), trip_count)
         cond_block = op.cond.blocks.append(*types)
         body_block = op.body.blocks.append(*types)
         vals, out_avals, _, rt = _trace_region(cond_block, cond_fun, avals, in_tree)
@@ -100,8 +110,13 @@ def fori_loop(lower: int, upper: int, body_fun: Callable, init_val: Any) -> Any:
     from mlax import numpy as jnp
     i0 = jnp.asarray(lower, dtype=dtypes.default_int_dtype()) if isinstance(lower, int) else lower
     hi = jnp.asarray(upper, dtype=dtypes.default_int_dtype()) if isinstance(upper, int) else upper
-    _, val = while_loop(lambda c: c[0] < hi, lambda c: (c[0] + 1, body_fun(c[0], c[1])),
-                        (i0, init_val))
+    # Static bounds: the loop runs upper - lower times, which reverse mode
+    # needs (JAX runs such loops as a scan).
+    static = all(isinstance(v, (int, np.integer)) and not isinstance(v, bool)
+                 for v in (lower, upper))
+    trip_count = builtins.max(int(upper) - int(lower), 0) if static else None
+    _, val = _while_loop(lambda c: c[0] < hi, lambda c: (c[0] + 1, body_fun(c[0], c[1])),
+                         (i0, init_val), trip_count)
     return val
 
 
