@@ -29,33 +29,39 @@ bool usesLinear(Operation &op, const DenseSet<Value> &linear) {
 
 void propagateLinear(Block &block, DenseSet<Value> &linear);
 
+/// Which carries of a loop are linear: those that start linear or that the
+/// body makes depend on tangents (a tangent carry may start as instantiated
+/// zeros), to a fixpoint.
+SmallVector<bool> linearCarries(WhileOp op, const DenseSet<Value> &linear) {
+  Block &body = op.getBody().front();
+  unsigned n = op.getNumOperands();
+  SmallVector<bool> isLinear(n);
+  for (unsigned i = 0; i < n; ++i)
+    isLinear[i] = linear.contains(op.getOperand()[i]);
+  for (bool changed = true; changed;) {
+    changed = false;
+    DenseSet<Value> lin(linear.begin(), linear.end());
+    for (unsigned i = 0; i < n; ++i)
+      if (isLinear[i])
+        lin.insert(body.getArgument(i));
+    propagateLinear(body, lin);
+    for (auto [i, v] : llvm::enumerate(body.getTerminator()->getOperands()))
+      if (!isLinear[i] && lin.contains(v))
+        isLinear[i] = changed = true;
+  }
+  return isLinear;
+}
+
 /// Adds to `linear` the results of `op` that depend on it: for a case,
 /// result by result (a JVP'd case returns primal and tangent results).
 void markLinearResults(Operation &op, DenseSet<Value> &linear) {
   if (!usesLinear(op, linear))
     return;
   if (auto whileOp = dyn_cast<WhileOp>(op)) {
-    // A JVP'd loop carries primal and tangent values side by side: a carry
-    // is linear if it starts linear or the body makes it so (fixpoint).
-    Block &body = whileOp.getBody().front();
-    unsigned n = whileOp.getNumOperands();
-    SmallVector<bool> isLinear(n);
-    for (unsigned i = 0; i < n; ++i)
-      isLinear[i] = linear.contains(whileOp.getOperand()[i]);
-    for (bool changed = true; changed;) {
-      changed = false;
-      DenseSet<Value> lin(linear.begin(), linear.end());
-      for (unsigned i = 0; i < n; ++i)
-        if (isLinear[i])
-          lin.insert(body.getArgument(i));
-      propagateLinear(body, lin);
-      for (auto [i, v] : llvm::enumerate(body.getTerminator()->getOperands()))
-        if (!isLinear[i] && lin.contains(v))
-          isLinear[i] = changed = true;
-    }
-    for (unsigned i = 0; i < n; ++i)
-      if (isLinear[i])
-        linear.insert(whileOp.getResult(i));
+    // A JVP'd loop carries primal and tangent values side by side.
+    for (auto [r, lin] : llvm::zip(whileOp.getResults(), linearCarries(whileOp, linear)))
+      if (lin)
+        linear.insert(r);
     return;
   }
   auto caseOp = dyn_cast<CaseOp>(op);
@@ -251,22 +257,7 @@ LogicalResult splitWhile(WhileOp op, DenseSet<Value> &linear, func::FuncOp paren
     return success();
   }
   Block &body = op.getBody().front(), &cond = op.getCond().front();
-  // A carry is linear if its initial value is, or if the body makes it
-  // depend on tangents (a tangent carry may start as instantiated zeros).
-  SmallVector<bool> isLinear(n);
-  for (unsigned i = 0; i < n; ++i)
-    isLinear[i] = linear.contains(op.getOperand()[i]);
-  for (bool changed = true; changed;) {
-    changed = false;
-    DenseSet<Value> lin(linear.begin(), linear.end());
-    for (unsigned i = 0; i < n; ++i)
-      if (isLinear[i])
-        lin.insert(body.getArgument(i));
-    propagateLinear(body, lin);
-    for (auto [i, v] : llvm::enumerate(body.getTerminator()->getOperands()))
-      if (!isLinear[i] && lin.contains(v))
-        isLinear[i] = changed = true;
-  }
+  SmallVector<bool> isLinear = linearCarries(op, linear);
   SmallVector<unsigned> pIdx, lIdx;
   for (unsigned i = 0; i < n; ++i)
     (isLinear[i] ? lIdx : pIdx).push_back(i);
