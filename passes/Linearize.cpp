@@ -174,26 +174,8 @@ LogicalResult splitCase(CaseOp op, DenseSet<Value> &linear, func::FuncOp parent,
         llvm::append_range(yields, ArrayRef<Value>(outs).drop_front(numPrimal));
         continue;
       }
-      for (Type t : q.primal.getFunctionType().getResults().drop_front(numPrimal)) {
-        auto tt = cast<RankedTensorType>(t);
-        Attribute zero = isa<FloatType>(tt.getElementType())
-                             ? Attribute(b.getFloatAttr(tt.getElementType(), 0.0))
-                         : isa<ComplexType>(tt.getElementType())
-                             ? Attribute()
-                             : Attribute(b.getIntegerAttr(tt.getElementType(), 0));
-        Value z = zero ? ConstantOp::create(b, loc, tt, SplatElementsAttr::get(tt, zero))
-                             .getResult()
-                       : Value();
-        if (!z) {
-          // Complex residual: zeros from a real constant.
-          auto re = RankedTensorType::get(
-              tt.getShape(), cast<ComplexType>(tt.getElementType()).getElementType());
-          Value r0 = ConstantOp::create(
-              b, loc, re, SplatElementsAttr::get(re, b.getFloatAttr(re.getElementType(), 0.0)));
-          z = ComplexOp::create(b, loc, r0, r0);
-        }
-        yields.push_back(z);
-      }
+      for (Type t : q.primal.getFunctionType().getResults().drop_front(numPrimal))
+        yields.push_back(RuleBuilder(b, loc).constant(cast<RankedTensorType>(t), 0.0));
     }
     ReturnOp::create(b, loc, yields);
   }
@@ -223,13 +205,6 @@ LogicalResult splitCase(CaseOp op, DenseSet<Value> &linear, func::FuncOp parent,
   cleanup();
   op.erase();
   return success();
-}
-
-/// A scalar i32 constant.
-Value i32Const(OpBuilder &b, Location loc, int64_t v) {
-  auto t = RankedTensorType::get({}, b.getI32Type());
-  return ConstantOp::create(b, loc, t, SplatElementsAttr::get(t, b.getI32IntegerAttr(v)))
-      .getResult();
 }
 
 /// Reverse mode of a loop with a static trip count N (fori_loop with static
@@ -321,7 +296,7 @@ LogicalResult splitWhile(WhileOp op, DenseSet<Value> &linear, func::FuncOp paren
     pOperands.push_back(op.getOperand()[i]);
     pTypes.push_back(op.getOperand()[i].getType());
   }
-  pOperands.push_back(i32Const(b, loc, 0));
+  pOperands.push_back(RuleBuilder(b, loc).i32(0));
   pTypes.push_back(RankedTensorType::get({}, b.getI32Type()));
   SmallVector<RankedTensorType> bufTypes;
   for (Type t : resTypes) {
@@ -360,7 +335,7 @@ LogicalResult splitWhile(WhileOp op, DenseSet<Value> &linear, func::FuncOp paren
     RuleBuilder r(b, loc);
     Value k = blk->getArgument(np);
     SmallVector<Value> yields(outs.begin(), outs.begin() + np);
-    yields.push_back(r.add(k, i32Const(b, loc, 1)));
+    yields.push_back(r.add(k, RuleBuilder(b, loc).i32(1)));
     for (unsigned j = 0; j < m; ++j) {
       auto rt = cast<RankedTensorType>(resTypes[j]);
       SmallVector<int64_t> one{1};
@@ -368,7 +343,7 @@ LogicalResult splitWhile(WhileOp op, DenseSet<Value> &linear, func::FuncOp paren
       Value upd = r.reshape(outs[np + stored[j]], rt.clone(one));
       SmallVector<Value> starts{k};
       for (int64_t d = 0; d < rt.getRank(); ++d)
-        starts.push_back(i32Const(b, loc, 0));
+        starts.push_back(RuleBuilder(b, loc).i32(0));
       yields.push_back(DynamicUpdateSliceOp::create(b, loc, blk->getArgument(np + 1 + j),
                                                     upd, starts)
                            .getResult());
@@ -377,7 +352,7 @@ LogicalResult splitWhile(WhileOp op, DenseSet<Value> &linear, func::FuncOp paren
   }
 
   // Linear loop: the counter and the tangent carries.
-  SmallVector<Value> lOperands{i32Const(b, loc, 0)};
+  SmallVector<Value> lOperands{RuleBuilder(b, loc).i32(0)};
   SmallVector<Type> lTypes{RankedTensorType::get({}, b.getI32Type())};
   for (unsigned i : lIdx) {
     lOperands.push_back(op.getOperand()[i]);
@@ -390,7 +365,7 @@ LogicalResult splitWhile(WhileOp op, DenseSet<Value> &linear, func::FuncOp paren
     OpBuilder::InsertionGuard guard(b);
     Block *blk = b.createBlock(&lw.getCond(), {}, lTypes, lLocs);
     Value lt = RuleBuilder(b, loc).compare(ComparisonDirection::LT,
-                                           blk->getArgument(0), i32Const(b, loc, N));
+                                           blk->getArgument(0), RuleBuilder(b, loc).i32(N));
     ReturnOp::create(b, loc, ValueRange{lt});
   }
   {
@@ -405,7 +380,7 @@ LogicalResult splitWhile(WhileOp op, DenseSet<Value> &linear, func::FuncOp paren
       llvm::append_range(sizes, rt.getShape());
       SmallVector<Value> starts{k};
       for (int64_t d = 0; d < rt.getRank(); ++d)
-        starts.push_back(i32Const(b, loc, 0));
+        starts.push_back(RuleBuilder(b, loc).i32(0));
       Value s = DynamicSliceOp::create(b, loc, pw.getResult(np + 1 + j), starts, sizes)
                     .getResult();
       args[stored[j]] = r.reshape(s, rt);
@@ -416,7 +391,7 @@ LogicalResult splitWhile(WhileOp op, DenseSet<Value> &linear, func::FuncOp paren
     map.map(lf->linear.front().getArguments(), args);
     for (Operation &o : lf->linear.front().without_terminator())
       b.clone(o, map);
-    SmallVector<Value> yields{r.add(k, i32Const(b, loc, 1))};
+    SmallVector<Value> yields{r.add(k, RuleBuilder(b, loc).i32(1))};
     for (Value v : lf->linear.front().getTerminator()->getOperands())
       yields.push_back(map.lookupOrDefault(v));
     ReturnOp::create(b, loc, yields);

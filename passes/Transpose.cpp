@@ -129,14 +129,8 @@ mlir::mlax::transposeLinearFunction(func::FuncOp linearFn, unsigned numConstant,
       if (failed(t))
         return fail();
       RuleBuilder r(b, loc);
-      auto i32 = RankedTensorType::get({}, b.getI32Type());
-      auto i32c = [&](int64_t v) {
-        return ConstantOp::create(b, loc, i32,
-                                  SplatElementsAttr::get(i32, b.getI32IntegerAttr(v)))
-            .getResult();
-      };
-      SmallVector<Value> init{i32c(N - 1)};
-      SmallVector<Type> types{i32};
+      SmallVector<Value> init{r.i32(N - 1)};
+      SmallVector<Type> types{init[0].getType()};
       for (unsigned i = 1; i <= nc; ++i) {
         Value c = resultCts[i];
         auto ty = cast<RankedTensorType>(op->getResult(i).getType());
@@ -155,7 +149,7 @@ mlir::mlax::transposeLinearFunction(func::FuncOp linearFn, unsigned numConstant,
         OpBuilder::InsertionGuard guard(b);
         Block *blk = b.createBlock(&tw.getCond(), {}, types, locs);
         Value ge = RuleBuilder(b, loc).compare(ComparisonDirection::GE,
-                                               blk->getArgument(0), i32c(0));
+                                               blk->getArgument(0), RuleBuilder(b, loc).i32(0));
         ReturnOp::create(b, loc, ValueRange{ge});
       }
       {
@@ -173,7 +167,7 @@ mlir::mlax::transposeLinearFunction(func::FuncOp linearFn, unsigned numConstant,
         SmallVector<Value> outs;
         for (Value v : t->front().getTerminator()->getOperands())
           outs.push_back(map.lookupOrDefault(v));
-        SmallVector<Value> yields{br.sub(blk->getArgument(0), i32c(1))};
+        SmallVector<Value> yields{br.sub(blk->getArgument(0), RuleBuilder(b, loc).i32(1))};
         llvm::append_range(yields, ArrayRef<Value>(outs).take_front(nc));
         for (auto [j, c] : llvm::enumerate(ArrayRef<Value>(outs).drop_front(nc)))
           yields.push_back(br.add(blk->getArgument(1 + nc + j), c));

@@ -26,6 +26,10 @@ public:
     return constant(cast<RankedTensorType>(like.getType()), value);
   }
   Value zerosLike(Value like) { return splat(like, 0.0); }
+  /// A scalar i32 constant (loop counters, start indices).
+  Value i32(int64_t value) {
+    return constant(RankedTensorType::get({}, b.getI32Type()), double(value));
+  }
   Value onesLike(Value like) { return splat(like, 1.0); }
   /// `v` if non-null, else zeros of `like`'s type.
   Value orZeros(Value v, Value like) { return v ? v : zerosLike(like); }

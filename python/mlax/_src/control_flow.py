@@ -167,7 +167,7 @@ def switch(index: Any, branches: Sequence[Callable], *operands: Any) -> Any:
 
 
 def cond(pred: Any, true_fun: Callable, false_fun: Callable, *operands: Any) -> Any:
-    """true_fun(*operands) if pred else false_fun(*operands) (jax.lax.cond)."""
+    """true_fun(*operands) if pred else false_fun(*operands) (JAX's lax.cond API)."""
     from mlax._src import lax
     pa = _aval(pred)
     if pa.shape != ():

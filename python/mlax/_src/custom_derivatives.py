@@ -92,6 +92,23 @@ def _enter(custom, args: tuple, kwargs: dict):
     return args, split, key, entry, depth
 
 
+def _start(custom, args: tuple, kwargs: dict):
+    """Shared start of a custom_jvp/custom_vjp call: (value, None) when the
+    call is just `fun` (or a call of the primal function inside its own
+    rule), else (None, (split, key, entry, outer, depth)) with the entry of
+    this function's in-progress trace registered when `outer`."""
+    args, split, key, entry, depth = _enter(custom, args, kwargs)
+    if split is None:
+        return custom.fun(*args), None
+    if depth <= 0:
+        return _call_primal(custom, split, entry), None
+    outer = entry is None
+    if outer:
+        entry = {"name": core.reserve_name(_name(custom.fun)), "tf": None}
+        custom._traced[key] = entry
+    return None, (split, key, entry, outer, depth)
+
+
 def _call_primal(custom, split: "_Split", entry: dict):
     """A call of the function inside its own rule, below every
     differentiation level: a call of the primal function, traced once and
@@ -169,16 +186,11 @@ class custom_jvp:
         if self.jvp is None:
             raise AttributeError(f"No JVP defined for custom_jvp function {_name(self.fun)} "
                                  "using defjvp.")
-        args, split, key, entry, depth = _enter(self, args, kwargs)
-        if split is None:
-            return self.fun(*args)
-        if depth <= 0:
-            return _call_primal(self, split, entry)
+        value, call = _start(self, args, kwargs)
+        if call is None:
+            return value
+        split, key, entry, outer, depth = call
         # The rule is traced first (JAX runs the rule, which calls fun).
-        outer = entry is None
-        if outer:
-            entry = {"name": core.reserve_name(_name(self.fun)), "tf": None}
-            self._traced[key] = entry
         rule_name = core.reserve_name(_name(self.fun, "_jvp"))
         n = len(split.flat)
         meta: dict = {}
@@ -270,15 +282,10 @@ class custom_vjp:
         if self.fwd is None:
             raise AttributeError(f"No VJP defined for custom_vjp function {_name(self.fun)} "
                                  "using defvjp.")
-        args, split, key, entry, depth = _enter(self, args, kwargs)
-        if split is None:
-            return self.fun(*args)
-        if depth <= 0:
-            return _call_primal(self, split, entry)
-        outer = entry is None
-        if outer:
-            entry = {"name": core.reserve_name(_name(self.fun)), "tf": None}
-            self._traced[key] = entry
+        value, call = _start(self, args, kwargs)
+        if call is None:
+            return value
+        split, key, entry, outer, depth = call
         fwd_name = core.reserve_name(_name(self.fun, "_fwd"))
         bwd_name = core.reserve_name(_name(self.fun, "_bwd"))
         meta: dict = {}

@@ -17,7 +17,7 @@ _aval, _type = lax._aval, lax._type
 
 
 class GatherDimensionNumbers(NamedTuple):
-    """As jax.lax.GatherDimensionNumbers (the index vector is the last
+    """As JAX's lax.GatherDimensionNumbers (the index vector is the last
     dimension of the indices)."""
     offset_dims: tuple[int, ...]
     collapsed_slice_dims: tuple[int, ...]
@@ -27,7 +27,7 @@ class GatherDimensionNumbers(NamedTuple):
 
 
 class ScatterDimensionNumbers(NamedTuple):
-    """As jax.lax.ScatterDimensionNumbers."""
+    """As JAX's lax.ScatterDimensionNumbers."""
     update_window_dims: tuple[int, ...]
     inserted_window_dims: tuple[int, ...]
     scatter_dims_to_operand_dims: tuple[int, ...]
@@ -156,7 +156,7 @@ def _in_bounds(indices, operand_shape, dims, window_sizes):
 def gather(operand, start_indices, dimension_numbers: GatherDimensionNumbers,
            slice_sizes: Sequence[int], *, unique_indices: bool = False,
            indices_are_sorted: bool = False, mode: Any = None, fill_value: Any = None):
-    """JAX's lax.gather: slices of `slice_sizes` at the index vectors (the last
+    """JAX's lax.gather API: slices of `slice_sizes` at the index vectors (the last
     dimension of `start_indices`)."""
     dnums = GatherDimensionNumbers(*(_tuple(f) for f in dimension_numbers))
     slice_sizes = _tuple(slice_sizes)

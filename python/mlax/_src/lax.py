@@ -501,7 +501,7 @@ primitives["dot_general"] = Primitive("dot_general", _dot_emit, weak="none")
 
 
 def dot_general(lhs, rhs, dimension_numbers, precision=None, preferred_element_type=None):
-    """jax.lax.dot_general: dimension_numbers = ((lhs_contract, rhs_contract),
+    """As JAX's lax.dot_general: dimension_numbers = ((lhs_contract, rhs_contract),
     (lhs_batch, rhs_batch)). Result dims: batch, lhs free, rhs free."""
     (lc, rc), (lb, rb) = dimension_numbers
     dn = ((tuple(int(d) for d in lc), tuple(int(d) for d in rc)),
@@ -647,7 +647,7 @@ def slice(operand, start_indices, limit_indices, strides=None):
 
 def _index_scalars(indices, shape, what):
     """Scalar int32 start indices; negative ones count from the end, as in
-    jax.lax (StableHLO then clamps them into range)."""
+    JAX's lax (StableHLO then clamps them into range)."""
     out = []
     for d, i in enumerate(indices):
         if _aval(i).shape != ():

@@ -354,9 +354,9 @@ def where(condition, x=None, y=None, *, size: int | None = None, fill_value=None
         return nonzero(condition, size=size, fill_value=fill_value)
     if x is None or y is None:
         raise ValueError("Either both or neither of the x and y arguments should be provided "
-                         "to jax.numpy.where, got x=None." if x is None else
+                         "to mlax.numpy.where, got x=None." if x is None else
                          "Either both or neither of the x and y arguments should be provided "
-                         "to jax.numpy.where, got y=None.")
+                         "to mlax.numpy.where, got y=None.")
     condition = asarray(condition) if not _is_array(condition) else condition
     if _aval(condition).dtype != np.bool_:
         condition = not_equal(condition, 0)

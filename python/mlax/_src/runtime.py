@@ -82,7 +82,8 @@ def compile(stablehlo: str, num_outputs: int, device=None,
     if not host_callbacks:
         exe = backend().compile_and_load(stablehlo, _xc.DeviceList((device,)), options)
         return Executable(exe, device, num_outputs)
-    # The overload taking host callbacks wants a module of jaxlib's MLIR.
+    # The overload taking host callbacks wants a module of jaxlib's MLIR
+    # (PJRT glue: the module is only parsed there, nothing is traced).
     from jax._src.interpreters import mlir as _jax_mlir
     from jax._src.lib.mlir import ir as _jax_ir
     with _jax_mlir.make_ir_context():
