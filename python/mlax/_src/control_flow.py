@@ -41,13 +41,13 @@ def _trace_region(block: ir.Block, fun: Callable, arg_avals: Sequence[ShapedArra
     parent = core.current_trace()
     trace = RegionTrace(block, parent)
     tracers = [Tracer(trace, arg, a) for arg, a in zip(block.arguments, arg_avals)]
-    core._trace_stack.append(trace)
+    core.push_trace(trace)
     try:
         out = fun(tree_util.tree_unflatten(in_tree, tracers)) if in_tree is not None else fun()
         leaves, out_tree = tree_util.tree_flatten(out)
         vals = [trace.to_value(l) for l in leaves]
     finally:
-        core._trace_stack.pop()
+        core.pop_trace()
     return [v for v, _ in vals], [a for _, a in vals], out_tree, trace
 
 

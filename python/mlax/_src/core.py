@@ -11,6 +11,7 @@ import functools
 import os
 import sys
 import operator
+import threading
 from typing import Any, Callable, NamedTuple, Sequence
 
 import numpy as np
@@ -494,12 +495,29 @@ def to_array(x: Any) -> Array:
     return Array(runtime.to_device(arr), aval.weak_type)
 
 
-# The innermost trace is where primitives emit ops.
-_trace_stack: list[Trace] = []
+class _ThreadState(threading.local):
+    """Per-thread tracing state: each Python thread traces on its own (as in
+    JAX), so an eager op in one thread never lands in another's trace."""
+
+    def __init__(self):
+        # The innermost trace is where primitives emit ops.
+        self.trace_stack: list[Trace] = []
+
+
+_state = _ThreadState()
 
 
 def current_trace() -> Trace | None:
-    return _trace_stack[-1] if _trace_stack else None
+    stack = _state.trace_stack
+    return stack[-1] if stack else None
+
+
+def push_trace(trace: Trace) -> None:
+    _state.trace_stack.append(trace)
+
+
+def pop_trace() -> None:
+    _state.trace_stack.pop()
 
 
 class Primitive:
@@ -548,12 +566,12 @@ class Primitive:
                 inputs.append(Array(runtime.to_device(a.concrete), a.aval.weak_type))
             else:
                 inputs.append(a)
-        saved = list(_trace_stack)
-        _trace_stack.clear()
+        saved = _state.trace_stack
+        _state.trace_stack = []
         try:
             out = _eager(self, inputs, params)
         finally:
-            _trace_stack.extend(saved)
+            _state.trace_stack = saved
         outs = out if self.multiple_results else [out]
         return [np.asarray(o) for o in outs]
 
@@ -608,7 +626,7 @@ def _trace_function(fun: Callable, in_avals: Sequence[ShapedArray], module: ir.M
     values = list(concrete_args) if concrete_args is not None else [None] * len(in_avals)
     tracers = [Tracer(trace, arg, aval, v)
                for arg, aval, v in zip(block.arguments, in_avals, values)]
-    _trace_stack.append(trace)
+    push_trace(trace)
     try:
         out = fun(*tracers)
         out_leaves, out_tree = tree_util.tree_flatten(out)
@@ -623,7 +641,7 @@ def _trace_function(fun: Callable, in_avals: Sequence[ShapedArray], module: ir.M
             f.operation.erase()
         raise
     finally:
-        _trace_stack.pop()
+        pop_trace()
     with ir.InsertionPoint(block):
         func_d.ReturnOp(out_values)
     all_in_types = in_types + [mlir.tensor_type(t.aval.shape, t.aval.dtype) for t in trace.captures]
@@ -771,39 +789,68 @@ def _format_diagnostics(msg: str) -> str:
     return "\n".join(out) or msg
 
 
+# Guards _EXECUTABLES and _HOST_CALLBACKS (threads compile concurrently; XLA
+# compilation itself runs outside the lock).
+_EXECUTABLES_LOCK = threading.Lock()
+# One lock per program being compiled: threads that compile the same
+# program at once wait for the first instead of compiling it twice.
+_COMPILING: dict[str, threading.Lock] = {}
+
+
+def _cached_executable(key: str):
+    with _EXECUTABLES_LOCK:
+        hit = _EXECUTABLES.get(key)
+        if hit is not None:
+            _EXECUTABLES.move_to_end(key)
+        return hit
+
+
 def compile_traced(traced: Traced) -> Compiled:
     """Verifies, optimizes, exports and compiles a traced module."""
     module = traced.module
     module.operation.verify()
     key = str(module)
-    hit = _EXECUTABLES.get(key)
+    hit = _cached_executable(key)
     if hit is None:
-        try:
-            mlir.run_pipeline(module, OPTIMIZE_PIPELINE)
-        except Exception as e:  # MLIRError: diagnostics of the transformations
-            msg = str(e)
-            if "can't apply forward-mode autodiff (jvp) to a custom_vjp function." in msg:
-                raise TypeError("can't apply forward-mode autodiff (jvp) to a custom_vjp "
-                                "function.") from None
-            raise TransformationError(_format_diagnostics(msg)) from None
-        text = mlir.export_stablehlo(module)
-        callbacks = ()
-        if traced.host_callbacks:
-            # Trampolines to the table of this IR: a later trace of the same
-            # program reuses the executable with its own callbacks.
-            callbacks = tuple(functools.partial(_call_host_callback, key, i)
-                              for i in range(len(traced.host_callbacks)))
-        hit = (runtime.compile(text, len(traced.out_avals), host_callbacks=callbacks), text)
-        _EXECUTABLES[key] = hit
-        if len(_EXECUTABLES) > _EXECUTABLES_MAX:
-            _HOST_CALLBACKS.pop(_EXECUTABLES.popitem(last=False)[0], None)
-    else:
-        _EXECUTABLES.move_to_end(key)
+        with _EXECUTABLES_LOCK:
+            lock = _COMPILING.setdefault(key, threading.Lock())
+        with lock:
+            hit = _cached_executable(key)
+            if hit is None:
+                hit = _compile_module(traced, key)
+        with _EXECUTABLES_LOCK:
+            _COMPILING.pop(key, None)
     if traced.host_callbacks:
-        _HOST_CALLBACKS[key] = traced.host_callbacks
+        with _EXECUTABLES_LOCK:
+            _HOST_CALLBACKS[key] = traced.host_callbacks
     exe, text = hit
     return Compiled(exe, traced.out_tree, tuple(a.weak_type for a in traced.out_avals), text,
                     traced.out_avals)
+
+
+def _compile_module(traced: Traced, key: str) -> tuple[runtime.Executable, str]:
+    module = traced.module
+    try:
+        mlir.run_pipeline(module, OPTIMIZE_PIPELINE)
+    except Exception as e:  # MLIRError: diagnostics of the transformations
+        msg = str(e)
+        if "can't apply forward-mode autodiff (jvp) to a custom_vjp function." in msg:
+            raise TypeError("can't apply forward-mode autodiff (jvp) to a custom_vjp "
+                            "function.") from None
+        raise TransformationError(_format_diagnostics(msg)) from None
+    text = mlir.export_stablehlo(module)
+    callbacks = ()
+    if traced.host_callbacks:
+        # Trampolines to the table of this IR: a later trace of the same
+        # program reuses the executable with its own callbacks.
+        callbacks = tuple(functools.partial(_call_host_callback, key, i)
+                          for i in range(len(traced.host_callbacks)))
+    hit = (runtime.compile(text, len(traced.out_avals), host_callbacks=callbacks), text)
+    with _EXECUTABLES_LOCK:
+        _EXECUTABLES[key] = hit
+        if len(_EXECUTABLES) > _EXECUTABLES_MAX:
+            _HOST_CALLBACKS.pop(_EXECUTABLES.popitem(last=False)[0], None)
+    return hit
 
 
 def _params_key(params: dict) -> tuple:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import threading
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -67,9 +68,36 @@ class _Split:
         return [self.args[i] for i in self.nondiff]
 
 
-# How many custom calls are tracing their rules right now (a custom call
-# inside another one's rule sees more than one).
-_RULES_BEING_TRACED = [0]
+class _RuleState(threading.local):
+    """Per-thread state of custom calls being traced (threads trace on their own)."""
+
+    def __init__(self):
+        # How many custom calls are tracing their rules right now (a custom
+        # call inside another one's rule sees more than one).
+        self.rules_being_traced = 0
+        # (id(custom function), memo key) -> its in-progress trace.
+        self.traced: dict = {}
+
+
+_rule_state = _RuleState()
+
+
+class _TracedEntries:
+    """The in-progress traces of one custom function, in this thread."""
+
+    __slots__ = ("_owner",)
+
+    def __init__(self, owner):
+        self._owner = id(owner)
+
+    def get(self, key):
+        return _rule_state.traced.get((self._owner, key))
+
+    def __setitem__(self, key, entry):
+        _rule_state.traced[(self._owner, key)] = entry
+
+    def __delitem__(self, key):
+        del _rule_state.traced[(self._owner, key)]
 
 
 def _enter(custom, args: tuple, kwargs: dict):
@@ -159,7 +187,7 @@ class custom_jvp:
         self.fun = fun
         self.nondiff_argnums = tuple(nondiff_argnums)
         self.jvp: Callable | None = None
-        self._traced: dict = {}
+        self._traced = _TracedEntries(self)
 
     def defjvp(self, jvp: Callable, symbolic_zeros: bool = False) -> Callable:
         self.jvp = jvp
@@ -229,14 +257,14 @@ class custom_jvp:
             return outs
 
         rule_avals = list(split.avals) + [split.avals[k] for k in split.diff]
-        _RULES_BEING_TRACED[0] += 1
+        _rule_state.rules_being_traced += 1
         try:
             rule_tf = core.trace_subfunction(rule_flat, rule_avals, "", exact_name=rule_name,
                                              ad_depth=depth - 1,
                                              operands=list(split.flat) + [None] * len(split.diff))
             tf = _primal_of(entry, self.fun, split)
         finally:
-            _RULES_BEING_TRACED[0] -= 1
+            _rule_state.rules_being_traced -= 1
             if outer:
                 del self._traced[key]
         _no_captures(rule_tf, "custom_jvp rule of", self.fun)
@@ -273,7 +301,7 @@ class custom_vjp:
         self.nondiff_argnums = tuple(nondiff_argnums)
         self.fwd: Callable | None = None
         self.bwd: Callable | None = None
-        self._traced: dict = {}
+        self._traced = _TracedEntries(self)
 
     def defvjp(self, fwd: Callable, bwd: Callable, symbolic_zeros: bool = False) -> None:
         self.fwd, self.bwd = fwd, bwd
@@ -350,7 +378,7 @@ class custom_vjp:
             # another custom rule keeps its bwd in the program (so nested
             # custom rules round as one program).
             index = core.add_host_callback(_eager_bwd(bwd_flat, ct_avals)) \
-                if depth == 1 and _RULES_BEING_TRACED[0] == 1 else None
+                if depth == 1 and _rule_state.rules_being_traced == 1 else None
             if index is not None:
                 # Eager differentiation (no jit, no vmap, no higher order): bwd
                 # runs in Python on the values, as JAX's eager reverse pass
@@ -363,11 +391,11 @@ class custom_vjp:
                                                 ad_depth=depth - 1)
             return tf, fwd_tf, bwd_tf
 
-        _RULES_BEING_TRACED[0] += 1
+        _rule_state.rules_being_traced += 1
         try:
             tf, fwd_tf, bwd_tf = trace_rules()
         finally:
-            _RULES_BEING_TRACED[0] -= 1
+            _rule_state.rules_being_traced -= 1
             if outer:
                 del self._traced[key]
         _no_captures(bwd_tf, "custom_vjp bwd of", self.fun)

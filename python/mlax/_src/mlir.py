@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+import threading
 from typing import Sequence
 
 import numpy as np
@@ -11,15 +12,21 @@ from mlax.mlir import ir, passmanager
 from mlax.mlir.dialects import mlax as mlax_d
 
 _context: ir.Context | None = None
+_context_lock = threading.Lock()
 
 
 def context() -> ir.Context:
-    """The shared context, with the mlax and func dialects loaded."""
+    """The shared context, with the mlax and func dialects loaded. Threads
+    share it: MLIR uniques types and attributes under its own locks, and each
+    thread builds and transforms only modules of its own."""
     global _context
     if _context is None:
-        _context = ir.Context()
-        mlax_d.register_dialects(_context)
-        mlax_d.register_passes()
+        with _context_lock:
+            if _context is None:
+                ctx = ir.Context()
+                mlax_d.register_dialects(ctx)
+                mlax_d.register_passes()
+                _context = ctx
     return _context
 
 
@@ -43,15 +50,17 @@ def i64_array(values: Sequence[int]) -> ir.DenseI64ArrayAttr:
     return ir.DenseI64ArrayAttr.get([int(v) for v in values], context())
 
 
-_PIPELINES: dict[str, passmanager.PassManager] = {}
+_PIPELINES = threading.local()
 
 
 def run_pipeline(module: ir.Module, pipeline: str) -> None:
-    """Runs a textual pass pipeline over `module` (parsed once, then cached)."""
-    pm = _PIPELINES.get(pipeline)
+    """Runs a textual pass pipeline over `module` (parsed once per thread: a
+    PassManager holds per-run state and is not shared between threads)."""
+    cache = _PIPELINES.__dict__.setdefault("managers", {})
+    pm = cache.get(pipeline)
     if pm is None:
         pm = passmanager.PassManager.parse(pipeline, context())
-        _PIPELINES[pipeline] = pm
+        cache[pipeline] = pm
     pm.run(module.operation)
 
 
