@@ -198,13 +198,14 @@ def _emit_vjp(tf, flat_p, active: Sequence[int], cts: Sequence[Any]):
     return outs, grads
 
 
-def _emit_call(tf, flat_p):
+def _emit_call(tf, flat_p, with_captures: bool = True):
     from mlax.mlir.dialects import func as func_d
     trace = core.current_trace()
     out_types = [mlir.tensor_type(a.shape, a.dtype) for a in tf.out_avals]
+    operands = _operands(trace, tf, flat_p) if with_captures else \
+        [trace.to_value(p)[0] for p in flat_p]
     with trace.ip, trace.loc:
-        call = func_d.CallOp(out_types, ir.FlatSymbolRefAttr.get(tf.name),
-                             _operands(trace, tf, flat_p))
+        call = func_d.CallOp(out_types, ir.FlatSymbolRefAttr.get(tf.name), operands)
     return [Tracer(trace, v, a) for v, a in zip(call.results, tf.out_avals)]
 
 
@@ -470,12 +471,59 @@ def linearize(fun: Callable, *primals: Any):
 
 def linear_transpose(fun: Callable, *primals: Any) -> Callable:
     """Transpose of the linear function `fun` (primals give shapes/dtypes):
-    returns f_t with f_t(ct) = cotangents of fun's inputs."""
-    specs = [ShapedArray(_aval(p).shape, _aval(p).dtype) for p in tree_util.tree_leaves(primals)]
-    _, in_tree = tree_util.tree_flatten(tuple(primals))
+    returns f_t with f_t(ct) = cotangents of fun's inputs. The function is
+    transposed as it is (the mlax.linear_transpose op), so an op that is not
+    linear in the inputs is an error naming that op."""
+    if not callable(fun):
+        raise TypeError(f"linear_transpose expects a callable, got {type(fun).__name__}")
+    flat_p, in_tree = tree_util.tree_flatten(tuple(primals))
+    in_avals = [ShapedArray(_aval(p).shape, _aval(p).dtype) for p in flat_p]
+    for k, a in enumerate(in_avals):
+        if not _differentiable(a.dtype):
+            raise TypeError("linear_transpose only supports [float or complex] -> [float or "
+                            f"complex] functions, got input {k} of dtype {a.dtype.name}")
+    name = getattr(fun, "__name__", "fn")
+    name = name if name != "<lambda>" else "lambda"
+    meta: dict = {}
+
+    def transpose(cts_flat):
+        trace = core.current_trace()
+        tf = core.trace_subfunction(lambda *xs: fun(*tree_util.tree_unflatten(in_tree, xs)),
+                                    in_avals, name, ad=True)
+        if tf.out_tree != meta["ct_tree"]:
+            raise TypeError(f"cotangent tree does not match function output: expected "
+                            f"{tf.out_tree}, got {meta['ct_tree']}")
+        for k, (a, c) in enumerate(zip(tf.out_avals, cts_flat)):
+            ca = _aval(c)
+            if (a.shape, a.dtype) != (ca.shape, ca.dtype):
+                raise TypeError(f"cotangent type does not match function output: output {k} "
+                                f"is {a.str_short()}, cotangent is {ca.str_short()}")
+            if not _differentiable(a.dtype):
+                raise TypeError("linear_transpose only supports [float or complex] -> [float "
+                                f"or complex] functions, got output {k} of dtype "
+                                f"{a.dtype.name}")
+        callee = tf
+        if tf.captures:
+            # The op takes the values the function closes over first.
+            n = len(in_avals)
+            cap_avals = [c.aval for c in tf.captures]
+            callee = core.trace_subfunction(
+                lambda *a: _emit_call(tf, list(a[len(cap_avals):])[:n] + list(a[:len(cap_avals)]),
+                                      with_captures=False),
+                cap_avals + in_avals, name + "_consts_first")
+        consts = [trace.to_value(c)[0] for c in tf.captures]
+        ct_values = [trace.to_value(c, a.dtype)[0] for c, a in zip(cts_flat, tf.out_avals)]
+        types = [mlir.tensor_type(a.shape, a.dtype) for a in in_avals]
+        with trace.ip, trace.loc:
+            op = mlax_d.LinearTransposeOp(types, ir.FlatSymbolRefAttr.get(callee.name),
+                                          consts, ct_values)
+        return [Tracer(trace, v, a) for v, a in zip(op.results, in_avals)]
 
     def f_t(ct):
-        zeros = tree_util.tree_unflatten(in_tree, [np.zeros(s.shape, s.dtype) for s in specs])
-        _, pullback = vjp(fun, *zeros)
-        return pullback(ct)
+        cts_flat, meta["ct_tree"] = tree_util.tree_flatten(ct)
+        if core.current_trace() is not None:
+            out = transpose(cts_flat)
+        else:
+            out = api.JitFunction(transpose, hoist_consts=True)(list(cts_flat))
+        return tree_util.tree_unflatten(in_tree, list(out))
     return f_t

@@ -68,15 +68,37 @@ def _while_loop(cond_fun: Callable, body_fun: Callable, init_val: Any,
     flat, in_tree = tree_util.tree_flatten(init_val)
 
     def run(*leaves):
-        trace = core.current_trace()
-        avals = [_aval(l) for l in leaves]
-        types = [mlir.tensor_type(a.shape, a.dtype) for a in avals]
-        operands = [trace.to_value(l)[0] for l in leaves]
-        with trace.ip, trace.loc:
-            op = mlax_d.WhileOp(types, operands)
-            if trip_count is not None:
-                op.attributes["trip_count"] = ir.IntegerAttr.get(
-                    ir.IntegerType.get_signless(64), trip_count)
+        built = _build_while(cond_fun, body_fun, leaves, in_tree, trip_count)
+        if not isinstance(built, tuple):
+            return built
+        # Weakly typed carries whose body result has another dtype (a Python
+        # 0 that becomes a float) take the promoted dtype, as in JAX.
+        from mlax._src import lax
+        leaves = [lax.convert_element_type(l, dt) if dt is not None else l
+                  for l, dt in zip(leaves, built)]
+        return _build_while(cond_fun, body_fun, leaves, in_tree, trip_count, promoted=True)
+
+    outs = _run(run, *flat)
+    return tree_util.tree_unflatten(in_tree, outs)
+
+
+def _carry_mismatch(out: ShapedArray, carry: ShapedArray) -> bool:
+    return out.shape != carry.shape or out.dtype != carry.dtype
+
+
+def _build_while(cond_fun, body_fun, leaves, in_tree, trip_count, promoted=False):
+    """Emits the mlax.while op; its result tracers, or (before anything is
+    kept) the promoted dtype per carry when a weak carry must be promoted."""
+    trace = core.current_trace()
+    avals = [_aval(l) for l in leaves]
+    types = [mlir.tensor_type(a.shape, a.dtype) for a in avals]
+    operands = [trace.to_value(l)[0] for l in leaves]
+    with trace.ip, trace.loc:
+        op = mlax_d.WhileOp(types, operands)
+        if trip_count is not None:
+            op.attributes["trip_count"] = ir.IntegerAttr.get(
+                ir.IntegerType.get_signless(64), trip_count)
+    try:
         cond_block = op.cond.blocks.append(*types)
         body_block = op.body.blocks.append(*types)
         vals, out_avals, _, rt = _trace_region(cond_block, cond_fun, avals, in_tree)
@@ -89,20 +111,29 @@ def _while_loop(cond_fun: Callable, body_fun: Callable, init_val: Any,
         if out_tree != in_tree:
             raise TypeError("body_fun output and input must have identical types, got\n"
                             f"output structure {out_tree} and input structure {in_tree}.")
-        fixed = []
+        if not promoted and any(b.weak_type and _carry_mismatch(a, b)
+                                for a, b in zip(out_avals, avals)):
+            new = [dtypes.result_type((b.dtype, True), (a.dtype, a.weak_type))[0]
+                   if b.weak_type and a.shape == b.shape and a.dtype != b.dtype else None
+                   for a, b in zip(out_avals, avals)]
+            if any(dt is not None for dt in new):
+                op.operation.erase()
+                return tuple(new)
+        for k, (a, b) in enumerate(zip(out_avals, avals)):
+            if _carry_mismatch(a, b):
+                path = f"c[{k}]" if len(avals) > 1 else "c"
+                raise TypeError(
+                    "body_fun output and input must have identical types: the input carry "
+                    f"{path} has type {b.str_short()} but the corresponding output carry "
+                    f"component has type {a.str_short()}"
+                    + (", so the dtypes do not match." if a.shape == b.shape
+                       else ", so the shapes do not match."))
         with ir.InsertionPoint(body_block), rt.loc:
-            for v, a, b in zip(vals, out_avals, avals):
-                if a.shape != b.shape or (a.dtype != b.dtype and not a.weak_type):
-                    raise TypeError("body_fun output and input must have identical types, got "
-                                    f"{a.str_short()} and {b.str_short()}.")
-                if a.dtype != b.dtype:
-                    v = mlax_d.ConvertOp(mlir.tensor_type(b.shape, b.dtype), v).result
-                fixed.append(v)
-            mlax_d.ReturnOp(fixed)
-        return [Tracer(trace, r, a) for r, a in zip(op.results, avals)]
-
-    outs = _run(run, *flat)
-    return tree_util.tree_unflatten(in_tree, outs)
+            mlax_d.ReturnOp(vals)
+    except BaseException:
+        op.operation.erase()     # leave no half-built loop behind
+        raise
+    return [Tracer(trace, r, a) for r, a in zip(op.results, avals)]
 
 
 def fori_loop(lower: int, upper: int, body_fun: Callable, init_val: Any) -> Any:

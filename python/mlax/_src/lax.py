@@ -52,7 +52,7 @@ _UNARY_TABLE = {
     "log1p": (m.Log1pOp, _FLOAT_OR_COMPLEX),
     "sqrt": (m.SqrtOp, _FLOAT_OR_COMPLEX),
     "rsqrt": (m.RsqrtOp, _FLOAT_OR_COMPLEX),
-    "cbrt": (m.CbrtOp, _FLOAT_OR_COMPLEX),
+    "cbrt": (m.CbrtOp, "floating"),
     "sin": (m.SineOp, _FLOAT_OR_COMPLEX),
     "cos": (m.CosineOp, _FLOAT_OR_COMPLEX),
     "tan": (m.TanOp, _FLOAT_OR_COMPLEX),
@@ -74,11 +74,11 @@ _BINARY_TABLE = {
     "sub": (m.SubtractOp, "numeric"),
     "mul": (m.MulOp, "any"),
     "div": (m.DivOp, "numeric"),
-    "rem": (m.RemOp, "numeric"),
+    "rem": (m.RemOp, "integer or floating"),
     "pow": (m.PowOp, "numeric"),
     "max": (m.MaxOp, "any"),
     "min": (m.MinOp, "any"),
-    "atan2": (m.Atan2Op, _FLOAT_OR_COMPLEX),
+    "atan2": (m.Atan2Op, "floating"),
     "and": (m.AndOp, "boolean or integer"),
     "or": (m.OrOp, "boolean or integer"),
     "xor": (m.XorOp, "boolean or integer"),
@@ -101,6 +101,8 @@ def _kind_ok(dtype: np.dtype, kinds: str) -> bool:
         return dtypes.is_float(dtype)
     if kinds == "integer":
         return dtypes.is_integer(dtype)
+    if kinds == "integer or floating":
+        return dtypes.is_integer(dtype) or dtypes.is_float(dtype)
     if kinds == "complex":
         return dtypes.is_complex(dtype)
     if kinds == "boolean or integer":
@@ -295,7 +297,11 @@ def _comparison(name: str):
 
     def f(x, y):
         x, y = _promote_scalars(x, y)
-        _check_same(name, _aval(x), _aval(y))
+        ax = _aval(x)
+        _check_same(name, ax, _aval(y))
+        if direction not in ("EQ", "NE") and dtypes.is_complex(ax.dtype):
+            raise TypeError(f"lax.{name} requires integer, floating or boolean arguments "
+                            f"(complex numbers have no order), got x of dtype {ax.dtype.name}")
         return primitives["compare"].bind(x, y, direction=direction)
     f.__name__ = f.__qualname__ = name
     f.__doc__ = f"Elementwise comparison x {direction} y (the mlax.compare op)."

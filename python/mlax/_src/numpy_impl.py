@@ -224,19 +224,23 @@ def floor_divide(x, y) -> Array:
     x, y = _promote_and_broadcast(x, y)
     dt = _aval(x).dtype
     if dtypes.is_integer(dt):
-        # Round toward -inf: adjust truncating division when signs differ.
+        # Round toward -inf (JAX's formula, which also fixes what integer
+        # division by zero gives: 7 // 0 == -2, as in JAX).
         q = lax.div(x, y)
         if dtypes.is_unsigned(dt):
             return q
-        r = lax.rem(x, y)
-        zero = zeros_like(r)
-        fix = lax.bitwise_and(lax.ne(r, zero), lax.ne(lax.lt(r, zero), lax.lt(y, zero)))
+        fix = lax.bitwise_and(lax.ne(lax.sign(x), lax.sign(y)),
+                              lax.ne(lax.rem(x, y), zeros_like(x)))
         return lax.select(fix, lax.sub(q, ones_like(q)), q)
+    if dtypes.is_complex(dt):
+        raise TypeError("floor_divide does not support complex-valued inputs")
     return lax.floor(lax.div(x, y))
 
 
 def remainder(x, y) -> Array:
     x, y = _promote_and_broadcast(x, y)
+    if dtypes.is_complex(_aval(x).dtype):
+        raise TypeError("remainder does not support complex-valued inputs")
     r = lax.rem(x, y)
     if dtypes.is_unsigned(_aval(x).dtype):
         return r
@@ -471,15 +475,25 @@ def prod(a, axis=None, dtype=None, keepdims: bool = False) -> Array:
     return _keepdims(lax.reduce_prod(a, axes), a, axes, keepdims)
 
 
+def _check_nonempty(a, axes, name: str) -> None:
+    """max/min have no identity: reducing zero elements is an error (JAX)."""
+    shape = _aval(a).shape
+    if builtins.any(shape[i] == 0 for i in axes):
+        raise ValueError(f"zero-size array to reduction operation {name} which has no "
+                         f"identity (shape {shape}, axis {axes})")
+
+
 def max(a, axis=None, keepdims: bool = False) -> Array:
     a = asarray(a) if not _is_array(a) else a
     axes = _reduction_axes(a, axis)
+    _check_nonempty(a, axes, "max")
     return _keepdims(lax.reduce_max(a, axes), a, axes, keepdims)
 
 
 def min(a, axis=None, keepdims: bool = False) -> Array:
     a = asarray(a) if not _is_array(a) else a
     axes = _reduction_axes(a, axis)
+    _check_nonempty(a, axes, "min")
     return _keepdims(lax.reduce_min(a, axes), a, axes, keepdims)
 
 
@@ -595,6 +609,11 @@ def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan: bool = False) -> Array:
 
 def clip(a, min=None, max=None) -> Array:
     a = asarray(a) if not _is_array(a) else a
+    if builtins.any(v is not None and dtypes.is_complex(_aval(v).dtype) for v in (a, min, max)):
+        raise ValueError("Clip received a complex value either through the input or the "
+                         "min/max keywords. Complex values have no ordering and cannot be "
+                         "clipped. Please convert to a real value or array by taking the "
+                         "real or imaginary components via jax.numpy.real/imag respectively.")
     if min is not None:
         a = maximum(a, min)
     if max is not None:
@@ -603,12 +622,23 @@ def clip(a, min=None, max=None) -> Array:
 
 
 def round(a, decimals: int = 0) -> Array:
+    """Rounds half to even, to `decimals` decimal places (complex: each part)."""
+    import operator
+    decimals = operator.index(decimals)
     a = asarray(a) if not _is_array(a) else a
-    if decimals != 0:
-        raise NotImplementedError("mlax.numpy.round supports decimals=0")
-    if not dtypes.is_float(_aval(a).dtype):
+    dt = _aval(a).dtype
+    if dtypes.is_integer(dt) or dtypes.is_bool(dt):
+        if decimals < 0:
+            raise NotImplementedError("integer np.round not implemented for decimals < 0")
         return a
-    return lax.round(a, lax.RoundingMethod.TO_NEAREST_EVEN)
+    if dtypes.is_complex(dt):
+        return lax.complex(round(lax.real(a), decimals), round(lax.imag(a), decimals))
+    if decimals == 0:
+        return lax.round(a, lax.RoundingMethod.TO_NEAREST_EVEN)
+    factor = full((), 10.0 ** decimals, dt)
+    return lax.div(lax.round(lax.mul(a, lax.broadcast_in_dim(factor, _aval(a).shape, ())),
+                             lax.RoundingMethod.TO_NEAREST_EVEN),
+                   lax.broadcast_in_dim(factor, _aval(a).shape, ()))
 
 
 def vdot(a, b) -> Array:
@@ -795,8 +825,13 @@ def var(a, axis=None, dtype=None, ddof: int = 0, keepdims: bool = False) -> Arra
     axes = _reduction_axes(a, axis)
     count = int(np.prod([_aval(a).shape[i] for i in axes])) if axes else 1
     centered = subtract(a, mean(a, axis=axes, keepdims=True))
-    return true_divide(sum(multiply(centered, centered), axis=axes, keepdims=keepdims),
-                       builtins.max(count - ddof, 0))
+    if dtypes.is_complex(_aval(centered).dtype):
+        # |z - mean|^2: the variance of complex data is real (as in JAX).
+        sq = lax.real(multiply(centered, conj(centered)))
+    else:
+        sq = multiply(centered, centered)
+    out = true_divide(sum(sq, axis=axes, keepdims=keepdims), builtins.max(count - ddof, 0))
+    return out if dtype is None else lax.convert_element_type(out, dtype)
 
 
 def std(a, axis=None, dtype=None, ddof: int = 0, keepdims: bool = False) -> Array:
@@ -921,6 +956,9 @@ def _arg_extreme(a, axis, is_max: bool) -> Array:
         a, axis = ravel(a), 0
     shape = _aval(a).shape
     axis = _canonical_axis(axis, len(shape))
+    if shape[axis] == 0:
+        raise ValueError(f"attempt to get {'argmax' if is_max else 'argmin'} of an empty "
+                         f"sequence (shape {shape}, axis {axis})")
     best = (max if is_max else min)(a, axis=axis, keepdims=True)
     hit = equal(a, best)
     if dtypes.is_float(_aval(a).dtype):  # NaN wins, as in numpy
