@@ -6,12 +6,13 @@ from mlax._src.batching import hessian, jacfwd, jacrev, vmap
 from mlax._src.custom_derivatives import custom_jvp, custom_vjp
 from mlax._src.ad import (grad, jvp, linear_transpose, linearize, value_and_grad,
                           vjp)
-from mlax import dtypes, numpy, lax, random, tree_util
+from mlax import dtypes, errors, numpy, lax, random, tree_util
 
 __version__ = "0.1.0"
 
 __all__ = ["Array", "ConcretizationTypeError", "ShapedArray", "TransformationError",
            "block_until_ready", "config", "custom_jvp", "custom_vjp", "device_put", "dtypes",
+           "errors",
            "grad", "hessian", "jacfwd", "jacrev", "vmap", "jit", "jvp", "linear_transpose",
            "linearize", "value_and_grad", "vjp", "lax", "make_mlir", "numpy", "random",
            "tree_util"]

@@ -65,7 +65,11 @@ def _check_key(key) -> None:
 
 def key(seed: int) -> Array:
     """A PRNG key from an integer seed (JAX's threefry seeding)."""
-    seed = int(seed)
+    import operator
+    try:
+        seed = operator.index(seed)
+    except TypeError:
+        raise TypeError(f"PRNG key seed must be an integer; got {seed!r}") from None
     return jnp.asarray(np.array([(seed >> 32) & 0xFFFFFFFF, seed & 0xFFFFFFFF], np.uint32))
 
 

@@ -223,7 +223,7 @@ def _cotangents_for(out_tree, out_avals, ct) -> list[Any]:
     matches the output structure (float0 or anything for the others)."""
     flat_ct, ct_tree = tree_util.tree_flatten(ct)
     if ct_tree != out_tree:
-        raise TypeError("Tree structure of cotangent input "
+        raise ValueError("Tree structure of cotangent input "
                         f"{ct_tree}, does not match structure of primal output {out_tree}.")
     cts = []
     for c, a in zip(flat_ct, out_avals):
@@ -235,7 +235,7 @@ def _cotangents_for(out_tree, out_avals, ct) -> list[Any]:
                              f"{ca.shape} must be the same as the shape of corresponding "
                              f"primal input {a.shape}.")
         if ca.dtype != a.dtype and not ca.weak_type:
-            raise TypeError(f"Type of cotangent input to vjp pullback function "
+            raise ValueError(f"Type of cotangent input to vjp pullback function "
                             f"({ca.dtype.name}) is not the expected tangent type "
                             f"({a.dtype.name}) of corresponding primal output")
         cts.append(c)

@@ -15,7 +15,7 @@ def _input_aval_and_buffer(x: Any):
     if type(x) is Array:
         return x.aval, x._buffer
     if isinstance(x, Tracer):
-        raise TypeError("a tracer reached a compiled call outside its trace")
+        raise core._leaked_tracer_error(x)
     arr = core.to_array(x)
     return arr.aval, arr._buffer
 
@@ -212,9 +212,15 @@ def make_mlir(fun: Callable, *, optimize: bool = True) -> Callable[..., Lowered]
 
 def device_put(x: Any, device=None) -> Any:
     """Copies a pytree of host values to the device as mlax Arrays."""
-    return tree_util.tree_map(
-        lambda v: v if isinstance(v, Array) and device is None
-        else Array(runtime.to_device(__import__("numpy").asarray(v), device)), x)
+    def put(v):
+        if isinstance(v, Array) and device is None:
+            return v
+        if isinstance(v, Tracer):
+            raise core._leaked_tracer_error(v) if core.current_trace() is None else \
+                TypeError("device_put of a traced value: call it outside jit")
+        arr, aval = core.concrete_to_numpy(v)
+        return Array(runtime.to_device(arr, device), aval.weak_type)
+    return tree_util.tree_map(put, x)
 
 
 def block_until_ready(x: Any) -> Any:

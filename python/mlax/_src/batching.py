@@ -22,6 +22,9 @@ def _broadcast_prefix(prefix: Any, tree: Any, what: str) -> list:
     out: list = []
 
     def rec(p, t):
+        if not (p is None or isinstance(p, (int, tuple, list, dict))) or isinstance(p, bool):
+            raise TypeError(f"vmap {what} must be an int, None, or a (nested) tuple/list/dict "
+                            f"of those matching the arguments, but got {p!r} in {prefix!r}.")
         if p is None or isinstance(p, int):
             out.extend([p] * tree_util.tree_structure(t).num_leaves)
             return

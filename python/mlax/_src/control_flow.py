@@ -154,7 +154,11 @@ def fori_loop(lower: int, upper: int, body_fun: Callable, init_val: Any) -> Any:
 def switch(index: Any, branches: Sequence[Callable], *operands: Any) -> Any:
     """Applies branches[clamp(index)] to operands (JAX's lax.switch API)."""
     if not branches:
-        raise ValueError("switch needs at least one branch")
+        raise ValueError("switch needs at least one branch (got an empty sequence)")
+    ia = _aval(index)
+    if ia.shape != () or not (dtypes.is_integer(ia.dtype) or dtypes.is_bool(ia.dtype)):
+        raise TypeError(f"Index type must be an integer scalar, got {index!r} as "
+                        f"{ia.str_short()}")
     flat_ops, ops_tree = tree_util.tree_flatten(operands)
 
     def run(idx, *leaves):

@@ -46,6 +46,61 @@ class ConcretizationTypeError(TypeError):
     """A traced value was used where Python needs a concrete value."""
 
 
+class TracerBoolConversionError(ConcretizationTypeError):
+    """bool() of a traced value (Python control flow on it)."""
+
+
+class TracerIntegerConversionError(ConcretizationTypeError):
+    """int() or an index taken from a traced value."""
+
+
+class TracerArrayConversionError(ConcretizationTypeError):
+    """A traced value converted to a NumPy array."""
+
+
+class UnexpectedTracerError(TypeError):
+    """A traced value escaped the function being traced (stored in a global or
+    returned through a side channel) and was used after its trace ended."""
+
+
+_MAX_ELEMENTS = 2 ** 63 - 1
+
+
+def canonicalize_shape(shape: Any, what: str = "shape") -> tuple[int, ...]:
+    """A shape as a tuple of Python ints (JAX's rules): an int or a sequence of
+    concrete integers, none negative, with an element count that fits int64."""
+    if isinstance(shape, (int, np.integer)) and not isinstance(shape, bool):
+        shape = (shape,)
+    try:
+        dims = tuple(shape)
+    except TypeError:
+        dims = None
+    if dims is None or isinstance(shape, (str, bytes)) or not all(
+            isinstance(d, (int, np.integer)) and not isinstance(d, bool) or
+            (isinstance(d, (Array, np.ndarray)) and np.ndim(d) == 0 and
+             np.issubdtype(np.asarray(d).dtype, np.integer)) for d in dims):
+        raise TypeError(f"Shapes must be 1D sequences of concrete values of integer type, "
+                        f"got {shape!r} (for {what}).")
+    dims = tuple(int(d) for d in dims)
+    if any(d < 0 for d in dims):
+        raise TypeError(f"{what} must have every element be nonnegative, got {dims}.")
+    count = 1
+    for d in dims:
+        count *= d
+    if count > _MAX_ELEMENTS:
+        raise ValueError(f"{what} {dims} has {count} elements, more than an array may "
+                         f"have (2**63 - 1).")
+    return dims
+
+
+def _leaked_tracer_error(t: "Tracer") -> UnexpectedTracerError:
+    return UnexpectedTracerError(
+        f"Encountered an unexpected tracer: a value of shape {t.aval.str_short()} traced in a "
+        f"function that has finished (or in another trace) was used here. A function "
+        f"transformed by jit, grad, vmap, ... must not leak its traced values through "
+        f"globals or side effects; return them instead.")
+
+
 def _np_module():
     from mlax import numpy as jnp  # late import: numpy builds on core
     return jnp
@@ -276,23 +331,23 @@ class Tracer(_ArrayOps):
         # The value, when tracing with values attached (see Trace.concrete).
         self.concrete = concrete
 
-    def _concretization_error(self, what: str):
+    def _concretization_error(self, what: str, cls: type = ConcretizationTypeError):
         frame = user_frame()
         where = f" (at {frame[0]}:{frame[1]})" if frame else ""
-        return ConcretizationTypeError(
+        return cls(
             f"Abstract tracer value encountered where a concrete value is "
             f"expected ({what}) for a value of shape {self.aval.str_short()}{where}. "
             f"Inside mlax.jit, Python control flow cannot depend on traced "
             f"values: use mlax.numpy.where / lax.select, or mark the argument "
             f"static with static_argnums.")
 
-    def _value(self, what: str) -> np.ndarray:
+    def _value(self, what: str, cls: type = ConcretizationTypeError) -> np.ndarray:
         if self.concrete is None:
-            raise self._concretization_error(what)
+            raise self._concretization_error(what, cls)
         return self.concrete
 
     def __bool__(self):
-        v = self._value("bool()")
+        v = self._value("bool()", TracerBoolConversionError)
         if v.size != 1:
             raise ValueError("The truth value of an array with more than one element is "
                              "ambiguous. Use a.any() or a.all()")
@@ -301,10 +356,11 @@ class Tracer(_ArrayOps):
     def __float__(self): return float(self._value("float()"))
     def __int__(self): return int(self._value("int()"))
     def __complex__(self): return complex(self._value("complex()"))
-    def __index__(self): return operator.index(self._value("index").item())
+    def __index__(self):
+        return operator.index(self._value("index", TracerIntegerConversionError).item())
 
     def __array__(self, dtype=None, copy=None):
-        v = self._value("numpy conversion")
+        v = self._value("numpy conversion", TracerArrayConversionError)
         return v if dtype is None else v.astype(dtype)
 
     def __iter__(self):
@@ -314,6 +370,12 @@ class Tracer(_ArrayOps):
 
     def __getitem__(self, idx):
         return _np_module()._getitem(self, idx)
+
+    def item(self):
+        return self._value("item()").item()
+
+    def tolist(self):
+        return self._value("tolist()").tolist()
 
     def __repr__(self) -> str:
         return f"Traced<{self.aval.str_short()}>"
@@ -406,9 +468,7 @@ class Trace:
                     self._captured[id(x)] = value
                     self.captures.append(x)
                 return value, x.aval
-            raise ValueError(
-                "a tracer from another (finished or outer) trace was used; "
-                "this usually means a traced value escaped its function")
+            raise _leaked_tracer_error(x)
         if isinstance(x, Array):
             root = self
             while root.parent is not None:
@@ -465,6 +525,10 @@ def concrete_to_numpy(x: Any, dtype: np.dtype | None = None) -> tuple[np.ndarray
     if isinstance(x, Array):
         arr = np.asarray(x)
         weak = x.weak_type
+    elif isinstance(x, Tracer):
+        # Outside its trace (concrete values are asked of live tracers
+        # through __array__, not here).
+        raise _leaked_tracer_error(x)
     elif dtypes.is_python_scalar(x):
         dt = dtype or dtypes.python_scalar_dtype(x)
         arr = np.asarray(x, dtype=dtypes.canonicalize_dtype(dt))

@@ -250,9 +250,11 @@ class custom_jvp:
                 if t is None or getattr(t, "dtype", None) == float0:
                     t = _zeros_like_aval(a)
                 ta = _aval(t)
-                if ta.shape != a.shape:
+                if ta.shape != a.shape or (ta.dtype != a.dtype and not ta.weak_type):
                     raise TypeError("Custom JVP rule must produce primal and tangent outputs "
-                                    f"with equal shapes, got {a.shape} and {ta.shape}.")
+                                    "with corresponding shapes and dtypes. Expected "
+                                    f"{a.str_short()} (tangent type of {a.str_short()}) but "
+                                    f"got {ta.str_short()}.")
                 outs.append(t)
             return outs
 
@@ -273,7 +275,8 @@ class custom_jvp:
                             "container (pytree) structure as the custom_jvp-decorated "
                             f"function; got {meta['p_tree']} and {tf.out_tree}.")
         out_diff = [j for j, a in enumerate(tf.out_avals) if _differentiable(a.dtype)]
-        _cast_results(rule_tf, list(tf.out_avals) + [tf.out_avals[j] for j in out_diff])
+        _cast_results(rule_tf, list(tf.out_avals) + [tf.out_avals[j] for j in out_diff],
+                      "Custom JVP rule (primal and tangent outputs)")
         return _emit(lambda types, ops: mlax_d.CustomJvpCallOp(
             types, ir.FlatSymbolRefAttr.get(tf.name), ir.FlatSymbolRefAttr.get(rule_tf.name), ops),
             tf, split)
@@ -338,7 +341,8 @@ class custom_vjp:
                                 "container (pytree) structure as the custom_vjp-decorated "
                                 f"function; got {meta['out_tree']} and {tf.out_tree}.")
             _no_captures(fwd_tf, "custom_vjp fwd of", self.fun)
-            _cast_results(fwd_tf, list(tf.out_avals) + list(fwd_tf.out_avals[len(tf.out_avals):]))
+            _cast_results(fwd_tf, list(tf.out_avals) + list(fwd_tf.out_avals[len(tf.out_avals):]),
+                          "Custom VJP fwd rule (primal outputs)")
             out_diff = [j for j, a in enumerate(tf.out_avals) if _differentiable(a.dtype)]
             res_avals = list(fwd_tf.out_avals[len(tf.out_avals):])
             n_res = len(res_avals)
@@ -399,7 +403,9 @@ class custom_vjp:
             if outer:
                 del self._traced[key]
         _no_captures(bwd_tf, "custom_vjp bwd of", self.fun)
-        _cast_results(bwd_tf, [split.avals[k] for k in split.diff])
+        _cast_results(bwd_tf, [split.avals[k] for k in split.diff],
+                      "Custom VJP bwd rule (cotangents of the primal arguments)", ValueError,
+                      strict_dtype=False)   # JAX converts bwd's dtypes
         return _emit(lambda types, ops: mlax_d.CustomVjpCallOp(
             types, ir.FlatSymbolRefAttr.get(tf.name), ir.FlatSymbolRefAttr.get(fwd_tf.name),
             ir.FlatSymbolRefAttr.get(bwd_tf.name), ops), tf, split)
@@ -426,26 +432,30 @@ def _eager_bwd(bwd_flat: Callable, ct_avals: Sequence[ShapedArray]) -> Callable:
         for i, (o, want) in enumerate(zip(outs, ct_avals)):
             o = np.asarray(o)
             if o.shape != want.shape:
-                raise TypeError(f"custom_vjp bwd output {i} has shape {o.shape}, expected "
-                                f"{want.shape}")
+                raise ValueError("Custom VJP bwd rule must produce an output with the same "
+                                 "shape/dtypes as the args tuple of the primal function: "
+                                 f"output {i} has shape {o.shape}, expected {want.shape}")
             results.append(o.astype(want.dtype, copy=False))
         return tuple(results)
     return run
 
 
-def _cast_results(tf, want: Sequence[ShapedArray]) -> None:
-    """Checks a traced rule's results against the expected avals (dtype
-    differences from weak-typed Python scalars are converted)."""
+def _cast_results(tf, want: Sequence[ShapedArray], what: str = "custom rule",
+                  error: type = TypeError, strict_dtype: bool = True) -> None:
+    """Checks a traced rule's results against the expected avals: `error`
+    (JAX's type for this rule) names the output; only dtype differences of
+    weak-typed values (Python scalars) are converted."""
     got = tf.out_avals
     if len(got) != len(want):
-        raise TypeError(f"custom rule returned {len(got)} values, expected {len(want)}")
+        raise error(f"{what} returned {len(got)} values, expected {len(want)}")
     ret = tf.func.regions[0].blocks[0].operations[-1]
     new_values = []
     changed = False
     for i, (g, w) in enumerate(zip(got, want)):
         v = ret.operands[i]
-        if g.shape != w.shape:
-            raise TypeError(f"custom rule output {i} has shape {g.shape}, expected {w.shape}")
+        if g.shape != w.shape or (g.dtype != w.dtype and not g.weak_type and strict_dtype):
+            raise error(f"{what} must produce outputs with the expected shapes and dtypes: "
+                        f"output {i} is {g.str_short()}, expected {w.str_short()}")
         if g.dtype != w.dtype:
             with ir.InsertionPoint(ret), ir.Location.unknown(mlir.context()):
                 v = mlax_d.ConvertOp(mlir.tensor_type(w.shape, w.dtype), v).result

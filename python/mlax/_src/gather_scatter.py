@@ -235,6 +235,19 @@ def _check_scatter(name, oa, ia, ua, dnums):
         raise TypeError(f"{name}: updates shape {ua.shape} does not match the indices: its "
                         f"scatter dimensions {tuple(update_batch)} must equal "
                         f"{tuple(ia.shape[:-1])}")
+    for field in ("inserted_window_dims", "operand_batching_dims"):
+        for d in getattr(dnums, field):
+            if not 0 <= d < len(oa.shape):
+                raise TypeError(f"Invalid {field} set in scatter op; valid range is "
+                                f"[0, {len(oa.shape)}); got: {d}.")
+    for d in dnums.scatter_dims_to_operand_dims:
+        if not 0 <= d < len(oa.shape):
+            raise TypeError(f"Invalid scatter_dims_to_operand_dims set in scatter op; valid "
+                            f"range is [0, {len(oa.shape)}); got: {d}.")
+    for d in dnums.update_window_dims:
+        if not 0 <= d < len(ua.shape):
+            raise TypeError(f"Invalid update_window_dims set in scatter op; valid range is "
+                            f"[0, {len(ua.shape)}); got: {d}.")
     if len(dnums.update_window_dims) + len(dnums.inserted_window_dims) + \
             len(dnums.operand_batching_dims) != len(oa.shape):
         raise TypeError(f"{name}: update_window_dims, inserted_window_dims and "

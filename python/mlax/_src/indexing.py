@@ -36,13 +36,19 @@ def _is_array(i) -> bool:
     return isinstance(i, (Array, Tracer, np.ndarray))
 
 
-def _expand_index(x_ndim: int, idx) -> list:
+def _expand_index(x_ndim: int, idx, x_shape: tuple | None = None) -> list:
     """The index as a list with Ellipsis expanded and boolean masks turned
     into integer arrays (one per mask dimension)."""
     if not isinstance(idx, tuple):
         idx = (idx,)
     out = []
-    for i in idx:
+    pos = 0   # the array dimension the next index applies to (None: after ...)
+    for k, i in enumerate(idx):
+        if i is Ellipsis:
+            pos = None
+        elif i is not None and pos is not None and not (
+                _is_array(i) and dtypes.is_bool(_aval(i).dtype)):
+            pos += 1
         if isinstance(i, list):
             raise TypeError("Using a non-tuple sequence for multidimensional indexing is "
                             "not allowed; use `arr[array(seq)]` instead of `arr[seq]`.")
@@ -58,6 +64,13 @@ def _expand_index(x_ndim: int, idx) -> list:
                     "of boolean indexing.")
             if value.ndim == 0:
                 raise TypeError("mlax does not support 0-d boolean array indices")
+            if x_shape is not None and pos is not None:
+                want = tuple(x_shape[pos:pos + value.ndim])
+                if want != value.shape:
+                    raise IndexError(
+                        f"boolean index did not match shape of indexed array in index {k}: "
+                        f"got {value.shape}, expected {list(want)}")
+                pos += value.ndim
             out.extend(np.nonzero(value))
             continue
         if _is_array(i) and not dtypes.is_integer(_aval(i).dtype):
@@ -139,7 +152,7 @@ def _plan(x, idx, fill: bool):
     """(entries, None) for a basic index, else (None, _Gather)."""
     from mlax._src import numpy_impl as jnp
     a = _aval(x)
-    entries = _expand_index(a.ndim, idx)
+    entries = _expand_index(a.ndim, idx, a.shape)
     if fill:
         # Out-of-range static integers fill (or drop) instead of raising.
         dim, checked = 0, []

@@ -14,7 +14,8 @@ from typing import Any, Sequence
 import numpy as np
 
 from mlax._src import dtypes, mlir
-from mlax._src.core import (Array, Primitive, ShapedArray, Tracer, concrete_to_numpy)
+from mlax._src.core import (Array, Primitive, ShapedArray, Tracer, canonicalize_shape,
+                            concrete_to_numpy)
 from mlax.mlir import ir
 from mlax.mlir.dialects import mlax as m
 
@@ -407,7 +408,7 @@ primitives["iota"] = Primitive(
 def broadcasted_iota(dtype, shape: Sequence[int], dimension: int):
     """An array of `shape` counting 0, 1, ... along `dimension`."""
     dtype = dtypes.canonicalize_dtype(dtype)
-    shape = tuple(int(s) for s in shape)
+    shape = canonicalize_shape(shape, "iota shape")
     if not 0 <= dimension < len(shape):
         raise ValueError(f"iota dimension {dimension} is out of range for shape {shape}")
     return primitives["iota"].bind(dtype=dtype, shape=shape, dimension=int(dimension))
@@ -432,7 +433,7 @@ primitives["broadcast_in_dim"] = Primitive(
 def broadcast_in_dim(operand, shape: Sequence[int], broadcast_dimensions: Sequence[int]):
     """Broadcasts operand dimension i to result dimension broadcast_dimensions[i]."""
     a = _aval(operand)
-    shape = tuple(int(s) for s in shape)
+    shape = canonicalize_shape(shape, "broadcast_in_dim shape")
     dims = tuple(int(d) for d in broadcast_dimensions)
     if len(dims) != a.ndim:
         raise TypeError(f"broadcast_in_dim: broadcast_dimensions {dims} must have "
@@ -470,9 +471,9 @@ def reshape(operand, new_sizes: Sequence[int], dimensions=None):
     if dimensions is not None:
         operand = transpose(operand, dimensions)
     a = _aval(operand)
-    new_sizes = tuple(int(s) for s in new_sizes)
+    new_sizes = canonicalize_shape(new_sizes, "reshape new_sizes")
     if int(np.prod(new_sizes, dtype=np.int64)) != int(np.prod(a.shape, dtype=np.int64)):
-        raise TypeError(f"reshape total size must be unchanged, got new_sizes "
+        raise ValueError(f"reshape total size must be unchanged, got new_sizes "
                         f"{new_sizes} for shape {a.shape}")
     if new_sizes == a.shape:
         return operand
@@ -490,7 +491,7 @@ def transpose(operand, permutation: Sequence[int]):
     a = _aval(operand)
     perm = tuple(int(p) for p in permutation)
     if sorted(perm) != list(range(a.ndim)):
-        raise ValueError(f"transpose permutation {perm} is not a permutation of "
+        raise TypeError(f"transpose permutation {perm} is not a permutation of "
                          f"the dimensions of an array of shape {a.shape}")
     if perm == tuple(range(a.ndim)):
         return operand
@@ -681,8 +682,8 @@ def dynamic_slice(operand, start_indices, slice_sizes):
     a = _aval(operand)
     sizes = tuple(int(s) for s in slice_sizes)
     if len(start_indices) != a.ndim or len(sizes) != a.ndim:
-        raise TypeError(f"dynamic_slice needs {a.ndim} start indices and slice sizes "
-                        f"for shape {a.shape}")
+        raise ValueError(f"dynamic_slice needs {a.ndim} start indices and slice sizes "
+                        f"for shape {a.shape}, got {len(start_indices)} and {len(sizes)}")
     for d, s in enumerate(sizes):
         if not 0 <= s <= a.shape[d]:
             raise TypeError(f"dynamic_slice size {s} is out of range for dimension "

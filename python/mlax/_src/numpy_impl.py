@@ -3,11 +3,12 @@ types, 32-bit defaults, immutable arrays), built on mlax.lax."""
 from __future__ import annotations
 
 import builtins
+import operator
 from typing import Any, Sequence
 
 import numpy as np
 
-from mlax._src import dtypes, lax
+from mlax._src import core, dtypes, lax
 from mlax._src.core import Array, ShapedArray, Tracer, concrete_to_numpy, to_array, current_trace
 
 ArrayLike = Any
@@ -70,9 +71,7 @@ def array(object: ArrayLike, dtype=None, copy: bool = True, ndmin: int = 0) -> A
 
 
 def _shape_tuple(shape) -> tuple[int, ...]:
-    if isinstance(shape, (int, np.integer)):
-        return (int(shape),)
-    return tuple(int(s) for s in shape)
+    return core.canonicalize_shape(shape)
 
 
 def full(shape, fill_value, dtype=None) -> Array:
@@ -81,6 +80,11 @@ def full(shape, fill_value, dtype=None) -> Array:
         fill = asarray(fill_value)
     else:
         fill = asarray(fill_value, dtype=dtype)
+    fs = _aval(fill).shape
+    if len(fs) > len(shape) or builtins.any(
+            f not in (1, t) for f, t in zip(fs, shape[len(shape) - len(fs):])):
+        raise ValueError(f"Incompatible types for broadcasting: fill_value of shape {fs} "
+                         f"and requested shape {shape}")
     return lax.broadcast_in_dim(fill, shape, tuple(range(len(shape) - fill.ndim, len(shape))))
 
 
@@ -116,6 +120,8 @@ def arange(start, stop=None, step=None, dtype=None) -> Array:
 
 def eye(N: int, M: int | None = None, k: int = 0, dtype=None) -> Array:
     M = N if M is None else M
+    if N < 0 or M < 0:
+        raise ValueError(f"negative dimensions are not allowed, got {N} and {M}")
     rows = lax.broadcasted_iota(np.int32, (N, M), 0)
     cols = lax.broadcasted_iota(np.int32, (N, M), 1)
     return astype(lax.eq(add(rows, np.int32(k)), cols), dtype or dtypes.default_float_dtype())
@@ -153,8 +159,10 @@ def _broadcast_shapes(*shapes):
     try:
         return tuple(np.broadcast_shapes(*shapes))
     except ValueError:
-        raise ValueError("Incompatible shapes for broadcasting: "
-                         + ", ".join(str(s) for s in shapes)) from None
+        msg = "Incompatible shapes for broadcasting: " + ", ".join(str(s) for s in shapes)
+        # JAX: arrays of one rank fail in the lax op (TypeError), of
+        # different ranks in broadcast_shapes (ValueError).
+        raise (TypeError if len({len(s) for s in shapes}) == 1 else ValueError)(msg) from None
 
 
 def _promote_and_broadcast(*xs):
@@ -166,8 +174,13 @@ def _promote_and_broadcast(*xs):
 def broadcast_to(x, shape) -> Array:
     shape = _shape_tuple(shape)
     a = _aval(x)
-    if _broadcast_shapes(a.shape, shape) != shape:
-        raise ValueError(f"cannot broadcast shape {a.shape} to {shape}")
+    try:
+        ok = _broadcast_shapes(a.shape, shape) == shape
+    except TypeError:
+        ok = False
+    if not ok:
+        raise ValueError(f"Incompatible shapes for broadcasting: cannot broadcast shape "
+                         f"{a.shape} to {shape}")
     return _broadcast_to_shape(x, shape)
 
 
@@ -196,10 +209,23 @@ bitwise_or = _binary_op(lax.bitwise_or, "bitwise_or")
 bitwise_xor = _binary_op(lax.bitwise_xor, "bitwise_xor")
 equal = _binary_op(lax.eq, "equal")
 not_equal = _binary_op(lax.ne, "not_equal")
-less = _binary_op(lax.lt, "less")
-less_equal = _binary_op(lax.le, "less_equal")
-greater = _binary_op(lax.gt, "greater")
-greater_equal = _binary_op(lax.ge, "greater_equal")
+def _ordered_op(lax_fn, name):
+    """Order comparisons; complex numbers compare lexicographically (real
+    part, then imaginary), as in JAX's numpy."""
+    def f(x, y):
+        x, y = _promote_and_broadcast(x, y)
+        if dtypes.is_complex(_aval(x).dtype):
+            xr, yr = lax.real(x), lax.real(y)
+            return lax.select(lax.eq(xr, yr), lax_fn(lax.imag(x), lax.imag(y)), lax_fn(xr, yr))
+        return lax_fn(x, y)
+    f.__name__ = f.__qualname__ = name
+    return f
+
+
+less = _ordered_op(lax.lt, "less")
+less_equal = _ordered_op(lax.le, "less_equal")
+greater = _ordered_op(lax.gt, "greater")
+greater_equal = _ordered_op(lax.ge, "greater_equal")
 arctan2 = _binary_op(lax.atan2, "arctan2")
 
 
@@ -377,17 +403,22 @@ def reshape(a, newshape, order: str = "C") -> Array:
     if order != "C":
         raise NotImplementedError("mlax.numpy.reshape supports order='C' only")
     a = asarray(a) if not _is_array(a) else a
-    shape = list(_shape_tuple(newshape))
+    if isinstance(newshape, (int, np.integer)):
+        newshape = (newshape,)
+    shape = [int(s) if isinstance(s, (int, np.integer)) else s for s in newshape]
     size = int(np.prod(_aval(a).shape, dtype=np.int64))
     if shape.count(-1) > 1:
-        raise ValueError("can only specify one unknown dimension")
+        raise TypeError(f"can only specify one unknown dimension, got shape {tuple(shape)}")
     if -1 in shape:
         known = int(np.prod([s for s in shape if s != -1]))
         if known == 0 or size % known:
-            raise ValueError(f"cannot reshape array of shape {_aval(a).shape} into shape {tuple(newshape)}")
+            raise TypeError(f"cannot reshape array of shape {_aval(a).shape} (size {size}) "
+                            f"into shape {tuple(newshape)}")
         shape[shape.index(-1)] = size // known
+    shape = list(core.canonicalize_shape(shape, "reshape shape"))
     if int(np.prod(shape)) != size:
-        raise ValueError(f"cannot reshape array of shape {_aval(a).shape} into shape {tuple(shape)}")
+        raise TypeError(f"cannot reshape array of shape {_aval(a).shape} (size {size}) into "
+                        f"shape {tuple(shape)} (size {int(np.prod(shape))})")
     return lax.reshape(a, tuple(shape))
 
 
@@ -403,9 +434,12 @@ def transpose(a, axes=None) -> Array:
 
 
 def _canonical_axis(axis: int, ndim: int) -> int:
-    axis = int(axis)
+    axis = operator.index(axis)
     if not -ndim <= axis < builtins.max(ndim, 1):
-        raise ValueError(f"axis {axis} is out of bounds for array of dimension {ndim}")
+        # numpy's AxisError is both a ValueError and an IndexError (JAX
+        # raises one or the other depending on the function).
+        raise np.exceptions.AxisError(
+            f"axis {axis} is out of bounds for array of dimension {ndim}")
     return axis % builtins.max(ndim, 1)
 
 
@@ -423,7 +457,11 @@ def expand_dims(a, axis) -> Array:
 def stack(arrays: Sequence[ArrayLike], axis: int = 0) -> Array:
     arrays = [asarray(x) if not _is_array(x) else x for x in arrays]
     if not arrays:
-        raise ValueError("need at least one array to stack")
+        raise ValueError("Need at least one array to stack.")
+    shapes = [_aval(x).shape for x in arrays]
+    if len(set(shapes)) > 1:
+        raise ValueError("All input arrays must have the same shape. Got "
+                         + ", ".join(map(str, shapes)) + ".")
     arrays = _promote_dtypes(*arrays)
     return lax.concatenate([expand_dims(x, axis) for x in arrays],
                            _canonical_axis(axis, _aval(arrays[0]).ndim + 1))
@@ -431,6 +469,8 @@ def stack(arrays: Sequence[ArrayLike], axis: int = 0) -> Array:
 
 def concatenate(arrays: Sequence[ArrayLike], axis: int = 0) -> Array:
     arrays = [asarray(x) if not _is_array(x) else x for x in arrays]
+    if not arrays:
+        raise ValueError("Need at least one array to concatenate.")
     arrays = _promote_dtypes(*arrays)
     return lax.concatenate(arrays, _canonical_axis(axis, _aval(arrays[0]).ndim))
 
@@ -522,7 +562,7 @@ def dot(a, b) -> Array:
         return multiply(a, b)
     contract_b = 0 if ab.ndim == 1 else ab.ndim - 2
     if aa.shape[-1] != ab.shape[contract_b]:
-        raise ValueError(f"dot: shapes {aa.shape} and {ab.shape} not aligned: "
+        raise TypeError(f"dot: shapes {aa.shape} and {ab.shape} not aligned: "
                          f"{aa.shape[-1]} (dim {aa.ndim - 1}) != {ab.shape[contract_b]} (dim {contract_b})")
     return lax.dot_general(a, b, (((aa.ndim - 1,), (contract_b,)), ((), ())))
 
@@ -531,14 +571,15 @@ def matmul(a, b) -> Array:
     a, b = _promote_dtypes(a, b)
     aa, ab = _aval(a), _aval(b)
     if aa.ndim == 0 or ab.ndim == 0:
-        raise ValueError("matmul: operands must not be scalars (use *)")
+        raise ValueError(f"matmul: operands must not be scalars (use *), got shapes "
+                         f"{aa.shape} and {ab.shape}")
     a_vec, b_vec = aa.ndim == 1, ab.ndim == 1
     if a_vec or b_vec:
         # Vector operands contract directly (one dot_general, no reshapes).
         ca = aa.ndim - 1
         cb = 0 if b_vec else ab.ndim - 2
         if aa.shape[ca] != ab.shape[cb]:
-            raise ValueError(f"matmul: input operand 1 has a mismatch in its core dimension 0 "
+            raise TypeError(f"matmul: input operand 1 has a mismatch in its core dimension 0 "
                              f"(size {ab.shape[cb]} is different from {aa.shape[ca]}); "
                              f"shapes {aa.shape} and {ab.shape}")
         return lax.dot_general(a, b, (((ca,), (cb,)), ((), ())))
@@ -548,7 +589,7 @@ def matmul(a, b) -> Array:
         b = lax.reshape(b, ab.shape + (1,))
     aa, ab = _aval(a), _aval(b)
     if aa.shape[-1] != ab.shape[-2]:
-        raise ValueError(f"matmul: input operand 1 has a mismatch in its core dimension 0 "
+        raise TypeError(f"matmul: input operand 1 has a mismatch in its core dimension 0 "
                          f"(size {ab.shape[-2]} is different from {aa.shape[-1]}); "
                          f"shapes {_aval(a).shape} and {_aval(b).shape}")
     batch = _broadcast_shapes(aa.shape[:-2], ab.shape[:-2])

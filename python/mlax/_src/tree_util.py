@@ -82,9 +82,11 @@ def _flatten(x, leaves, is_leaf) -> PyTreeDef:
 
 
 def tree_unflatten(treedef: PyTreeDef, leaves: Iterable[Any]) -> Any:
-    it = iter(leaves)
-    out = _unflatten(treedef, it)
-    return out
+    leaves = list(leaves)
+    if len(leaves) != treedef.num_leaves:
+        raise ValueError(f"Too {'few' if len(leaves) < treedef.num_leaves else 'many'} leaves "
+                         f"for PyTreeDef; expected {treedef.num_leaves}, got {len(leaves)}.")
+    return _unflatten(treedef, iter(leaves))
 
 
 def _unflatten(td: PyTreeDef, it):
