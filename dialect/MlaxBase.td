@@ -38,8 +38,15 @@ def Mlax_Complex : Complex<AnyTypeOf<[F32, F64]>>;
 
 def Mlax_Element : AnyTypeOf<[Mlax_Bool, Mlax_Int, Mlax_Float, Mlax_Complex]>;
 
+// Static shapes whose element count fits in int64: transformations and
+// export count elements, and an overflow there is an assertion, not a
+// diagnostic.
+def Mlax_CountableShape : CPred<"::mlir::mlax::hasCountableShape($_self)">;
+
 class Mlax_StaticTensorOf<list<Type> allowed> :
-    StaticShapeTensorOf<allowed>;
+    Type<And<[StaticShapeTensorOf<allowed>.predicate, Mlax_CountableShape]>,
+         StaticShapeTensorOf<allowed>.summary # " of at most 2^63-1 elements",
+         "::mlir::TensorType">;
 
 def Mlax_Tensor : Mlax_StaticTensorOf<[Mlax_Element]>;
 def Mlax_PredTensor : Mlax_StaticTensorOf<[Mlax_Bool]>;

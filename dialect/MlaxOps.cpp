@@ -20,6 +20,17 @@ using namespace mlir::mlax;
 
 #include "dialect/MlaxEnums.cpp.inc"
 
+bool mlir::mlax::hasCountableShape(Type type) {
+  auto ranked = dyn_cast<RankedTensorType>(type);
+  if (!ranked)
+    return false;
+  int64_t count = 1;
+  for (int64_t d : ranked.getShape())
+    if (d < 0 || __builtin_mul_overflow(count, d, &count))
+      return false;
+  return true;
+}
+
 namespace {
 /// Emits at `loc` if present, otherwise fails silently (inference callers
 /// without a location just want failure).

@@ -16,6 +16,12 @@
 
 #include "dialect/MlaxEnums.h.inc"
 
+namespace mlir::mlax {
+/// True when `type` is a ranked tensor whose static dimensions multiply to at
+/// most INT64_MAX elements (every mlax operand and result must be).
+bool hasCountableShape(Type type);
+} // namespace mlir::mlax
+
 #define GET_OP_CLASSES
 #include "dialect/MlaxOps.h.inc"
 

@@ -102,7 +102,7 @@ def Mlax_SqrtOp : Mlax_UnaryOp<"sqrt", Mlax_FloatOrComplexTensor> {
 def Mlax_RsqrtOp : Mlax_UnaryOp<"rsqrt", Mlax_FloatOrComplexTensor> {
   let summary = "Elementwise reciprocal square root";
 }
-def Mlax_CbrtOp : Mlax_UnaryOp<"cbrt", Mlax_FloatOrComplexTensor> {
+def Mlax_CbrtOp : Mlax_UnaryOp<"cbrt", Mlax_FloatTensor> {
   let summary = "Elementwise cube root";
 }
 def Mlax_SineOp : Mlax_UnaryOp<"sine", Mlax_FloatOrComplexTensor> {
@@ -219,7 +219,7 @@ def Mlax_MulOp : Mlax_BinaryOp<"multiply", Mlax_Tensor, [Commutative, DeclareOpI
 def Mlax_DivOp : Mlax_BinaryOp<"divide", Mlax_NumericTensor, [DeclareOpInterfaceMethods<Mlax_TransposeOpInterface>]> {
   let summary = "Elementwise division (truncating for integers)";
 }
-def Mlax_RemOp : Mlax_BinaryOp<"remainder", Mlax_NumericTensor> {
+def Mlax_RemOp : Mlax_BinaryOp<"remainder", Mlax_IntOrFloatTensor> {
   let summary = "Elementwise remainder with the sign of the dividend";
 }
 def Mlax_PowOp : Mlax_BinaryOp<"power", Mlax_NumericTensor> {
@@ -231,7 +231,7 @@ def Mlax_MaxOp : Mlax_BinaryOp<"maximum", Mlax_Tensor, [Commutative]> {
 def Mlax_MinOp : Mlax_BinaryOp<"minimum", Mlax_Tensor, [Commutative]> {
   let summary = "Elementwise minimum (NaN propagating)";
 }
-def Mlax_Atan2Op : Mlax_BinaryOp<"atan2", Mlax_FloatOrComplexTensor> {
+def Mlax_Atan2Op : Mlax_BinaryOp<"atan2", Mlax_FloatTensor> {
   let summary = "Elementwise atan2(lhs, rhs)";
 }
 def Mlax_AndOp : Mlax_BinaryOp<"and", Mlax_PredOrIntTensor, [Commutative]> {

@@ -2,6 +2,8 @@
 from mlax._src.core import (ConcretizationTypeError, TracerArrayConversionError,
                             TracerBoolConversionError, TracerIntegerConversionError,
                             TransformationError, UnexpectedTracerError)
+from mlax._src.indexing import NonConcreteBooleanIndexError
 
-__all__ = ["ConcretizationTypeError", "TracerArrayConversionError", "TracerBoolConversionError",
+__all__ = ["ConcretizationTypeError", "NonConcreteBooleanIndexError",
+           "TracerArrayConversionError", "TracerBoolConversionError",
            "TracerIntegerConversionError", "TransformationError", "UnexpectedTracerError"]

@@ -743,3 +743,49 @@ func.func @f(%x: tensor<2xf32>) {
   %0 = "mlax.real"(%x) : (tensor<2xf32>) -> tensor<2xf32>
   return
 }
+
+// -----
+
+// remainder, cbrt and atan2 are not defined on complex numbers here: XLA
+// rejects (or crashes on) them, and their derivatives need floor/compare.
+func.func @f(%x: tensor<2xcomplex<f32>>) {
+  // expected-error @+1 {{operand #0 must be statically shaped tensor of integer or floating-point values}}
+  %0 = mlax.remainder %x, %x : tensor<2xcomplex<f32>>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<2xcomplex<f32>>) {
+  // expected-error @+1 {{operand #0 must be statically shaped tensor of floating-point values}}
+  %0 = mlax.cbrt %x : tensor<2xcomplex<f32>>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<2xcomplex<f32>>) {
+  // expected-error @+1 {{operand #0 must be statically shaped tensor of floating-point values}}
+  %0 = mlax.atan2 %x, %x : tensor<2xcomplex<f32>>
+  return
+}
+
+// -----
+
+// Element counts must fit in int64 (transformations and export count them).
+func.func @f(%x: tensor<2x4611686018427387904xf32>) {
+  // expected-error @+1 {{of at most 2^63-1 elements}}
+  %0 = mlax.sine %x : tensor<2x4611686018427387904xf32>
+  return
+}
+
+// -----
+
+func.func private @big(%x: tensor<2x4611686018427387904xf32>) -> tensor<2x4611686018427387904xf32> {
+  return %x : tensor<2x4611686018427387904xf32>
+}
+func.func @g(%x: tensor<2x4611686018427387904xf32>) {
+  // expected-error @+1 {{of at most 2^63-1 elements}}
+  %0:2 = mlax.jvp @big(%x) tangents(%x) active = [0] : (tensor<2x4611686018427387904xf32>, tensor<2x4611686018427387904xf32>) -> (tensor<2x4611686018427387904xf32>, tensor<2x4611686018427387904xf32>)
+  return
+}

@@ -117,7 +117,7 @@ def test_basic_indexing(rng, idx):
 def test_errors():
     with pytest.raises(IndexError, match="out of bounds"):
         jnp.asarray(np.ones(3))[5]
-    with pytest.raises(ValueError, match="cannot reshape"):
+    with pytest.raises(TypeError, match="cannot reshape"):
         jnp.reshape(np.ones(6), (4, -1))
     with pytest.raises(ValueError, match="axis 3 is out of bounds"):
         jnp.sum(np.ones((2, 2)), axis=3)
