@@ -9,19 +9,28 @@ BUILD_DIR := build/release
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 export SCCACHE_DIR ?= $(HOME)/.cache/sccache
 
-.PHONY: demo test lit pytest build deps bench clean
+.PHONY: demo test lit pytest fuzz fuzz-smoke asan build deps bench clean
 
 demo: build
 	$(PY) examples/jit_basics.py
 	$(PY) examples/tutorial_autodiff.py
 
-test: build lit pytest
+test: build lit pytest fuzz-smoke
 
 lit: build
 	$(BIN)/lit -sv $(BUILD_DIR)/test
 
 pytest: build
 	$(PY) -m pytest -q test/python
+
+# Mutation fuzzing of mlax-opt / mlax-translate over the lit corpus
+# (tools/fuzz_mlax_opt.py): a minute in `make test`, longer with `make fuzz`.
+FUZZ_SECONDS ?= 600
+fuzz-smoke: build
+	$(PY) tools/fuzz_mlax_opt.py --seconds 60 -j 2
+
+fuzz: build
+	$(PY) tools/fuzz_mlax_opt.py --seconds $(FUZZ_SECONDS)
 
 bench: build
 	$(PY) benchmarks/bench_jit.py

@@ -698,6 +698,123 @@ LogicalResult ReverseOp::verify() {
 // WhileOp / CaseOp
 //===----------------------------------------------------------------------===//
 
+namespace {
+/// Drops every use of the values defined in `region` (recursively). A value
+/// defined in a region can satisfy a forward reference made before the op
+/// (`%c` used above, defined inside); if the op then fails to parse, the
+/// region is destroyed while that use remains, which MLIR reports as a fatal
+/// "operation destroyed but still has uses".
+void dropUsesOfValuesIn(Region &region) {
+  for (Block &block : region) {
+    for (BlockArgument arg : block.getArguments())
+      arg.dropAllUses();
+    for (Operation &op : block) {
+      op.dropAllUses();
+      for (Region &nested : op.getRegions())
+        dropUsesOfValuesIn(nested);
+    }
+  }
+}
+
+} // namespace
+
+ParseResult mlir::mlax::parseGuardedRegion(OpAsmParser &parser, Region &region) {
+  if (failed(parser.parseRegion(region))) {
+    dropUsesOfValuesIn(region);
+    return failure();
+  }
+  return success();
+}
+
+void mlir::mlax::printGuardedRegion(OpAsmPrinter &p, Operation *, Region &region) {
+  p.printRegion(region);
+}
+
+namespace {
+/// Runs dropUsesOfValuesIn on the op's regions unless the parse succeeded.
+struct RegionParseGuard {
+  OperationState &state;
+  bool ok = false;
+  ~RegionParseGuard() {
+    if (!ok)
+      for (auto &region : state.regions)
+        dropUsesOfValuesIn(*region);
+  }
+  ParseResult success() {
+    ok = true;
+    return mlir::success();
+  }
+};
+} // namespace
+
+ParseResult WhileOp::parse(OpAsmParser &parser, OperationState &result) {
+  SmallVector<OpAsmParser::UnresolvedOperand> operands;
+  SmallVector<Type> types;
+  RegionParseGuard guard{result};
+  Region *cond = result.addRegion();
+  Region *body = result.addRegion();
+  SMLoc operandsLoc = parser.getCurrentLocation();
+  if (parser.parseLParen() || parser.parseOperandList(operands) ||
+      parser.parseRParen() || parser.parseOptionalAttrDict(result.attributes) ||
+      parser.parseColon())
+    return failure();
+  if (failed(parser.parseOptionalKeyword("cond"))) {
+    if (parser.parseTypeList(types) || parser.parseKeyword("cond"))
+      return failure();
+  }
+  if (parser.parseRegion(*cond) || parser.parseKeyword("do") ||
+      parser.parseRegion(*body) ||
+      parser.resolveOperands(operands, types, operandsLoc, result.operands))
+    return failure();
+  result.addTypes(types);
+  return guard.success();
+}
+
+void WhileOp::print(OpAsmPrinter &p) {
+  p << "(" << getOperand() << ")";
+  p.printOptionalAttrDict((*this)->getAttrs());
+  p << " : ";
+  llvm::interleaveComma(getOperand().getTypes(), p);
+  if (!getOperand().empty())
+    p << " ";
+  p << "cond ";
+  p.printRegion(getCond());
+  p << " do ";
+  p.printRegion(getBody());
+}
+
+ParseResult CaseOp::parse(OpAsmParser &parser, OperationState &result) {
+  OpAsmParser::UnresolvedOperand index;
+  FunctionType type;
+  RegionParseGuard guard{result};
+  SMLoc indexLoc = parser.getCurrentLocation();
+  if (parser.parseOperand(index) ||
+      parser.parseOptionalAttrDict(result.attributes) || parser.parseColon() ||
+      parser.parseType(type))
+    return failure();
+  do {
+    if (parser.parseRegion(*result.addRegion()))
+      return failure();
+  } while (succeeded(parser.parseOptionalComma()));
+  if (type.getNumInputs() != 1)
+    return parser.emitError(indexLoc, "expects one operand type (the index), got ")
+           << type.getNumInputs();
+  if (parser.resolveOperand(index, type.getInput(0), result.operands))
+    return failure();
+  result.addTypes(type.getResults());
+  return guard.success();
+}
+
+void CaseOp::print(OpAsmPrinter &p) {
+  p << " " << getIndex();
+  p.printOptionalAttrDict((*this)->getAttrs());
+  p << " : ";
+  p.printFunctionalType(getOperation());
+  p << " ";
+  llvm::interleaveComma(getBranches(), p,
+                        [&](Region &region) { p.printRegion(region); });
+}
+
 LogicalResult WhileOp::verifyRegions() {
   TypeRange types = getOperand().getTypes();
   for (auto [name, region] : {std::pair<StringRef, Region *>{"cond", &getCond()},

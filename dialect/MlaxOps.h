@@ -20,6 +20,12 @@ namespace mlir::mlax {
 /// True when `type` is a ranked tensor whose static dimensions multiply to at
 /// most INT64_MAX elements (every mlax operand and result must be).
 bool hasCountableShape(Type type);
+
+/// A region of the custom assembly formats: on a parse error the uses of its
+/// values are dropped first (they may satisfy forward references made before
+/// the op, and destroying a used value is a fatal error).
+ParseResult parseGuardedRegion(OpAsmParser &parser, Region &region);
+void printGuardedRegion(OpAsmPrinter &p, Operation *, Region &region);
 } // namespace mlir::mlax
 
 #define GET_OP_CLASSES

@@ -375,7 +375,7 @@ def Mlax_ReduceOp : Mlax_Op<"reduce", [DeclareOpInterfaceMethods<Mlax_BatchOpInt
   let regions = (region SizedRegion<1>:$body);
   let assemblyFormat = [{
     `(` $inputs `)` `init` `(` $init_values `)` `dims` `=` $dimensions
-    attr-dict `:` functional-type(operands, results) $body
+    attr-dict `:` functional-type(operands, results) custom<GuardedRegion>($body)
   }];
   let hasRegionVerifier = 1;
 }
@@ -491,7 +491,8 @@ def Mlax_ScatterOp : Mlax_Op<"scatter", [DeclareOpInterfaceMethods<Mlax_BatchOpI
     `scatter_indices_batching_dims` `=` $scatter_indices_batching_dims `,`
     `scatter_dims_to_operand_dims` `=` $scatter_dims_to_operand_dims `,`
     `index_vector_dim` `=` $index_vector_dim
-    attr-dict `:` functional-type(operands, results) $update_computation
+    attr-dict `:` functional-type(operands, results)
+    custom<GuardedRegion>($update_computation)
   }];
   let hasVerifier = 1;
   let hasRegionVerifier = 1;
@@ -572,9 +573,9 @@ def Mlax_WhileOp : Mlax_Op<"while", [RecursiveMemoryEffects,
       OptionalAttr<ConfinedAttr<I64Attr, [IntNonNegative]>>:$trip_count);
   let results = (outs Variadic<Mlax_Tensor>:$results);
   let regions = (region SizedRegion<1>:$cond, SizedRegion<1>:$body);
-  let assemblyFormat = [{
-    `(` $operand `)` attr-dict `:` type($operand) `cond` $cond `do` $body
-  }];
+  // `(` $operand `)` attr-dict `:` type($operand) `cond` $cond `do` $body,
+  // parsed by hand so that a parse error never destroys a value in use.
+  let hasCustomAssemblyFormat = 1;
   let hasRegionVerifier = 1;
 }
 
@@ -583,9 +584,9 @@ def Mlax_CaseOp : Mlax_Op<"case", [RecursiveMemoryEffects]> {
   let arguments = (ins 0DTensorOf<[I32]>:$index);
   let results = (outs Variadic<Mlax_Tensor>:$results);
   let regions = (region VariadicRegion<SizedRegion<1>>:$branches);
-  let assemblyFormat = [{
-    $index attr-dict `:` functional-type(operands, results) $branches
-  }];
+  // $index attr-dict `:` functional-type(operands, results) $branches,
+  // parsed by hand (see WhileOp).
+  let hasCustomAssemblyFormat = 1;
   let hasRegionVerifier = 1;
 }
 

@@ -37,8 +37,11 @@ PIPELINES = [
     ["mlax-opt", "--canonicalize", "--mlir-print-op-generic"],
     ["mlax-translate", "--mlax-to-stablehlo"],
 ]
-CRASH_MARKERS = ("LLVM ERROR", "Assertion", "PLEASE submit a bug report", "Stack dump",
-                 "Segmentation fault", "AddressSanitizer", "runtime error:")
+# Crash banners at the start of a stderr line (diagnostics echo source lines,
+# which are indented or start with the file name).
+CRASH_MARKERS = re.compile(r"^(LLVM ERROR: |PLEASE submit a bug report|Stack dump:|"
+                           r"==\d+==ERROR: AddressSanitizer|\S+: .*Assertion `.*' failed)|"
+                           r"^\S+:\d+:\d+: runtime error: ", re.M)
 TOKEN_RE = re.compile(r"%[\w#:]+|@\w+|\^\w+|[A-Za-z_][\w.$-]*|-?\d+(?:\.\d+)?(?:e[+-]?\d+)?|"
                       r"<|>|\(|\)|\[|\]|\{|\}|,|:|=|->|\?")
 INTERESTING_NUMBERS = ["0", "1", "-1", "2", "3", "7", "64", "4611686018427387904",
@@ -105,9 +108,9 @@ def run_one(text: str, pipeline: list[str], bindir: pathlib.Path, timeout: float
     err = p.stderr
     if p.returncode < 0 or p.returncode > 1:
         return True, f"exit {p.returncode}: {err[-400:]}"
-    marker = next((m for m in CRASH_MARKERS if m in err), None)
-    if marker:
-        return True, f"{marker}: {err[-400:]}"
+    m = CRASH_MARKERS.search(err)
+    if m:
+        return True, f"{m.group(0)}: {err[-400:]}"
     return False, ""
 
 
@@ -128,7 +131,8 @@ def main(argv=None) -> int:
     seed = args.seed if args.seed is not None else int(time.time())
     rng = random.Random(seed)
     texts = corpus()
-    tokens = sorted({t for text in texts for t in TOKEN_RE.findall(text)})
+    code = [re.sub(r"//.*", "", text) for text in texts]   # tokens of the IR, not comments
+    tokens = sorted({t for text in code for t in TOKEN_RE.findall(text)})
     out = pathlib.Path(args.out)
     deadline = time.monotonic() + args.seconds if args.seconds else None
     done, crashes = 0, 0

@@ -1,5 +1,6 @@
 // RUN: not mlax-opt %s 2>&1 | FileCheck %s
 // RUN: not mlax-opt - < %s 2>&1 | FileCheck %s
+// RUN: not mlax-translate --mlax-to-stablehlo %s 2>&1 | FileCheck %s
 // Found by tools/fuzz_mlax_opt.py: MLIR's dense-attribute parser asserts on
 // an element count that overflows int64; mlax-opt reports it instead.
 
