@@ -32,6 +32,10 @@ fuzz-smoke: build
 fuzz: build
 	$(PY) tools/fuzz_mlax_opt.py --seconds $(FUZZ_SECONDS)
 
+# C++ under AddressSanitizer + UBSan (build/asan): lit, fuzzing, Python smoke.
+asan: deps
+	bash scripts/asan.sh
+
 bench: build
 	$(PY) benchmarks/bench_jit.py
 	$(PY) benchmarks/bench_jvp.py

@@ -47,8 +47,8 @@ def _rand_like(rng: np.random.RandomState, x):
     def one(l):
         l = np.asarray(l)
         if l.dtype.kind == "c":
-            return (rng.randn(*l.shape) + 1j * rng.randn(*l.shape)).astype(l.dtype)
-        return rng.randn(*l.shape).astype(l.dtype)
+            return np.asarray(rng.randn(*l.shape) + 1j * rng.randn(*l.shape)).astype(l.dtype)
+        return np.asarray(rng.randn(*l.shape)).astype(l.dtype)
     return tree_util.tree_map(one, x)
 
 
