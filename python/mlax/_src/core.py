@@ -829,7 +829,8 @@ def _call_host_callback(key: str, index: int, *args):
     try:
         return _HOST_CALLBACKS[key][index](*args)
     except BaseException as e:
-        runtime.callback_errors.append(e)   # re-raised by Executable.execute
+        # Re-raised by Executable.execute of this program.
+        runtime.callback_errors.setdefault(key, []).append(e)
         raise
 
 
@@ -909,7 +910,8 @@ def _compile_module(traced: Traced, key: str) -> tuple[runtime.Executable, str]:
         # program reuses the executable with its own callbacks.
         callbacks = tuple(functools.partial(_call_host_callback, key, i)
                           for i in range(len(traced.host_callbacks)))
-    hit = (runtime.compile(text, len(traced.out_avals), host_callbacks=callbacks), text)
+    hit = (runtime.compile(text, len(traced.out_avals), host_callbacks=callbacks,
+                           callback_key=key if callbacks else None), text)
     with _EXECUTABLES_LOCK:
         _EXECUTABLES[key] = hit
         if len(_EXECUTABLES) > _EXECUTABLES_MAX:

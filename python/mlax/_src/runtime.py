@@ -43,26 +43,29 @@ def _sharding(device):
     return jax.sharding.SingleDeviceSharding(device)
 
 
-# Exceptions raised by Python host callbacks during the current execution.
-callback_errors: list[BaseException] = []
+# Exceptions raised by Python host callbacks, by the callback key of the
+# program that called them (callbacks run on XLA's threads, not the caller's).
+callback_errors: dict[str, list[BaseException]] = {}
 
 
 class Executable:
     """A compiled StableHLO module bound to one device."""
 
-    __slots__ = ("_exe", "device", "num_outputs")
+    __slots__ = ("_exe", "device", "num_outputs", "callback_key")
 
-    def __init__(self, exe, device, num_outputs: int):
+    def __init__(self, exe, device, num_outputs: int, callback_key: str | None = None):
         self._exe = exe
         self.device = device
         self.num_outputs = num_outputs
+        self.callback_key = callback_key
 
     def execute(self, buffers: Sequence[Buffer]) -> list[Buffer]:
         try:
             results = self._exe.execute_sharded(buffers)
         except Exception:
             # A Python host callback failed: raise its own exception.
-            error = callback_errors.pop() if callback_errors else None
+            errors = callback_errors.get(self.callback_key)
+            error = errors.pop() if errors else None
             if error is not None:
                 raise error.with_traceback(error.__traceback__) from None
             raise
@@ -70,9 +73,10 @@ class Executable:
 
 
 def compile(stablehlo: str, num_outputs: int, device=None,
-            host_callbacks: Sequence[Any] = ()) -> Executable:
+            host_callbacks: Sequence[Any] = (), callback_key: str | None = None) -> Executable:
     """Compiles StableHLO text for `device` (default: the first device).
-    `host_callbacks[i]` serves the python callback custom calls of index i."""
+    `host_callbacks[i]` serves the python callback custom calls of index i;
+    their exceptions are filed under `callback_key` in `callback_errors`."""
     device = device or default_device()
     options = _xc.CompileOptions()
     build = options.executable_build_options
@@ -91,7 +95,7 @@ def compile(stablehlo: str, num_outputs: int, device=None,
         exe = backend().compile_and_load(module, executable_devices=_xc.DeviceList((device,)),
                                          compile_options=options,
                                          host_callbacks=list(host_callbacks))
-    return Executable(exe, device, num_outputs)
+    return Executable(exe, device, num_outputs, callback_key)
 
 
 def python_callback_target() -> str | None:
