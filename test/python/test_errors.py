@@ -112,6 +112,7 @@ CASES = [
     ("min_empty", lambda m: m.jnp.min(m.jnp.zeros((0,))), r"zero-size"),
     ("max_empty_axis", lambda m: m.jnp.max(m.jnp.zeros((2, 0)), axis=1), r"zero-size"),
     ("amin_empty", lambda m: m.jnp.amin(m.jnp.zeros((0, 3))), r"zero-size"),
+    ("argmax_complex", lambda m: m.jnp.argmax(_ones(m, 2, dtype=c64)), r"complex64"),
     ("argmax_empty", lambda m: m.jnp.argmax(m.jnp.zeros((0,))), r"empty"),
     ("argmin_empty", lambda m: m.jnp.argmin(m.jnp.zeros((3, 0)), axis=1), r"empty"),
     ("sum_axis_range", lambda m: m.jnp.sum(_ones(m, 2, 3), axis=2), r"axis 2.*(rank|dimension|bounds|ndim)|out of bounds|out of range"),

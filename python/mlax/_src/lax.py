@@ -581,7 +581,7 @@ def _identity(computation: str, dtype: np.dtype):
     if computation in _IDENTITIES:
         return np.array(_IDENTITIES[computation], dtype)
     big = computation == "min"
-    if dtypes.is_float(dtype):
+    if dtypes.is_float(dtype) or dtypes.is_complex(dtype):   # complex: (+-inf, 0), as JAX
         return np.array(np.inf if big else -np.inf, dtype)
     if dtypes.is_bool(dtype):
         return np.array(big, dtype)

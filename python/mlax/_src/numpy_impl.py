@@ -265,8 +265,12 @@ def floor_divide(x, y) -> Array:
 
 def remainder(x, y) -> Array:
     x, y = _promote_and_broadcast(x, y)
-    if dtypes.is_complex(_aval(x).dtype):
+    dt = _aval(x).dtype
+    if dtypes.is_complex(dt):
         raise TypeError("remainder does not support complex-valued inputs")
+    if dtypes.is_integer(dt):
+        # x % 0 == 0 for integers, as in JAX (XLA's rem would return x).
+        y = lax.select(lax.eq(y, zeros_like(y)), ones_like(y), y)
     r = lax.rem(x, y)
     if dtypes.is_unsigned(_aval(x).dtype):
         return r
@@ -997,6 +1001,9 @@ def _arg_extreme(a, axis, is_max: bool) -> Array:
         a, axis = ravel(a), 0
     shape = _aval(a).shape
     axis = _canonical_axis(axis, len(shape))
+    if dtypes.is_complex(_aval(a).dtype):
+        raise TypeError(f"{'argmax' if is_max else 'argmin'} does not accept dtype "
+                        f"{_aval(a).dtype.name} (complex numbers have no order)")
     if shape[axis] == 0:
         raise ValueError(f"attempt to get {'argmax' if is_max else 'argmin'} of an empty "
                          f"sequence (shape {shape}, axis {axis})")
