@@ -209,23 +209,23 @@ bitwise_or = _binary_op(lax.bitwise_or, "bitwise_or")
 bitwise_xor = _binary_op(lax.bitwise_xor, "bitwise_xor")
 equal = _binary_op(lax.eq, "equal")
 not_equal = _binary_op(lax.ne, "not_equal")
-def _ordered_op(lax_fn, name):
-    """Order comparisons; complex numbers compare lexicographically (real
-    part, then imaginary), as in JAX's numpy."""
-    def f(x, y):
-        x, y = _promote_and_broadcast(x, y)
+
+
+def _lexicographic(lax_fn):
+    """An order comparison that compares complex numbers by real part, then
+    imaginary part, as JAX's numpy does (lax's comparisons reject them)."""
+    def cmp(x, y):
         if dtypes.is_complex(_aval(x).dtype):
             xr, yr = lax.real(x), lax.real(y)
             return lax.select(lax.eq(xr, yr), lax_fn(lax.imag(x), lax.imag(y)), lax_fn(xr, yr))
         return lax_fn(x, y)
-    f.__name__ = f.__qualname__ = name
-    return f
+    return cmp
 
 
-less = _ordered_op(lax.lt, "less")
-less_equal = _ordered_op(lax.le, "less_equal")
-greater = _ordered_op(lax.gt, "greater")
-greater_equal = _ordered_op(lax.ge, "greater_equal")
+less = _binary_op(_lexicographic(lax.lt), "less")
+less_equal = _binary_op(_lexicographic(lax.le), "less_equal")
+greater = _binary_op(_lexicographic(lax.gt), "greater")
+greater_equal = _binary_op(_lexicographic(lax.ge), "greater_equal")
 arctan2 = _binary_op(lax.atan2, "arctan2")
 
 
