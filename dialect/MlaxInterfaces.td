@@ -10,6 +10,30 @@
 
 include "mlir/IR/OpBase.td"
 
+//===----------------------------------------------------------------------===//
+// Traits that give an op its rules by default (JAX's defjvp_zero, deflinear,
+// defvectorized; Enzyme-JAX's one-line inactive ops): an op with one of them
+// lists the interface without DeclareOpInterfaceMethods and writes no rule.
+//===----------------------------------------------------------------------===//
+
+// The derivative is zero everywhere it exists (rounding, comparisons,
+// bitwise ops): the JVP returns symbolic zeros.
+def Mlax_ZeroDerivative : NativeOpTrait<"ZeroDerivative"> {
+  let cppNamespace = "::mlir::mlax";
+}
+
+// Linear in its differentiable (floating/complex) operands; other operands
+// (indices) keep their primal values: the JVP is the op on the tangents.
+def Mlax_LinearInOperands : NativeOpTrait<"LinearInOperands"> {
+  let cppNamespace = "::mlir::mlax";
+}
+
+// Elementwise except that rank-0 operands broadcast (select, clamp); ops
+// with this trait or MLIR's Elementwise get the elementwise batching rule.
+def Mlax_ElementwiseWithScalars : NativeOpTrait<"ElementwiseWithScalars"> {
+  let cppNamespace = "::mlir::mlax";
+}
+
 def Mlax_JvpOpInterface : OpInterface<"JvpOpInterface"> {
   let cppNamespace = "::mlir::mlax";
   let description = [{
@@ -25,7 +49,11 @@ def Mlax_JvpOpInterface : OpInterface<"JvpOpInterface"> {
       "::llvm::LogicalResult", "jvp",
       (ins "::mlir::OpBuilder &":$builder,
            "::llvm::ArrayRef<::mlir::Value>":$tangents,
-           "::llvm::SmallVectorImpl<::mlir::Value> &":$resultTangents)>
+           "::llvm::SmallVectorImpl<::mlir::Value> &":$resultTangents),
+      /*methodBody=*/"", /*defaultImplementation=*/[{
+        return ::mlir::mlax::defaultJvp($_op.getOperation(), builder, tangents,
+                                        resultTangents);
+      }]>
   ];
 }
 
@@ -73,7 +101,12 @@ def Mlax_BatchOpInterface : OpInterface<"BatchOpInterface"> {
            "::llvm::ArrayRef<int64_t>":$batchDims,
            "int64_t":$batchSize,
            "::llvm::SmallVectorImpl<::mlir::Value> &":$results,
-           "::llvm::SmallVectorImpl<int64_t> &":$resultBatchDims)>
+           "::llvm::SmallVectorImpl<int64_t> &":$resultBatchDims),
+      /*methodBody=*/"", /*defaultImplementation=*/[{
+        return ::mlir::mlax::defaultBatch($_op.getOperation(), builder, operands,
+                                          batchDims, batchSize, results,
+                                          resultBatchDims);
+      }]>
   ];
 }
 

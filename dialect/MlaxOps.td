@@ -21,12 +21,21 @@ include "mlir/Interfaces/CallInterfaces.td"
 class Mlax_Op<string mnemonic, list<Trait> traits = []> :
     Op<Mlax_Dialect, mnemonic, traits>;
 
+// An op's own rules (written in dialect/rules/). An op may instead list the
+// plain interface to get the default rule its traits select
+// (Mlax_ZeroDerivative, Mlax_LinearInOperands, Elementwise; see
+// MlaxInterfaces.td).
+defvar Mlax_OwnJvp = DeclareOpInterfaceMethods<Mlax_JvpOpInterface, ["jvp"]>;
+defvar Mlax_OwnBatch = DeclareOpInterfaceMethods<Mlax_BatchOpInterface, ["batch"]>;
+defvar Mlax_OwnTranspose = DeclareOpInterfaceMethods<Mlax_TransposeOpInterface>;
+
 //===----------------------------------------------------------------------===//
 // Constants and generators
 //===----------------------------------------------------------------------===//
 
 def Mlax_ConstantOp : Mlax_Op<"constant",
-    [DeclareOpInterfaceMethods<Mlax_JvpOpInterface>, ConstantLike, Pure, AllTypesMatch<["value", "output"]>]> {
+    [ConstantLike, Pure, AllTypesMatch<["value", "output"]>, Mlax_JvpOpInterface,
+    Mlax_ZeroDerivative]> {
   let summary = "A constant tensor";
   let arguments = (ins ElementsAttr:$value);
   let results = (outs Mlax_Tensor:$output);
@@ -35,7 +44,7 @@ def Mlax_ConstantOp : Mlax_Op<"constant",
   let hasVerifier = 1;
 }
 
-def Mlax_IotaOp : Mlax_Op<"iota", [DeclareOpInterfaceMethods<Mlax_JvpOpInterface>, Pure]> {
+def Mlax_IotaOp : Mlax_Op<"iota", [Pure, Mlax_JvpOpInterface, Mlax_ZeroDerivative]> {
   let summary = "Values 0, 1, ... along one dimension";
   let arguments = (ins ConfinedAttr<I64Attr, [IntNonNegative]>:$iota_dimension);
   let results = (outs Mlax_NumericTensor:$output);
@@ -47,8 +56,8 @@ def Mlax_IotaOp : Mlax_Op<"iota", [DeclareOpInterfaceMethods<Mlax_JvpOpInterface
 // Conversions
 //===----------------------------------------------------------------------===//
 
-def Mlax_ConvertOp : Mlax_Op<"convert", [DeclareOpInterfaceMethods<Mlax_BatchOpInterface>, DeclareOpInterfaceMethods<Mlax_TransposeOpInterface>, DeclareOpInterfaceMethods<Mlax_JvpOpInterface>, Pure, Elementwise,
-    SameOperandsAndResultShape]> {
+def Mlax_ConvertOp : Mlax_Op<"convert", [Mlax_BatchOpInterface, Mlax_OwnTranspose, Mlax_OwnJvp,
+    Pure, Elementwise, SameOperandsAndResultShape]> {
   let summary = "Element type conversion";
   let arguments = (ins Mlax_Tensor:$operand);
   let results = (outs Mlax_Tensor:$result);
@@ -56,7 +65,8 @@ def Mlax_ConvertOp : Mlax_Op<"convert", [DeclareOpInterfaceMethods<Mlax_BatchOpI
   let hasFolder = 1;
 }
 
-def Mlax_BitcastConvertOp : Mlax_Op<"bitcast_convert", [DeclareOpInterfaceMethods<Mlax_BatchOpInterface>, DeclareOpInterfaceMethods<Mlax_JvpOpInterface>, Pure]> {
+def Mlax_BitcastConvertOp : Mlax_Op<"bitcast_convert", [Mlax_OwnBatch, Pure, Mlax_JvpOpInterface,
+    Mlax_ZeroDerivative]> {
   let summary = "Reinterprets the bits of each element";
   let arguments = (ins Mlax_Tensor:$operand);
   let results = (outs Mlax_Tensor:$result);
@@ -68,20 +78,22 @@ def Mlax_BitcastConvertOp : Mlax_Op<"bitcast_convert", [DeclareOpInterfaceMethod
 // Elementwise unary ops
 //===----------------------------------------------------------------------===//
 
-class Mlax_UnaryOp<string mnemonic, Type type, list<Trait> traits = []> :
-    Mlax_Op<mnemonic, !listconcat(traits,
-        [Pure, Elementwise, SameOperandsAndResultType,
-         DeclareOpInterfaceMethods<Mlax_JvpOpInterface>, DeclareOpInterfaceMethods<Mlax_BatchOpInterface>])> {
+// `jvp`: the op's own JVP rule, or [Mlax_JvpOpInterface, Mlax_ZeroDerivative].
+class Mlax_UnaryOp<string mnemonic, Type type, list<Trait> traits = [],
+                   list<Trait> jvp = [Mlax_OwnJvp]> :
+    Mlax_Op<mnemonic, !listconcat(traits, jvp,
+        [Pure, Elementwise, SameOperandsAndResultType, Mlax_BatchOpInterface])> {
   let arguments = (ins type:$operand);
   let results = (outs type:$result);
   let assemblyFormat = "$operand attr-dict `:` type($result)";
 }
 
-def Mlax_NegOp : Mlax_UnaryOp<"negate", Mlax_NumericTensor, [DeclareOpInterfaceMethods<Mlax_TransposeOpInterface>]> {
+def Mlax_NegOp : Mlax_UnaryOp<"negate", Mlax_NumericTensor, [Mlax_OwnTranspose]> {
   let summary = "Elementwise negation";
   let hasFolder = 1;
 }
-def Mlax_SignOp : Mlax_UnaryOp<"sign", Mlax_SignedNumericTensor> {
+def Mlax_SignOp : Mlax_UnaryOp<"sign", Mlax_SignedNumericTensor, [],
+    [Mlax_JvpOpInterface, Mlax_ZeroDerivative]> {
   let summary = "Elementwise sign (-1, 0, 1; NaN stays NaN)";
 }
 def Mlax_ExpOp : Mlax_UnaryOp<"exponential", Mlax_FloatOrComplexTensor> {
@@ -118,8 +130,7 @@ def Mlax_TanhOp : Mlax_UnaryOp<"tanh", Mlax_FloatOrComplexTensor> {
   let summary = "Elementwise hyperbolic tangent";
 }
 def Mlax_IntegerPowOp : Mlax_Op<"integer_pow",
-    [Pure, Elementwise, SameOperandsAndResultType,
-     DeclareOpInterfaceMethods<Mlax_JvpOpInterface>, DeclareOpInterfaceMethods<Mlax_BatchOpInterface>]> {
+    [Pure, Elementwise, SameOperandsAndResultType, Mlax_OwnJvp, Mlax_BatchOpInterface]> {
   let summary = "Elementwise x^y for a constant integer y (JAX's integer_pow)";
   let description = [{
     Kept as one op so that its derivative is `y * x^(y-1)` (JAX's rule, so
@@ -135,19 +146,24 @@ def Mlax_IntegerPowOp : Mlax_Op<"integer_pow",
 def Mlax_LogisticOp : Mlax_UnaryOp<"logistic", Mlax_FloatOrComplexTensor> {
   let summary = "Elementwise 1 / (1 + e^-x)";
 }
-def Mlax_FloorOp : Mlax_UnaryOp<"floor", Mlax_FloatTensor> {
+def Mlax_FloorOp : Mlax_UnaryOp<"floor", Mlax_FloatTensor, [],
+    [Mlax_JvpOpInterface, Mlax_ZeroDerivative]> {
   let summary = "Elementwise floor";
 }
-def Mlax_CeilOp : Mlax_UnaryOp<"ceil", Mlax_FloatTensor> {
+def Mlax_CeilOp : Mlax_UnaryOp<"ceil", Mlax_FloatTensor, [],
+    [Mlax_JvpOpInterface, Mlax_ZeroDerivative]> {
   let summary = "Elementwise ceiling";
 }
-def Mlax_RoundNearestEvenOp : Mlax_UnaryOp<"round_nearest_even", Mlax_FloatTensor> {
+def Mlax_RoundNearestEvenOp : Mlax_UnaryOp<"round_nearest_even", Mlax_FloatTensor, [],
+    [Mlax_JvpOpInterface, Mlax_ZeroDerivative]> {
   let summary = "Elementwise rounding, ties to even";
 }
-def Mlax_RoundNearestAfzOp : Mlax_UnaryOp<"round_nearest_afz", Mlax_FloatTensor> {
+def Mlax_RoundNearestAfzOp : Mlax_UnaryOp<"round_nearest_afz", Mlax_FloatTensor, [],
+    [Mlax_JvpOpInterface, Mlax_ZeroDerivative]> {
   let summary = "Elementwise rounding, ties away from zero";
 }
-def Mlax_NotOp : Mlax_UnaryOp<"not", Mlax_PredOrIntTensor> {
+def Mlax_NotOp : Mlax_UnaryOp<"not", Mlax_PredOrIntTensor, [],
+    [Mlax_JvpOpInterface, Mlax_ZeroDerivative]> {
   let summary = "Elementwise logical/bitwise not";
 }
 def Mlax_ErfOp : Mlax_UnaryOp<"erf", Mlax_FloatTensor> {
@@ -158,7 +174,8 @@ def Mlax_ErfInvOp : Mlax_UnaryOp<"erf_inv", Mlax_FloatTensor> {
 }
 
 // abs of a complex tensor is real, so its result type is inferred, not copied.
-class Mlax_ComplexPartOp<string mnemonic, string part> : Mlax_Op<mnemonic, [DeclareOpInterfaceMethods<Mlax_BatchOpInterface>, DeclareOpInterfaceMethods<Mlax_TransposeOpInterface>, DeclareOpInterfaceMethods<Mlax_JvpOpInterface>, Pure, Elementwise, SameOperandsAndResultShape,
+class Mlax_ComplexPartOp<string mnemonic, string part> : Mlax_Op<mnemonic, [Mlax_OwnBatch,
+    Mlax_OwnTranspose, Mlax_OwnJvp, Pure, Elementwise, SameOperandsAndResultShape, 
     DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
   let summary = "Elementwise " # part # " part of a complex tensor";
   let arguments = (ins Mlax_ComplexTensor:$operand);
@@ -167,7 +184,8 @@ class Mlax_ComplexPartOp<string mnemonic, string part> : Mlax_Op<mnemonic, [Decl
 }
 def Mlax_RealOp : Mlax_ComplexPartOp<"real", "real">;
 def Mlax_ImagOp : Mlax_ComplexPartOp<"imag", "imaginary">;
-def Mlax_ComplexOp : Mlax_Op<"complex", [DeclareOpInterfaceMethods<Mlax_BatchOpInterface>, DeclareOpInterfaceMethods<Mlax_TransposeOpInterface>, DeclareOpInterfaceMethods<Mlax_JvpOpInterface>, Pure, Elementwise, SameOperandsAndResultShape, SameTypeOperands,
+def Mlax_ComplexOp : Mlax_Op<"complex", [Mlax_OwnBatch, Mlax_OwnTranspose, Mlax_OwnJvp, Pure,
+    Elementwise, SameOperandsAndResultShape, SameTypeOperands, 
     DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
   let summary = "Elementwise lhs + i * rhs";
   let arguments = (ins Mlax_F32OrF64Tensor:$lhs, Mlax_F32OrF64Tensor:$rhs);
@@ -175,16 +193,17 @@ def Mlax_ComplexOp : Mlax_Op<"complex", [DeclareOpInterfaceMethods<Mlax_BatchOpI
   let assemblyFormat = "$lhs `,` $rhs attr-dict `:` type($lhs)";
 }
 
-def Mlax_AbsOp : Mlax_Op<"abs", [DeclareOpInterfaceMethods<Mlax_BatchOpInterface>, DeclareOpInterfaceMethods<Mlax_JvpOpInterface>, Pure, Elementwise, SameOperandsAndResultShape,
-    DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+def Mlax_AbsOp : Mlax_Op<"abs", [Mlax_BatchOpInterface, Mlax_OwnJvp, Pure, Elementwise,
+    SameOperandsAndResultShape, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
   let summary = "Elementwise absolute value (modulus for complex)";
   let arguments = (ins Mlax_SignedNumericTensor:$operand);
   let results = (outs Mlax_SIntOrFloatTensor:$result);
   let assemblyFormat = "$operand attr-dict `:` type($operand)";
 }
 
-def Mlax_IsFiniteOp : Mlax_Op<"is_finite", [DeclareOpInterfaceMethods<Mlax_BatchOpInterface>, DeclareOpInterfaceMethods<Mlax_JvpOpInterface>, Pure, Elementwise,
-    SameOperandsAndResultShape, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+def Mlax_IsFiniteOp : Mlax_Op<"is_finite", [Mlax_BatchOpInterface, Pure, Elementwise,
+    SameOperandsAndResultShape, DeclareOpInterfaceMethods<InferTypeOpInterface>,
+    Mlax_JvpOpInterface, Mlax_ZeroDerivative]> {
   let summary = "Elementwise test for finite values";
   let arguments = (ins Mlax_FloatTensor:$x);
   let results = (outs Mlax_PredTensor:$y);
@@ -195,28 +214,29 @@ def Mlax_IsFiniteOp : Mlax_Op<"is_finite", [DeclareOpInterfaceMethods<Mlax_Batch
 // Elementwise binary ops
 //===----------------------------------------------------------------------===//
 
-class Mlax_BinaryOp<string mnemonic, Type type, list<Trait> traits = []> :
-    Mlax_Op<mnemonic, !listconcat(traits,
-        [Pure, Elementwise, SameOperandsAndResultType,
-         DeclareOpInterfaceMethods<Mlax_JvpOpInterface>, DeclareOpInterfaceMethods<Mlax_BatchOpInterface>])> {
+// `jvp`: the op's own JVP rule, or [Mlax_JvpOpInterface, Mlax_ZeroDerivative].
+class Mlax_BinaryOp<string mnemonic, Type type, list<Trait> traits = [],
+                   list<Trait> jvp = [Mlax_OwnJvp]> :
+    Mlax_Op<mnemonic, !listconcat(traits, jvp,
+        [Pure, Elementwise, SameOperandsAndResultType, Mlax_BatchOpInterface])> {
   let arguments = (ins type:$lhs, type:$rhs);
   let results = (outs type:$result);
   let assemblyFormat = "$lhs `,` $rhs attr-dict `:` type($result)";
 }
 
-def Mlax_AddOp : Mlax_BinaryOp<"add", Mlax_Tensor, [Commutative, DeclareOpInterfaceMethods<Mlax_TransposeOpInterface>]> {
+def Mlax_AddOp : Mlax_BinaryOp<"add", Mlax_Tensor, [Commutative, Mlax_OwnTranspose]> {
   let summary = "Elementwise addition (logical or for booleans)";
   let hasFolder = 1;
 }
-def Mlax_SubtractOp : Mlax_BinaryOp<"subtract", Mlax_NumericTensor, [DeclareOpInterfaceMethods<Mlax_TransposeOpInterface>]> {
+def Mlax_SubtractOp : Mlax_BinaryOp<"subtract", Mlax_NumericTensor, [Mlax_OwnTranspose]> {
   let summary = "Elementwise subtraction";
   let hasFolder = 1;
 }
-def Mlax_MulOp : Mlax_BinaryOp<"multiply", Mlax_Tensor, [Commutative, DeclareOpInterfaceMethods<Mlax_TransposeOpInterface>]> {
+def Mlax_MulOp : Mlax_BinaryOp<"multiply", Mlax_Tensor, [Commutative, Mlax_OwnTranspose]> {
   let summary = "Elementwise multiplication (logical and for booleans)";
   let hasFolder = 1;
 }
-def Mlax_DivOp : Mlax_BinaryOp<"divide", Mlax_NumericTensor, [DeclareOpInterfaceMethods<Mlax_TransposeOpInterface>]> {
+def Mlax_DivOp : Mlax_BinaryOp<"divide", Mlax_NumericTensor, [Mlax_OwnTranspose]> {
   let summary = "Elementwise division (truncating for integers)";
 }
 def Mlax_RemOp : Mlax_BinaryOp<"remainder", Mlax_IntOrFloatTensor> {
@@ -234,19 +254,24 @@ def Mlax_MinOp : Mlax_BinaryOp<"minimum", Mlax_Tensor, [Commutative]> {
 def Mlax_Atan2Op : Mlax_BinaryOp<"atan2", Mlax_FloatTensor> {
   let summary = "Elementwise atan2(lhs, rhs)";
 }
-def Mlax_AndOp : Mlax_BinaryOp<"and", Mlax_PredOrIntTensor, [Commutative]> {
+def Mlax_AndOp : Mlax_BinaryOp<"and", Mlax_PredOrIntTensor, [Commutative],
+    [Mlax_JvpOpInterface, Mlax_ZeroDerivative]> {
   let summary = "Elementwise logical/bitwise and";
 }
-def Mlax_OrOp : Mlax_BinaryOp<"or", Mlax_PredOrIntTensor, [Commutative]> {
+def Mlax_OrOp : Mlax_BinaryOp<"or", Mlax_PredOrIntTensor, [Commutative],
+    [Mlax_JvpOpInterface, Mlax_ZeroDerivative]> {
   let summary = "Elementwise logical/bitwise or";
 }
-def Mlax_XorOp : Mlax_BinaryOp<"xor", Mlax_PredOrIntTensor, [Commutative]> {
+def Mlax_XorOp : Mlax_BinaryOp<"xor", Mlax_PredOrIntTensor, [Commutative],
+    [Mlax_JvpOpInterface, Mlax_ZeroDerivative]> {
   let summary = "Elementwise logical/bitwise exclusive or";
 }
-def Mlax_ShiftLeftOp : Mlax_BinaryOp<"shift_left", Mlax_IntTensor> {
+def Mlax_ShiftLeftOp : Mlax_BinaryOp<"shift_left", Mlax_IntTensor, [],
+    [Mlax_JvpOpInterface, Mlax_ZeroDerivative]> {
   let summary = "Elementwise left shift";
 }
-def Mlax_ShiftRightLogicalOp : Mlax_BinaryOp<"shift_right_logical", Mlax_IntTensor> {
+def Mlax_ShiftRightLogicalOp : Mlax_BinaryOp<"shift_right_logical", Mlax_IntTensor, [],
+    [Mlax_JvpOpInterface, Mlax_ZeroDerivative]> {
   let summary = "Elementwise logical right shift";
 }
 
@@ -254,9 +279,9 @@ def Mlax_ShiftRightLogicalOp : Mlax_BinaryOp<"shift_right_logical", Mlax_IntTens
 // Comparison and selection
 //===----------------------------------------------------------------------===//
 
-def Mlax_CompareOp : Mlax_Op<"compare", [DeclareOpInterfaceMethods<Mlax_BatchOpInterface>, DeclareOpInterfaceMethods<Mlax_JvpOpInterface>, Pure, Elementwise,
-    SameTypeOperands, SameOperandsAndResultShape,
-    DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+def Mlax_CompareOp : Mlax_Op<"compare", [Mlax_BatchOpInterface, Pure, Elementwise,
+    SameTypeOperands, SameOperandsAndResultShape, DeclareOpInterfaceMethods<InferTypeOpInterface>,
+    Mlax_JvpOpInterface, Mlax_ZeroDerivative]> {
   let summary = "Elementwise comparison";
   let arguments = (ins Mlax_Tensor:$lhs, Mlax_Tensor:$rhs,
       Mlax_ComparisonDirection:$comparison_direction,
@@ -268,8 +293,9 @@ def Mlax_CompareOp : Mlax_Op<"compare", [DeclareOpInterfaceMethods<Mlax_BatchOpI
   }];
 }
 
-def Mlax_SelectOp : Mlax_Op<"select", [DeclareOpInterfaceMethods<Mlax_BatchOpInterface>, DeclareOpInterfaceMethods<Mlax_TransposeOpInterface>, DeclareOpInterfaceMethods<Mlax_JvpOpInterface>, Pure,
-    AllTypesMatch<["on_true", "on_false", "result"]>]> {
+def Mlax_SelectOp : Mlax_Op<"select", [Mlax_OwnTranspose, Mlax_OwnJvp, Pure,
+    AllTypesMatch<["on_true", "on_false", "result"]>, Mlax_BatchOpInterface,
+    Mlax_ElementwiseWithScalars]> {
   let summary = "Elementwise pred ? on_true : on_false";
   let description = [{ `pred` is a scalar or has the shape of the operands. }];
   let arguments = (ins Mlax_PredTensor:$pred, Mlax_Tensor:$on_true,
@@ -282,8 +308,9 @@ def Mlax_SelectOp : Mlax_Op<"select", [DeclareOpInterfaceMethods<Mlax_BatchOpInt
   let hasFolder = 1;
 }
 
-def Mlax_ClampOp : Mlax_Op<"clamp", [DeclareOpInterfaceMethods<Mlax_BatchOpInterface>, DeclareOpInterfaceMethods<Mlax_JvpOpInterface>, Pure, AllTypesMatch<["operand", "result"]>,
-    AllElementTypesMatch<["min", "operand", "max"]>]> {
+def Mlax_ClampOp : Mlax_Op<"clamp", [Mlax_OwnJvp, Pure, AllTypesMatch<["operand", "result"]>,
+    AllElementTypesMatch<["min", "operand", "max"]>, Mlax_BatchOpInterface,
+    Mlax_ElementwiseWithScalars]> {
   let summary = "Elementwise min(max(operand, min), max)";
   let description = [{ `min` and `max` are scalars or have the operand's shape. }];
   let arguments = (ins Mlax_Tensor:$min, Mlax_Tensor:$operand, Mlax_Tensor:$max);
@@ -298,8 +325,8 @@ def Mlax_ClampOp : Mlax_Op<"clamp", [DeclareOpInterfaceMethods<Mlax_BatchOpInter
 // Shape ops
 //===----------------------------------------------------------------------===//
 
-def Mlax_BroadcastInDimOp : Mlax_Op<"broadcast_in_dim", [DeclareOpInterfaceMethods<Mlax_BatchOpInterface>, DeclareOpInterfaceMethods<Mlax_TransposeOpInterface>, DeclareOpInterfaceMethods<Mlax_JvpOpInterface>, Pure,
-    AllElementTypesMatch<["operand", "result"]>]> {
+def Mlax_BroadcastInDimOp : Mlax_Op<"broadcast_in_dim", [Mlax_OwnBatch, Mlax_OwnTranspose, Pure,
+    AllElementTypesMatch<["operand", "result"]>, Mlax_JvpOpInterface, Mlax_LinearInOperands]> {
   let summary = "Broadcasts operand dimension i to result dimension dims[i]";
   let arguments = (ins Mlax_Tensor:$operand,
       DenseI64ArrayAttr:$broadcast_dimensions);
@@ -312,8 +339,8 @@ def Mlax_BroadcastInDimOp : Mlax_Op<"broadcast_in_dim", [DeclareOpInterfaceMetho
   let hasFolder = 1;
 }
 
-def Mlax_ReshapeOp : Mlax_Op<"reshape", [DeclareOpInterfaceMethods<Mlax_BatchOpInterface>, DeclareOpInterfaceMethods<Mlax_TransposeOpInterface>, DeclareOpInterfaceMethods<Mlax_JvpOpInterface>, Pure,
-    AllElementTypesMatch<["operand", "result"]>]> {
+def Mlax_ReshapeOp : Mlax_Op<"reshape", [Mlax_OwnBatch, Mlax_OwnTranspose, Pure,
+    AllElementTypesMatch<["operand", "result"]>, Mlax_JvpOpInterface, Mlax_LinearInOperands]> {
   let summary = "Row-major reshape to a type with as many elements";
   let arguments = (ins Mlax_Tensor:$operand);
   let results = (outs Mlax_Tensor:$result);
@@ -322,8 +349,9 @@ def Mlax_ReshapeOp : Mlax_Op<"reshape", [DeclareOpInterfaceMethods<Mlax_BatchOpI
   let hasFolder = 1;
 }
 
-def Mlax_TransposeOp : Mlax_Op<"transpose", [DeclareOpInterfaceMethods<Mlax_BatchOpInterface>, DeclareOpInterfaceMethods<Mlax_TransposeOpInterface>, DeclareOpInterfaceMethods<Mlax_JvpOpInterface>, Pure,
-    DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+def Mlax_TransposeOp : Mlax_Op<"transpose", [Mlax_OwnBatch, Mlax_OwnTranspose, Pure,
+    DeclareOpInterfaceMethods<InferTypeOpInterface>, Mlax_JvpOpInterface,
+    Mlax_LinearInOperands]> {
   let summary = "Permutes dimensions: result dim i is operand dim perm[i]";
   let arguments = (ins Mlax_Tensor:$operand, DenseI64ArrayAttr:$permutation);
   let results = (outs Mlax_Tensor:$result);
@@ -334,7 +362,7 @@ def Mlax_TransposeOp : Mlax_Op<"transpose", [DeclareOpInterfaceMethods<Mlax_Batc
   let hasFolder = 1;
 }
 
-def Mlax_DotGeneralOp : Mlax_Op<"dot_general", [DeclareOpInterfaceMethods<Mlax_BatchOpInterface>, DeclareOpInterfaceMethods<Mlax_TransposeOpInterface>, DeclareOpInterfaceMethods<Mlax_JvpOpInterface>, Pure,
+def Mlax_DotGeneralOp : Mlax_Op<"dot_general", [Mlax_OwnBatch, Mlax_OwnTranspose, Mlax_OwnJvp, Pure,
     DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
   let summary = "Generalized dot product with batch and contracting dims";
   let description = [{
@@ -362,7 +390,8 @@ def Mlax_ReturnOp : Mlax_Op<"return", [Pure, Terminator, ReturnLike,
   let assemblyFormat = "$results attr-dict (`:` type($results)^)?";
 }
 
-def Mlax_ReduceOp : Mlax_Op<"reduce", [DeclareOpInterfaceMethods<Mlax_BatchOpInterface>, DeclareOpInterfaceMethods<Mlax_TransposeOpInterface>, DeclareOpInterfaceMethods<Mlax_JvpOpInterface>, Pure, SameVariadicOperandSize,
+def Mlax_ReduceOp : Mlax_Op<"reduce", [Mlax_OwnBatch, Mlax_OwnTranspose, Mlax_OwnJvp, Pure,
+    SameVariadicOperandSize, 
     DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
   let summary = "Reduces inputs along dimensions with a body computation";
   let description = [{
@@ -384,8 +413,9 @@ def Mlax_ReduceOp : Mlax_Op<"reduce", [DeclareOpInterfaceMethods<Mlax_BatchOpInt
 // Slicing, concatenation, padding
 //===----------------------------------------------------------------------===//
 
-def Mlax_SliceOp : Mlax_Op<"slice", [DeclareOpInterfaceMethods<Mlax_BatchOpInterface>, DeclareOpInterfaceMethods<Mlax_TransposeOpInterface>, DeclareOpInterfaceMethods<Mlax_JvpOpInterface>, Pure,
-    DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+def Mlax_SliceOp : Mlax_Op<"slice", [Mlax_OwnBatch, Mlax_OwnTranspose, Pure,
+    DeclareOpInterfaceMethods<InferTypeOpInterface>, Mlax_JvpOpInterface,
+    Mlax_LinearInOperands]> {
   let summary = "Static strided slice";
   let arguments = (ins Mlax_Tensor:$operand,
       DenseI64ArrayAttr:$start_indices, DenseI64ArrayAttr:$limit_indices,
@@ -397,8 +427,9 @@ def Mlax_SliceOp : Mlax_Op<"slice", [DeclareOpInterfaceMethods<Mlax_BatchOpInter
   }];
 }
 
-def Mlax_DynamicSliceOp : Mlax_Op<"dynamic_slice", [DeclareOpInterfaceMethods<Mlax_BatchOpInterface>, DeclareOpInterfaceMethods<Mlax_TransposeOpInterface>, DeclareOpInterfaceMethods<Mlax_JvpOpInterface>, Pure,
-    DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+def Mlax_DynamicSliceOp : Mlax_Op<"dynamic_slice", [Mlax_OwnBatch, Mlax_OwnTranspose, Pure,
+    DeclareOpInterfaceMethods<InferTypeOpInterface>, Mlax_JvpOpInterface,
+    Mlax_LinearInOperands]> {
   let summary = "Slice at run-time start indices (clamped into range)";
   let arguments = (ins Mlax_Tensor:$operand,
       Variadic<Mlax_ScalarIntTensor>:$start_indices,
@@ -430,7 +461,7 @@ def Mlax_PythonCallbackOp : Mlax_Op<"python_callback", [
   }];
 }
 
-def Mlax_GatherOp : Mlax_Op<"gather", [DeclareOpInterfaceMethods<Mlax_BatchOpInterface>, DeclareOpInterfaceMethods<Mlax_TransposeOpInterface>, DeclareOpInterfaceMethods<Mlax_JvpOpInterface>, Pure]> {
+def Mlax_GatherOp : Mlax_Op<"gather", [Mlax_OwnBatch, Mlax_OwnTranspose, Mlax_OwnJvp, Pure]> {
   let summary = "Gathers slices of operand at run-time start indices (StableHLO gather)";
   let description = [{
     StableHLO's gather: for each index vector of `start_indices` (along
@@ -461,7 +492,7 @@ def Mlax_GatherOp : Mlax_Op<"gather", [DeclareOpInterfaceMethods<Mlax_BatchOpInt
   let hasVerifier = 1;
 }
 
-def Mlax_ScatterOp : Mlax_Op<"scatter", [DeclareOpInterfaceMethods<Mlax_BatchOpInterface>, DeclareOpInterfaceMethods<Mlax_TransposeOpInterface>, DeclareOpInterfaceMethods<Mlax_JvpOpInterface>, Pure,
+def Mlax_ScatterOp : Mlax_Op<"scatter", [Mlax_OwnBatch, Mlax_OwnTranspose, Mlax_OwnJvp, Pure,
     AllTypesMatch<["input", "result"]>]> {
   let summary = "Combines updates into input at run-time indices (StableHLO scatter)";
   let description = [{
@@ -503,9 +534,9 @@ def Mlax_ScatterOp : Mlax_Op<"scatter", [DeclareOpInterfaceMethods<Mlax_BatchOpI
   }];
 }
 
-def Mlax_DynamicUpdateSliceOp : Mlax_Op<"dynamic_update_slice", [DeclareOpInterfaceMethods<Mlax_BatchOpInterface>, DeclareOpInterfaceMethods<Mlax_TransposeOpInterface>, DeclareOpInterfaceMethods<Mlax_JvpOpInterface>, Pure,
-    AllTypesMatch<["operand", "result"]>,
-    AllElementTypesMatch<["operand", "update"]>]> {
+def Mlax_DynamicUpdateSliceOp : Mlax_Op<"dynamic_update_slice", [Mlax_OwnBatch, Mlax_OwnTranspose,
+    Pure, AllTypesMatch<["operand", "result"]>, AllElementTypesMatch<["operand", "update"]>,
+    Mlax_JvpOpInterface, Mlax_LinearInOperands]> {
   let summary = "Writes update into operand at run-time start indices";
   let arguments = (ins Mlax_Tensor:$operand, Mlax_Tensor:$update,
       Variadic<Mlax_ScalarIntTensor>:$start_indices);
@@ -517,8 +548,9 @@ def Mlax_DynamicUpdateSliceOp : Mlax_Op<"dynamic_update_slice", [DeclareOpInterf
   let hasVerifier = 1;
 }
 
-def Mlax_ConcatenateOp : Mlax_Op<"concatenate", [DeclareOpInterfaceMethods<Mlax_BatchOpInterface>, DeclareOpInterfaceMethods<Mlax_TransposeOpInterface>, DeclareOpInterfaceMethods<Mlax_JvpOpInterface>, Pure, SameOperandsElementType,
-    DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+def Mlax_ConcatenateOp : Mlax_Op<"concatenate", [Mlax_OwnBatch, Mlax_OwnTranspose, Pure,
+    SameOperandsElementType, DeclareOpInterfaceMethods<InferTypeOpInterface>, Mlax_JvpOpInterface,
+    Mlax_LinearInOperands]> {
   let summary = "Concatenates inputs along a dimension";
   let arguments = (ins Variadic<Mlax_Tensor>:$inputs,
       ConfinedAttr<I64Attr, [IntNonNegative]>:$dimension);
@@ -529,8 +561,9 @@ def Mlax_ConcatenateOp : Mlax_Op<"concatenate", [DeclareOpInterfaceMethods<Mlax_
   }];
 }
 
-def Mlax_PadOp : Mlax_Op<"pad", [DeclareOpInterfaceMethods<Mlax_BatchOpInterface>, DeclareOpInterfaceMethods<Mlax_TransposeOpInterface>, DeclareOpInterfaceMethods<Mlax_JvpOpInterface>, Pure,
-    DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+def Mlax_PadOp : Mlax_Op<"pad", [Mlax_OwnBatch, Mlax_OwnTranspose, Pure,
+    DeclareOpInterfaceMethods<InferTypeOpInterface>, Mlax_JvpOpInterface,
+    Mlax_LinearInOperands]> {
   let summary = "Edge (possibly negative) and interior padding";
   let arguments = (ins Mlax_Tensor:$operand, Mlax_Tensor:$padding_value,
       DenseI64ArrayAttr:$edge_padding_low, DenseI64ArrayAttr:$edge_padding_high,
@@ -543,8 +576,8 @@ def Mlax_PadOp : Mlax_Op<"pad", [DeclareOpInterfaceMethods<Mlax_BatchOpInterface
   }];
 }
 
-def Mlax_ReverseOp : Mlax_Op<"reverse", [DeclareOpInterfaceMethods<Mlax_BatchOpInterface>, DeclareOpInterfaceMethods<Mlax_TransposeOpInterface>, DeclareOpInterfaceMethods<Mlax_JvpOpInterface>, Pure,
-    AllTypesMatch<["operand", "result"]>]> {
+def Mlax_ReverseOp : Mlax_Op<"reverse", [Mlax_OwnBatch, Mlax_OwnTranspose, Pure,
+    AllTypesMatch<["operand", "result"]>, Mlax_JvpOpInterface, Mlax_LinearInOperands]> {
   let summary = "Reverses the order of elements along dimensions";
   let arguments = (ins Mlax_Tensor:$operand, DenseI64ArrayAttr:$dimensions);
   let results = (outs Mlax_Tensor:$result);
@@ -594,8 +627,8 @@ def Mlax_CaseOp : Mlax_Op<"case", [RecursiveMemoryEffects]> {
 // Transformation ops
 //===----------------------------------------------------------------------===//
 
-def Mlax_StopGradientOp : Mlax_Op<"stop_gradient", [DeclareOpInterfaceMethods<Mlax_BatchOpInterface>, Pure,
-    SameOperandsAndResultType, DeclareOpInterfaceMethods<Mlax_JvpOpInterface>]> {
+def Mlax_StopGradientOp : Mlax_Op<"stop_gradient", [Mlax_BatchOpInterface, Pure, Elementwise,
+    SameOperandsAndResultType, Mlax_JvpOpInterface, Mlax_ZeroDerivative]> {
   let summary = "Identity whose tangent is zero";
   let description = [{
     Identity in every transformation except differentiation, where its
@@ -725,7 +758,7 @@ def Mlax_CustomVjpCallOp : Mlax_Op<"custom_vjp_call", [
 }
 
 def Mlax_CustomLinOp : Mlax_Op<"custom_lin", [AttrSizedOperandSegments,
-    DeclareOpInterfaceMethods<Mlax_TransposeOpInterface>]> {
+    Mlax_OwnTranspose]> {
   let summary = "Linear map defined by its transpose (a custom_vjp's bwd)";
   let description = [{
     Maps the tangents of a custom_vjp function's floating-point arguments to

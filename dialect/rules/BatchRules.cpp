@@ -137,57 +137,14 @@ LogicalResult unsupported(Operation *op, StringRef why) {
 // Elementwise families
 //===----------------------------------------------------------------------===//
 
-#define MLAX_ELEMENTWISE_BATCH(OP)                                             \
-  LogicalResult OP::batch(OpBuilder &b, Values operands, Dims dims, int64_t n, \
-                          Results &results, ResultDims &resultDims) {          \
-    return elementwiseRule(*this, b, operands, dims, n, results, resultDims);  \
-  }
-
-MLAX_ELEMENTWISE_BATCH(NegOp)
-MLAX_ELEMENTWISE_BATCH(SignOp)
-MLAX_ELEMENTWISE_BATCH(ExpOp)
-MLAX_ELEMENTWISE_BATCH(IntegerPowOp)
-MLAX_ELEMENTWISE_BATCH(Expm1Op)
-MLAX_ELEMENTWISE_BATCH(LogOp)
-MLAX_ELEMENTWISE_BATCH(Log1pOp)
-MLAX_ELEMENTWISE_BATCH(SqrtOp)
-MLAX_ELEMENTWISE_BATCH(RsqrtOp)
-MLAX_ELEMENTWISE_BATCH(CbrtOp)
-MLAX_ELEMENTWISE_BATCH(SineOp)
-MLAX_ELEMENTWISE_BATCH(CosineOp)
-MLAX_ELEMENTWISE_BATCH(TanOp)
-MLAX_ELEMENTWISE_BATCH(TanhOp)
-MLAX_ELEMENTWISE_BATCH(LogisticOp)
-MLAX_ELEMENTWISE_BATCH(FloorOp)
-MLAX_ELEMENTWISE_BATCH(CeilOp)
-MLAX_ELEMENTWISE_BATCH(RoundNearestEvenOp)
-MLAX_ELEMENTWISE_BATCH(RoundNearestAfzOp)
-MLAX_ELEMENTWISE_BATCH(NotOp)
-MLAX_ELEMENTWISE_BATCH(ErfOp)
-MLAX_ELEMENTWISE_BATCH(ErfInvOp)
-MLAX_ELEMENTWISE_BATCH(AbsOp)
-MLAX_ELEMENTWISE_BATCH(IsFiniteOp)
-MLAX_ELEMENTWISE_BATCH(AddOp)
-MLAX_ELEMENTWISE_BATCH(SubtractOp)
-MLAX_ELEMENTWISE_BATCH(MulOp)
-MLAX_ELEMENTWISE_BATCH(DivOp)
-MLAX_ELEMENTWISE_BATCH(RemOp)
-MLAX_ELEMENTWISE_BATCH(PowOp)
-MLAX_ELEMENTWISE_BATCH(MaxOp)
-MLAX_ELEMENTWISE_BATCH(MinOp)
-MLAX_ELEMENTWISE_BATCH(Atan2Op)
-MLAX_ELEMENTWISE_BATCH(AndOp)
-MLAX_ELEMENTWISE_BATCH(OrOp)
-MLAX_ELEMENTWISE_BATCH(XorOp)
-MLAX_ELEMENTWISE_BATCH(ShiftLeftOp)
-MLAX_ELEMENTWISE_BATCH(ShiftRightLogicalOp)
-MLAX_ELEMENTWISE_BATCH(CompareOp)
-MLAX_ELEMENTWISE_BATCH(SelectOp)
-MLAX_ELEMENTWISE_BATCH(ClampOp)
-MLAX_ELEMENTWISE_BATCH(ConvertOp)
-MLAX_ELEMENTWISE_BATCH(StopGradientOp)
-
-#undef MLAX_ELEMENTWISE_BATCH
+LogicalResult mlir::mlax::defaultBatch(Operation *op, OpBuilder &b, Values operands,
+                                      Dims dims, int64_t n, Results &results,
+                                      ResultDims &resultDims) {
+  if (op->hasTrait<OpTrait::Elementwise>() ||
+      op->hasTrait<ElementwiseWithScalars>())
+    return elementwiseRule(op, b, operands, dims, n, results, resultDims);
+  return op->emitOpError("has no batching rule");
+}
 
 LogicalResult BitcastConvertOp::batch(OpBuilder &b, Values operands, Dims dims,
                                       int64_t n, Results &results,

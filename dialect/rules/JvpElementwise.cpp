@@ -64,10 +64,6 @@ LogicalResult AbsOp::jvp(OpBuilder &b, Tangents t, Results &out) {
   return success();
 }
 
-LogicalResult SignOp::jvp(OpBuilder &, Tangents, Results &out) {
-  return zeroRule(*this, out);
-}
-
 LogicalResult ExpOp::jvp(OpBuilder &b, Tangents t, Results &out) {
   return scaleRule(*this, b, t, out, [](RuleBuilder &, Value, Value y) { return y; });
 }
@@ -154,25 +150,6 @@ LogicalResult LogisticOp::jvp(OpBuilder &b, Tangents t, Results &out) {
   return scaleRule(*this, b, t, out, [](RuleBuilder &r, Value, Value y) {
     return r.mul(y, r.sub(r.onesLike(y), y));
   });
-}
-
-LogicalResult FloorOp::jvp(OpBuilder &, Tangents, Results &out) {
-  return zeroRule(*this, out);
-}
-LogicalResult CeilOp::jvp(OpBuilder &, Tangents, Results &out) {
-  return zeroRule(*this, out);
-}
-LogicalResult RoundNearestEvenOp::jvp(OpBuilder &, Tangents, Results &out) {
-  return zeroRule(*this, out);
-}
-LogicalResult RoundNearestAfzOp::jvp(OpBuilder &, Tangents, Results &out) {
-  return zeroRule(*this, out);
-}
-LogicalResult IsFiniteOp::jvp(OpBuilder &, Tangents, Results &out) {
-  return zeroRule(*this, out);
-}
-LogicalResult NotOp::jvp(OpBuilder &, Tangents, Results &out) {
-  return zeroRule(*this, out);
 }
 
 LogicalResult ErfOp::jvp(OpBuilder &b, Tangents t, Results &out) {
@@ -302,29 +279,9 @@ LogicalResult Atan2Op::jvp(OpBuilder &b, Tangents t, Results &out) {
   return success();
 }
 
-LogicalResult AndOp::jvp(OpBuilder &, Tangents, Results &out) {
-  return zeroRule(*this, out);
-}
-LogicalResult OrOp::jvp(OpBuilder &, Tangents, Results &out) {
-  return zeroRule(*this, out);
-}
-LogicalResult XorOp::jvp(OpBuilder &, Tangents, Results &out) {
-  return zeroRule(*this, out);
-}
-LogicalResult ShiftLeftOp::jvp(OpBuilder &, Tangents, Results &out) {
-  return zeroRule(*this, out);
-}
-LogicalResult ShiftRightLogicalOp::jvp(OpBuilder &, Tangents, Results &out) {
-  return zeroRule(*this, out);
-}
-
 //===----------------------------------------------------------------------===//
 // Comparison, selection, clamping
 //===----------------------------------------------------------------------===//
-
-LogicalResult CompareOp::jvp(OpBuilder &, Tangents, Results &out) {
-  return zeroRule(*this, out);
-}
 
 LogicalResult SelectOp::jvp(OpBuilder &b, Tangents t, Results &out) {
   RuleBuilder r(b, getLoc());
@@ -367,6 +324,3 @@ LogicalResult ClampOp::jvp(OpBuilder &b, Tangents t, Results &out) {
   return success();
 }
 
-LogicalResult StopGradientOp::jvp(OpBuilder &, Tangents, Results &out) {
-  return zeroRule(*this, out);
-}

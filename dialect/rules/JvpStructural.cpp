@@ -44,14 +44,21 @@ LogicalResult linearRule(Operation *op, OpBuilder &b, Tangents t, Results &out,
 }
 } // namespace
 
-LogicalResult ConstantOp::jvp(OpBuilder &, Tangents, Results &out) {
-  out.push_back(Value());
-  return success();
-}
-
-LogicalResult IotaOp::jvp(OpBuilder &, Tangents, Results &out) {
-  out.push_back(Value());
-  return success();
+LogicalResult mlir::mlax::defaultJvp(Operation *op, OpBuilder &b, Tangents t,
+                                    Results &out) {
+  if (op->hasTrait<ZeroDerivative>()) {
+    out.append(op->getNumResults(), Value());
+    return success();
+  }
+  if (op->hasTrait<LinearInOperands>()) {
+    // Operands of non-differentiable types (indices) keep their values.
+    SmallVector<unsigned> primal;
+    for (auto [i, operand] : llvm::enumerate(op->getOperands()))
+      if (!isDifferentiable(operand.getType()))
+        primal.push_back(i);
+    return linearRule(op, b, t, out, primal);
+  }
+  return op->emitOpError("has no JVP rule");
 }
 
 LogicalResult ConvertOp::jvp(OpBuilder &b, Tangents t, Results &out) {
@@ -66,55 +73,6 @@ LogicalResult ConvertOp::jvp(OpBuilder &b, Tangents t, Results &out) {
       !isa<ComplexType>(getElementTypeOrSelf(getType())))
     return emitOpError("has no JVP rule from complex to real");
   return linearRule(*this, b, t, out);
-}
-
-LogicalResult BitcastConvertOp::jvp(OpBuilder &, Tangents, Results &out) {
-  // Reinterpreting bits is not differentiable; JAX gives zero as well.
-  out.push_back(Value());
-  return success();
-}
-
-LogicalResult BroadcastInDimOp::jvp(OpBuilder &b, Tangents t, Results &out) {
-  return linearRule(*this, b, t, out);
-}
-
-LogicalResult ReshapeOp::jvp(OpBuilder &b, Tangents t, Results &out) {
-  return linearRule(*this, b, t, out);
-}
-
-LogicalResult TransposeOp::jvp(OpBuilder &b, Tangents t, Results &out) {
-  return linearRule(*this, b, t, out);
-}
-
-LogicalResult ReverseOp::jvp(OpBuilder &b, Tangents t, Results &out) {
-  return linearRule(*this, b, t, out);
-}
-
-LogicalResult SliceOp::jvp(OpBuilder &b, Tangents t, Results &out) {
-  return linearRule(*this, b, t, out);
-}
-
-LogicalResult PadOp::jvp(OpBuilder &b, Tangents t, Results &out) {
-  return linearRule(*this, b, t, out);
-}
-
-LogicalResult ConcatenateOp::jvp(OpBuilder &b, Tangents t, Results &out) {
-  return linearRule(*this, b, t, out);
-}
-
-LogicalResult DynamicSliceOp::jvp(OpBuilder &b, Tangents t, Results &out) {
-  SmallVector<unsigned> indices;
-  for (unsigned i = 1; i < getNumOperands(); ++i)
-    indices.push_back(i);
-  return linearRule(*this, b, t, out, indices);
-}
-
-LogicalResult DynamicUpdateSliceOp::jvp(OpBuilder &b, Tangents t,
-                                        Results &out) {
-  SmallVector<unsigned> indices;
-  for (unsigned i = 2; i < getNumOperands(); ++i)
-    indices.push_back(i);
-  return linearRule(*this, b, t, out, indices);
 }
 
 LogicalResult DotGeneralOp::jvp(OpBuilder &b, Tangents t, Results &out) {

@@ -4,7 +4,7 @@ from mlax._src.core import Array, ConcretizationTypeError, ShapedArray, Transfor
 from mlax._src.api import block_until_ready, device_put, jit, make_mlir
 from mlax._src.batching import hessian, jacfwd, jacrev, vmap
 from mlax._src.custom_derivatives import custom_jvp, custom_vjp
-from mlax._src.ad import (grad, jvp, linear_transpose, linearize, value_and_grad,
+from mlax._src.autodiff import (grad, jvp, linear_transpose, linearize, value_and_grad,
                           vjp)
 from mlax import dtypes, errors, numpy, lax, random, tree_util
 

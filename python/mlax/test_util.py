@@ -12,7 +12,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from mlax._src import ad, tree_util
+from mlax._src import autodiff, tree_util
 
 __all__ = ["check_grads", "check_jvp", "check_vjp"]
 
@@ -131,14 +131,14 @@ def check_grads(f: Callable, args: Sequence[Any], order: int,
 
     def check(fun, order_left):
         if "fwd" in modes:
-            check_jvp(fun, lambda p, t: ad.jvp(fun, p, t), args, atol, rtol, eps, rng)
+            check_jvp(fun, lambda p, t: autodiff.jvp(fun, p, t), args, atol, rtol, eps, rng)
             if order_left > 1:
                 t = _rand_like(rng, args)
-                check(lambda *a: ad.jvp(fun, a, t)[1], order_left - 1)
+                check(lambda *a: autodiff.jvp(fun, a, t)[1], order_left - 1)
         if "rev" in modes:
-            check_vjp(fun, lambda *a: ad.vjp(fun, *a), args, atol, rtol, eps, rng)
+            check_vjp(fun, lambda *a: autodiff.vjp(fun, *a), args, atol, rtol, eps, rng)
             if order_left > 1:
                 ct = _rand_like(rng, fun(*args))
-                check(lambda *a: ad.vjp(fun, *a)[1](ct), order_left - 1)
+                check(lambda *a: autodiff.vjp(fun, *a)[1](ct), order_left - 1)
 
     check(f, order)

@@ -1,4 +1,5 @@
-"""Differentiation entry points. The transformations themselves are C++
+"""The user-facing differentiation API (jvp, vjp, grad, linearize,
+linear_transpose). The transformations themselves are C++
 passes: this module only traces the function into a private func.func and
 emits the transformation op (`mlax.jvp`) that names it."""
 from __future__ import annotations
@@ -8,18 +9,12 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from mlax._src import api, core, dtypes, mlir, tree_util
-from mlax._src.core import Array, ShapedArray, Tracer
+from mlax._src.core import Array, ShapedArray, Tracer, aval_of
 from mlax.mlir import ir
 from mlax.mlir.dialects import mlax as mlax_d
 
 # JAX's dtype of tangents of integer and boolean values: carries no data.
 float0 = np.dtype([("float0", np.void, 0)])
-
-
-def _aval(x: Any) -> ShapedArray:
-    if isinstance(x, (Array, Tracer)):
-        return x.aval
-    return core.concrete_to_numpy(x)[1]
 
 
 def _differentiable(dtype: np.dtype) -> bool:
@@ -34,12 +29,12 @@ def _check_jvp_args(flat_p, flat_t) -> list[int]:
     """Validates primal/tangent pairs like jax.jvp; returns active positions."""
     active = []
     for i, (p, t) in enumerate(zip(flat_p, flat_t)):
-        pa = _aval(p)
+        pa = aval_of(p)
         t_dtype = getattr(t, "dtype", None)
         t_is_float0 = t_dtype is not None and np.dtype(t_dtype) == float0
-        ta_shape = np.shape(t) if t_is_float0 else _aval(t).shape
+        ta_shape = np.shape(t) if t_is_float0 else aval_of(t).shape
         expected = pa.dtype if _differentiable(pa.dtype) else float0
-        got = float0 if t_is_float0 else _aval(t).dtype
+        got = float0 if t_is_float0 else aval_of(t).dtype
         if got != expected:
             raise TypeError(
                 "primal and tangent arguments to mlax.jvp do not match; dtypes "
@@ -60,7 +55,7 @@ def _jvp_flat(fun: Callable, flat_p: Sequence[Any], in_tree, active: Sequence[in
               active_t: Sequence[Any]):
     """Inside a trace: emits mlax.jvp of `fun`; returns (out_tree, primal
     outputs, tangents of the differentiable outputs)."""
-    in_avals = [_aval(p) for p in flat_p]
+    in_avals = [aval_of(p) for p in flat_p]
 
     def flat_fun(*xs):
         return fun(*tree_util.tree_unflatten(in_tree, xs))
@@ -71,7 +66,7 @@ def _jvp_flat(fun: Callable, flat_p: Sequence[Any], in_tree, active: Sequence[in
     trace = core.current_trace()
     primal_values = [trace.to_value(p)[0] for p in flat_p]
     primal_values += [trace.to_value(c)[0] for c in tf.captures]
-    tangent_values = [trace.to_value(t, _aval(flat_p[i]).dtype)[0]
+    tangent_values = [trace.to_value(t, aval_of(flat_p[i]).dtype)[0]
                       for i, t in zip(active, active_t)]
     out_types = [mlir.tensor_type(a.shape, a.dtype) for a in tf.out_avals]
     diff_outs = [i for i, a in enumerate(tf.out_avals) if _differentiable(a.dtype)]
@@ -146,7 +141,7 @@ def jvp(fun: Callable, primals: Sequence[Any], tangents: Sequence[Any],
 # ---------------------------------------------------------------------------
 
 def _trace_fun(fun: Callable, flat_p: Sequence[Any], in_tree) -> "core.TracedFunction":
-    in_avals = [_aval(p) for p in flat_p]
+    in_avals = [aval_of(p) for p in flat_p]
 
     def flat_fun(*xs):
         return fun(*tree_util.tree_unflatten(in_tree, xs))
@@ -167,7 +162,7 @@ def _trace_with_values(fun: Callable, flat_p, in_tree, values) -> "core.TracedFu
     saved = trace.concrete
     trace.concrete = True
     try:
-        in_avals = [_aval(p) for p in flat_p]
+        in_avals = [aval_of(p) for p in flat_p]
         tf = core.trace_subfunction(lambda *xs: fun(*tree_util.tree_unflatten(in_tree, xs)),
                                     in_avals, getattr(fun, "__name__", "fn").strip("<>"),
                                     ad=True, operands=values)
@@ -183,7 +178,7 @@ def _emit_vjp(tf, flat_p, active: Sequence[int], cts: Sequence[Any]):
     diff_outs = [i for i, a in enumerate(tf.out_avals) if _differentiable(a.dtype)]
     ct_values = [trace.to_value(c, tf.out_avals[i].dtype)[0] for c, i in zip(cts, diff_outs)]
     out_types = [mlir.tensor_type(a.shape, a.dtype) for a in tf.out_avals]
-    in_avals = [_aval(p) for p in flat_p]
+    in_avals = [aval_of(p) for p in flat_p]
     result_types = out_types + [mlir.tensor_type(in_avals[i].shape, in_avals[i].dtype)
                                 for i in active]
     with trace.ip, trace.loc:
@@ -229,7 +224,7 @@ def _cotangents_for(out_tree, out_avals, ct) -> list[Any]:
     for c, a in zip(flat_ct, out_avals):
         if not _differentiable(a.dtype):
             continue
-        ca = _aval(c)
+        ca = aval_of(c)
         if ca.shape != a.shape:
             raise ValueError(f"Shape of cotangent input to vjp pullback function "
                              f"{ca.shape} must be the same as the shape of corresponding "
@@ -244,7 +239,7 @@ def _cotangents_for(out_tree, out_avals, ct) -> list[Any]:
 
 def _input_cotangents(flat_p, in_tree, active, grads):
     g = iter(grads)
-    full = [next(g) if i in active else _zeros_float0(_aval(p).shape)
+    full = [next(g) if i in active else _zeros_float0(aval_of(p).shape)
             for i, p in enumerate(flat_p)]
     return tree_util.tree_unflatten(in_tree, full)
 
@@ -267,7 +262,7 @@ def vjp(fun: Callable, *primals: Any, has_aux: bool = False):
     if not callable(fun):
         raise TypeError(f"vjp expects a callable, got {type(fun).__name__}")
     flat_p, in_tree = tree_util.tree_flatten(tuple(primals))
-    active = [i for i, p in enumerate(flat_p) if _differentiable(_aval(p).dtype)]
+    active = [i for i, p in enumerate(flat_p) if _differentiable(aval_of(p).dtype)]
     meta: dict = {}
 
     def target(*args):
@@ -335,7 +330,7 @@ def vjp(fun: Callable, *primals: Any, has_aux: bool = False):
 
 
 def _check_grad_input(x, holomorphic: bool, allow_int: bool):
-    a = _aval(x)
+    a = aval_of(x)
     if dtypes.is_float(a.dtype):
         if holomorphic:
             raise TypeError("grad with holomorphic=True requires inputs with complex "
@@ -393,7 +388,7 @@ def value_and_grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: boo
         flat_d, d_tree = tree_util.tree_flatten(dyn)
         for leaf in flat_d:
             _check_grad_input(leaf, holomorphic, allow_int)
-        active = [i for i, p in enumerate(flat_d) if _differentiable(_aval(p).dtype)]
+        active = [i for i, p in enumerate(flat_d) if _differentiable(aval_of(p).dtype)]
 
         def partial(*d):
             full = list(args)
@@ -477,7 +472,7 @@ def linear_transpose(fun: Callable, *primals: Any) -> Callable:
     if not callable(fun):
         raise TypeError(f"linear_transpose expects a callable, got {type(fun).__name__}")
     flat_p, in_tree = tree_util.tree_flatten(tuple(primals))
-    in_avals = [ShapedArray(_aval(p).shape, _aval(p).dtype) for p in flat_p]
+    in_avals = [ShapedArray(aval_of(p).shape, aval_of(p).dtype) for p in flat_p]
     for k, a in enumerate(in_avals):
         if not _differentiable(a.dtype):
             raise TypeError("linear_transpose only supports [float or complex] -> [float or "
@@ -494,7 +489,7 @@ def linear_transpose(fun: Callable, *primals: Any) -> Callable:
             raise TypeError(f"cotangent tree does not match function output: expected "
                             f"{tf.out_tree}, got {meta['ct_tree']}")
         for k, (a, c) in enumerate(zip(tf.out_avals, cts_flat)):
-            ca = _aval(c)
+            ca = aval_of(c)
             if (a.shape, a.dtype) != (ca.shape, ca.dtype):
                 raise TypeError(f"cotangent type does not match function output: output {k} "
                                 f"is {a.str_short()}, cotangent is {ca.str_short()}")

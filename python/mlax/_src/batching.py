@@ -6,14 +6,10 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from mlax._src import ad, api, core, mlir, tree_util
-from mlax._src.core import Array, ShapedArray, Tracer
+from mlax._src import api, autodiff, core, mlir, tree_util
+from mlax._src.core import Array, ShapedArray, Tracer, aval_of
 from mlax.mlir import ir
 from mlax.mlir.dialects import mlax as mlax_d
-
-
-def _aval(x: Any) -> ShapedArray:
-    return ad._aval(x)
 
 
 def _broadcast_prefix(prefix: Any, tree: Any, what: str) -> list:
@@ -65,7 +61,7 @@ def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0,
         flat_args, in_tree = tree_util.tree_flatten((args, kwargs))
         axes = _broadcast_prefix((spec if isinstance(spec, tuple) else (spec,) * len(args),
                                   {k: 0 for k in kwargs}), (args, kwargs), "in_axes")
-        avals = [_aval(x) for x in flat_args]
+        avals = [aval_of(x) for x in flat_args]
         dims = []
         for a, ax in zip(avals, axes):
             if ax is None:
@@ -146,7 +142,7 @@ def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0,
 def _std_basis(leaves: Sequence[Any]) -> tuple[int, list[np.ndarray]]:
     """Rows of the identity over the concatenated leaves, split per leaf:
     leaf i gets shape (N,) + shape_i."""
-    avals = [_aval(l) for l in leaves]
+    avals = [aval_of(l) for l in leaves]
     sizes = [int(np.prod(a.shape, dtype=np.int64)) for a in avals]
     total = int(sum(sizes))
     out, off = [], 0
@@ -165,7 +161,7 @@ def _argnums_tuple(argnums):
 def _check_inputs(dyn_leaves, holomorphic: bool, who: str):
     from mlax._src import dtypes
     for l in dyn_leaves:
-        dt = _aval(l).dtype
+        dt = aval_of(l).dtype
         if holomorphic and not dtypes.is_complex(dt):
             raise TypeError(f"{who} with holomorphic=True requires inputs with complex "
                             f"dtype, but got {dt.name}.")
@@ -198,18 +194,18 @@ def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
         def pushfwd(*tangent_leaves):
             tangents = tree_util.tree_unflatten(dyn_tree, tangent_leaves)
             if has_aux:
-                y, t, aux = ad.jvp(partial, dyn, tangents, has_aux=True)
+                y, t, aux = autodiff.jvp(partial, dyn, tangents, has_aux=True)
                 aux_box["aux"] = aux
                 return t, aux
-            return ad.jvp(partial, dyn, tangents)[1]
+            return autodiff.jvp(partial, dyn, tangents)[1]
 
         res = vmap(pushfwd, in_axes=0, out_axes=(-1, None) if has_aux else -1)(*basis)
         jac_t, aux = (res if has_aux else (res, None))
-        in_avals = [_aval(l) for l in flat_dyn]
+        in_avals = [aval_of(l) for l in flat_dyn]
         offsets = np.cumsum([0] + [int(np.prod(a.shape, dtype=np.int64)) for a in in_avals])
 
         def unravel(o):
-            o_shape = _aval(o).shape[:-1]
+            o_shape = aval_of(o).shape[:-1]
             parts = []
             for a, lo, hi in zip(in_avals, offsets[:-1], offsets[1:]):
                 piece = o[..., int(lo):int(hi)] if total else o
@@ -240,19 +236,19 @@ def jacrev(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
             return fun(*full)
 
         if has_aux:
-            y, pullback, aux = ad.vjp(partial, *dyn, has_aux=True)
+            y, pullback, aux = autodiff.vjp(partial, *dyn, has_aux=True)
         else:
-            (y, pullback), aux = ad.vjp(partial, *dyn), None
+            (y, pullback), aux = autodiff.vjp(partial, *dyn), None
         flat_y, y_tree = tree_util.tree_flatten(y)
         total, basis = _std_basis(flat_y)
         cts = vmap(lambda *c: pullback(tree_util.tree_unflatten(y_tree, c)))(*basis)
         flat_cts = tree_util.tree_leaves(cts)   # per input leaf: (M,) + in_shape
-        y_avals = [_aval(l) for l in flat_y]
+        y_avals = [aval_of(l) for l in flat_y]
         offsets = np.cumsum([0] + [int(np.prod(a.shape, dtype=np.int64)) for a in y_avals])
         from mlax import numpy as jnp
         per_out = []
         for a, lo, hi in zip(y_avals, offsets[:-1], offsets[1:]):
-            parts = [jnp.reshape(c[int(lo):int(hi)], a.shape + _aval(c).shape[1:]) for c in flat_cts]
+            parts = [jnp.reshape(c[int(lo):int(hi)], a.shape + aval_of(c).shape[1:]) for c in flat_cts]
             tree = tree_util.tree_unflatten(dyn_tree, parts)
             per_out.append(tree[0] if isinstance(argnums, int) else tree)
         jac = tree_util.tree_unflatten(y_tree, per_out)
@@ -264,7 +260,7 @@ def jacrev(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
         if core.current_trace() is None and all(
                 isinstance(x, (core.Array, np.ndarray, np.generic, int, float, complex, bool))
                 for x in tree_util.tree_leaves(args)):
-            return ad._run(jacfun, *args)
+            return autodiff._run(jacfun, *args)
         return jacfun(*args)
 
     return run

@@ -10,7 +10,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from mlax._src import api, core, dtypes, mlir, tree_util
-from mlax._src.core import Array, ShapedArray, Trace, Tracer
+from mlax._src.core import Array, ShapedArray, Trace, Tracer, aval_of
 from mlax.mlir import ir
 from mlax.mlir.dialects import mlax as mlax_d
 
@@ -26,12 +26,6 @@ class RegionTrace(Trace):
             # Same function (or captured into it by the parent): use directly.
             return self.parent.to_value(x)
         return super().to_value(x, dtype)
-
-
-def _aval(x) -> ShapedArray:
-    if isinstance(x, (Array, Tracer)):
-        return x.aval
-    return core.concrete_to_numpy(x)[1]
 
 
 def _trace_region(block: ir.Block, fun: Callable, arg_avals: Sequence[ShapedArray],
@@ -90,7 +84,7 @@ def _build_while(cond_fun, body_fun, leaves, in_tree, trip_count, promoted=False
     """Emits the mlax.while op; its result tracers, or (before anything is
     kept) the promoted dtype per carry when a weak carry must be promoted."""
     trace = core.current_trace()
-    avals = [_aval(l) for l in leaves]
+    avals = [aval_of(l) for l in leaves]
     types = [mlir.tensor_type(a.shape, a.dtype) for a in avals]
     operands = [trace.to_value(l)[0] for l in leaves]
     with trace.ip, trace.loc:
@@ -155,7 +149,7 @@ def switch(index: Any, branches: Sequence[Callable], *operands: Any) -> Any:
     """Applies branches[clamp(index)] to operands (JAX's lax.switch API)."""
     if not branches:
         raise ValueError("switch needs at least one branch (got an empty sequence)")
-    ia = _aval(index)
+    ia = aval_of(index)
     if ia.shape != () or not (dtypes.is_integer(ia.dtype) or dtypes.is_bool(ia.dtype)):
         raise TypeError(f"Index type must be an integer scalar, got {index!r} as "
                         f"{ia.str_short()}")
@@ -204,7 +198,7 @@ def switch(index: Any, branches: Sequence[Callable], *operands: Any) -> Any:
 def cond(pred: Any, true_fun: Callable, false_fun: Callable, *operands: Any) -> Any:
     """true_fun(*operands) if pred else false_fun(*operands) (JAX's lax.cond API)."""
     from mlax._src import lax
-    pa = _aval(pred)
+    pa = aval_of(pred)
     if pa.shape != ():
         raise TypeError(f"Pred must be a scalar, got {pred} of shape {pa.shape}.")
     if pa.dtype != np.bool_:

@@ -101,13 +101,11 @@ def _leaked_tracer_error(t: "Tracer") -> UnexpectedTracerError:
         f"globals or side effects; return them instead.")
 
 
-def _np_module():
-    from mlax import numpy as jnp  # late import: numpy builds on core
-    return jnp
-
-
 class _ArrayOps:
-    """Operators and methods shared by Array and Tracer (JAX's Array API)."""
+    """What Array and Tracer share that needs only the aval. Operators and
+    the methods that are numpy functions are installed by mlax.numpy
+    (`array_methods.register_array_methods`), as JAX does: core depends on
+    neither numpy nor indexing."""
 
     __slots__ = ()
     __array_priority__ = 100
@@ -117,12 +115,6 @@ class _ArrayOps:
     @property
     def shape(self) -> tuple[int, ...]:
         return self.aval.shape
-
-    @property
-    def at(self):
-        """Functional index updates: x.at[idx].set(v), .add(v), .get(), ..."""
-        from mlax._src.indexing import _IndexUpdateHelper
-        return _IndexUpdateHelper(self)
 
     @property
     def dtype(self) -> np.dtype:
@@ -141,101 +133,19 @@ class _ArrayOps:
         return self.aval.weak_type
 
     @property
-    def T(self):
-        return _np_module().transpose(self)
+    def itemsize(self) -> int:
+        return self.aval.dtype.itemsize
+
+    @property
+    def nbytes(self) -> int:
+        return self.aval.dtype.itemsize * self.size
 
     def __len__(self) -> int:
         if not self.shape:
             raise TypeError("len() of unsized object")
         return self.shape[0]
 
-    def __add__(self, o): return _np_module().add(self, o)
-    def __radd__(self, o): return _np_module().add(o, self)
-    def __sub__(self, o): return _np_module().subtract(self, o)
-    def __rsub__(self, o): return _np_module().subtract(o, self)
-    def __mul__(self, o): return _np_module().multiply(self, o)
-    def __rmul__(self, o): return _np_module().multiply(o, self)
-    def __truediv__(self, o): return _np_module().true_divide(self, o)
-    def __rtruediv__(self, o): return _np_module().true_divide(o, self)
-    def __floordiv__(self, o): return _np_module().floor_divide(self, o)
-    def __rfloordiv__(self, o): return _np_module().floor_divide(o, self)
-    def __mod__(self, o): return _np_module().remainder(self, o)
-    def __rmod__(self, o): return _np_module().remainder(o, self)
-    def __pow__(self, o): return _np_module().power(self, o)
-    def __rpow__(self, o): return _np_module().power(o, self)
-    def __matmul__(self, o): return _np_module().matmul(self, o)
-    def __rmatmul__(self, o): return _np_module().matmul(o, self)
-    def __neg__(self): return _np_module().negative(self)
-    def __pos__(self): return self
-    def __abs__(self): return _np_module().abs(self)
-    def __invert__(self): return _np_module().invert(self)
-    def __and__(self, o): return _np_module().bitwise_and(self, o)
-    def __rand__(self, o): return _np_module().bitwise_and(o, self)
-    def __or__(self, o): return _np_module().bitwise_or(self, o)
-    def __ror__(self, o): return _np_module().bitwise_or(o, self)
-    def __xor__(self, o): return _np_module().bitwise_xor(self, o)
-    def __rxor__(self, o): return _np_module().bitwise_xor(o, self)
-    def __lt__(self, o): return _np_module().less(self, o)
-    def __le__(self, o): return _np_module().less_equal(self, o)
-    def __gt__(self, o): return _np_module().greater(self, o)
-    def __ge__(self, o): return _np_module().greater_equal(self, o)
-    def __eq__(self, o): return _np_module().equal(self, o)
-    def __ne__(self, o): return _np_module().not_equal(self, o)
     __hash__ = None  # arrays are unhashable, as in JAX
-
-    def reshape(self, *shape, order: str = "C"):
-        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-            shape = tuple(shape[0])
-        return _np_module().reshape(self, shape, order=order)
-
-    def astype(self, dtype):
-        return _np_module().astype(self, dtype)
-
-    def sum(self, axis=None, dtype=None, keepdims=False):
-        return _np_module().sum(self, axis=axis, dtype=dtype, keepdims=keepdims)
-
-    def mean(self, axis=None, dtype=None, keepdims=False):
-        return _np_module().mean(self, axis=axis, dtype=dtype, keepdims=keepdims)
-
-    def max(self, axis=None, keepdims=False):
-        return _np_module().max(self, axis=axis, keepdims=keepdims)
-
-    def min(self, axis=None, keepdims=False):
-        return _np_module().min(self, axis=axis, keepdims=keepdims)
-
-    def transpose(self, *axes):
-        if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
-            axes = tuple(axes[0])
-        return _np_module().transpose(self, axes or None)
-
-    def dot(self, o):
-        return _np_module().dot(self, o)
-
-
-def _forward_to_numpy(name: str, target: str | None = None):
-    def method(self, *args, **kwargs):
-        return getattr(_np_module(), target or name)(self, *args, **kwargs)
-    method.__name__ = method.__qualname__ = name
-    method.__doc__ = f"Same as mlax.numpy.{target or name}(self, ...)."
-    return method
-
-
-# The methods of JAX's Array that are numpy functions of the array.
-for _name, _target in [("argmax", None), ("argmin", None), ("clip", None), ("round", None),
-                       ("any", None), ("all", None), ("var", None), ("std", None),
-                       ("cumsum", None), ("squeeze", None), ("flatten", "ravel"),
-                       ("ravel", None), ("conj", None), ("conjugate", None),
-                       ("nonzero", None), ("prod", None), ("swapaxes", None),
-                       ("repeat", None), ("diagonal", None), ("trace", None),
-                       ("take", None), ("ptp", None)]:
-    setattr(_ArrayOps, _name, _forward_to_numpy(_name, _target))
-_ArrayOps.real = property(lambda self: _np_module().real(self), doc="Real part.")
-_ArrayOps.imag = property(lambda self: _np_module().imag(self), doc="Imaginary part.")
-_ArrayOps.mT = property(lambda self: _np_module().swapaxes(self, -1, -2),
-                        doc="Transpose of the last two axes.")
-_ArrayOps.itemsize = property(lambda self: self.aval.dtype.itemsize)
-_ArrayOps.nbytes = property(lambda self: self.aval.dtype.itemsize * self.size)
-_ArrayOps.copy = lambda self: _np_module().array(self)
 
 
 class Array(_ArrayOps):
@@ -284,9 +194,6 @@ class Array(_ArrayOps):
         if not self.shape:
             raise TypeError("iteration over a 0-d array")
         return (self[i] for i in range(self.shape[0]))
-
-    def __getitem__(self, idx):
-        return _np_module()._getitem(self, idx)
 
     def __repr__(self) -> str:
         prefix = "Array("
@@ -367,9 +274,6 @@ class Tracer(_ArrayOps):
         if not self.shape:
             raise TypeError("iteration over a 0-d array")
         return (self[i] for i in range(self.shape[0]))
-
-    def __getitem__(self, idx):
-        return _np_module()._getitem(self, idx)
 
     def item(self):
         return self._value("item()").item()
@@ -549,6 +453,14 @@ def concrete_to_numpy(x: Any, dtype: np.dtype | None = None) -> tuple[np.ndarray
     if arr.dtype != target:
         arr = arr.astype(target)
     return arr, ShapedArray(arr.shape, arr.dtype, weak)
+
+
+def aval_of(x: Any) -> ShapedArray:
+    """The abstract value of an Array, a tracer or a concrete value (numpy
+    arrays and Python scalars, which are weakly typed)."""
+    if isinstance(x, (Array, Tracer)):
+        return x.aval
+    return concrete_to_numpy(x)[1]
 
 
 def to_array(x: Any) -> Array:

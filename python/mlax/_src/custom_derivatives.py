@@ -11,8 +11,8 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from mlax._src import core, dtypes, mlir, tree_util
-from mlax._src.ad import _aval, _differentiable, _zeros_float0, float0
-from mlax._src.core import ShapedArray, Tracer
+from mlax._src.autodiff import _differentiable, _zeros_float0, float0
+from mlax._src.core import ShapedArray, Tracer, aval_of
 from mlax.mlir import ir
 from mlax.mlir.dialects import mlax as mlax_d
 
@@ -50,7 +50,7 @@ class _Split:
                                 f"but only {len(args)} arguments were passed")
         self.dyn_idx = [i for i in range(len(args)) if i not in self.nondiff]
         self.flat, self.tree = tree_util.tree_flatten(tuple(args[i] for i in self.dyn_idx))
-        self.avals = [_aval(x) for x in self.flat]
+        self.avals = [aval_of(x) for x in self.flat]
         self.diff = [k for k, a in enumerate(self.avals) if _differentiable(a.dtype)]
 
     def full_args(self, flat_values) -> list:
@@ -141,7 +141,7 @@ def _call_primal(custom, split: "_Split", entry: dict):
     """A call of the function inside its own rule, below every
     differentiation level: a call of the primal function, traced once and
     shared by every level's custom call."""
-    from mlax._src.ad import _emit_call
+    from mlax._src.autodiff import _emit_call
     tf = _primal_of(entry, custom.fun, split)
     return tree_util.tree_unflatten(tf.out_tree, _emit_call(tf, split.flat))
 
@@ -240,7 +240,7 @@ class custom_jvp:
                 raise TypeError("Custom JVP rule must produce primal and tangent outputs "
                                 f"with equal container (pytree) structures, but got {p_tree} "
                                 f"and {t_tree} respectively.")
-            p_avals = [_aval(x) for x in p_flat]
+            p_avals = [aval_of(x) for x in p_flat]
             meta["p_tree"], meta["p_avals"] = p_tree, p_avals
             outs = list(p_flat)
             for j, a in enumerate(p_avals):
@@ -249,7 +249,7 @@ class custom_jvp:
                 t = t_flat[j]
                 if t is None or getattr(t, "dtype", None) == float0:
                     t = _zeros_like_aval(a)
-                ta = _aval(t)
+                ta = aval_of(t)
                 if ta.shape != a.shape or (ta.dtype != a.dtype and not ta.weak_type):
                     raise TypeError("Custom JVP rule must produce primal and tangent outputs "
                                     "with corresponding shapes and dtypes. Expected "

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from mlax._src import lax
+from mlax._src.core import aval_of
 
 
 def _parse(subscripts: str, ndims: list[int]) -> tuple[list[str], str]:
@@ -89,10 +90,10 @@ def einsum(subscripts: str, *operands: Any, optimize: Any = "auto", precision: A
     if not operands:
         raise ValueError("einsum: needs at least one operand")
     arrays = jnp._promote_dtypes(*[jnp.asarray(o) for o in operands])
-    inputs, out = _parse(subscripts, [lax._aval(a).ndim for a in arrays])
+    inputs, out = _parse(subscripts, [aval_of(a).ndim for a in arrays])
     sizes: dict[str, int] = {}
     for a, s in zip(arrays, inputs):
-        for c, n in zip(s, lax._aval(a).shape):
+        for c, n in zip(s, aval_of(a).shape):
             if sizes.get(c, 1) not in (1, n) and n != 1:
                 raise ValueError(f"einsum: label {c!r} has sizes {sizes[c]} and {n}")
             sizes[c] = builtins.max(sizes.get(c, 1), n)
@@ -100,7 +101,7 @@ def einsum(subscripts: str, *operands: Any, optimize: Any = "auto", precision: A
     for a, s in zip(arrays, inputs):
         # Size-1 dimensions broadcast against the label's size (numpy's rule).
         shape = tuple(sizes[c] for c in s)
-        if lax._aval(a).shape != shape:
+        if aval_of(a).shape != shape:
             a = jnp.broadcast_to(a, shape)
         ops.append(_diagonals(a, s))
     x, labels = ops[0]

@@ -9,11 +9,11 @@ import numpy as np
 
 from mlax._src import dtypes, mlir
 from mlax._src import lax
-from mlax._src.core import Primitive
+from mlax._src.core import Primitive, aval_of
 from mlax.mlir import ir
 from mlax.mlir.dialects import mlax as m
 
-_aval, _type = lax._aval, lax._type
+_type = lax._type
 
 
 class GatherDimensionNumbers(NamedTuple):
@@ -137,7 +137,7 @@ def _fill_value(dtype, fill_value):
 
 
 def _index_dtype_cast(indices):
-    a = _aval(indices)
+    a = aval_of(indices)
     if not dtypes.is_integer(a.dtype):
         raise TypeError(f"gather/scatter indices must be integers, got {a.dtype.name}")
     return indices
@@ -145,7 +145,7 @@ def _index_dtype_cast(indices):
 
 def _in_bounds(indices, operand_shape, dims, window_sizes):
     """Per index vector: every start index s satisfies 0 <= s <= dim - window."""
-    a = _aval(indices)
+    a = aval_of(indices)
     upper = np.array([operand_shape[d] - window_sizes[d] for d in dims], a.dtype)
     upper = lax.broadcast_in_dim(upper, a.shape, (a.ndim - 1,))
     zero = lax.broadcast_in_dim(np.zeros((), a.dtype), a.shape, ())
@@ -161,7 +161,7 @@ def gather(operand, start_indices, dimension_numbers: GatherDimensionNumbers,
     dnums = GatherDimensionNumbers(*(_tuple(f) for f in dimension_numbers))
     slice_sizes = _tuple(slice_sizes)
     start_indices = _index_dtype_cast(start_indices)
-    oa, ia = _aval(operand), _aval(start_indices)
+    oa, ia = aval_of(operand), aval_of(start_indices)
     out_shape = _gather_shape(oa.shape, ia.shape, dnums, slice_sizes)
     parsed = (GatherScatterMode.PROMISE_IN_BOUNDS if mode is None
               else GatherScatterMode.from_any(mode))
@@ -183,7 +183,7 @@ def gather(operand, start_indices, dimension_numbers: GatherDimensionNumbers,
 
 
 def _clamp_indices(indices, operand_shape, dims, window_sizes):
-    a = _aval(indices)
+    a = aval_of(indices)
     upper = np.array([operand_shape[d] - window_sizes[d] for d in dims], a.dtype)
     return lax.clamp(lax.broadcast_in_dim(np.zeros((), a.dtype), a.shape, ()), indices,
                      lax.broadcast_in_dim(upper, a.shape, (a.ndim - 1,)))
@@ -269,10 +269,10 @@ def _scatter(name, combiner, operand, scatter_indices, updates, dimension_number
              indices_are_sorted, unique_indices, mode):
     dnums = ScatterDimensionNumbers(*(_tuple(f) for f in dimension_numbers))
     scatter_indices = _index_dtype_cast(scatter_indices)
-    oa, ia, ua = _aval(operand), _aval(scatter_indices), _aval(updates)
+    oa, ia, ua = aval_of(operand), aval_of(scatter_indices), aval_of(updates)
     if ua.dtype != oa.dtype and ua.weak_type:
         updates = lax.convert_element_type(updates, oa.dtype)
-        ua = _aval(updates)
+        ua = aval_of(updates)
     _check_scatter(name, oa, ia, ua, dnums)
     if GatherScatterMode.from_any(mode) == GatherScatterMode.CLIP:
         scatter_indices = _clamp_indices(scatter_indices, oa.shape,

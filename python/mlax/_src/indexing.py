@@ -15,17 +15,13 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from mlax._src import dtypes, lax
-from mlax._src.core import Array, Tracer, concrete_value
+from mlax._src.core import Array, Tracer, aval_of, concrete_value
 from mlax._src.gather_scatter import (GatherDimensionNumbers, GatherScatterMode,
                                       ScatterDimensionNumbers, gather, _fill_value, _scatter)
 
 
 class NonConcreteBooleanIndexError(IndexError):
     """A boolean mask whose value is only known at run time (JAX's error)."""
-
-
-def _aval(x):
-    return lax._aval(x)
 
 
 def _is_int(i) -> bool:
@@ -47,7 +43,7 @@ def _expand_index(x_ndim: int, idx, x_shape: tuple | None = None) -> list:
         if i is Ellipsis:
             pos = None
         elif i is not None and pos is not None and not (
-                _is_array(i) and dtypes.is_bool(_aval(i).dtype)):
+                _is_array(i) and dtypes.is_bool(aval_of(i).dtype)):
             pos += 1
         if isinstance(i, list):
             raise TypeError("Using a non-tuple sequence for multidimensional indexing is "
@@ -55,12 +51,12 @@ def _expand_index(x_ndim: int, idx, x_shape: tuple | None = None) -> list:
         if isinstance(i, (bool, np.bool_)):
             raise TypeError("mlax does not support boolean scalar indices; use "
                             "mlax.numpy.where or expand_dims instead")
-        if _is_array(i) and dtypes.is_bool(_aval(i).dtype):
+        if _is_array(i) and dtypes.is_bool(aval_of(i).dtype):
             value = concrete_value(i) if isinstance(i, Tracer) else np.asarray(i)
             if value is None:
                 raise NonConcreteBooleanIndexError(
                     "Array boolean indices must be concrete; got "
-                    f"{_aval(i).str_short()}. Under jit, use mlax.numpy.where instead "
+                    f"{aval_of(i).str_short()}. Under jit, use mlax.numpy.where instead "
                     "of boolean indexing.")
             if value.ndim == 0:
                 raise TypeError("mlax does not support 0-d boolean array indices")
@@ -73,9 +69,9 @@ def _expand_index(x_ndim: int, idx, x_shape: tuple | None = None) -> list:
                 pos += value.ndim
             out.extend(np.nonzero(value))
             continue
-        if _is_array(i) and not dtypes.is_integer(_aval(i).dtype):
+        if _is_array(i) and not dtypes.is_integer(aval_of(i).dtype):
             raise TypeError(f"Indexer must have integer or boolean type, got indexer with "
-                            f"type {_aval(i).dtype.name}")
+                            f"type {aval_of(i).dtype.name}")
         if not (i is None or i is Ellipsis or _is_int(i) or isinstance(i, builtins.slice)
                 or _is_array(i)):
             raise TypeError(f"Indexer of type {type(i).__name__} is not supported: use "
@@ -97,7 +93,7 @@ def _expand_index(x_ndim: int, idx, x_shape: tuple | None = None) -> list:
 
 def _basic(x, entries: list, static_oob_ok: bool = False):
     """Slices, static integers and None (no arrays)."""
-    a = _aval(x)
+    a = aval_of(x)
     start, limit, strides, out_shape, rev_dims = [], [], [], [], []
     dim = 0
     for i in entries:
@@ -131,7 +127,7 @@ def _basic(x, entries: list, static_oob_ok: bool = False):
 
 
 def _index_dtype(arrays) -> np.dtype:
-    if any(_aval(a).dtype == np.int64 for a in arrays) and dtypes.canonicalize_dtype(
+    if any(aval_of(a).dtype == np.int64 for a in arrays) and dtypes.canonicalize_dtype(
             np.int64) == np.int64:
         return np.dtype(np.int64)
     return np.dtype(np.int32)
@@ -151,7 +147,7 @@ class _Gather(NamedTuple):
 def _plan(x, idx, fill: bool):
     """(entries, None) for a basic index, else (None, _Gather)."""
     from mlax._src import numpy_impl as jnp
-    a = _aval(x)
+    a = aval_of(x)
     entries = _expand_index(a.ndim, idx, a.shape)
     if fill:
         # Out-of-range static integers fill (or drop) instead of raising.
@@ -179,12 +175,12 @@ def _plan(x, idx, fill: bool):
     # Slices first (they keep their dimensions), then one gather.
     y = x if direct else _basic(x, [i if isinstance(i, builtins.slice) else builtins.slice(None)
                                     for i in entries])
-    ya = _aval(y)
+    ya = aval_of(y)
     adv = [k for k, i in enumerate(entries) if not isinstance(i, builtins.slice)]
     arrays = [jnp.asarray(entries[k]) for k in adv]
     idx_dtype = _index_dtype(arrays)
     arrays = jnp.broadcast_arrays(*[lax.convert_element_type(v, idx_dtype) for v in arrays])
-    nb = _aval(arrays[0]).ndim
+    nb = aval_of(arrays[0]).ndim
     ok, normalized = None, []
     for k, v in zip(adv, arrays):
         size = jnp.full_like(v, np.asarray(ya.shape[k], idx_dtype))
@@ -218,11 +214,11 @@ def getitem(x, idx, mode: Any = None, fill_value: Any = None):
     out = gather(g.operand, g.indices, g.dnums, g.slice_sizes,
                  mode="clip" if parsed == GatherScatterMode.CLIP else None)
     if fill:
-        out_shape = _aval(out).shape
-        nb = _aval(g.in_bounds).ndim
+        out_shape = aval_of(out).shape
+        nb = aval_of(g.in_bounds).ndim
         ok = lax.broadcast_in_dim(g.in_bounds, out_shape, tuple(range(g.batch_at, g.batch_at + nb)))
         out = lax.select(ok, out, lax.broadcast_in_dim(
-            _fill_value(_aval(g.operand).dtype, fill_value), out_shape, ()))
+            _fill_value(aval_of(g.operand).dtype, fill_value), out_shape, ()))
     return out
 
 
@@ -234,9 +230,9 @@ def _update(x, idx, values, combiner: str, *, mode=None, indices_are_sorted: boo
             unique_indices: bool = False):
     from mlax._src import numpy_impl as jnp
     x = jnp.asarray(x)
-    a = _aval(x)
+    a = aval_of(x)
     values = jnp.asarray(values)
-    if _aval(values).dtype != a.dtype:
+    if aval_of(values).dtype != a.dtype:
         values = lax.convert_element_type(values, a.dtype)
     parsed = GatherScatterMode.from_any(mode)
     name = f"at[].{combiner}"
@@ -245,7 +241,7 @@ def _update(x, idx, values, combiner: str, *, mode=None, indices_are_sorted: boo
         # Integer arrays and full slices only: one windowed scatter into x
         # (the gather's inverse); out-of-range windows are dropped.
         from mlax._src.gather_scatter import _gather_shape
-        view_shape = _gather_shape(a.shape, _aval(g.indices).shape, g.dnums, g.slice_sizes)
+        view_shape = _gather_shape(a.shape, aval_of(g.indices).shape, g.dnums, g.slice_sizes)
         values = _broadcast_values(values, view_shape)
         dnums = ScatterDimensionNumbers(g.dnums.offset_dims, g.dnums.collapsed_slice_dims,
                                         g.dnums.start_index_map)
@@ -259,7 +255,7 @@ def _update(x, idx, values, combiner: str, *, mode=None, indices_are_sorted: boo
         lax.reshape(lax.iota(pos_dtype, 1)[:0], a.shape)
     view = getitem(positions, idx, mode="fill" if parsed == GatherScatterMode.FILL_OR_DROP
                    else "clip", fill_value=size)
-    view_shape = _aval(view).shape
+    view_shape = aval_of(view).shape
     values = _broadcast_values(values, view_shape)
     n = int(np.prod(view_shape, dtype=np.int64))
     flat = _scatter(name, combiner, lax.reshape(x, (size,)), lax.reshape(view, (n, 1)),
@@ -274,7 +270,7 @@ def _broadcast_values(values, shape):
         return jnp.broadcast_to(values, shape)
     except (TypeError, ValueError):
         raise ValueError(f"Incompatible shapes for broadcasting: values of shape "
-                         f"{_aval(values).shape} cannot be broadcast to the indexed shape "
+                         f"{aval_of(values).shape} cannot be broadcast to the indexed shape "
                          f"{tuple(shape)}") from None
 
 
@@ -318,9 +314,9 @@ class _IndexUpdateRef:
         """x with x[idx] /= values."""
         from mlax._src import numpy_impl as jnp
         x = self.array
-        if not (dtypes.is_float(_aval(x).dtype) or dtypes.is_complex(_aval(x).dtype)):
+        if not (dtypes.is_float(aval_of(x).dtype) or dtypes.is_complex(aval_of(x).dtype)):
             raise TypeError("x.at[idx].divide() requires a floating-point or complex x, got "
-                            f"{_aval(x).dtype.name}")
+                            f"{aval_of(x).dtype.name}")
         return _update(x, self.index, jnp.divide(1, values), "mul", **kw)
 
     def min(self, values, **kw):

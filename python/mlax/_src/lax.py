@@ -14,16 +14,10 @@ from typing import Any, Sequence
 import numpy as np
 
 from mlax._src import dtypes, mlir
-from mlax._src.core import (Array, Primitive, ShapedArray, Tracer, canonicalize_shape,
+from mlax._src.core import (Array, Primitive, ShapedArray, Tracer, aval_of, canonicalize_shape,
                             concrete_to_numpy)
 from mlax.mlir import ir
 from mlax.mlir.dialects import mlax as m
-
-
-def _aval(x: Any) -> ShapedArray:
-    if isinstance(x, (Array, Tracer)):
-        return x.aval
-    return concrete_to_numpy(x)[1]
 
 
 def _type(shape, dtype) -> ir.RankedTensorType:
@@ -130,7 +124,7 @@ def _unary(name: str):
     kinds = _UNARY_TABLE[name][1]
 
     def f(x):
-        _check_kind(name, _aval(x), kinds, "x")
+        _check_kind(name, aval_of(x), kinds, "x")
         return prim.bind(x)
     f.__name__ = f.__qualname__ = name
     f.__doc__ = f"Elementwise {name} (the mlax.{_UNARY_TABLE[name][0].OPERATION_NAME.split('.')[1]} op)."
@@ -150,7 +144,7 @@ def _check_same(name: str, *avals: ShapedArray) -> None:
 
 def _promote_scalars(*xs):
     """Python scalars take the dtype of the array operand (weak typing)."""
-    avals = [_aval(x) for x in xs]
+    avals = [aval_of(x) for x in xs]
     strong = [a for a in avals if not a.weak_type]
     if not strong:
         return xs
@@ -165,7 +159,7 @@ def _binary(name: str):
 
     def f(x, y):
         x, y = _promote_scalars(x, y)
-        ax, ay = _aval(x), _aval(y)
+        ax, ay = aval_of(x), aval_of(y)
         _check_same(name, ax, ay)
         _check_kind(name, ax, kinds, "x")
         return prim.bind(x, y)
@@ -200,7 +194,7 @@ def integer_pow(x, y: int):
     derivative is y * x ** (y - 1), as in JAX)."""
     import operator
     y = operator.index(y)
-    a = _aval(x)
+    a = aval_of(x)
     _check_kind("integer_pow", a, "numeric", "x")
     if y < 0 and not (dtypes.is_float(a.dtype) or dtypes.is_complex(a.dtype)):
         raise TypeError(f"lax.integer_pow with negative exponent {y} requires a floating "
@@ -226,19 +220,19 @@ primitives["complex"] = Primitive("complex", lambda v, a: m.ComplexOp(v[0], v[1]
 
 def real(x):
     """Real part of a complex array (the mlax.real op)."""
-    _check_kind("real", _aval(x), "complex", "x")
+    _check_kind("real", aval_of(x), "complex", "x")
     return primitives["real"].bind(x)
 
 
 def imag(x):
     """Imaginary part of a complex array (the mlax.imag op)."""
-    _check_kind("imag", _aval(x), "complex", "x")
+    _check_kind("imag", aval_of(x), "complex", "x")
     return primitives["imag"].bind(x)
 
 
 def complex(x, y):
     """x + i*y for float32/float64 arrays of equal shape and dtype (mlax.complex)."""
-    ax, ay = _aval(x), _aval(y)
+    ax, ay = aval_of(x), aval_of(y)
     for name, a in (("x", ax), ("y", ay)):
         if a.dtype not in (np.float32, np.float64):
             raise TypeError(f"lax.complex requires float32 or float64 arguments, got {name} "
@@ -249,7 +243,7 @@ def complex(x, y):
 
 def conj(x):
     """Complex conjugate (x for real arrays)."""
-    a = _aval(x)
+    a = aval_of(x)
     if not dtypes.is_complex(a.dtype):
         return x
     return complex(real(x), neg(imag(x)))
@@ -298,8 +292,8 @@ def _comparison(name: str):
 
     def f(x, y):
         x, y = _promote_scalars(x, y)
-        ax = _aval(x)
-        _check_same(name, ax, _aval(y))
+        ax = aval_of(x)
+        _check_same(name, ax, aval_of(y))
         if direction not in ("EQ", "NE") and dtypes.is_complex(ax.dtype):
             raise TypeError(f"lax.{name} requires integer, floating or boolean arguments "
                             f"(complex numbers have no order), got x of dtype {ax.dtype.name}")
@@ -319,7 +313,7 @@ primitives["select"] = Primitive(
 
 def select(pred, on_true, on_false):
     """pred ? on_true : on_false, elementwise; pred is boolean."""
-    ap, at, af = _aval(pred), _aval(on_true), _aval(on_false)
+    ap, at, af = aval_of(pred), aval_of(on_true), aval_of(on_false)
     if ap.dtype != np.bool_:
         raise TypeError(f"lax.select requires a boolean pred, got {ap.dtype.name}")
     _check_same("select", at, af)
@@ -336,7 +330,7 @@ primitives["clamp"] = Primitive(
 def clamp(min, x, max):
     """Clamps x elementwise into [min, max]; bounds are scalars or x-shaped."""
     min, x, max = _promote_scalars(min, x, max)
-    amin, ax, amax = _aval(min), _aval(x), _aval(max)
+    amin, ax, amax = aval_of(min), aval_of(x), aval_of(max)
     for name, a in (("min", amin), ("max", amax)):
         if a.dtype != ax.dtype:
             raise TypeError(f"lax.clamp requires {name} of dtype {ax.dtype.name}, got {a.dtype.name}")
@@ -363,7 +357,7 @@ def convert_element_type(x, new_dtype):
 def _convert_element_type(x, new_dtype, weak_type: bool = False):
     """convert_element_type that can keep JAX's weak-type bit (promotion)."""
     new_dtype = dtypes.canonicalize_dtype(new_dtype)
-    a = _aval(x)
+    a = aval_of(x)
     if a.dtype == new_dtype and a.weak_type == weak_type:
         return x
     if dtypes.is_complex(a.dtype) and not dtypes.is_complex(new_dtype):
@@ -382,7 +376,7 @@ def bitcast_convert_type(x, new_dtype):
     """Reinterprets the bits of x as new_dtype (adding/removing a trailing
     dimension when the bit widths differ)."""
     new_dtype = dtypes.canonicalize_dtype(new_dtype)
-    a = _aval(x)
+    a = aval_of(x)
     old_bits, new_bits = a.dtype.itemsize * 8, new_dtype.itemsize * 8
     if old_bits == new_bits:
         shape = a.shape
@@ -432,7 +426,7 @@ primitives["broadcast_in_dim"] = Primitive(
 
 def broadcast_in_dim(operand, shape: Sequence[int], broadcast_dimensions: Sequence[int]):
     """Broadcasts operand dimension i to result dimension broadcast_dimensions[i]."""
-    a = _aval(operand)
+    a = aval_of(operand)
     shape = canonicalize_shape(shape, "broadcast_in_dim shape")
     dims = tuple(int(d) for d in broadcast_dimensions)
     if len(dims) != a.ndim:
@@ -454,7 +448,7 @@ def broadcast_in_dim(operand, shape: Sequence[int], broadcast_dimensions: Sequen
 
 def broadcast(operand, sizes: Sequence[int]):
     """Adds leading dimensions of the given sizes."""
-    a = _aval(operand)
+    a = aval_of(operand)
     sizes = tuple(sizes)
     return broadcast_in_dim(operand, sizes + a.shape,
                             tuple(range(len(sizes), len(sizes) + a.ndim)))
@@ -470,7 +464,7 @@ def reshape(operand, new_sizes: Sequence[int], dimensions=None):
     """Row-major reshape (dimensions, if given, transposes first)."""
     if dimensions is not None:
         operand = transpose(operand, dimensions)
-    a = _aval(operand)
+    a = aval_of(operand)
     new_sizes = canonicalize_shape(new_sizes, "reshape new_sizes")
     if int(np.prod(new_sizes, dtype=np.int64)) != int(np.prod(a.shape, dtype=np.int64)):
         raise ValueError(f"reshape total size must be unchanged, got new_sizes "
@@ -488,7 +482,7 @@ primitives["transpose"] = Primitive(
 
 def transpose(operand, permutation: Sequence[int]):
     """Result dimension i is operand dimension permutation[i]."""
-    a = _aval(operand)
+    a = aval_of(operand)
     perm = tuple(int(p) for p in permutation)
     if sorted(perm) != list(range(a.ndim)):
         raise TypeError(f"transpose permutation {perm} is not a permutation of "
@@ -514,7 +508,7 @@ def dot_general(lhs, rhs, dimension_numbers, precision=None, preferred_element_t
     dn = ((tuple(int(d) for d in lc), tuple(int(d) for d in rc)),
           (tuple(int(d) for d in lb), tuple(int(d) for d in rb)))
     lhs, rhs = _promote_scalars(lhs, rhs)
-    al, ar = _aval(lhs), _aval(rhs)
+    al, ar = aval_of(lhs), aval_of(rhs)
     if al.dtype != ar.dtype:
         raise TypeError(f"dot_general requires operands of one dtype, got "
                         f"{al.dtype.name} and {ar.dtype.name}")
@@ -539,7 +533,7 @@ def dot_general(lhs, rhs, dimension_numbers, precision=None, preferred_element_t
 
 def dot(lhs, rhs, precision=None, preferred_element_type=None):
     """Vector/matrix dot product (contracts lhs's last dim with rhs's first)."""
-    al, ar = _aval(lhs), _aval(rhs)
+    al, ar = aval_of(lhs), aval_of(rhs)
     if al.ndim not in (1, 2) or ar.ndim not in (1, 2):
         raise TypeError(f"lax.dot requires 1-D or 2-D operands, got shapes {al.shape} and {ar.shape}")
     return dot_general(lhs, rhs, (((al.ndim - 1,), (0,)), ((), ())),
@@ -590,7 +584,7 @@ def _identity(computation: str, dtype: np.dtype):
 
 
 def _reduce_monoid(computation: str, operand, axes: Sequence[int]):
-    a = _aval(operand)
+    a = aval_of(operand)
     axes = tuple(sorted(int(d) for d in axes))
     for d in axes:
         if not 0 <= d < a.ndim:
@@ -639,7 +633,7 @@ primitives["slice"] = Primitive(
 
 def slice(operand, start_indices, limit_indices, strides=None):
     """Static strided slice operand[start:limit:stride] per dimension."""
-    a = _aval(operand)
+    a = aval_of(operand)
     start = tuple(int(s) for s in start_indices)
     limit = tuple(int(s) for s in limit_indices)
     strides = tuple(int(s) for s in strides) if strides is not None else (1,) * a.ndim
@@ -657,10 +651,10 @@ def _index_scalars(indices, shape, what):
     JAX's lax (StableHLO then clamps them into range)."""
     out = []
     for d, i in enumerate(indices):
-        if _aval(i).shape != ():
-            raise TypeError(f"{what} start indices must be scalars, got shape {_aval(i).shape}")
-        if not dtypes.is_integer(_aval(i).dtype):
-            raise TypeError(f"{what} start indices must be integers, got {_aval(i).dtype.name}")
+        if aval_of(i).shape != ():
+            raise TypeError(f"{what} start indices must be scalars, got shape {aval_of(i).shape}")
+        if not dtypes.is_integer(aval_of(i).dtype):
+            raise TypeError(f"{what} start indices must be integers, got {aval_of(i).dtype.name}")
         if isinstance(i, (int, np.integer)):
             i = int(i)
             out.append(np.int32(i + shape[d] if i < 0 else i))
@@ -679,7 +673,7 @@ primitives["dynamic_slice"] = Primitive(
 
 def dynamic_slice(operand, start_indices, slice_sizes):
     """Slice of slice_sizes at run-time start indices (clamped into range)."""
-    a = _aval(operand)
+    a = aval_of(operand)
     sizes = tuple(int(s) for s in slice_sizes)
     if len(start_indices) != a.ndim or len(sizes) != a.ndim:
         raise ValueError(f"dynamic_slice needs {a.ndim} start indices and slice sizes "
@@ -699,7 +693,7 @@ primitives["dynamic_update_slice"] = Primitive(
 
 def dynamic_update_slice(operand, update, start_indices):
     """operand with update written at run-time start indices (clamped)."""
-    a, u = _aval(operand), _aval(update)
+    a, u = aval_of(operand), aval_of(update)
     if a.dtype != u.dtype:
         raise TypeError(f"dynamic_update_slice update dtype {u.dtype.name} differs "
                         f"from operand dtype {a.dtype.name}")
@@ -723,7 +717,7 @@ def concatenate(operands: Sequence[Any], dimension: int):
     """Concatenates operands along dimension."""
     if not operands:
         raise ValueError("concatenate needs at least one operand")
-    avals = [_aval(o) for o in operands]
+    avals = [aval_of(o) for o in operands]
     first = avals[0]
     if not 0 <= dimension < first.ndim:
         raise ValueError(f"concatenate dimension {dimension} is out of range for shape {first.shape}")
@@ -747,9 +741,9 @@ primitives["pad"] = Primitive(
 
 def pad(operand, padding_value, padding_config):
     """padding_config: (low, high, interior) per dimension; low/high may be negative."""
-    a = _aval(operand)
-    padding_value = convert_element_type(padding_value, a.dtype) if _aval(padding_value).dtype != a.dtype else padding_value
-    if _aval(padding_value).shape != ():
+    a = aval_of(operand)
+    padding_value = convert_element_type(padding_value, a.dtype) if aval_of(padding_value).dtype != a.dtype else padding_value
+    if aval_of(padding_value).shape != ():
         raise TypeError("pad padding_value must be a scalar")
     config = [tuple(int(c) for c in cfg) for cfg in padding_config]
     if len(config) != a.ndim:
@@ -772,7 +766,7 @@ primitives["reverse"] = Primitive(
 
 def rev(operand, dimensions: Sequence[int]):
     """Reverses operand along dimensions."""
-    a = _aval(operand)
+    a = aval_of(operand)
     dims = tuple(int(d) for d in dimensions)
     if any(not 0 <= d < a.ndim for d in dims) or len(set(dims)) != len(dims):
         raise ValueError(f"rev dimensions {dims} are invalid for shape {a.shape}")
@@ -794,7 +788,7 @@ def stop_gradient(x):
     from mlax._src import tree_util
 
     def one(leaf):
-        a = _aval(leaf)
+        a = aval_of(leaf)
         if not (dtypes.is_float(a.dtype) or dtypes.is_complex(a.dtype)):
             return leaf
         return primitives["stop_gradient"].bind(leaf)

@@ -3,19 +3,17 @@ types, 32-bit defaults, immutable arrays), built on mlax.lax."""
 from __future__ import annotations
 
 import builtins
+import sys
 import operator
 from typing import Any, Sequence
 
 import numpy as np
 
 from mlax._src import core, dtypes, lax
-from mlax._src.core import Array, ShapedArray, Tracer, concrete_to_numpy, to_array, current_trace
+from mlax._src.core import (Array, ShapedArray, Tracer, aval_of, concrete_to_numpy, current_trace,
+                            to_array)
 
 ArrayLike = Any
-
-
-def _aval(x) -> ShapedArray:
-    return lax._aval(x)
 
 
 def _is_array(x) -> bool:
@@ -80,7 +78,7 @@ def full(shape, fill_value, dtype=None) -> Array:
         fill = asarray(fill_value)
     else:
         fill = asarray(fill_value, dtype=dtype)
-    fs = _aval(fill).shape
+    fs = aval_of(fill).shape
     if len(fs) > len(shape) or builtins.any(
             f not in (1, t) for f, t in zip(fs, shape[len(shape) - len(fs):])):
         raise ValueError(f"Incompatible types for broadcasting: fill_value of shape {fs} "
@@ -97,15 +95,15 @@ def ones(shape, dtype=None) -> Array:
 
 
 def zeros_like(a, dtype=None) -> Array:
-    return full(_aval(a).shape, 0, dtype or _aval(a).dtype)
+    return full(aval_of(a).shape, 0, dtype or aval_of(a).dtype)
 
 
 def ones_like(a, dtype=None) -> Array:
-    return full(_aval(a).shape, 1, dtype or _aval(a).dtype)
+    return full(aval_of(a).shape, 1, dtype or aval_of(a).dtype)
 
 
 def full_like(a, fill_value, dtype=None) -> Array:
-    return full(_aval(a).shape, fill_value, dtype or _aval(a).dtype)
+    return full(aval_of(a).shape, fill_value, dtype or aval_of(a).dtype)
 
 
 def arange(start, stop=None, step=None, dtype=None) -> Array:
@@ -136,7 +134,7 @@ def astype(x, dtype) -> Array:
 # --------------------------------------------------------------------------
 
 def _promote_dtypes(*xs):
-    avals = [_aval(x) for x in xs]
+    avals = [aval_of(x) for x in xs]
     dtype, weak = dtypes.result_type(*[(a.dtype, a.weak_type) for a in avals])
     out = []
     for x, a in zip(xs, avals):
@@ -147,7 +145,7 @@ def _promote_dtypes(*xs):
 
 
 def _broadcast_to_shape(x, shape):
-    a = _aval(x)
+    a = aval_of(x)
     if a.shape == shape:
         return x
     nlead = len(shape) - a.ndim
@@ -167,13 +165,13 @@ def _broadcast_shapes(*shapes):
 
 def _promote_and_broadcast(*xs):
     xs = _promote_dtypes(*xs)
-    shape = _broadcast_shapes(*[_aval(x).shape for x in xs])
+    shape = _broadcast_shapes(*[aval_of(x).shape for x in xs])
     return [_broadcast_to_shape(x, shape) for x in xs]
 
 
 def broadcast_to(x, shape) -> Array:
     shape = _shape_tuple(shape)
-    a = _aval(x)
+    a = aval_of(x)
     try:
         ok = _broadcast_shapes(a.shape, shape) == shape
     except TypeError:
@@ -187,7 +185,7 @@ def broadcast_to(x, shape) -> Array:
 def broadcast_arrays(*args) -> list[Array]:
     """The arguments broadcast to their common shape (dtypes unchanged)."""
     arrays = [asarray(a) if not _is_array(a) else a for a in args]
-    shape = _broadcast_shapes(*[_aval(a).shape for a in arrays])
+    shape = _broadcast_shapes(*[aval_of(a).shape for a in arrays])
     return [_broadcast_to_shape(a, shape) for a in arrays]
 
 
@@ -215,7 +213,7 @@ def _lexicographic(lax_fn):
     """An order comparison that compares complex numbers by real part, then
     imaginary part, as JAX's numpy does (lax's comparisons reject them)."""
     def cmp(x, y):
-        if dtypes.is_complex(_aval(x).dtype):
+        if dtypes.is_complex(aval_of(x).dtype):
             xr, yr = lax.real(x), lax.real(y)
             return lax.select(lax.eq(xr, yr), lax_fn(lax.imag(x), lax.imag(y)), lax_fn(xr, yr))
         return lax_fn(x, y)
@@ -230,7 +228,7 @@ arctan2 = _binary_op(lax.atan2, "arctan2")
 
 
 def _to_inexact(x):
-    a = _aval(x)
+    a = aval_of(x)
     if dtypes.is_float(a.dtype) or dtypes.is_complex(a.dtype):
         return x
     return lax.convert_element_type(x, dtypes.default_float_dtype())
@@ -248,7 +246,7 @@ divide = true_divide
 
 def floor_divide(x, y) -> Array:
     x, y = _promote_and_broadcast(x, y)
-    dt = _aval(x).dtype
+    dt = aval_of(x).dtype
     if dtypes.is_integer(dt):
         # Round toward -inf (JAX's formula, which also fixes what integer
         # division by zero gives: 7 // 0 == -2, as in JAX).
@@ -265,14 +263,14 @@ def floor_divide(x, y) -> Array:
 
 def remainder(x, y) -> Array:
     x, y = _promote_and_broadcast(x, y)
-    dt = _aval(x).dtype
+    dt = aval_of(x).dtype
     if dtypes.is_complex(dt):
         raise TypeError("remainder does not support complex-valued inputs")
     if dtypes.is_integer(dt):
         # x % 0 == 0 for integers, as in JAX (XLA's rem would return x).
         y = lax.select(lax.eq(y, zeros_like(y)), ones_like(y), y)
     r = lax.rem(x, y)
-    if dtypes.is_unsigned(_aval(x).dtype):
+    if dtypes.is_unsigned(aval_of(x).dtype):
         return r
     zero = zeros_like(r)
     fix = lax.bitwise_and(lax.ne(r, zero), lax.ne(lax.lt(r, zero), lax.lt(y, zero)))
@@ -323,7 +321,7 @@ isfinite = _unary_op(lax.is_finite, "isfinite", True)
 
 def abs(x) -> Array:
     x = asarray(x) if not _is_array(x) else x
-    a = _aval(x)
+    a = aval_of(x)
     if dtypes.is_unsigned(a.dtype) or dtypes.is_bool(a.dtype):
         return x
     return lax.abs(x)
@@ -338,7 +336,7 @@ def nonzero(a, *, size: int | None = None, fill_value=None) -> tuple[Array, ...]
     with `fill_value` (default 0; a scalar or one per dimension)."""
     from mlax._src.core import ConcretizationTypeError, concrete_value
     a = asarray(a) if not _is_array(a) else a
-    shape = _aval(a).shape
+    shape = aval_of(a).shape
     if not shape:
         raise ValueError("Calling nonzero on 0d arrays is not allowed. Use "
                          "jnp.atleast_1d(scalar).nonzero() instead.")
@@ -351,7 +349,7 @@ def nonzero(a, *, size: int | None = None, fill_value=None) -> tuple[Array, ...]
         size = int(np.count_nonzero(value))
     import operator
     size = operator.index(size)
-    mask = not_equal(ravel(a), 0) if _aval(a).dtype != np.bool_ else ravel(a)
+    mask = not_equal(ravel(a), 0) if aval_of(a).dtype != np.bool_ else ravel(a)
     n = int(np.prod(shape))
     # The k-th nonzero element goes to slot k; the rest are dropped.
     slot = subtract(cumsum(astype(mask, np.int32)), 1)
@@ -377,7 +375,7 @@ def flatnonzero(a, *, size: int | None = None, fill_value=None) -> Array:
 
 def argwhere(a, *, size: int | None = None, fill_value=None) -> Array:
     a = asarray(a) if not _is_array(a) else a
-    if not _aval(a).shape:
+    if not aval_of(a).shape:
         a = reshape(a, (1,))
         return stack(nonzero(a, size=size, fill_value=fill_value), axis=-1)[:, :0]
     return stack(nonzero(a, size=size, fill_value=fill_value), axis=-1)
@@ -392,10 +390,10 @@ def where(condition, x=None, y=None, *, size: int | None = None, fill_value=None
                          "Either both or neither of the x and y arguments should be provided "
                          "to mlax.numpy.where, got y=None.")
     condition = asarray(condition) if not _is_array(condition) else condition
-    if _aval(condition).dtype != np.bool_:
+    if aval_of(condition).dtype != np.bool_:
         condition = not_equal(condition, 0)
     x, y = _promote_dtypes(x, y)
-    shape = _broadcast_shapes(_aval(condition).shape, _aval(x).shape, _aval(y).shape)
+    shape = _broadcast_shapes(aval_of(condition).shape, aval_of(x).shape, aval_of(y).shape)
     return lax.select(*(_broadcast_to_shape(v, shape) for v in (condition, x, y)))
 
 
@@ -410,18 +408,18 @@ def reshape(a, newshape, order: str = "C") -> Array:
     if isinstance(newshape, (int, np.integer)):
         newshape = (newshape,)
     shape = [int(s) if isinstance(s, (int, np.integer)) else s for s in newshape]
-    size = int(np.prod(_aval(a).shape, dtype=np.int64))
+    size = int(np.prod(aval_of(a).shape, dtype=np.int64))
     if shape.count(-1) > 1:
         raise TypeError(f"can only specify one unknown dimension, got shape {tuple(shape)}")
     if -1 in shape:
         known = int(np.prod([s for s in shape if s != -1]))
         if known == 0 or size % known:
-            raise TypeError(f"cannot reshape array of shape {_aval(a).shape} (size {size}) "
+            raise TypeError(f"cannot reshape array of shape {aval_of(a).shape} (size {size}) "
                             f"into shape {tuple(newshape)}")
         shape[shape.index(-1)] = size // known
     shape = list(core.canonicalize_shape(shape, "reshape shape"))
     if int(np.prod(shape)) != size:
-        raise TypeError(f"cannot reshape array of shape {_aval(a).shape} (size {size}) into "
+        raise TypeError(f"cannot reshape array of shape {aval_of(a).shape} (size {size}) into "
                         f"shape {tuple(shape)} (size {int(np.prod(shape))})")
     return lax.reshape(a, tuple(shape))
 
@@ -432,7 +430,7 @@ def ravel(a) -> Array:
 
 def transpose(a, axes=None) -> Array:
     a = asarray(a) if not _is_array(a) else a
-    nd = _aval(a).ndim
+    nd = aval_of(a).ndim
     axes = tuple(reversed(range(nd))) if axes is None else tuple(_canonical_axis(ax, nd) for ax in axes)
     return lax.transpose(a, axes)
 
@@ -450,9 +448,9 @@ def _canonical_axis(axis: int, ndim: int) -> int:
 def expand_dims(a, axis) -> Array:
     a = asarray(a) if not _is_array(a) else a
     axes = (axis,) if isinstance(axis, int) else tuple(axis)
-    nd = _aval(a).ndim + len(axes)
+    nd = aval_of(a).ndim + len(axes)
     axes = sorted(_canonical_axis(ax, nd) for ax in axes)
-    shape = list(_aval(a).shape)
+    shape = list(aval_of(a).shape)
     for ax in axes:
         shape.insert(ax, 1)
     return lax.reshape(a, tuple(shape))
@@ -462,13 +460,13 @@ def stack(arrays: Sequence[ArrayLike], axis: int = 0) -> Array:
     arrays = [asarray(x) if not _is_array(x) else x for x in arrays]
     if not arrays:
         raise ValueError("Need at least one array to stack.")
-    shapes = [_aval(x).shape for x in arrays]
+    shapes = [aval_of(x).shape for x in arrays]
     if len(set(shapes)) > 1:
         raise ValueError("All input arrays must have the same shape. Got "
                          + ", ".join(map(str, shapes)) + ".")
     arrays = _promote_dtypes(*arrays)
     return lax.concatenate([expand_dims(x, axis) for x in arrays],
-                           _canonical_axis(axis, _aval(arrays[0]).ndim + 1))
+                           _canonical_axis(axis, aval_of(arrays[0]).ndim + 1))
 
 
 def concatenate(arrays: Sequence[ArrayLike], axis: int = 0) -> Array:
@@ -476,7 +474,7 @@ def concatenate(arrays: Sequence[ArrayLike], axis: int = 0) -> Array:
     if not arrays:
         raise ValueError("Need at least one array to concatenate.")
     arrays = _promote_dtypes(*arrays)
-    return lax.concatenate(arrays, _canonical_axis(axis, _aval(arrays[0]).ndim))
+    return lax.concatenate(arrays, _canonical_axis(axis, aval_of(arrays[0]).ndim))
 
 
 # --------------------------------------------------------------------------
@@ -484,7 +482,7 @@ def concatenate(arrays: Sequence[ArrayLike], axis: int = 0) -> Array:
 # --------------------------------------------------------------------------
 
 def _reduction_axes(a, axis):
-    nd = _aval(a).ndim
+    nd = aval_of(a).ndim
     if axis is None:
         return tuple(range(nd))
     if isinstance(axis, (int, np.integer)):
@@ -495,14 +493,14 @@ def _reduction_axes(a, axis):
 def _keepdims(out, a, axes, keepdims):
     if not keepdims:
         return out
-    shape = tuple(1 if i in axes else s for i, s in enumerate(_aval(a).shape))
+    shape = tuple(1 if i in axes else s for i, s in enumerate(aval_of(a).shape))
     return lax.reshape(out, shape)
 
 
 def sum(a, axis=None, dtype=None, keepdims: bool = False) -> Array:
     a = asarray(a) if not _is_array(a) else a
     if dtype is None:
-        dt = _aval(a).dtype
+        dt = aval_of(a).dtype
         if dtypes.is_bool(dt) or (dtypes.is_integer(dt) and dt.itemsize < 4):
             dtype = dtypes.default_int_dtype() if not dtypes.is_unsigned(dt) else np.uint32
     if dtype is not None:
@@ -521,7 +519,7 @@ def prod(a, axis=None, dtype=None, keepdims: bool = False) -> Array:
 
 def _check_nonempty(a, axes, name: str) -> None:
     """max/min have no identity: reducing zero elements is an error (JAX)."""
-    shape = _aval(a).shape
+    shape = aval_of(a).shape
     if builtins.any(shape[i] == 0 for i in axes):
         raise ValueError(f"zero-size array to reduction operation {name} which has no "
                          f"identity (shape {shape}, axis {axes})")
@@ -547,7 +545,7 @@ amax, amin = max, min
 def mean(a, axis=None, dtype=None, keepdims: bool = False) -> Array:
     a = asarray(a) if not _is_array(a) else a
     axes = _reduction_axes(a, axis)
-    count = int(np.prod([_aval(a).shape[i] for i in axes])) if axes else 1
+    count = int(np.prod([aval_of(a).shape[i] for i in axes])) if axes else 1
     a = _to_inexact(a)
     if dtype is not None:
         a = lax.convert_element_type(a, dtype)
@@ -561,7 +559,7 @@ def mean(a, axis=None, dtype=None, keepdims: bool = False) -> Array:
 
 def dot(a, b) -> Array:
     a, b = _promote_dtypes(a, b)
-    aa, ab = _aval(a), _aval(b)
+    aa, ab = aval_of(a), aval_of(b)
     if aa.ndim == 0 or ab.ndim == 0:
         return multiply(a, b)
     contract_b = 0 if ab.ndim == 1 else ab.ndim - 2
@@ -573,7 +571,7 @@ def dot(a, b) -> Array:
 
 def matmul(a, b) -> Array:
     a, b = _promote_dtypes(a, b)
-    aa, ab = _aval(a), _aval(b)
+    aa, ab = aval_of(a), aval_of(b)
     if aa.ndim == 0 or ab.ndim == 0:
         raise ValueError(f"matmul: operands must not be scalars (use *), got shapes "
                          f"{aa.shape} and {ab.shape}")
@@ -591,17 +589,17 @@ def matmul(a, b) -> Array:
         a = lax.reshape(a, (1,) + aa.shape)
     if b_vec:
         b = lax.reshape(b, ab.shape + (1,))
-    aa, ab = _aval(a), _aval(b)
+    aa, ab = aval_of(a), aval_of(b)
     if aa.shape[-1] != ab.shape[-2]:
         raise TypeError(f"matmul: input operand 1 has a mismatch in its core dimension 0 "
                          f"(size {ab.shape[-2]} is different from {aa.shape[-1]}); "
-                         f"shapes {_aval(a).shape} and {_aval(b).shape}")
+                         f"shapes {aval_of(a).shape} and {aval_of(b).shape}")
     batch = _broadcast_shapes(aa.shape[:-2], ab.shape[:-2])
     a = _broadcast_to_shape(a, batch + aa.shape[-2:])
     b = _broadcast_to_shape(b, batch + ab.shape[-2:])
     nb = len(batch)
     out = lax.dot_general(a, b, (((nb + 1,), (nb,)), (tuple(range(nb)), tuple(range(nb)))))
-    shape = _aval(out).shape
+    shape = aval_of(out).shape
     if a_vec:
         shape = shape[:-2] + shape[-1:]
     if b_vec:
@@ -624,7 +622,7 @@ def _getitem(x, idx):
 
 def all(a, axis=None, keepdims: bool = False) -> Array:
     a = asarray(a) if not _is_array(a) else a
-    if _aval(a).dtype != np.bool_:
+    if aval_of(a).dtype != np.bool_:
         a = not_equal(a, 0)
     axes = _reduction_axes(a, axis)
     return _keepdims(lax.reduce_and(a, axes), a, axes, keepdims)
@@ -632,7 +630,7 @@ def all(a, axis=None, keepdims: bool = False) -> Array:
 
 def any(a, axis=None, keepdims: bool = False) -> Array:
     a = asarray(a) if not _is_array(a) else a
-    if _aval(a).dtype != np.bool_:
+    if aval_of(a).dtype != np.bool_:
         a = not_equal(a, 0)
     axes = _reduction_axes(a, axis)
     return _keepdims(lax.reduce_or(a, axes), a, axes, keepdims)
@@ -654,7 +652,7 @@ def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan: bool = False) -> Array:
 
 def clip(a, min=None, max=None) -> Array:
     a = asarray(a) if not _is_array(a) else a
-    if builtins.any(v is not None and dtypes.is_complex(_aval(v).dtype) for v in (a, min, max)):
+    if builtins.any(v is not None and dtypes.is_complex(aval_of(v).dtype) for v in (a, min, max)):
         raise ValueError("Clip received a complex value either through the input or the "
                          "min/max keywords. Complex values have no ordering and cannot be "
                          "clipped. Please convert to a real value or array by taking the "
@@ -671,7 +669,7 @@ def round(a, decimals: int = 0) -> Array:
     import operator
     decimals = operator.index(decimals)
     a = asarray(a) if not _is_array(a) else a
-    dt = _aval(a).dtype
+    dt = aval_of(a).dtype
     if dtypes.is_integer(dt) or dtypes.is_bool(dt):
         if decimals < 0:
             raise NotImplementedError("integer np.round not implemented for decimals < 0")
@@ -681,9 +679,9 @@ def round(a, decimals: int = 0) -> Array:
     if decimals == 0:
         return lax.round(a, lax.RoundingMethod.TO_NEAREST_EVEN)
     factor = full((), 10.0 ** decimals, dt)
-    return lax.div(lax.round(lax.mul(a, lax.broadcast_in_dim(factor, _aval(a).shape, ())),
+    return lax.div(lax.round(lax.mul(a, lax.broadcast_in_dim(factor, aval_of(a).shape, ())),
                              lax.RoundingMethod.TO_NEAREST_EVEN),
-                   lax.broadcast_in_dim(factor, _aval(a).shape, ()))
+                   lax.broadcast_in_dim(factor, aval_of(a).shape, ()))
 
 
 def vdot(a, b) -> Array:
@@ -692,7 +690,7 @@ def vdot(a, b) -> Array:
 
 def tensordot(a, b, axes=2) -> Array:
     a, b = _promote_dtypes(a, b)
-    na, nb = _aval(a).ndim, _aval(b).ndim
+    na, nb = aval_of(a).ndim, aval_of(b).ndim
     if isinstance(axes, int):
         ca, cb = tuple(range(na - axes, na)), tuple(range(axes))
     else:
@@ -706,8 +704,8 @@ def tensordot(a, b, axes=2) -> Array:
 
 def atleast_2d(a) -> Array:
     a = asarray(a) if not _is_array(a) else a
-    nd = _aval(a).ndim
-    return reshape(a, (1,) * (2 - nd) + _aval(a).shape) if nd < 2 else a
+    nd = aval_of(a).ndim
+    return reshape(a, (1,) * (2 - nd) + aval_of(a).shape) if nd < 2 else a
 
 
 def vstack(tup) -> Array:
@@ -733,13 +731,13 @@ def _linspace(start, stop, num, endpoint, retstep, dtype, axis):
         raise ValueError(f"Number of samples, {num}, must be non-negative.")
     start, stop = _promote_dtypes(start, stop)
     start, stop = _to_inexact(start), _to_inexact(stop)
-    comp = _aval(start).dtype
+    comp = aval_of(start).dtype
     out_dtype = np.dtype(dtypes.canonicalize_dtype(dtype)) if dtype is not None else comp
     if dtypes.is_integer(out_dtype) or dtypes.is_bool(out_dtype):
         comp = np.dtype(dtypes.default_float_dtype())
         start, stop = lax.convert_element_type(start, comp), lax.convert_element_type(stop, comp)
     start, stop = _promote_and_broadcast(start, stop)
-    bshape = list(_aval(start).shape)
+    bshape = list(aval_of(start).shape)
     axis = len(bshape) + axis + 1 if axis < 0 else axis
     shape1 = bshape[:axis] + [1] + bshape[axis:]
     div = (num - 1) if endpoint else num
@@ -762,7 +760,7 @@ def _linspace(start, stop, num, endpoint, retstep, dtype, axis):
     else:
         delta = full((), np.nan, comp)
         out = zeros(tuple(bshape[:axis] + [0] + bshape[axis:]), comp)
-    if dtypes.is_integer(out_dtype) and not dtypes.is_integer(_aval(out).dtype):
+    if dtypes.is_integer(out_dtype) and not dtypes.is_integer(aval_of(out).dtype):
         out = lax.floor(out)
     out = lax.convert_element_type(out, out_dtype)
     return (out, delta) if retstep else out
@@ -770,7 +768,7 @@ def _linspace(start, stop, num, endpoint, retstep, dtype, axis):
 
 def squeeze(a, axis=None) -> Array:
     a = asarray(a) if not _is_array(a) else a
-    shape = _aval(a).shape
+    shape = aval_of(a).shape
     if axis is None:
         axes = [i for i, s in enumerate(shape) if s == 1]
     else:
@@ -784,7 +782,7 @@ def squeeze(a, axis=None) -> Array:
 
 def moveaxis(a, source, destination) -> Array:
     a = asarray(a) if not _is_array(a) else a
-    nd = _aval(a).ndim
+    nd = aval_of(a).ndim
     src = [source] if isinstance(source, int) else list(source)
     dst = [destination] if isinstance(destination, int) else list(destination)
     src = [_canonical_axis(s, nd) for s in src]
@@ -797,7 +795,7 @@ def moveaxis(a, source, destination) -> Array:
 
 def swapaxes(a, axis1: int, axis2: int) -> Array:
     a = asarray(a) if not _is_array(a) else a
-    nd = _aval(a).ndim
+    nd = aval_of(a).ndim
     perm = list(range(nd))
     i, j = _canonical_axis(axis1, nd), _canonical_axis(axis2, nd)
     perm[i], perm[j] = perm[j], perm[i]
@@ -806,7 +804,7 @@ def swapaxes(a, axis1: int, axis2: int) -> Array:
 
 def split(a, indices_or_sections, axis: int = 0) -> list:
     a = asarray(a) if not _is_array(a) else a
-    shape = _aval(a).shape
+    shape = aval_of(a).shape
     axis = _canonical_axis(axis, len(shape))
     size = shape[axis]
     if isinstance(indices_or_sections, int):
@@ -829,7 +827,7 @@ def split(a, indices_or_sections, axis: int = 0) -> list:
 def tile(a, reps) -> Array:
     a = asarray(a) if not _is_array(a) else a
     reps = (reps,) if isinstance(reps, int) else tuple(reps)
-    shape = _aval(a).shape
+    shape = aval_of(a).shape
     nd = builtins.max(len(shape), len(reps))
     shape = (1,) * (nd - len(shape)) + shape
     reps = (1,) * (nd - len(reps)) + reps
@@ -846,7 +844,7 @@ def repeat(a, repeats: int, axis=None) -> Array:
         raise NotImplementedError("mlax.numpy.repeat supports an integer count")
     if axis is None:
         a, axis = ravel(a), 0
-    shape = _aval(a).shape
+    shape = aval_of(a).shape
     axis = _canonical_axis(axis, len(shape))
     big = shape[:axis + 1] + (repeats,) + shape[axis + 1:]
     dims = tuple(range(axis + 1)) + tuple(range(axis + 2, len(big)))
@@ -860,17 +858,17 @@ def outer(a, b) -> Array:
 
 def inner(a, b) -> Array:
     a, b = _promote_dtypes(a, b)
-    if _aval(a).ndim == 0 or _aval(b).ndim == 0:
+    if aval_of(a).ndim == 0 or aval_of(b).ndim == 0:
         return multiply(a, b)
-    return lax.dot_general(a, b, (((_aval(a).ndim - 1,), (_aval(b).ndim - 1,)), ((), ())))
+    return lax.dot_general(a, b, (((aval_of(a).ndim - 1,), (aval_of(b).ndim - 1,)), ((), ())))
 
 
 def var(a, axis=None, dtype=None, ddof: int = 0, keepdims: bool = False) -> Array:
     a = _to_inexact(asarray(a) if not _is_array(a) else a)
     axes = _reduction_axes(a, axis)
-    count = int(np.prod([_aval(a).shape[i] for i in axes])) if axes else 1
+    count = int(np.prod([aval_of(a).shape[i] for i in axes])) if axes else 1
     centered = subtract(a, mean(a, axis=axes, keepdims=True))
-    if dtypes.is_complex(_aval(centered).dtype):
+    if dtypes.is_complex(aval_of(centered).dtype):
         # |z - mean|^2: the variance of complex data is real (as in JAX).
         sq = lax.real(multiply(centered, conj(centered)))
     else:
@@ -891,14 +889,14 @@ def trace(a, offset: int = 0) -> Array:
 def diagonal(a, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Array:
     """The diagonal of axes (axis1, axis2), appended as the last axis."""
     a = asarray(a) if not _is_array(a) else a
-    nd = _aval(a).ndim
+    nd = aval_of(a).ndim
     if nd < 2:
         raise ValueError("diagonal requires an array of at least two dimensions")
     axis1, axis2 = _canonical_axis(axis1, nd), _canonical_axis(axis2, nd)
     if axis1 == axis2:
         raise ValueError("diagonal: axis1 and axis2 cannot be the same")
     a = moveaxis(a, (axis1, axis2), (-2, -1))
-    n, m = _aval(a).shape[-2:]
+    n, m = aval_of(a).shape[-2:]
     k = builtins.max(0, builtins.min(n, m - offset) if offset >= 0 else builtins.min(n + offset, m))
     # One gather of the k diagonal elements (rows i, columns i + offset).
     i = np.arange(k)
@@ -909,10 +907,10 @@ def diagonal(a, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Array:
 def diag(v, k: int = 0) -> Array:
     """1-D v: the matrix with v on diagonal k; 2-D v: its k-th diagonal."""
     v = asarray(v) if not _is_array(v) else v
-    shape = _aval(v).shape
+    shape = aval_of(v).shape
     if len(shape) == 1:
         n = shape[0] + builtins.abs(k)
-        out = zeros((n, n), _aval(v).dtype)
+        out = zeros((n, n), aval_of(v).dtype)
         i = np.arange(shape[0])
         rows, cols = (i, i + k) if k >= 0 else (i - k, i)
         return out.at[rows, cols].set(v)
@@ -927,8 +925,8 @@ def identity(n: int, dtype=None) -> Array:
 
 def hstack(tup) -> Array:
     arrays = [asarray(x) if not _is_array(x) else x for x in tup]
-    arrays = [reshape(x, (1,)) if _aval(x).ndim == 0 else x for x in arrays]
-    return concatenate(arrays, axis=0 if _aval(arrays[0]).ndim == 1 else 1)
+    arrays = [reshape(x, (1,)) if aval_of(x).ndim == 0 else x for x in arrays]
+    return concatenate(arrays, axis=0 if aval_of(arrays[0]).ndim == 1 else 1)
 
 
 def select(condlist, choicelist, default=0) -> Array:
@@ -941,23 +939,23 @@ def select(condlist, choicelist, default=0) -> Array:
     out = default
     for cond, choice in reversed(list(zip(condlist, choicelist))):
         cond = asarray(cond) if not _is_array(cond) else cond
-        if _aval(cond).dtype != np.bool_:
-            raise TypeError(f"select: conditions must be boolean, got {_aval(cond).dtype.name}")
+        if aval_of(cond).dtype != np.bool_:
+            raise TypeError(f"select: conditions must be boolean, got {aval_of(cond).dtype.name}")
         out = where(cond, choice, out)
     return asarray(out)
 
 
 def isnan(x) -> Array:
     x = asarray(x) if not _is_array(x) else x
-    if not (dtypes.is_float(_aval(x).dtype) or dtypes.is_complex(_aval(x).dtype)):
-        return full(_aval(x).shape, False, np.bool_)
+    if not (dtypes.is_float(aval_of(x).dtype) or dtypes.is_complex(aval_of(x).dtype)):
+        return full(aval_of(x).shape, False, np.bool_)
     return not_equal(x, x)
 
 
 def isinf(x) -> Array:
     x = asarray(x) if not _is_array(x) else x
-    if not dtypes.is_float(_aval(x).dtype):
-        return full(_aval(x).shape, False, np.bool_)
+    if not dtypes.is_float(aval_of(x).dtype):
+        return full(aval_of(x).shape, False, np.bool_)
     return equal(abs(x), np.inf)
 
 
@@ -972,17 +970,17 @@ def cumsum(a, axis=None, dtype=None) -> Array:
     a = asarray(a) if not _is_array(a) else a
     if axis is None:
         a, axis = ravel(a), 0
-    nd = _aval(a).ndim
+    nd = aval_of(a).ndim
     axis = _canonical_axis(axis, nd)
-    n = _aval(a).shape[axis]
+    n = aval_of(a).shape[axis]
     if dtype is not None:
         a = lax.convert_element_type(a, dtype)
-    elif dtypes.is_bool(_aval(a).dtype) or (dtypes.is_integer(_aval(a).dtype) and _aval(a).dtype.itemsize < 4):
+    elif dtypes.is_bool(aval_of(a).dtype) or (dtypes.is_integer(aval_of(a).dtype) and aval_of(a).dtype.itemsize < 4):
         a = lax.convert_element_type(a, dtypes.default_int_dtype())
     # Lower-triangular ones contracted along the axis (O(n^2), exact order).
     tri = lax.convert_element_type(
         lax.ge(lax.broadcasted_iota(np.int32, (n, n), 0), lax.broadcasted_iota(np.int32, (n, n), 1)),
-        _aval(a).dtype)
+        aval_of(a).dtype)
     out = lax.dot_general(tri, a, (((1,), (axis,)), ((), ())))
     return moveaxis(out, 0, axis)
 
@@ -999,17 +997,17 @@ def _arg_extreme(a, axis, is_max: bool) -> Array:
     a = asarray(a) if not _is_array(a) else a
     if axis is None:
         a, axis = ravel(a), 0
-    shape = _aval(a).shape
+    shape = aval_of(a).shape
     axis = _canonical_axis(axis, len(shape))
-    if dtypes.is_complex(_aval(a).dtype):
+    if dtypes.is_complex(aval_of(a).dtype):
         raise TypeError(f"{'argmax' if is_max else 'argmin'} does not accept dtype "
-                        f"{_aval(a).dtype.name} (complex numbers have no order)")
+                        f"{aval_of(a).dtype.name} (complex numbers have no order)")
     if shape[axis] == 0:
         raise ValueError(f"attempt to get {'argmax' if is_max else 'argmin'} of an empty "
                          f"sequence (shape {shape}, axis {axis})")
     best = (max if is_max else min)(a, axis=axis, keepdims=True)
     hit = equal(a, best)
-    if dtypes.is_float(_aval(a).dtype):  # NaN wins, as in numpy
+    if dtypes.is_float(aval_of(a).dtype):  # NaN wins, as in numpy
         hit = bitwise_or(hit, not_equal(a, a))
     idx = lax.broadcasted_iota(np.int32, shape, axis)
     big = full(shape, shape[axis], np.int32)
@@ -1018,12 +1016,12 @@ def _arg_extreme(a, axis, is_max: bool) -> Array:
 
 def real(x) -> Array:
     x = asarray(x) if not _is_array(x) else x
-    return lax.real(x) if dtypes.is_complex(_aval(x).dtype) else x
+    return lax.real(x) if dtypes.is_complex(aval_of(x).dtype) else x
 
 
 def imag(x) -> Array:
     x = asarray(x) if not _is_array(x) else x
-    return lax.imag(x) if dtypes.is_complex(_aval(x).dtype) else zeros_like(x)
+    return lax.imag(x) if dtypes.is_complex(aval_of(x).dtype) else zeros_like(x)
 
 
 def conjugate(x) -> Array:
@@ -1041,7 +1039,7 @@ def take(a, indices, axis=None, mode=None, fill_value=None) -> Array:
     a = asarray(a) if not _is_array(a) else a
     if axis is None:
         a, axis = ravel(a), 0
-    axis = _canonical_axis(axis, _aval(a).ndim)
+    axis = _canonical_axis(axis, aval_of(a).ndim)
     idx = (builtins.slice(None),) * axis + (asarray(indices),)
     return getitem(a, idx, mode="fill" if mode is None else mode, fill_value=fill_value)
 
@@ -1049,3 +1047,8 @@ def take(a, indices, axis=None, mode=None, fill_value=None) -> Array:
 def ptp(a, axis=None, keepdims: bool = False) -> Array:
     """max - min along axis."""
     return subtract(max(a, axis=axis, keepdims=keepdims), min(a, axis=axis, keepdims=keepdims))
+
+
+# Operators and numpy methods of Array and traced values come from here.
+from mlax._src import array_methods as _array_methods  # noqa: E402
+_array_methods.register_array_methods(core._ArrayOps, sys.modules[__name__])

@@ -109,7 +109,7 @@ def python_callback_target() -> str | None:
 
 
 @functools.lru_cache(maxsize=4096)
-def _aval(shape: tuple[int, ...], dtype: np.dtype):
+def _jax_aval(shape: tuple[int, ...], dtype: np.dtype):
     return _jax_core.ShapedArray(shape, dtype)
 
 
@@ -122,9 +122,9 @@ def to_device(x: np.ndarray, device=None) -> Buffer:
         # mlax's flag (which may be set at any time) decides instead.
         with _jax_config.enable_x64(True):
             return _jax.batched_device_put(
-                _aval(x.shape, x.dtype), _sharding(device), [x], [device], True)
+                _jax_aval(x.shape, x.dtype), _sharding(device), [x], [device], True)
     return _jax.batched_device_put(
-        _aval(x.shape, x.dtype), _sharding(device), [x], [device], True)
+        _jax_aval(x.shape, x.dtype), _sharding(device), [x], [device], True)
 
 
 def to_host(buffer: Buffer) -> np.ndarray:
