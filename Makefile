@@ -9,7 +9,7 @@ BUILD_DIR := build/release
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 export SCCACHE_DIR ?= $(HOME)/.cache/sccache
 
-.PHONY: demo test lit pytest fuzz fuzz-smoke asan build deps bench clean
+.PHONY: demo test lit pytest fuzz fuzz-smoke asan lint format build deps bench clean
 
 demo: build
 	$(PY) examples/jit_basics.py
@@ -22,6 +22,18 @@ lit: build
 
 pytest: build
 	$(PY) -m pytest -q test/python
+
+# Formatting and lint: ruff (Python), clang-format (C++, LLVM style).
+CXX_SOURCES = $(shell git ls-files '*.cpp' '*.h')
+lint: deps
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/clang-format --dry-run --Werror $(CXX_SOURCES)
+
+format: deps
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+	$(BIN)/clang-format -i $(CXX_SOURCES)
 
 # Mutation fuzzing of mlax-opt / mlax-translate over the lit corpus
 # (tools/fuzz_mlax_opt.py): a minute in `make test`, longer with `make fuzz`.

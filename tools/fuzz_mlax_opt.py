@@ -129,7 +129,6 @@ def main(argv=None) -> int:
     bindir = pathlib.Path(args.bindir) if args.bindir else pathlib.Path(
         shutil.which("mlax-opt") or sys.prefix + "/bin/mlax-opt").parent
     seed = args.seed if args.seed is not None else int(time.time())
-    rng = random.Random(seed)
     texts = corpus()
     code = [re.sub(r"//.*", "", text) for text in texts]   # tokens of the IR, not comments
     tokens = sorted({t for text in code for t in TOKEN_RE.findall(text)})

@@ -27,7 +27,7 @@ def test_build_jvp_function():
 
 
 def test_build_jvp_function_errors():
-    module = ir.Module.parse(SRC, mlir.context())
+    ir.Module.parse(SRC, mlir.context())
     with pytest.raises(ValueError, match="could not be built"):
         # A function with a call cannot be differentiated directly.
         bad = ir.Module.parse("""
@@ -58,7 +58,7 @@ def test_expand_transforms_and_run():
 def test_build_vjp_and_transpose_functions():
     module = ir.Module.parse(SRC, mlir.context())
     f = module.body.operations[0]
-    vjp_fn = mlax_d.build_vjp_function(f.operation, [0, 1], "f_vjp")
+    mlax_d.build_vjp_function(f.operation, [0, 1], "f_vjp")
     assert "func.func private @f_vjp" in str(module)
     lin = ir.Module.parse("""
       func.func @lin(%w: tensor<3xf32>, %x: tensor<3xf32>) -> tensor<3xf32> {

@@ -13,7 +13,8 @@ import mlax.numpy as jnp
 from mlax import lax
 from mlax.test_util import check_grads
 
-from test_jvp import BINARY, UNARY, _rand
+from conftest import rand as _rand
+from op_records import BINARY, UNARY
 
 # Zero derivatives almost everywhere: finite differences agree trivially.
 PIECEWISE = {"floor", "ceil", "sign"}

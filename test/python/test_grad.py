@@ -10,7 +10,9 @@ import mlax
 import mlax.numpy as jnp
 from mlax import lax
 
-from test_jvp import STRUCTURAL, UNARY, BINARY, _rand
+from conftest import rand as _rand
+from op_records import BINARY, UNARY
+from test_jvp import STRUCTURAL
 
 
 def _close(got, want, rtol=2e-5, atol=2e-5):

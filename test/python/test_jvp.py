@@ -12,17 +12,12 @@ import mlax
 import mlax.numpy as jnp
 from mlax import lax
 
+from conftest import rand as _rand
+from op_records import BINARY, UNARY, UNARY_RECORDS
+
 BF16 = np.dtype(ml_dtypes.bfloat16)
 
 
-def _rand(rng, shape, dtype, kind="any"):
-    if kind == "positive":
-        x = rng.uniform(0.5, 2.0, size=shape)
-    elif kind == "unit":
-        x = rng.uniform(-0.8, 0.8, size=shape)
-    else:
-        x = rng.normal(size=shape)
-    return np.asarray(x).astype(dtype)
 
 
 def _tol(dtype):
@@ -43,10 +38,6 @@ def _check_jvp(f_mlax, f_jax, primals, tangents, **tol):
             np.testing.assert_allclose(gt, wt, **(tol or _tol(np.asarray(g).dtype)), equal_nan=True)
 
 
-UNARY = {"neg": "any", "abs": "any", "sign": "any", "exp": "any", "expm1": "any",
-         "log": "positive", "log1p": "positive", "sqrt": "positive", "rsqrt": "positive",
-         "cbrt": "positive", "sin": "any", "cos": "any", "tan": "unit", "tanh": "any",
-         "logistic": "any", "floor": "any", "ceil": "any", "erf": "any", "erf_inv": "unit"}
 
 
 @pytest.mark.parametrize("name", sorted(UNARY))
@@ -64,15 +55,13 @@ def test_round(rng, method):
     _check_jvp(lambda v: lax.round(v, method), lambda v: jax.lax.round(v, method), (x,), (t,))
 
 
-@pytest.mark.parametrize("name", ["neg", "exp", "log", "sin", "cos", "tanh", "sqrt"])
+@pytest.mark.parametrize("name", [r.name for r in UNARY_RECORDS if r.complex_jvp])
 def test_unary_complex(rng, name):
     x = (rng.normal(size=3) + 1j * rng.normal(size=3)).astype(np.complex64)
     t = (rng.normal(size=3) + 1j * rng.normal(size=3)).astype(np.complex64)
     _check_jvp(getattr(lax, name), getattr(jax.lax, name), (x,), (t,), rtol=1e-4, atol=1e-4)
 
 
-BINARY = {"add": "any", "sub": "any", "mul": "any", "div": "positive", "rem": "positive",
-          "pow": "positive", "max": "any", "min": "any", "atan2": "any"}
 
 
 @pytest.mark.parametrize("name", sorted(BINARY))
@@ -243,7 +232,7 @@ def test_jvp_inside_jit_and_jit_inside_jvp(rng):
 
 
 def test_closure_over_outer_tracer(rng):
-    x, y, t = _rand(rng, (3,), np.float32), _rand(rng, (3,), np.float32), _rand(rng, (3,), np.float32)
+    x, y, _ = _rand(rng, (3,), np.float32), _rand(rng, (3,), np.float32), _rand(rng, (3,), np.float32)
 
     @mlax.jit
     def f(a, b):
