@@ -1,4 +1,5 @@
 """Timing helpers shared by the benchmarks (mlax and jax measured alike)."""
+
 from __future__ import annotations
 
 import time
@@ -27,6 +28,7 @@ def first_call(make, args, repeat: int = 3) -> float:
     """Best time of the first call of a freshly made function (trace,
     transform, compile, run); mlax's executable cache is cleared each time."""
     from mlax._src import core
+
     result = float("inf")
     for _ in range(repeat):
         core._EXECUTABLES.clear()  # measure a real first call, not a cache hit

@@ -7,17 +7,15 @@ mlax / jax), CPU:
 - `x.at[:, cols].set(0)` (column update);
 - vmap of `dynamic_slice` with per-example starts (a batched gather).
 """
+
 from __future__ import annotations
 
 import jax
-import jax.numpy as jref
-import numpy as np
-
 import mlax
-import mlax.numpy as jnp
+import numpy as np
+from _timing import best as _best
+from _timing import first_call as _first_call
 from mlax import lax
-
-from _timing import best as _best, first_call as _first_call
 
 
 def main():
@@ -32,10 +30,16 @@ def main():
     rows = rng.normal(size=(256, 512)).astype(np.float32)
     cases = [
         ("embedding lookup table[ids]", lambda t, i: t[i], (table, ids)),
-        ("grad of sum(table[ids]**2)", lambda m: m.grad(lambda t, i: (t[i] ** 2).sum()),
-         (table, ids)),
-        ("segment sum zeros.at[seg].add(v)", lambda t, i: (t * 0).at[i].add(vals[:, :64]),
-         (np.zeros((1000, 64), np.float32), seg)),
+        (
+            "grad of sum(table[ids]**2)",
+            lambda m: m.grad(lambda t, i: (t[i] ** 2).sum()),
+            (table, ids),
+        ),
+        (
+            "segment sum zeros.at[seg].add(v)",
+            lambda t, i: (t * 0).at[i].add(vals[:, :64]),
+            (np.zeros((1000, 64), np.float32), seg),
+        ),
         ("column update x.at[:, cols].set(0)", lambda x, c: x.at[:, c].set(0.0), (x, cols)),
         ("vmap dynamic_slice, 256 starts", None, (rows, starts)),
     ]
@@ -57,8 +61,10 @@ def main():
         # fresh function objects, so that neither library's jit cache hits
         fcm = _first_call(lambda: mlax.jit(lambda *a: fm(*a)), am)
         fcj = _first_call(lambda: jax.jit(lambda *a: fj(*a)), aj)
-        print(f"{name:40s} {tm * 1e3:8.3f}ms {tj * 1e3:8.3f}ms {tm / tj:6.2f}   "
-              f"{fcm * 1e3:.1f} / {fcj * 1e3:.1f} ms = {fcm / fcj:.2f}")
+        print(
+            f"{name:40s} {tm * 1e3:8.3f}ms {tj * 1e3:8.3f}ms {tm / tj:6.2f}   "
+            f"{fcm * 1e3:.1f} / {fcj * 1e3:.1f} ms = {fcm / fcj:.2f}"
+        )
 
 
 if __name__ == "__main__":

@@ -6,17 +6,16 @@
 - compile: first call (trace + optimize + export + PJRT compile) of a small
   MLP-style function.
 """
+
 from __future__ import annotations
 
 import argparse
 
 import jax
 import jax.numpy as jref
-import numpy as np
-
 import mlax
 import mlax.numpy as jnp
-
+import numpy as np
 from _timing import best, first_call
 
 
@@ -49,9 +48,14 @@ def bench_compile():
         def mlp(w1, w2, x):
             h = np_mod.tanh(x @ w1)
             return np_mod.sum(np_mod.tanh(h @ w2) * 0.5 + 1.0)
+
         return lambda: jit(lambda *a: mlp(*a))  # a fresh function: nothing cached
-    args = (np.ones((64, 64), np.float32), np.ones((64, 8), np.float32),
-            np.ones((16, 64), np.float32))
+
+    args = (
+        np.ones((64, 64), np.float32),
+        np.ones((64, 8), np.float32),
+        np.ones((16, 64), np.float32),
+    )
     return first_call(make(jnp, mlax.jit), args), first_call(make(jref, jax.jit), args)
 
 
@@ -60,9 +64,10 @@ def main():
     print(f"device: {jax.devices()[0].device_kind}; jax {jax.__version__}")
     print(f"{'benchmark':34s} {'mlax':>11s} {'jax':>11s} {'ratio':>7s}")
     for name, fn, unit, scale in [
-            ("cached jit dispatch (3 floats)", bench_dispatch, "us", 1e6),
-            ("tanh(x @ y), 512x512 f32", bench_matmul_tanh, "ms", 1e3),
-            ("first call (trace+compile), MLP", bench_compile, "ms", 1e3)]:
+        ("cached jit dispatch (3 floats)", bench_dispatch, "us", 1e6),
+        ("tanh(x @ y), 512x512 f32", bench_matmul_tanh, "ms", 1e3),
+        ("first call (trace+compile), MLP", bench_compile, "ms", 1e3),
+    ]:
         tm, tj = fn()
         print(f"{name:34s} {tm * scale:9.2f}{unit} {tj * scale:9.2f}{unit} {tm / tj:7.2f}")
 

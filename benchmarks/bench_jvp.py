@@ -5,16 +5,16 @@
 Each: steady-state time per call, and first-call time (trace + transform +
 compile) of a fresh function.
 """
+
 from __future__ import annotations
 
 import jax
 import jax.numpy as jref
-import numpy as np
-
 import mlax
 import mlax.numpy as jnp
-
-from _timing import best as _best, first_call as _first_call
+import numpy as np
+from _timing import best as _best
+from _timing import first_call as _first_call
 
 
 def mlp_case(np_mod, jit, jvp):
@@ -26,6 +26,7 @@ def mlp_case(np_mod, jit, jvp):
 
     def make():
         return jit(lambda p, tp, x: jvp(lambda q: mlp(q, x), (p,), (tp,)))
+
     return make
 
 
@@ -37,26 +38,35 @@ def chain_case(np_mod, jit, jvp, steps=300):
 
     def make():
         return jit(lambda w, b, x, tw: jvp(lambda v: chain(v, b, x), (w,), (tw,)))
+
     return make
 
 
 def main():
     rng = np.random.default_rng(0)
     sizes = [256, 512, 512, 10]
-    params = [(rng.normal(size=(m, n)).astype(np.float32) / np.sqrt(m),
-               np.zeros(n, np.float32)) for m, n in zip(sizes[:-1], sizes[1:])]
+    params = [
+        (rng.normal(size=(m, n)).astype(np.float32) / np.sqrt(m), np.zeros(n, np.float32))
+        for m, n in zip(sizes[:-1], sizes[1:])
+    ]
     tparams = [(np.ones_like(w), np.ones_like(b)) for w, b in params]
     x = rng.normal(size=(128, 256)).astype(np.float32)
     v = rng.normal(size=128).astype(np.float32)
     w, b = np.float32(0.9) * np.ones(128, np.float32), np.full(128, 0.1, np.float32)
 
     cases = [
-        ("MLP 256-512-512-10, batch 128",
-         mlp_case(jnp, mlax.jit, mlax.jvp), mlp_case(jref, jax.jit, jax.jvp),
-         (params, tparams, x)),
-        ("300-step tanh chain",
-         chain_case(jnp, mlax.jit, mlax.jvp), chain_case(jref, jax.jit, jax.jvp),
-         (w, b, v, np.ones_like(w))),
+        (
+            "MLP 256-512-512-10, batch 128",
+            mlp_case(jnp, mlax.jit, mlax.jvp),
+            mlp_case(jref, jax.jit, jax.jvp),
+            (params, tparams, x),
+        ),
+        (
+            "300-step tanh chain",
+            chain_case(jnp, mlax.jit, mlax.jvp),
+            chain_case(jref, jax.jit, jax.jvp),
+            (w, b, v, np.ones_like(w)),
+        ),
     ]
     print(f"device: {jax.devices()[0].device_kind}; jax {jax.__version__}")
     print(f"{'jit(jvp)':32s} {'what':12s} {'mlax':>10s} {'jax':>10s} {'ratio':>7s}")

@@ -3,6 +3,7 @@ calls: trace, optimize, export, XLA compile; then 200 cached calls), mlax vs
 jax in one process. Reported: wall time of the threaded run over the same
 work run serially (below 1: threads overlap; compilation releases the GIL
 inside XLA), and mlax / jax for the threaded run."""
+
 from __future__ import annotations
 
 import threading
@@ -10,10 +11,9 @@ import time
 
 import jax
 import jax.numpy as jref
-import numpy as np
-
 import mlax
 import mlax.numpy as jnp
+import numpy as np
 
 N_THREADS = 4
 FUNCS_PER_THREAD = 3
@@ -22,7 +22,7 @@ FUNCS_PER_THREAD = 3
 def work(np_mod, jit, tid: int, tag: int):
     x = np.linspace(-1, 1, 64, dtype=np.float32).reshape(8, 8)
     for k in range(FUNCS_PER_THREAD):
-        scale = float(tag * 1000 + tid * 10 + k) + 0.5   # a distinct program each time
+        scale = float(tag * 1000 + tid * 10 + k) + 0.5  # a distinct program each time
         f = jit(lambda a, s=scale: np_mod.tanh(a @ a.T * s) @ np_mod.sin(a) + s)
         for _ in range(200):
             y = f(x)
@@ -44,7 +44,7 @@ def timed(np_mod, jit, threaded: bool, tag: int) -> float:
 
 
 def main():
-    work(jnp, mlax.jit, 99, 0)      # warm up both libraries
+    work(jnp, mlax.jit, 99, 0)  # warm up both libraries
     work(jref, jax.jit, 99, 0)
     ms, mt = timed(jnp, mlax.jit, False, 1), timed(jnp, mlax.jit, True, 2)
     js, jt = timed(jref, jax.jit, False, 1), timed(jref, jax.jit, True, 2)

@@ -5,18 +5,16 @@
   loop over vjp_fun (eager, as in the tutorial);
 - jit(hessian) of a 64-dimensional function.
 """
-from __future__ import annotations
 
-import time
+from __future__ import annotations
 
 import jax
 import jax.numpy as jref
-import numpy as np
-
 import mlax
 import mlax.numpy as jnp
-
-from _timing import best as _best, first_call as _first_call
+import numpy as np
+from _timing import best as _best
+from _timing import first_call as _first_call
 
 
 def td_loss(np_mod, stop_gradient):
@@ -24,6 +22,7 @@ def td_loss(np_mod, stop_gradient):
         v_tm1 = np_mod.dot(theta, s_tm1)
         target = r_t + np_mod.dot(theta, s_t)
         return -0.5 * ((stop_gradient(target) - v_tm1) ** 2)
+
     return loss
 
 
@@ -47,7 +46,9 @@ def main():
     x64 = rng.normal(size=64).astype(np.float32)
 
     print(f"device: {jax.devices()[0].device_kind}; jax {jax.__version__}")
-    print(f"{'benchmark':40s} {'steady mlax/jax':>22s} {'ratio':>6s} {'first call mlax/jax':>22s} {'ratio':>6s}")
+    print(
+        f"{'benchmark':40s} {'steady mlax/jax':>22s} {'ratio':>6s} {'first call mlax/jax':>22s} {'ratio':>6s}"
+    )
 
     def report(name, make_m, make_j, args):
         fm, fj = make_m(), make_j()
@@ -59,16 +60,25 @@ def main():
         tj = _best(lambda: jax.block_until_ready(fj(*aj)))
         cm = _first_call(make_m, args, repeat=2)
         cj = _first_call(make_j, args, repeat=2)
-        print(f"{name:40s} {tm * 1e3:9.3f}/{tj * 1e3:8.3f} ms {tm / tj:6.2f} "
-              f"{cm * 1e3:9.1f}/{cj * 1e3:8.1f} ms {cm / cj:6.2f}")
+        print(
+            f"{name:40s} {tm * 1e3:9.3f}/{tj * 1e3:8.3f} ms {tm / tj:6.2f} "
+            f"{cm * 1e3:9.1f}/{cj * 1e3:8.1f} ms {cm / cj:6.2f}"
+        )
 
-    report("jit per-example grads, TD(0), batch 64",
-           lambda: mlax.jit(mlax.vmap(mlax.grad(td_loss(jnp, mlax.lax.stop_gradient)), (None, 0, 0, 0))),
-           lambda: jax.jit(jax.vmap(jax.grad(td_loss(jref, jax.lax.stop_gradient)), (None, 0, 0, 0))),
-           (theta, s_tm1, r_t, s_t))
-    report("jit(hessian), 64-dim",
-           lambda: mlax.jit(mlax.hessian(hess_fn(jnp))), lambda: jax.jit(jax.hessian(hess_fn(jref))),
-           (x64,))
+    report(
+        "jit per-example grads, TD(0), batch 64",
+        lambda: mlax.jit(
+            mlax.vmap(mlax.grad(td_loss(jnp, mlax.lax.stop_gradient)), (None, 0, 0, 0))
+        ),
+        lambda: jax.jit(jax.vmap(jax.grad(td_loss(jref, jax.lax.stop_gradient)), (None, 0, 0, 0))),
+        (theta, s_tm1, r_t, s_t),
+    )
+    report(
+        "jit(hessian), 64-dim",
+        lambda: mlax.jit(mlax.hessian(hess_fn(jnp))),
+        lambda: jax.jit(jax.hessian(hess_fn(jref))),
+        (x64,),
+    )
 
     # Eager, as the tutorial runs them: loop over covectors vs one vmap.
     b = np.float32(0.1)
@@ -89,9 +99,12 @@ def main():
     def vmap_j():
         _, pull = jax.vjp(fj, W)
         return jax.vmap(pull)(U)[0]
+
     np.testing.assert_allclose(np.asarray(vmap_m()), np.asarray(vmap_j()), rtol=1e-4, atol=1e-6)
-    for name, m, j in (("eager MJP, 128 covectors, Python loop", loop_m, loop_j),
-                       ("eager MJP, 128 covectors, vmap", vmap_m, vmap_j)):
+    for name, m, j in (
+        ("eager MJP, 128 covectors, Python loop", loop_m, loop_j),
+        ("eager MJP, 128 covectors, vmap", vmap_m, vmap_j),
+    ):
         tm = _best(lambda: np.asarray(m()), min_time=2.0, repeat=3)
         tj = _best(lambda: np.asarray(j()), min_time=2.0, repeat=3)
         print(f"{name:40s} {tm * 1e3:9.3f}/{tj * 1e3:8.3f} ms {tm / tj:6.2f}")

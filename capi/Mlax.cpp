@@ -2,19 +2,19 @@
 #include "capi/Mlax.h"
 
 #include "dialect/MlaxDialect.h"
-#include "mlir/Dialect/Func/Extensions/InlinerExtension.h"
-#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/CAPI/IR.h"
 #include "mlir/CAPI/Registration.h"
 #include "mlir/CAPI/Support.h"
 #include "mlir/CAPI/Utils.h"
+#include "mlir/Dialect/Func/Extensions/InlinerExtension.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Pass/PassManager.h"
 #include "mlir/Transforms/Passes.h"
 #include "passes/Export.h"
-#include "passes/Passes.h"
 #include "passes/Jvp.h"
+#include "passes/Passes.h"
 #include "passes/Transpose.h"
 #include "passes/Vjp.h"
-#include "mlir/Pass/PassManager.h"
 
 MLIR_DEFINE_CAPI_DIALECT_REGISTRATION(Mlax, mlax, mlir::mlax::MlaxDialect)
 
@@ -49,8 +49,7 @@ MlirLogicalResult mlaxExportToStableHLO(MlirOperation module,
 }
 
 namespace {
-template <typename Fn>
-MlirOperation onFuncOp(MlirOperation func, Fn &&build) {
+template <typename Fn> MlirOperation onFuncOp(MlirOperation func, Fn &&build) {
   auto fn = llvm::dyn_cast<mlir::func::FuncOp>(unwrap(func));
   if (!fn) {
     unwrap(func)->emitError("expected a func.func");

@@ -30,16 +30,16 @@ MLIR_CAPI_EXPORTED MlirLogicalResult mlaxExportToStableHLO(
 /// `active`. Returns the new func.func, or a null operation after emitting
 /// diagnostics. See passes/Jvp.h.
 MLIR_CAPI_EXPORTED MlirOperation mlaxBuildJvpFunction(MlirOperation func,
-                                                     const int64_t *active,
-                                                     intptr_t numActive,
-                                                     MlirStringRef name);
+                                                      const int64_t *active,
+                                                      intptr_t numActive,
+                                                      MlirStringRef name);
 
 /// Builds the VJP function (JVP, linearize, transpose) of `func`; same
 /// contract as mlaxBuildJvpFunction. See passes/Vjp.h.
 MLIR_CAPI_EXPORTED MlirOperation mlaxBuildVjpFunction(MlirOperation func,
-                                                     const int64_t *active,
-                                                     intptr_t numActive,
-                                                     MlirStringRef name);
+                                                      const int64_t *active,
+                                                      intptr_t numActive,
+                                                      MlirStringRef name);
 
 /// Transposes `func`, linear in its arguments after the first `numConstant`.
 /// See passes/Transpose.h.

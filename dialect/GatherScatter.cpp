@@ -56,9 +56,10 @@ LogicalResult checkDims(ArrayRef<int64_t> dims, int64_t bound, StringRef name,
   for (auto [i, d] : llvm::enumerate(dims)) {
     if (d < 0 || d >= bound)
       return emitError() << name << " " << list(dims)
-                         << " has a dimension out of range [0, " << bound << ")";
-    if (i > 0 && (sorted ? dims[i - 1] >= d
-                         : llvm::is_contained(dims.take_front(i), d)))
+                         << " has a dimension out of range [0, " << bound
+                         << ")";
+    if (i > 0 &&
+        (sorted ? dims[i - 1] >= d : llvm::is_contained(dims.take_front(i), d)))
       return emitError() << name << " " << list(dims) << " must be "
                          << (sorted ? "sorted and " : "") << "unique";
   }
@@ -91,8 +92,8 @@ FailureOr<int64_t> checkIndices(ArrayRef<int64_t> indicesShape, int64_t ivd,
                                 function_ref<InFlightDiagnostic()> emitError) {
   int64_t rank = indicesShape.size();
   if (ivd < 0 || ivd > rank)
-    return emitError() << "index_vector_dim " << ivd
-                       << " is out of range [0, " << rank << "]";
+    return emitError() << "index_vector_dim " << ivd << " is out of range [0, "
+                       << rank << "]";
   if (failed(checkDims(batchingDims, rank, batchingName, false, emitError)))
     return failure();
   if (llvm::is_contained(batchingDims, ivd))
@@ -118,16 +119,13 @@ LogicalResult checkBatchingSizes(ArrayRef<int64_t> opShape,
 }
 } // namespace
 
-FailureOr<SmallVector<int64_t>>
-mlir::mlax::inferGatherShape(ArrayRef<int64_t> operandShape,
-                             ArrayRef<int64_t> indicesShape,
-                             const GatherDims &dims,
-                             function_ref<InFlightDiagnostic()> emitError) {
+FailureOr<SmallVector<int64_t>> mlir::mlax::inferGatherShape(
+    ArrayRef<int64_t> operandShape, ArrayRef<int64_t> indicesShape,
+    const GatherDims &dims, function_ref<InFlightDiagnostic()> emitError) {
   int64_t rank = operandShape.size();
-  FailureOr<int64_t> ivs =
-      checkIndices(indicesShape, dims.indexVectorDim,
-                   dims.startIndicesBatchingDims, "start_indices_batching_dims",
-                   emitError);
+  FailureOr<int64_t> ivs = checkIndices(
+      indicesShape, dims.indexVectorDim, dims.startIndicesBatchingDims,
+      "start_indices_batching_dims", emitError);
   if (failed(ivs))
     return failure();
   if (static_cast<int64_t>(dims.startIndexMap.size()) != *ivs)
@@ -171,27 +169,28 @@ mlir::mlax::inferGatherShape(ArrayRef<int64_t> operandShape,
         !llvm::is_contained(dims.operandBatchingDims, i))
       offsetSizes.push_back(dims.sliceSizes[i]);
   if (offsetSizes.size() != dims.offsetDims.size())
-    return emitError() << "offset_dims " << list(dims.offsetDims) << " must have "
-                       << offsetSizes.size()
+    return emitError() << "offset_dims " << list(dims.offsetDims)
+                       << " must have " << offsetSizes.size()
                        << " entries (operand rank minus collapsed and batching "
                           "dimensions)";
-  SmallVector<int64_t> batch = indexBatchShape(indicesShape, dims.indexVectorDim);
+  SmallVector<int64_t> batch =
+      indexBatchShape(indicesShape, dims.indexVectorDim);
   int64_t outRank = offsetSizes.size() + batch.size();
-  if (failed(checkDims(dims.offsetDims, outRank, "offset_dims", true, emitError)))
+  if (failed(
+          checkDims(dims.offsetDims, outRank, "offset_dims", true, emitError)))
     return failure();
   SmallVector<int64_t> shape;
   size_t o = 0, k = 0;
   for (int64_t i = 0; i < outRank; ++i)
     shape.push_back(llvm::is_contained(dims.offsetDims, i) ? offsetSizes[o++]
-                                                            : batch[k++]);
+                                                           : batch[k++]);
   return shape;
 }
 
 LogicalResult GatherOp::verify() {
-  auto shape = inferGatherShape(getOperand().getType().getShape(),
-                                getStartIndices().getType().getShape(),
-                                GatherDims::of(*this),
-                                [&]() { return emitOpError(); });
+  auto shape = inferGatherShape(
+      getOperand().getType().getShape(), getStartIndices().getType().getShape(),
+      GatherDims::of(*this), [&]() { return emitOpError(); });
   if (failed(shape))
     return failure();
   auto resultType = getResult().getType();
@@ -237,10 +236,9 @@ LogicalResult ScatterOp::verify() {
       failed(checkDisjoint(dims.insertedWindowDims, "inserted_window_dims",
                            dims.inputBatchingDims, "input_batching_dims",
                            emitError)) ||
-      failed(checkDisjoint(dims.scatterDimsToOperandDims,
-                           "scatter_dims_to_operand_dims",
-                           dims.inputBatchingDims, "input_batching_dims",
-                           emitError)) ||
+      failed(checkDisjoint(
+          dims.scatterDimsToOperandDims, "scatter_dims_to_operand_dims",
+          dims.inputBatchingDims, "input_batching_dims", emitError)) ||
       failed(checkBatchingSizes(inShape, dims.inputBatchingDims,
                                 "input_batching_dims", idxShape,
                                 dims.scatterIndicesBatchingDims,
@@ -277,12 +275,14 @@ LogicalResult ScatterOp::verify() {
 
 LogicalResult ScatterOp::verifyRegions() {
   Block &block = getUpdateComputation().front();
-  auto scalar = RankedTensorType::get({}, getInput().getType().getElementType());
+  auto scalar =
+      RankedTensorType::get({}, getInput().getType().getElementType());
   if (block.getNumArguments() != 2 ||
       llvm::any_of(block.getArgumentTypes(),
                    [&](Type t) { return t != scalar; }))
     return emitOpError("update_computation must take two ") << scalar;
-  auto ret = dyn_cast_or_null<ReturnOp>(block.empty() ? nullptr : &block.back());
+  auto ret =
+      dyn_cast_or_null<ReturnOp>(block.empty() ? nullptr : &block.back());
   if (!ret || ret.getResults().size() != 1 ||
       ret.getResults()[0].getType() != scalar)
     return emitOpError("update_computation must return one ") << scalar;
@@ -336,11 +336,11 @@ Value mlir::mlax::buildScatter(OpBuilder &b, Location loc, Value input,
                                const ScatterDims &d,
                                ScatterOp::Combiner combiner,
                                bool uniqueIndices) {
-  auto op = ScatterOp::create(
-      b, loc, input.getType(), input, indices, updates, d.updateWindowDims,
-      d.insertedWindowDims, d.inputBatchingDims, d.scatterIndicesBatchingDims,
-      d.scatterDimsToOperandDims, d.indexVectorDim,
-      /*indices_are_sorted=*/false, uniqueIndices);
+  auto op = ScatterOp::create(b, loc, input.getType(), input, indices, updates,
+                              d.updateWindowDims, d.insertedWindowDims,
+                              d.inputBatchingDims, d.scatterIndicesBatchingDims,
+                              d.scatterDimsToOperandDims, d.indexVectorDim,
+                              /*indices_are_sorted=*/false, uniqueIndices);
   auto scalar = RankedTensorType::get(
       {}, cast<RankedTensorType>(input.getType()).getElementType());
   OpBuilder::InsertionGuard guard(b);
@@ -378,7 +378,8 @@ Value mlir::mlax::clampGatherIndices(OpBuilder &b, Location loc, Value indices,
   int64_t k = d.startIndexMap.size();
   SmallVector<Attribute> upper;
   for (int64_t dim : d.startIndexMap)
-    upper.push_back(IntegerAttr::get(et, operandShape[dim] - d.sliceSizes[dim]));
+    upper.push_back(
+        IntegerAttr::get(et, operandShape[dim] - d.sliceSizes[dim]));
   auto boundsType = RankedTensorType::get({k}, et);
   Value bounds = ConstantOp::create(b, loc, boundsType,
                                     DenseElementsAttr::get(boundsType, upper));
@@ -389,8 +390,8 @@ Value mlir::mlax::clampGatherIndices(OpBuilder &b, Location loc, Value indices,
   else
     bounds = ReshapeOp::create(b, loc, RankedTensorType::get({}, et), bounds);
   Value hi = BroadcastInDimOp::create(b, loc, it, bounds, bdims).getResult();
-  Value lo = ConstantOp::create(b, loc, it,
-                                SplatElementsAttr::get(it, IntegerAttr::get(et, 0)));
+  Value lo = ConstantOp::create(
+      b, loc, it, SplatElementsAttr::get(it, IntegerAttr::get(et, 0)));
   return ClampOp::create(b, loc, lo, indices, hi).getResult();
 }
 

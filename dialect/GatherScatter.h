@@ -44,7 +44,8 @@ Value buildScatter(OpBuilder &b, Location loc, Value input, Value indices,
 /// slice fits the operand): the scatter that transposes a gather must write
 /// where the gather read.
 Value clampGatherIndices(OpBuilder &b, Location loc, Value indices,
-                         const GatherDims &dims, ArrayRef<int64_t> operandShape);
+                         const GatherDims &dims,
+                         ArrayRef<int64_t> operandShape);
 
 /// The scatter-add that sends a gather's result back into its operand.
 ScatterDims scatterOfGather(const GatherDims &dims);

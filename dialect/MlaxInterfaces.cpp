@@ -1,4 +1,5 @@
-//===- MlaxInterfaces.cpp - transformation rule interfaces -----------------===//
+//===- MlaxInterfaces.cpp - transformation rule interfaces
+//-----------------===//
 #include "dialect/MlaxInterfaces.h"
 
 #include "dialect/MlaxInterfaces.cpp.inc"

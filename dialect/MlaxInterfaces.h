@@ -8,7 +8,8 @@
 namespace mlir::mlax {
 // Marker traits of MlaxInterfaces.td: the default rules read them.
 template <typename ConcreteType>
-class ZeroDerivative : public OpTrait::TraitBase<ConcreteType, ZeroDerivative> {};
+class ZeroDerivative : public OpTrait::TraitBase<ConcreteType, ZeroDerivative> {
+};
 template <typename ConcreteType>
 class LinearInOperands
     : public OpTrait::TraitBase<ConcreteType, LinearInOperands> {};
@@ -27,8 +28,9 @@ LogicalResult defaultJvp(Operation *op, OpBuilder &builder,
 /// rule: the elementwise rule (Elementwise, ElementwiseWithScalars), or a
 /// diagnostic.
 LogicalResult defaultBatch(Operation *op, OpBuilder &builder,
-                           ArrayRef<Value> operands, ArrayRef<int64_t> batchDims,
-                           int64_t batchSize, SmallVectorImpl<Value> &results,
+                           ArrayRef<Value> operands,
+                           ArrayRef<int64_t> batchDims, int64_t batchSize,
+                           SmallVectorImpl<Value> &results,
                            SmallVectorImpl<int64_t> &resultBatchDims);
 } // namespace mlir::mlax
 

@@ -11,9 +11,9 @@
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/IR/TypeUtilities.h"
+#include "mlir/Interfaces/FunctionInterfaces.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SmallSet.h"
-#include "mlir/Interfaces/FunctionInterfaces.h"
 
 using namespace mlir;
 using namespace mlir::mlax;
@@ -155,7 +155,8 @@ bool isSplatOf(Attribute attr, double value) {
 } // namespace
 
 OpFoldResult MulOp::fold(FoldAdaptor adaptor) {
-  if (isSplatOf(adaptor.getRhs(), 1.0) && !getType().getElementType().isInteger(1))
+  if (isSplatOf(adaptor.getRhs(), 1.0) &&
+      !getType().getElementType().isInteger(1))
     return getLhs();
   return {};
 }
@@ -222,10 +223,11 @@ OpFoldResult IntegerPowOp::fold(FoldAdaptor) {
 // AbsOp / IsFiniteOp
 //===----------------------------------------------------------------------===//
 
-LogicalResult AbsOp::inferReturnTypes(
-    MLIRContext *, std::optional<Location> loc, ValueRange operands,
-    DictionaryAttr, OpaqueProperties, RegionRange,
-    SmallVectorImpl<Type> &inferred) {
+LogicalResult AbsOp::inferReturnTypes(MLIRContext *,
+                                      std::optional<Location> loc,
+                                      ValueRange operands, DictionaryAttr,
+                                      OpaqueProperties, RegionRange,
+                                      SmallVectorImpl<Type> &inferred) {
   auto type = rankedOrNull(operands[0].getType());
   if (!type)
     return emitOptionalError(loc, "expected a ranked tensor operand");
@@ -248,14 +250,16 @@ LogicalResult inferPart(std::optional<Location> loc, ValueRange operands,
 }
 } // namespace
 
-LogicalResult RealOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+LogicalResult RealOp::inferReturnTypes(MLIRContext *,
+                                       std::optional<Location> loc,
                                        ValueRange operands, DictionaryAttr,
                                        OpaqueProperties, RegionRange,
                                        SmallVectorImpl<Type> &inferred) {
   return inferPart(loc, operands, inferred);
 }
 
-LogicalResult ImagOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+LogicalResult ImagOp::inferReturnTypes(MLIRContext *,
+                                       std::optional<Location> loc,
                                        ValueRange operands, DictionaryAttr,
                                        OpaqueProperties, RegionRange,
                                        SmallVectorImpl<Type> &inferred) {
@@ -274,10 +278,11 @@ LogicalResult ComplexOp::inferReturnTypes(MLIRContext *,
   return success();
 }
 
-LogicalResult IsFiniteOp::inferReturnTypes(
-    MLIRContext *ctx, std::optional<Location> loc, ValueRange operands,
-    DictionaryAttr, OpaqueProperties, RegionRange,
-    SmallVectorImpl<Type> &inferred) {
+LogicalResult IsFiniteOp::inferReturnTypes(MLIRContext *ctx,
+                                           std::optional<Location> loc,
+                                           ValueRange operands, DictionaryAttr,
+                                           OpaqueProperties, RegionRange,
+                                           SmallVectorImpl<Type> &inferred) {
   auto type = rankedOrNull(operands[0].getType());
   if (!type)
     return emitOptionalError(loc, "expected a ranked tensor operand");
@@ -289,10 +294,11 @@ LogicalResult IsFiniteOp::inferReturnTypes(
 // CompareOp / SelectOp / ClampOp
 //===----------------------------------------------------------------------===//
 
-LogicalResult CompareOp::inferReturnTypes(
-    MLIRContext *ctx, std::optional<Location> loc, ValueRange operands,
-    DictionaryAttr, OpaqueProperties, RegionRange,
-    SmallVectorImpl<Type> &inferred) {
+LogicalResult CompareOp::inferReturnTypes(MLIRContext *ctx,
+                                          std::optional<Location> loc,
+                                          ValueRange operands, DictionaryAttr,
+                                          OpaqueProperties, RegionRange,
+                                          SmallVectorImpl<Type> &inferred) {
   auto type = rankedOrNull(operands[0].getType());
   if (!type)
     return emitOptionalError(loc, "expected a ranked tensor operand");
@@ -304,7 +310,8 @@ LogicalResult SelectOp::verify() {
   auto pred = cast<RankedTensorType>(getPred().getType());
   auto type = cast<RankedTensorType>(getOnTrue().getType());
   if (pred.getRank() != 0 && pred.getShape() != type.getShape())
-    return emitOpError("pred must be a scalar or have the operands' shape, got ")
+    return emitOpError(
+               "pred must be a scalar or have the operands' shape, got ")
            << pred << " for " << type;
   return success();
 }
@@ -315,9 +322,9 @@ LogicalResult ClampOp::verify() {
                              std::pair<StringRef, Value>{"max", getMax()}}) {
     auto boundType = cast<RankedTensorType>(bound.getType());
     if (boundType.getRank() != 0 && boundType.getShape() != type.getShape())
-      return emitOpError() << name
-                           << " must be a scalar or have the operand's shape, got "
-                           << boundType << " for " << type;
+      return emitOpError()
+             << name << " must be a scalar or have the operand's shape, got "
+             << boundType << " for " << type;
   }
   return success();
 }
@@ -334,16 +341,16 @@ LogicalResult BroadcastInDimOp::verify() {
     return emitOpError("broadcast_dimensions has ")
            << dims.size() << " entries, expected the operand rank "
            << in.getRank();
-  if (failed(verifyDimList(getLoc(), dims, out.getRank(),
-                           "broadcast dimension")))
+  if (failed(
+          verifyDimList(getLoc(), dims, out.getRank(), "broadcast dimension")))
     return failure();
   for (auto [i, d] : llvm::enumerate(dims)) {
     int64_t inSize = in.getDimSize(i), outSize = out.getDimSize(d);
     if (inSize != 1 && inSize != outSize)
       return emitOpError("operand dimension ")
              << i << " of size " << inSize
-             << " cannot be broadcast to result dimension " << d
-             << " of size " << outSize;
+             << " cannot be broadcast to result dimension " << d << " of size "
+             << outSize;
   }
   return success();
 }
@@ -377,10 +384,11 @@ OpFoldResult ReshapeOp::fold(FoldAdaptor adaptor) {
   return {};
 }
 
-LogicalResult TransposeOp::inferReturnTypes(
-    MLIRContext *, std::optional<Location> loc, ValueRange operands,
-    DictionaryAttr attrs, OpaqueProperties props, RegionRange regions,
-    SmallVectorImpl<Type> &inferred) {
+LogicalResult
+TransposeOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                              ValueRange operands, DictionaryAttr attrs,
+                              OpaqueProperties props, RegionRange regions,
+                              SmallVectorImpl<Type> &inferred) {
   TransposeOp::Adaptor adaptor(operands, attrs, props, regions);
   auto type = rankedOrNull(adaptor.getOperand().getType());
   if (!type)
@@ -410,10 +418,11 @@ OpFoldResult TransposeOp::fold(FoldAdaptor) {
 // DotGeneralOp
 //===----------------------------------------------------------------------===//
 
-LogicalResult DotGeneralOp::inferReturnTypes(
-    MLIRContext *, std::optional<Location> loc, ValueRange operands,
-    DictionaryAttr attrs, OpaqueProperties props, RegionRange regions,
-    SmallVectorImpl<Type> &inferred) {
+LogicalResult
+DotGeneralOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                               ValueRange operands, DictionaryAttr attrs,
+                               OpaqueProperties props, RegionRange regions,
+                               SmallVectorImpl<Type> &inferred) {
   DotGeneralOp::Adaptor adaptor(operands, attrs, props, regions);
   auto lhs = rankedOrNull(adaptor.getLhs().getType());
   auto rhs = rankedOrNull(adaptor.getRhs().getType());
@@ -441,10 +450,11 @@ LogicalResult DotGeneralOp::inferReturnTypes(
     return failure();
   for (auto [l, r] : llvm::zip(lhsDims, rhsDims))
     if (lhs.getDimSize(l) != rhs.getDimSize(r))
-      return emitOptionalError(
-          loc, "lhs dimension " + Twine(l) + " (size " +
-                   Twine(lhs.getDimSize(l)) + ") does not match rhs dimension " +
-                   Twine(r) + " (size " + Twine(rhs.getDimSize(r)) + ")");
+      return emitOptionalError(loc, "lhs dimension " + Twine(l) + " (size " +
+                                        Twine(lhs.getDimSize(l)) +
+                                        ") does not match rhs dimension " +
+                                        Twine(r) + " (size " +
+                                        Twine(rhs.getDimSize(r)) + ")");
   SmallVector<int64_t> shape;
   for (int64_t d : lb)
     shape.push_back(lhs.getDimSize(d));
@@ -462,10 +472,11 @@ LogicalResult DotGeneralOp::inferReturnTypes(
 // ReduceOp
 //===----------------------------------------------------------------------===//
 
-LogicalResult ReduceOp::inferReturnTypes(
-    MLIRContext *, std::optional<Location> loc, ValueRange operands,
-    DictionaryAttr attrs, OpaqueProperties props, RegionRange regions,
-    SmallVectorImpl<Type> &inferred) {
+LogicalResult
+ReduceOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                           ValueRange operands, DictionaryAttr attrs,
+                           OpaqueProperties props, RegionRange regions,
+                           SmallVectorImpl<Type> &inferred) {
   ReduceOp::Adaptor adaptor(operands, attrs, props, regions);
   auto inputs = adaptor.getInputs();
   auto inits = adaptor.getInitValues();
@@ -513,7 +524,8 @@ LogicalResult ReduceOp::verifyRegions() {
              << i << " has type " << block.getArgument(i).getType()
              << ", expected " << expected;
   }
-  auto ret = dyn_cast_or_null<ReturnOp>(block.empty() ? nullptr : &block.back());
+  auto ret =
+      dyn_cast_or_null<ReturnOp>(block.empty() ? nullptr : &block.back());
   if (!ret || ret.getResults().size() != n)
     return emitOpError("body must return ") << n << " values";
   for (size_t i = 0; i < n; ++i)
@@ -528,10 +540,11 @@ LogicalResult ReduceOp::verifyRegions() {
 // SliceOp / DynamicSliceOp / DynamicUpdateSliceOp
 //===----------------------------------------------------------------------===//
 
-LogicalResult SliceOp::inferReturnTypes(
-    MLIRContext *, std::optional<Location> loc, ValueRange operands,
-    DictionaryAttr attrs, OpaqueProperties props, RegionRange regions,
-    SmallVectorImpl<Type> &inferred) {
+LogicalResult
+SliceOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                          ValueRange operands, DictionaryAttr attrs,
+                          OpaqueProperties props, RegionRange regions,
+                          SmallVectorImpl<Type> &inferred) {
   SliceOp::Adaptor adaptor(operands, attrs, props, regions);
   auto type = rankedOrNull(adaptor.getOperand().getType());
   if (!type)
@@ -545,7 +558,8 @@ LogicalResult SliceOp::inferReturnTypes(
       static_cast<int64_t>(strides.size()) != rank)
     return emitOptionalError(loc, "start_indices, limit_indices and strides "
                                   "must each have one entry per dimension "
-                                  "(rank " + Twine(rank) + ")");
+                                  "(rank " +
+                                      Twine(rank) + ")");
   SmallVector<int64_t> shape;
   for (int64_t d = 0; d < rank; ++d) {
     if (start[d] < 0 || limit[d] > type.getDimSize(d) || start[d] > limit[d] ||
@@ -560,16 +574,18 @@ LogicalResult SliceOp::inferReturnTypes(
   return success();
 }
 
-LogicalResult DynamicSliceOp::inferReturnTypes(
-    MLIRContext *, std::optional<Location> loc, ValueRange operands,
-    DictionaryAttr attrs, OpaqueProperties props, RegionRange regions,
-    SmallVectorImpl<Type> &inferred) {
+LogicalResult
+DynamicSliceOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                 ValueRange operands, DictionaryAttr attrs,
+                                 OpaqueProperties props, RegionRange regions,
+                                 SmallVectorImpl<Type> &inferred) {
   DynamicSliceOp::Adaptor adaptor(operands, attrs, props, regions);
   auto type = rankedOrNull(adaptor.getOperand().getType());
   if (!type)
     return emitOptionalError(loc, "expected a ranked tensor operand");
   ArrayRef<int64_t> sizes = adaptor.getSliceSizes();
-  if (static_cast<int64_t>(adaptor.getStartIndices().size()) != type.getRank() ||
+  if (static_cast<int64_t>(adaptor.getStartIndices().size()) !=
+          type.getRank() ||
       static_cast<int64_t>(sizes.size()) != type.getRank())
     return emitOptionalError(loc, "expects one start index and one slice size "
                                   "per operand dimension (rank " +
@@ -598,9 +614,8 @@ LogicalResult DynamicUpdateSliceOp::verify() {
            << update.getRank() << " differs from operand rank "
            << type.getRank();
   if (static_cast<int64_t>(getStartIndices().size()) != type.getRank())
-    return emitOpError("expects ")
-           << type.getRank() << " start indices, got "
-           << getStartIndices().size();
+    return emitOpError("expects ") << type.getRank() << " start indices, got "
+                                   << getStartIndices().size();
   for (int64_t d = 0; d < type.getRank(); ++d)
     if (update.getDimSize(d) > type.getDimSize(d))
       return emitOpError("update dimension ")
@@ -617,10 +632,11 @@ LogicalResult DynamicUpdateSliceOp::verify() {
 // ConcatenateOp / PadOp / ReverseOp
 //===----------------------------------------------------------------------===//
 
-LogicalResult ConcatenateOp::inferReturnTypes(
-    MLIRContext *, std::optional<Location> loc, ValueRange operands,
-    DictionaryAttr attrs, OpaqueProperties props, RegionRange regions,
-    SmallVectorImpl<Type> &inferred) {
+LogicalResult
+ConcatenateOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                ValueRange operands, DictionaryAttr attrs,
+                                OpaqueProperties props, RegionRange regions,
+                                SmallVectorImpl<Type> &inferred) {
   ConcatenateOp::Adaptor adaptor(operands, attrs, props, regions);
   if (adaptor.getInputs().empty())
     return emitOptionalError(loc, "expects at least one input");
@@ -651,10 +667,12 @@ LogicalResult ConcatenateOp::inferReturnTypes(
   return success();
 }
 
-LogicalResult PadOp::inferReturnTypes(
-    MLIRContext *, std::optional<Location> loc, ValueRange operands,
-    DictionaryAttr attrs, OpaqueProperties props, RegionRange regions,
-    SmallVectorImpl<Type> &inferred) {
+LogicalResult PadOp::inferReturnTypes(MLIRContext *,
+                                      std::optional<Location> loc,
+                                      ValueRange operands, DictionaryAttr attrs,
+                                      OpaqueProperties props,
+                                      RegionRange regions,
+                                      SmallVectorImpl<Type> &inferred) {
   PadOp::Adaptor adaptor(operands, attrs, props, regions);
   auto type = rankedOrNull(adaptor.getOperand().getType());
   auto padType = rankedOrNull(adaptor.getPaddingValue().getType());
@@ -672,7 +690,8 @@ LogicalResult PadOp::inferReturnTypes(
       static_cast<int64_t>(hi.size()) != rank ||
       static_cast<int64_t>(in.size()) != rank)
     return emitOptionalError(loc, "padding must have one entry per dimension "
-                                  "(rank " + Twine(rank) + ")");
+                                  "(rank " +
+                                      Twine(rank) + ")");
   SmallVector<int64_t> shape;
   for (int64_t d = 0; d < rank; ++d) {
     if (in[d] < 0)
@@ -718,7 +737,8 @@ void dropUsesOfValuesIn(Region &region) {
 
 } // namespace
 
-ParseResult mlir::mlax::parseGuardedRegion(OpAsmParser &parser, Region &region) {
+ParseResult mlir::mlax::parseGuardedRegion(OpAsmParser &parser,
+                                           Region &region) {
   if (failed(parser.parseRegion(region))) {
     dropUsesOfValuesIn(region);
     return failure();
@@ -726,7 +746,8 @@ ParseResult mlir::mlax::parseGuardedRegion(OpAsmParser &parser, Region &region) 
   return success();
 }
 
-void mlir::mlax::printGuardedRegion(OpAsmPrinter &p, Operation *, Region &region) {
+void mlir::mlax::printGuardedRegion(OpAsmPrinter &p, Operation *,
+                                    Region &region) {
   p.printRegion(region);
 }
 
@@ -797,7 +818,8 @@ ParseResult CaseOp::parse(OpAsmParser &parser, OperationState &result) {
       return failure();
   } while (succeeded(parser.parseOptionalComma()));
   if (type.getNumInputs() != 1)
-    return parser.emitError(indexLoc, "expects one operand type (the index), got ")
+    return parser.emitError(indexLoc,
+                            "expects one operand type (the index), got ")
            << type.getNumInputs();
   if (parser.resolveOperand(index, type.getInput(0), result.operands))
     return failure();
@@ -817,13 +839,15 @@ void CaseOp::print(OpAsmPrinter &p) {
 
 LogicalResult WhileOp::verifyRegions() {
   TypeRange types = getOperand().getTypes();
-  for (auto [name, region] : {std::pair<StringRef, Region *>{"cond", &getCond()},
-                              std::pair<StringRef, Region *>{"body", &getBody()}}) {
+  for (auto [name, region] :
+       {std::pair<StringRef, Region *>{"cond", &getCond()},
+        std::pair<StringRef, Region *>{"body", &getBody()}}) {
     Block &block = region->front();
     if (block.getArgumentTypes() != types)
       return emitOpError() << name
                            << " block arguments must match the operand types";
-    auto ret = dyn_cast_or_null<ReturnOp>(block.empty() ? nullptr : &block.back());
+    auto ret =
+        dyn_cast_or_null<ReturnOp>(block.empty() ? nullptr : &block.back());
     if (!ret)
       return emitOpError() << name << " must end with mlax.return";
   }
@@ -844,7 +868,8 @@ LogicalResult CaseOp::verifyRegions() {
     Block &block = region.front();
     if (block.getNumArguments() != 0)
       return emitOpError("branch ") << i << " must take no arguments";
-    auto ret = dyn_cast_or_null<ReturnOp>(block.empty() ? nullptr : &block.back());
+    auto ret =
+        dyn_cast_or_null<ReturnOp>(block.empty() ? nullptr : &block.back());
     if (!ret)
       return emitOpError("branch ") << i << " must end with mlax.return";
     if (ret.getResults().getTypes() != getResultTypes())
@@ -922,8 +947,8 @@ LogicalResult JvpOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
   for (auto [i, a] : llvm::enumerate(active))
     if (getTangents()[i].getType() != fnType.getInput(a))
       return emitOpError("tangent ")
-             << i << " has type " << getTangents()[i].getType()
-             << ", expected " << fnType.getInput(a);
+             << i << " has type " << getTangents()[i].getType() << ", expected "
+             << fnType.getInput(a);
   SmallVector<Type> expected(fnType.getResults());
   llvm::append_range(expected, differentiableTypes(fnType.getResults()));
   if (getResultTypes() != TypeRange(expected))
@@ -963,19 +988,20 @@ LogicalResult VmapOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
                    StringRef what) -> LogicalResult {
     if (outer.size() != inner.size() || dims.size() != inner.size())
       return emitOpError("expects one ") << what << " dimension per " << what
-                                          << " of '" << getCallee() << "'";
+                                         << " of '" << getCallee() << "'";
     for (auto [i, o, in, d] : llvm::enumerate(outer, inner, dims)) {
       auto innerType = cast<RankedTensorType>(in);
       if (d == -1) {
         if (o != in)
-          return emitOpError() << what << " " << i << " is unbatched, so its type "
-                               << o << " must be " << in;
+          return emitOpError()
+                 << what << " " << i << " is unbatched, so its type " << o
+                 << " must be " << in;
         continue;
       }
       if (d < 0 || d > innerType.getRank())
-        return emitOpError() << what << " " << i << " has batch dimension " << d
-                             << ", out of range for rank "
-                             << innerType.getRank() + 1;
+        return emitOpError()
+               << what << " " << i << " has batch dimension " << d
+               << ", out of range for rank " << innerType.getRank() + 1;
       SmallVector<int64_t> shape(innerType.getShape());
       shape.insert(shape.begin() + d, n);
       if (o != innerType.clone(shape))
@@ -986,8 +1012,8 @@ LogicalResult VmapOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
   };
   if (failed(check(getArgs().getTypes(), type.getInputs(), getInDims(),
                    "argument")) ||
-      failed(check(getResultTypes(), type.getResults(), getOutDims(),
-                   "result")))
+      failed(
+          check(getResultTypes(), type.getResults(), getOutDims(), "result")))
     return failure();
   return success();
 }
@@ -1050,11 +1076,12 @@ CustomVjpCallOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
   if (TypeRange(bwd.getInputs()) != TypeRange(bwdIns) ||
       TypeRange(bwd.getResults()) !=
           TypeRange(differentiableTypes(f.getInputs())))
-    return emitOpError("bwd '") << getBwd()
-                                << "' must take the residuals and the "
-                                   "cotangents of the floating-point results "
-                                   "and return one cotangent per floating-point "
-                                   "argument";
+    return emitOpError("bwd '")
+           << getBwd()
+           << "' must take the residuals and the "
+              "cotangents of the floating-point results "
+              "and return one cotangent per floating-point "
+              "argument";
   return success();
 }
 

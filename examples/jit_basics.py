@@ -4,10 +4,10 @@ Run with `make demo`. Each function is traced into the mlax dialect,
 optimized, exported to StableHLO and compiled by PJRT; results are compared
 with numpy.
 """
-import numpy as np
 
 import mlax
 import mlax.numpy as jnp
+import numpy as np
 
 
 def predict(w, b, x):

@@ -1,4 +1,5 @@
-//===- Batch.cpp - the batching transformation -----------------------------===//
+//===- Batch.cpp - the batching transformation
+//-----------------------------===//
 #include "passes/Batch.h"
 
 #include "dialect/MlaxOps.h"
@@ -43,7 +44,8 @@ struct Batcher {
       SmallVector<int64_t> bdims;
       for (int64_t k = 0; k < t.getRank(); ++k)
         bdims.push_back(k + 1);
-      return BroadcastInDimOp::create(b, loc, withDim(t, n, 0), v, bdims).getResult();
+      return BroadcastInDimOp::create(b, loc, withDim(t, n, 0), v, bdims)
+          .getResult();
     }
     if (d == 0)
       return v;
@@ -61,7 +63,8 @@ struct Batcher {
   /// Batches `block` (a region's block) into `dst` whose arguments have the
   /// batch at 0 where `batched`; returns the terminator operands (mapped)
   /// and their dims. Does not create a terminator.
-  LogicalResult batchRegionBlock(Block &block, Block *dst, ArrayRef<bool> batched,
+  LogicalResult batchRegionBlock(Block &block, Block *dst,
+                                 ArrayRef<bool> batched,
                                  SmallVectorImpl<Value> &results,
                                  SmallVectorImpl<int64_t> &resultDims);
 };
@@ -155,7 +158,8 @@ LogicalResult Batcher::batchWhile(WhileOp op, OpBuilder &b) {
                                SmallVector<Location>(numCarried, loc));
     SmallVector<Value> res;
     SmallVector<int64_t> resDims;
-    if (failed(batchRegionBlock(op.getCond().front(), blk, batched, res, resDims)))
+    if (failed(
+            batchRegionBlock(op.getCond().front(), blk, batched, res, resDims)))
       return failure();
     OpBuilder cb = OpBuilder::atBlockEnd(blk);
     Value pred = res[0];
@@ -163,15 +167,18 @@ LogicalResult Batcher::batchWhile(WhileOp op, OpBuilder &b) {
       RuleBuilder cr(cb, loc);
       Value init = ConstantOp::create(
                        cb, loc, RankedTensorType::get({}, cb.getI1Type()),
-                       DenseElementsAttr::get(RankedTensorType::get({}, cb.getI1Type()), false))
+                       DenseElementsAttr::get(
+                           RankedTensorType::get({}, cb.getI1Type()), false))
                        .getResult();
-      auto reduce = ReduceOp::create(cb, loc, TypeRange{init.getType()},
-                                     ValueRange{pred}, ValueRange{init},
-                                     ArrayRef<int64_t>{resDims[0]});
-      Block *body = cb.createBlock(&reduce.getBody(), {}, {init.getType(), init.getType()},
-                                   {loc, loc});
+      auto reduce =
+          ReduceOp::create(cb, loc, TypeRange{init.getType()}, ValueRange{pred},
+                           ValueRange{init}, ArrayRef<int64_t>{resDims[0]});
+      Block *body = cb.createBlock(
+          &reduce.getBody(), {}, {init.getType(), init.getType()}, {loc, loc});
       OpBuilder rb = OpBuilder::atBlockEnd(body);
-      Value o = OrOp::create(rb, loc, body->getArgument(0), body->getArgument(1)).getResult();
+      Value o =
+          OrOp::create(rb, loc, body->getArgument(0), body->getArgument(1))
+              .getResult();
       ReturnOp::create(rb, loc, ValueRange{o});
       cb.setInsertionPointAfter(reduce);
       pred = reduce.getResult(0);
@@ -188,14 +195,16 @@ LogicalResult Batcher::batchWhile(WhileOp op, OpBuilder &b) {
     if (predBatched) {
       SmallVector<Value> res;
       SmallVector<int64_t> resDims;
-      if (failed(batchRegionBlock(op.getCond().front(), blk, batched, res, resDims)))
+      if (failed(batchRegionBlock(op.getCond().front(), blk, batched, res,
+                                  resDims)))
         return failure();
       pred = res[0];
       predDim = resDims[0];
     }
     SmallVector<Value> res;
     SmallVector<int64_t> resDims;
-    if (failed(batchRegionBlock(op.getBody().front(), blk, batched, res, resDims)))
+    if (failed(
+            batchRegionBlock(op.getBody().front(), blk, batched, res, resDims)))
       return failure();
     OpBuilder bb = OpBuilder::atBlockEnd(blk);
     SmallVector<Value> outs;
@@ -205,9 +214,10 @@ LogicalResult Batcher::batchWhile(WhileOp op, OpBuilder &b) {
         RuleBuilder br(bb, loc);
         auto vt = cast<RankedTensorType>(v.getType());
         Value p0 = toFront(bb, loc, pred, predDim);
-        Value pFull = BroadcastInDimOp::create(bb, loc, vt.clone(bb.getI1Type()), p0,
-                                               ArrayRef<int64_t>{0})
-                          .getResult();
+        Value pFull =
+            BroadcastInDimOp::create(bb, loc, vt.clone(bb.getI1Type()), p0,
+                                     ArrayRef<int64_t>{0})
+                .getResult();
         v = br.select(pFull, v, blk->getArgument(i));
       }
       outs.push_back(v);
@@ -215,7 +225,8 @@ LogicalResult Batcher::batchWhile(WhileOp op, OpBuilder &b) {
     ReturnOp::create(bb, loc, outs);
   }
   b.setInsertionPointAfter(newOp);
-  for (auto [old, nv, bt] : llvm::zip(op.getResults(), newOp.getResults(), batched)) {
+  for (auto [old, nv, bt] :
+       llvm::zip(op.getResults(), newOp.getResults(), batched)) {
     map.map(old, nv);
     if (bt)
       dims[old] = 0;
@@ -243,8 +254,8 @@ LogicalResult Batcher::batchCase(CaseOp op, OpBuilder &b) {
     SmallVector<Type> types;
     for (Type t : op.getResultTypes())
       types.push_back(withDim(t, n, 0));
-    auto newOp = CaseOp::create(b, loc, types, map.lookupOrDefault(op.getIndex()),
-                                numBranches);
+    auto newOp = CaseOp::create(
+        b, loc, types, map.lookupOrDefault(op.getIndex()), numBranches);
     for (auto [k, region] : llvm::enumerate(op.getBranches())) {
       Block *blk = b.createBlock(&newOp.getBranches()[k]);
       OpBuilder bb = OpBuilder::atBlockEnd(blk);
@@ -269,12 +280,12 @@ LogicalResult Batcher::batchCase(CaseOp op, OpBuilder &b) {
   for (auto [i, old] : llvm::enumerate(op.getResults())) {
     Value result = values[numBranches - 1][i];
     auto type = cast<RankedTensorType>(result.getType());
-    Value idxFull =
-        BroadcastInDimOp::create(b, loc, type.clone(b.getI32Type()), idx,
-                                 ArrayRef<int64_t>{0})
-            .getResult();
+    Value idxFull = BroadcastInDimOp::create(b, loc, type.clone(b.getI32Type()),
+                                             idx, ArrayRef<int64_t>{0})
+                        .getResult();
     for (int64_t k = numBranches - 2; k >= 0; --k) {
-      Value kk = r.constant(cast<RankedTensorType>(idxFull.getType()), double(k));
+      Value kk =
+          r.constant(cast<RankedTensorType>(idxFull.getType()), double(k));
       result = r.select(r.compare(ComparisonDirection::EQ, idxFull, kk),
                         values[k][i], result);
     }
@@ -324,8 +335,9 @@ LogicalResult Batcher::batchCustomCall(Operation *op, OpBuilder &b) {
     FailureOr<func::FuncOp> rb = batchFunction(rule, ruleIn, ruleOut);
     if (failed(rb))
       return failure();
-    newOp = CustomJvpCallOp::create(b, loc, fb->getFunctionType().getResults(),
-                                    fb->getSymName(), rb->getSymName(), operands);
+    newOp =
+        CustomJvpCallOp::create(b, loc, fb->getFunctionType().getResults(),
+                                fb->getSymName(), rb->getSymName(), operands);
   } else {
     // custom_vjp_call: fwd batched like the function (all of its results,
     // residuals included, batched at 0); bwd takes every residual and
@@ -409,10 +421,13 @@ LogicalResult Batcher::batchOps(Block &src, OpBuilder &b) {
     SmallVector<int64_t> newDims;
     if (failed(rule.batch(b, operands, opDims, n, newResults, newDims)))
       return failure();
-    if (newResults.size() != op.getNumResults() || newDims.size() != newResults.size())
-      return op.emitOpError("batching rule returned the wrong number of results");
+    if (newResults.size() != op.getNumResults() ||
+        newDims.size() != newResults.size())
+      return op.emitOpError(
+          "batching rule returned the wrong number of results");
     for (auto [old, nv, d] : llvm::zip(op.getResults(), newResults, newDims)) {
-      Type expected = d < 0 ? old.getType() : Type(withDim(old.getType(), n, d));
+      Type expected =
+          d < 0 ? old.getType() : Type(withDim(old.getType(), n, d));
       if (nv.getType() != expected)
         return op.emitOpError("batching rule produced ")
                << nv.getType() << ", expected " << expected;
@@ -425,15 +440,15 @@ LogicalResult Batcher::batchOps(Block &src, OpBuilder &b) {
 }
 } // namespace
 
-FailureOr<func::FuncOp>
-mlir::mlax::buildBatchedFunction(func::FuncOp fn, ArrayRef<int64_t> inDims,
-                                 ArrayRef<int64_t> outDims, int64_t batchSize,
-                                 StringRef name, BatchFunctionFn batchFunction) {
+FailureOr<func::FuncOp> mlir::mlax::buildBatchedFunction(
+    func::FuncOp fn, ArrayRef<int64_t> inDims, ArrayRef<int64_t> outDims,
+    int64_t batchSize, StringRef name, BatchFunctionFn batchFunction) {
   MLIRContext *ctx = fn.getContext();
   if (!fn.getBody().hasOneBlock())
     return fn.emitOpError("must have a single block to be batched");
   FunctionType type = fn.getFunctionType();
-  if (inDims.size() != type.getNumInputs() || outDims.size() != type.getNumResults())
+  if (inDims.size() != type.getNumInputs() ||
+      outDims.size() != type.getNumResults())
     return fn.emitOpError("needs one batch dimension per argument and result");
   SmallVector<Type> inputs, results;
   for (auto [t, d] : llvm::zip(type.getInputs(), inDims))
@@ -476,7 +491,8 @@ mlir::mlax::buildBatchedFunction(func::FuncOp fn, ArrayRef<int64_t> inDims,
     if (want < 0) {
       if (d >= 0)
         return ret.emitOpError("result ")
-                   << i << " depends on the batch, but its out dimension is "
+                   << i
+                   << " depends on the batch, but its out dimension is "
                       "none (-1)",
                fail();
       outs.push_back(nv);
@@ -488,7 +504,8 @@ mlir::mlax::buildBatchedFunction(func::FuncOp fn, ArrayRef<int64_t> inDims,
       for (int64_t k = 0; k < t.getRank(); ++k)
         bdims.push_back(k < want ? k : k + 1);
       outs.push_back(BroadcastInDimOp::create(b, ret.getLoc(),
-                                              withDim(t, batchSize, want), nv, bdims)
+                                              withDim(t, batchSize, want), nv,
+                                              bdims)
                          .getResult());
       continue;
     }

@@ -22,11 +22,10 @@ namespace mlir::mlax {
 constexpr int64_t kSumOverBatch = -2;
 using BatchFunctionFn = llvm::function_ref<FailureOr<func::FuncOp>(
     func::FuncOp, ArrayRef<int64_t>, ArrayRef<int64_t>)>;
-FailureOr<func::FuncOp> buildBatchedFunction(func::FuncOp fn,
-                                             ArrayRef<int64_t> inDims,
-                                             ArrayRef<int64_t> outDims,
-                                             int64_t batchSize, StringRef name,
-                                             BatchFunctionFn batchFunction = nullptr);
+FailureOr<func::FuncOp>
+buildBatchedFunction(func::FuncOp fn, ArrayRef<int64_t> inDims,
+                     ArrayRef<int64_t> outDims, int64_t batchSize,
+                     StringRef name, BatchFunctionFn batchFunction = nullptr);
 } // namespace mlir::mlax
 
 #endif // MLAX_PASSES_BATCH_H

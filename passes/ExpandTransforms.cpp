@@ -1,4 +1,5 @@
-//===- ExpandTransforms.cpp - expand transformation ops --------------------===//
+//===- ExpandTransforms.cpp - expand transformation ops
+//--------------------===//
 //
 // Higher order is composition: to transform @f, we clone it, expand the
 // transformation ops inside the clone (recursively, generating their
@@ -10,13 +11,13 @@
 #include "passes/Passes.h"
 
 #include "dialect/MlaxOps.h"
-#include "passes/Jvp.h"
-#include "passes/Vjp.h"
-#include "passes/Transpose.h"
-#include "passes/Batch.h"
 #include "mlir/IR/SymbolTable.h"
 #include "mlir/Transforms/Inliner.h"
 #include "mlir/Transforms/InliningUtils.h"
+#include "passes/Batch.h"
+#include "passes/Jvp.h"
+#include "passes/Transpose.h"
+#include "passes/Vjp.h"
 #include "llvm/ADT/StringExtras.h"
 
 namespace mlir::mlax {
@@ -44,8 +45,8 @@ public:
       auto calleeAttr = op->getAttrOfType<FlatSymbolRefAttr>("callee");
       auto callee = symbols.lookup<func::FuncOp>(calleeAttr.getValue());
       if (!callee)
-        return op->emitOpError("'") << calleeAttr.getValue()
-                                    << "' does not name a func.func";
+        return op->emitOpError("'")
+               << calleeAttr.getValue() << "' does not name a func.func";
       FailureOr<func::FuncOp> fn;
       if (auto m = dyn_cast<VmapOp>(op))
         fn = getOrCreateBatched(callee, m.getInDims(), m.getOutDims(),
@@ -69,12 +70,12 @@ public:
 private:
   FailureOr<func::FuncOp> getOrCreate(func::FuncOp callee,
                                       ArrayRef<int64_t> active, bool reverse) {
-    std::string key = ((reverse ? "vjp:" : "jvp:") + callee.getSymName() + "/" +
-                       llvm::join(llvm::map_range(active, [](int64_t a) {
-                                    return std::to_string(a);
-                                  }),
-                                  ","))
-                          .str();
+    std::string key =
+        ((reverse ? "vjp:" : "jvp:") + callee.getSymName() + "/" +
+         llvm::join(llvm::map_range(
+                        active, [](int64_t a) { return std::to_string(a); }),
+                    ","))
+            .str();
     if (auto it = cache.find(key); it != cache.end())
       return it->second;
     FailureOr<func::FuncOp> prepared = prepare(callee, /*keepCustom=*/true);
@@ -130,8 +131,10 @@ private:
       return out;
     };
     FunctionType ctype = callee.getFunctionType();
-    if (inDims.size() != ctype.getNumInputs() || outDims.size() != ctype.getNumResults())
-      return callee.emitOpError("needs one batch dimension per argument and result");
+    if (inDims.size() != ctype.getNumInputs() ||
+        outDims.size() != ctype.getNumResults())
+      return callee.emitOpError(
+          "needs one batch dimension per argument and result");
     OpBuilder b(callee);
     auto decl = func::FuncOp::create(
         b, callee.getLoc(), uniqueName(callee.getSymName(), "batched"),
@@ -155,10 +158,9 @@ private:
                              ArrayRef<int64_t> out) {
       return getOrCreateBatched(f, in, out, batchSize);
     };
-    FailureOr<func::FuncOp> fn =
-        buildBatchedFunction(*prepared, inDims, outDims, batchSize,
-                             uniqueName(callee.getSymName(), "batching"),
-                             batchFunction);
+    FailureOr<func::FuncOp> fn = buildBatchedFunction(
+        *prepared, inDims, outDims, batchSize,
+        uniqueName(callee.getSymName(), "batching"), batchFunction);
     prepared->erase();
     if (failed(fn))
       return abandon();
@@ -169,9 +171,9 @@ private:
 
   FailureOr<func::FuncOp> getOrCreateTranspose(func::FuncOp callee,
                                                unsigned numConstant) {
-    std::string key = ("transpose:" + callee.getSymName() + "/" +
-                       std::to_string(numConstant))
-                          .str();
+    std::string key =
+        ("transpose:" + callee.getSymName() + "/" + std::to_string(numConstant))
+            .str();
     if (auto it = cache.find(key); it != cache.end())
       return it->second;
     FailureOr<func::FuncOp> prepared = prepare(callee, /*keepCustom=*/false);
@@ -191,7 +193,8 @@ private:
   /// derived from it), built from `base` and `what`.
   std::string uniqueName(StringRef base, StringRef what) {
     for (int i = 0;; ++i) {
-      std::string name = (base + "__" + what + (i ? "_" + Twine(i) : Twine())).str();
+      std::string name =
+          (base + "__" + what + (i ? "_" + Twine(i) : Twine())).str();
       if (!symbols.lookup(name))
         return name;
     }
@@ -266,7 +269,8 @@ private:
     InlinerInterface interface(call->getContext());
     InlinerConfig config;
     if (failed(inlineCall(interface, config.getCloneCallback(), call, callee,
-                          &callee.getBody(), /*shouldCloneInlinedRegion=*/true)))
+                          &callee.getBody(),
+                          /*shouldCloneInlinedRegion=*/true)))
       return call.emitOpError("could not be inlined for transformation");
     call.erase();
     return success();

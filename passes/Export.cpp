@@ -1,4 +1,5 @@
-//===- Export.cpp - mlax to StableHLO text ---------------------------------===//
+//===- Export.cpp - mlax to StableHLO text
+//---------------------------------===//
 //
 // mlax ops mirror StableHLO's names and attributes, so export is a renaming:
 // each mlax op is replaced (in a clone) by an unregistered `stablehlo.*` op
@@ -16,9 +17,9 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/BuiltinDialect.h"
 #include "mlir/IR/Verifier.h"
 #include "mlir/Tools/mlir-translate/Translation.h"
-#include "mlir/IR/BuiltinDialect.h"
 #include "llvm/ADT/StringExtras.h"
 
 using namespace mlir;
@@ -110,12 +111,16 @@ SmallVector<NamedAttribute> exportedAttrs(Operation *op) {
       field(name);
     fields.push_back(
         "index_vector_dim = " +
-        std::to_string(op->getAttrOfType<IntegerAttr>("index_vector_dim").getInt()));
-    attrs.emplace_back(
-        StringAttr::get(ctx, gather ? "dimension_numbers" : "scatter_dimension_numbers"),
-        opaque(ctx, (gather ? "gather<" : "scatter<") + llvm::join(fields, ", ") + ">"));
+        std::to_string(
+            op->getAttrOfType<IntegerAttr>("index_vector_dim").getInt()));
+    attrs.emplace_back(StringAttr::get(ctx, gather
+                                                ? "dimension_numbers"
+                                                : "scatter_dimension_numbers"),
+                       opaque(ctx, (gather ? "gather<" : "scatter<") +
+                                       llvm::join(fields, ", ") + ">"));
     for (NamedAttribute attr : op->getAttrs())
-      if (attr.getName() == "slice_sizes" || attr.getName() == "indices_are_sorted" ||
+      if (attr.getName() == "slice_sizes" ||
+          attr.getName() == "indices_are_sorted" ||
           attr.getName() == "unique_indices")
         attrs.push_back(attr);
     return attrs;

@@ -1,4 +1,5 @@
-//===- Jvp.cpp - forward-mode differentiation ------------------------------===//
+//===- Jvp.cpp - forward-mode differentiation
+//------------------------------===//
 #include "passes/Jvp.h"
 
 #include "dialect/MlaxOps.h"
@@ -39,8 +40,8 @@ FailureOr<func::FuncOp> preparedFunction(Operation *op, FlatSymbolRefAttr sym,
                                          PrepareFn prepare, bool &owned) {
   auto fn = SymbolTable::lookupNearestSymbolFrom<func::FuncOp>(op, sym);
   if (!fn || fn.isExternal())
-    return op->emitOpError("'") << sym.getValue()
-                                << "' does not name a func.func with a body";
+    return op->emitOpError("'")
+           << sym.getValue() << "' does not name a func.func with a body";
   owned = static_cast<bool>(prepare);
   if (!prepare)
     return fn;
@@ -64,8 +65,8 @@ LogicalResult customJvp(OpBuilder &b, CustomJvpCallOp clone,
     rule->erase();
   auto t = ArrayRef<Value>(outs).drop_front(clone.getNumResults());
   for (Value result : clone.getResults())
-    resultTangents.push_back(isDifferentiable(result.getType()) ? t.consume_front()
-                                                                : Value());
+    resultTangents.push_back(
+        isDifferentiable(result.getType()) ? t.consume_front() : Value());
   return success();
 }
 
@@ -83,7 +84,8 @@ LogicalResult customVjp(OpBuilder &b, CustomVjpCallOp clone,
   if (owned)
     fwd->erase();
   RuleBuilder r(b, clone.getLoc());
-  SmallVector<Value> residuals(ArrayRef<Value>(outs).drop_front(clone.getNumResults()));
+  SmallVector<Value> residuals(
+      ArrayRef<Value>(outs).drop_front(clone.getNumResults()));
   SmallVector<Type> types;
   for (Value v : clone.getResults())
     if (isDifferentiable(v.getType()))
@@ -94,8 +96,8 @@ LogicalResult customVjp(OpBuilder &b, CustomVjpCallOp clone,
   SmallVector<Value> linResults(lin.getResults());
   ArrayRef<Value> t = linResults;
   for (Value result : clone.getResults())
-    resultTangents.push_back(isDifferentiable(result.getType()) ? t.consume_front()
-                                                                : Value());
+    resultTangents.push_back(
+        isDifferentiable(result.getType()) ? t.consume_front() : Value());
   return success();
 }
 } // namespace
@@ -115,14 +117,15 @@ struct JvpEmitter {
   bool regionsSeeTangents(Operation &op) {
     SetVector<Value> captured;
     getUsedValuesDefinedAbove(op.getRegions(), captured);
-    return llvm::any_of(captured, [&](Value v) { return (bool)tangent.lookup(v); });
+    return llvm::any_of(captured,
+                        [&](Value v) { return (bool)tangent.lookup(v); });
   }
 };
 
 LogicalResult JvpEmitter::walk(Block &src, OpBuilder &b) {
   for (Operation &op : src.without_terminator()) {
-    bool anyTangent = llvm::any_of(op.getOperands(),
-                                   [&](Value v) { return (bool)tangent.lookup(v); });
+    bool anyTangent = llvm::any_of(
+        op.getOperands(), [&](Value v) { return (bool)tangent.lookup(v); });
     bool regionTangent = op.getNumRegions() && regionsSeeTangents(op);
     if (auto w = dyn_cast<WhileOp>(&op); w && (anyTangent || regionTangent)) {
       if (failed(emitWhile(w, b)))
@@ -146,10 +149,12 @@ LogicalResult JvpEmitter::walk(Block &src, OpBuilder &b) {
       operandTangents.push_back(tangent.lookup(v));
     SmallVector<Value> resultTangents;
     if (auto custom = dyn_cast<CustomJvpCallOp>(clone)) {
-      if (failed(customJvp(b, custom, operandTangents, prepare, resultTangents)))
+      if (failed(
+              customJvp(b, custom, operandTangents, prepare, resultTangents)))
         return failure();
     } else if (auto custom = dyn_cast<CustomVjpCallOp>(clone)) {
-      if (failed(customVjp(b, custom, operandTangents, prepare, resultTangents)))
+      if (failed(
+              customVjp(b, custom, operandTangents, prepare, resultTangents)))
         return failure();
     } else {
       auto rule = dyn_cast<JvpOpInterface>(clone);
@@ -224,7 +229,8 @@ LogicalResult JvpEmitter::emitWhile(WhileOp op, OpBuilder &b) {
   for (size_t i = 0; i < n; ++i)
     if (active[i]) {
       Value v = op.getOperand()[i];
-      operands.push_back(r.orZeros(tangent.lookup(v), primal.lookupOrDefault(v)));
+      operands.push_back(
+          r.orZeros(tangent.lookup(v), primal.lookupOrDefault(v)));
       types.push_back(v.getType());
     }
   auto newOp = WhileOp::create(b, loc, types, operands);
@@ -262,7 +268,8 @@ LogicalResult JvpEmitter::emitWhile(WhileOp op, OpBuilder &b) {
     for (size_t i = 0; i < n; ++i)
       if (active[i]) {
         Value v = ret.getResults()[i];
-        outs.push_back(br.orZeros(tangent.lookup(v), primal.lookupOrDefault(v)));
+        outs.push_back(
+            br.orZeros(tangent.lookup(v), primal.lookupOrDefault(v)));
       }
     ReturnOp::create(bb, loc, outs);
   }
@@ -287,8 +294,9 @@ LogicalResult JvpEmitter::emitCase(CaseOp op, OpBuilder &b) {
       diff.push_back(i);
       types.push_back(t);
     }
-  auto newOp = CaseOp::create(b, loc, types, primal.lookupOrDefault(op.getIndex()),
-                              op.getBranches().size());
+  auto newOp =
+      CaseOp::create(b, loc, types, primal.lookupOrDefault(op.getIndex()),
+                     op.getBranches().size());
   for (auto [k, region] : llvm::enumerate(op.getBranches())) {
     Block *blk = b.createBlock(&newOp.getBranches()[k]);
     OpBuilder bb = OpBuilder::atBlockEnd(blk);
@@ -333,7 +341,8 @@ FailureOr<func::FuncOp> mlir::mlax::buildJvpFunction(func::FuncOp fn,
   OpBuilder b(fn->getContext());
   b.setInsertionPointAfter(fn);
   auto jvpFn = func::FuncOp::create(
-      b, fn.getLoc(), name, FunctionType::get(fn->getContext(), inputs, results));
+      b, fn.getLoc(), name,
+      FunctionType::get(fn->getContext(), inputs, results));
   jvpFn.setPrivate();
   Block *entry = jvpFn.addEntryBlock();
   b.setInsertionPointToStart(entry);

@@ -1,7 +1,8 @@
-//===- Linearize.cpp - partial evaluation of JVP functions -----------------===//
+//===- Linearize.cpp - partial evaluation of JVP functions
+//-----------------===//
 #include "passes/Linearize.h"
-#include "passes/RegionOutline.h"
 #include "dialect/rules/RuleBuilder.h"
+#include "passes/RegionOutline.h"
 
 #include "dialect/MlaxOps.h"
 #include "mlir/IR/IRMapping.h"
@@ -20,7 +21,8 @@ bool isRematerializable(Value v) {
 
 /// True if `op` uses a value in `linear` (directly or inside its regions).
 bool usesLinear(Operation &op, const DenseSet<Value> &linear) {
-  if (llvm::any_of(op.getOperands(), [&](Value v) { return linear.contains(v); }))
+  if (llvm::any_of(op.getOperands(),
+                   [&](Value v) { return linear.contains(v); }))
     return true;
   SetVector<Value> captured;
   getUsedValuesDefinedAbove(op.getRegions(), captured);
@@ -59,7 +61,8 @@ void markLinearResults(Operation &op, DenseSet<Value> &linear) {
     return;
   if (auto whileOp = dyn_cast<WhileOp>(op)) {
     // A JVP'd loop carries primal and tangent values side by side.
-    for (auto [r, lin] : llvm::zip(whileOp.getResults(), linearCarries(whileOp, linear)))
+    for (auto [r, lin] :
+         llvm::zip(whileOp.getResults(), linearCarries(whileOp, linear)))
       if (lin)
         linear.insert(r);
     return;
@@ -118,7 +121,8 @@ LogicalResult splitCase(CaseOp op, DenseSet<Value> &linear, func::FuncOp parent,
   for (Region &r : op.getBranches()) {
     DenseSet<Value> lin(linear.begin(), linear.end());
     propagateLinear(r.front(), lin);
-    for (auto [i, v] : llvm::enumerate(r.front().getTerminator()->getOperands()))
+    for (auto [i, v] :
+         llvm::enumerate(r.front().getTerminator()->getOperands()))
       if (lin.contains(v))
         resultLinear[i] = true;
   }
@@ -162,8 +166,8 @@ LogicalResult splitCase(CaseOp op, DenseSet<Value> &linear, func::FuncOp parent,
     for (Type t : p.primal.getFunctionType().getResults().drop_front(numPrimal))
       primalTypes.push_back(t);
   }
-  auto pcase = CaseOp::create(b, loc, primalTypes, op.getIndex(),
-                              op.getNumRegions());
+  auto pcase =
+      CaseOp::create(b, loc, primalTypes, op.getIndex(), op.getNumRegions());
   for (auto [i, p] : llvm::enumerate(parts)) {
     OpBuilder::InsertionGuard guard(b);
     SmallVector<Value> outs =
@@ -174,8 +178,10 @@ LogicalResult splitCase(CaseOp op, DenseSet<Value> &linear, func::FuncOp parent,
         llvm::append_range(yields, ArrayRef<Value>(outs).drop_front(numPrimal));
         continue;
       }
-      for (Type t : q.primal.getFunctionType().getResults().drop_front(numPrimal))
-        yields.push_back(RuleBuilder(b, loc).constant(cast<RankedTensorType>(t), 0.0));
+      for (Type t :
+           q.primal.getFunctionType().getResults().drop_front(numPrimal))
+        yields.push_back(
+            RuleBuilder(b, loc).constant(cast<RankedTensorType>(t), 0.0));
     }
     ReturnOp::create(b, loc, yields);
   }
@@ -183,8 +189,8 @@ LogicalResult splitCase(CaseOp op, DenseSet<Value> &linear, func::FuncOp parent,
   SmallVector<Type> linearTypes;
   for (unsigned k = numPrimal; k < n; ++k)
     linearTypes.push_back(op.getResult(order[k]).getType());
-  auto lcase = CaseOp::create(b, loc, linearTypes, op.getIndex(),
-                              op.getNumRegions());
+  auto lcase =
+      CaseOp::create(b, loc, linearTypes, op.getIndex(), op.getNumRegions());
   for (auto [i, p] : llvm::enumerate(parts)) {
     OpBuilder::InsertionGuard guard(b);
     SmallVector<Value> args;
@@ -212,8 +218,8 @@ LogicalResult splitCase(CaseOp op, DenseSet<Value> &linear, func::FuncOp parent,
 /// loop runs the primal body and stores each iteration's residuals into
 /// (N, ...) buffers at the iteration counter; a linear loop, counted 0..N-1,
 /// runs the linear body on the residuals of its iteration.
-LogicalResult splitWhile(WhileOp op, DenseSet<Value> &linear, func::FuncOp parent,
-                         StringRef baseName) {
+LogicalResult splitWhile(WhileOp op, DenseSet<Value> &linear,
+                         func::FuncOp parent, StringRef baseName) {
   std::optional<uint64_t> tc = op.getTripCount();
   if (!tc)
     return op.emitOpError(
@@ -259,8 +265,8 @@ LogicalResult splitWhile(WhileOp op, DenseSet<Value> &linear, func::FuncOp paren
   llvm::append_range(order, lIdx);
   func::FuncOp fn = outlineRegion(op.getBody(), inputs, order, parent,
                                   (baseName + "loop_body").str());
-  FailureOr<LinearizedFunctions> lf =
-      linearize(fn, pIdx.size() + primalCaps.size(), pIdx.size(), fn.getSymName());
+  FailureOr<LinearizedFunctions> lf = linearize(
+      fn, pIdx.size() + primalCaps.size(), pIdx.size(), fn.getSymName());
   fn.erase();
   if (failed(lf))
     return failure();
@@ -344,8 +350,8 @@ LogicalResult splitWhile(WhileOp op, DenseSet<Value> &linear, func::FuncOp paren
       SmallVector<Value> starts{k};
       for (int64_t d = 0; d < rt.getRank(); ++d)
         starts.push_back(RuleBuilder(b, loc).i32(0));
-      yields.push_back(DynamicUpdateSliceOp::create(b, loc, blk->getArgument(np + 1 + j),
-                                                    upd, starts)
+      yields.push_back(DynamicUpdateSliceOp::create(
+                           b, loc, blk->getArgument(np + 1 + j), upd, starts)
                            .getResult());
     }
     ReturnOp::create(b, loc, yields);
@@ -365,7 +371,8 @@ LogicalResult splitWhile(WhileOp op, DenseSet<Value> &linear, func::FuncOp paren
     OpBuilder::InsertionGuard guard(b);
     Block *blk = b.createBlock(&lw.getCond(), {}, lTypes, lLocs);
     Value lt = RuleBuilder(b, loc).compare(ComparisonDirection::LT,
-                                           blk->getArgument(0), RuleBuilder(b, loc).i32(N));
+                                           blk->getArgument(0),
+                                           RuleBuilder(b, loc).i32(N));
     ReturnOp::create(b, loc, ValueRange{lt});
   }
   {
@@ -381,7 +388,8 @@ LogicalResult splitWhile(WhileOp op, DenseSet<Value> &linear, func::FuncOp paren
       SmallVector<Value> starts{k};
       for (int64_t d = 0; d < rt.getRank(); ++d)
         starts.push_back(RuleBuilder(b, loc).i32(0));
-      Value s = DynamicSliceOp::create(b, loc, pw.getResult(np + 1 + j), starts, sizes)
+      Value s = DynamicSliceOp::create(b, loc, pw.getResult(np + 1 + j), starts,
+                                       sizes)
                     .getResult();
       args[stored[j]] = r.reshape(s, rt);
     }
@@ -408,9 +416,10 @@ LogicalResult splitWhile(WhileOp op, DenseSet<Value> &linear, func::FuncOp paren
 }
 } // namespace
 
-FailureOr<LinearizedFunctions>
-mlir::mlax::linearize(func::FuncOp jvpFn, unsigned numPrimals,
-                      unsigned numResults, StringRef baseName) {
+FailureOr<LinearizedFunctions> mlir::mlax::linearize(func::FuncOp jvpFn,
+                                                     unsigned numPrimals,
+                                                     unsigned numResults,
+                                                     StringRef baseName) {
   MLIRContext *ctx = jvpFn.getContext();
   Block &src = jvpFn.front();
   auto ret = cast<func::ReturnOp>(src.getTerminator());
@@ -507,7 +516,8 @@ mlir::mlax::linearize(func::FuncOp jvpFn, unsigned numPrimals,
   b.setInsertionPointAfter(primalFn);
   auto linearFn = func::FuncOp::create(
       b, jvpFn.getLoc(), (baseName + "_linear").str(),
-      FunctionType::get(ctx, linearInputs, type.getResults().drop_front(numResults)));
+      FunctionType::get(ctx, linearInputs,
+                        type.getResults().drop_front(numResults)));
   linearFn.setPrivate();
   {
     Block *entry = linearFn.addEntryBlock();

@@ -9,9 +9,8 @@ using namespace mlir;
 using namespace mlir::mlax;
 
 std::string mlir::mlax::freshSymbol(Operation *anchor, StringRef base) {
-  Operation *table = SymbolTable::getNearestSymbolTable(anchor->getParentOp()
-                                                            ? anchor->getParentOp()
-                                                            : anchor);
+  Operation *table = SymbolTable::getNearestSymbolTable(
+      anchor->getParentOp() ? anchor->getParentOp() : anchor);
   for (int i = 0;; ++i) {
     std::string name = i ? (base + "_" + Twine(i)).str() : base.str();
     if (!SymbolTable::lookupSymbolIn(table, name))

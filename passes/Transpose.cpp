@@ -1,4 +1,5 @@
-//===- Transpose.cpp - transposition of linear functions -------------------===//
+//===- Transpose.cpp - transposition of linear functions
+//-------------------===//
 #include "passes/Transpose.h"
 #include "passes/RegionOutline.h"
 
@@ -26,7 +27,8 @@ mlir::mlax::transposeLinearFunction(func::FuncOp linearFn, unsigned numConstant,
     linear.insert(arg);
   SmallVector<Operation *> forwardOps, linearOps;
   auto usesLinear = [&](Operation &op) {
-    if (llvm::any_of(op.getOperands(), [&](Value v) { return linear.contains(v); }))
+    if (llvm::any_of(op.getOperands(),
+                     [&](Value v) { return linear.contains(v); }))
       return true;
     SetVector<Value> captured;
     getUsedValuesDefinedAbove(op.getRegions(), captured);
@@ -68,16 +70,17 @@ mlir::mlax::transposeLinearFunction(func::FuncOp linearFn, unsigned numConstant,
     if (!c)
       return success();
     if (c.getType() != v.getType())
-      return emitError(loc) << "transpose rule produced a cotangent of type "
-                            << c.getType() << " for a value of type "
-                            << v.getType();
+      return emitError(loc)
+             << "transpose rule produced a cotangent of type " << c.getType()
+             << " for a value of type " << v.getType();
     Value &slot = ct[v];
     slot = slot ? RuleBuilder(b, loc).add(slot, c) : c;
     return success();
   };
   for (auto [i, v] : llvm::enumerate(ret.getOperands()))
     if (linear.contains(v))
-      if (failed(accumulate(v, entry->getArgument(numConstant + i), ret.getLoc())))
+      if (failed(
+              accumulate(v, entry->getArgument(numConstant + i), ret.getLoc())))
         return fail();
 
   for (Operation *op : llvm::reverse(linearOps)) {
@@ -94,13 +97,14 @@ mlir::mlax::transposeLinearFunction(func::FuncOp linearFn, unsigned numConstant,
       std::optional<uint64_t> tc = whileOp.getTripCount();
       // (Carries after the counter are linear; a constant initial value,
       // e.g. instantiated zeros, just gets no cotangent.)
-      bool counted = tc && op->getNumOperands() > 0 &&
-                     !linear.contains(op->getOperand(0));
+      bool counted =
+          tc && op->getNumOperands() > 0 && !linear.contains(op->getOperand(0));
       if (!counted)
-        return op->emitOpError("cannot be transposed: reverse-mode "
-                               "differentiation does not work for while loops "
-                               "(lax.while_loop, fori_loop with dynamic bounds); "
-                               "use jvp, or a custom_vjp"),
+        return op->emitOpError(
+                   "cannot be transposed: reverse-mode "
+                   "differentiation does not work for while loops "
+                   "(lax.while_loop, fori_loop with dynamic bounds); "
+                   "use jvp, or a custom_vjp"),
                fail();
       // A linear loop counted 0..N-1 (from Linearize): run the transposed
       // body for k = N-1..0, carrying the cotangents of the carries and
@@ -121,10 +125,11 @@ mlir::mlax::transposeLinearFunction(func::FuncOp linearFn, unsigned numConstant,
       SmallVector<unsigned> order;
       for (unsigned i = 1; i <= nc; ++i)
         order.push_back(i);
-      func::FuncOp bodyFn = outlineRegion(whileOp.getBody(), inputs, order, linearFn,
-                                          (name + "_loop").str());
+      func::FuncOp bodyFn = outlineRegion(whileOp.getBody(), inputs, order,
+                                          linearFn, (name + "_loop").str());
       FailureOr<func::FuncOp> t = transposeLinearFunction(
-          bodyFn, 1 + constCaps.size(), freshSymbol(linearFn, (name + "_loop_t").str()));
+          bodyFn, 1 + constCaps.size(),
+          freshSymbol(linearFn, (name + "_loop_t").str()));
       bodyFn.erase();
       if (failed(t))
         return fail();
@@ -149,7 +154,8 @@ mlir::mlax::transposeLinearFunction(func::FuncOp linearFn, unsigned numConstant,
         OpBuilder::InsertionGuard guard(b);
         Block *blk = b.createBlock(&tw.getCond(), {}, types, locs);
         Value ge = RuleBuilder(b, loc).compare(ComparisonDirection::GE,
-                                               blk->getArgument(0), RuleBuilder(b, loc).i32(0));
+                                               blk->getArgument(0),
+                                               RuleBuilder(b, loc).i32(0));
         ReturnOp::create(b, loc, ValueRange{ge});
       }
       {
@@ -167,9 +173,11 @@ mlir::mlax::transposeLinearFunction(func::FuncOp linearFn, unsigned numConstant,
         SmallVector<Value> outs;
         for (Value v : t->front().getTerminator()->getOperands())
           outs.push_back(map.lookupOrDefault(v));
-        SmallVector<Value> yields{br.sub(blk->getArgument(0), RuleBuilder(b, loc).i32(1))};
+        SmallVector<Value> yields{
+            br.sub(blk->getArgument(0), RuleBuilder(b, loc).i32(1))};
         llvm::append_range(yields, ArrayRef<Value>(outs).take_front(nc));
-        for (auto [j, c] : llvm::enumerate(ArrayRef<Value>(outs).drop_front(nc)))
+        for (auto [j, c] :
+             llvm::enumerate(ArrayRef<Value>(outs).drop_front(nc)))
           yields.push_back(br.add(blk->getArgument(1 + nc + j), c));
         ReturnOp::create(b, loc, yields);
       }
@@ -201,7 +209,8 @@ mlir::mlax::transposeLinearFunction(func::FuncOp linearFn, unsigned numConstant,
         args.push_back(forward.lookupOrDefault(v));
       RuleBuilder r(b, op->getLoc());
       for (auto [res, c] : llvm::zip(caseOp.getResults(), resultCts))
-        args.push_back(c ? c : r.constant(cast<RankedTensorType>(res.getType()), 0.0));
+        args.push_back(
+            c ? c : r.constant(cast<RankedTensorType>(res.getType()), 0.0));
       SmallVector<Type> ctTypes;
       for (Value v : linCaps)
         ctTypes.push_back(v.getType());
@@ -212,7 +221,8 @@ mlir::mlax::transposeLinearFunction(func::FuncOp linearFn, unsigned numConstant,
         func::FuncOp branch = outlineRegion(region, inputs, order, linearFn,
                                             (name + "_branch").str());
         FailureOr<func::FuncOp> t = transposeLinearFunction(
-            branch, constCaps.size(), freshSymbol(linearFn, (name + "_branch_t").str()));
+            branch, constCaps.size(),
+            freshSymbol(linearFn, (name + "_branch_t").str()));
         branch.erase();
         if (failed(t))
           return newCase.erase(), fail();
@@ -251,7 +261,8 @@ mlir::mlax::transposeLinearFunction(func::FuncOp linearFn, unsigned numConstant,
   RuleBuilder r(b, ret.getLoc());
   for (BlockArgument arg : src.getArguments().drop_front(numConstant)) {
     Value c = ct.lookup(arg);
-    outs.push_back(c ? c : r.constant(cast<RankedTensorType>(arg.getType()), 0.0));
+    outs.push_back(c ? c
+                     : r.constant(cast<RankedTensorType>(arg.getType()), 0.0));
   }
   func::ReturnOp::create(b, ret.getLoc(), outs);
   return fn;

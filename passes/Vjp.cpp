@@ -1,11 +1,12 @@
-//===- Vjp.cpp - reverse mode: JVP, linearize, transpose -------------------===//
+//===- Vjp.cpp - reverse mode: JVP, linearize, transpose
+//-------------------===//
 #include "passes/Vjp.h"
 
+#include "mlir/Transforms/Inliner.h"
+#include "mlir/Transforms/InliningUtils.h"
 #include "passes/Jvp.h"
 #include "passes/Linearize.h"
 #include "passes/Transpose.h"
-#include "mlir/Transforms/Inliner.h"
-#include "mlir/Transforms/InliningUtils.h"
 
 using namespace mlir;
 using namespace mlir::mlax;
@@ -59,8 +60,9 @@ FailureOr<func::FuncOp> mlir::mlax::buildVjpFunction(
 
   MLIRContext *ctx = fn.getContext();
   SmallVector<Type> inputs(type.getInputs());
-  llvm::append_range(inputs, transposed->getFunctionType().getInputs().drop_front(
-                                 lin->numResiduals));
+  llvm::append_range(
+      inputs,
+      transposed->getFunctionType().getInputs().drop_front(lin->numResiduals));
   SmallVector<Type> results(type.getResults());
   llvm::append_range(results, transposed->getFunctionType().getResults());
   OpBuilder b(ctx);
@@ -70,11 +72,13 @@ FailureOr<func::FuncOp> mlir::mlax::buildVjpFunction(
   vjpFn.setPrivate();
   Block *entry = vjpFn.addEntryBlock();
   b.setInsertionPointToStart(entry);
-  auto primalCall = func::CallOp::create(
-      b, fn.getLoc(), lin->primal, entry->getArguments().take_front(numPrimals));
+  auto primalCall =
+      func::CallOp::create(b, fn.getLoc(), lin->primal,
+                           entry->getArguments().take_front(numPrimals));
   SmallVector<Value> transposedArgs(
       primalCall.getResults().drop_front(numResults));
-  llvm::append_range(transposedArgs, entry->getArguments().drop_front(numPrimals));
+  llvm::append_range(transposedArgs,
+                     entry->getArguments().drop_front(numPrimals));
   auto transposedCall =
       func::CallOp::create(b, fn.getLoc(), *transposed, transposedArgs);
   SmallVector<Value> outs(primalCall.getResults().take_front(numResults));

@@ -11,7 +11,8 @@ namespace mlir::mlax {
 /// part; the pieces are inlined into one function and erased.
 FailureOr<func::FuncOp> buildVjpFunction(
     func::FuncOp fn, ArrayRef<int64_t> active, StringRef name,
-    llvm::function_ref<FailureOr<func::FuncOp>(func::FuncOp)> prepare = nullptr);
+    llvm::function_ref<FailureOr<func::FuncOp>(func::FuncOp)> prepare =
+        nullptr);
 } // namespace mlir::mlax
 
 #endif // MLAX_PASSES_VJP_H

@@ -1,4 +1,5 @@
-//===- MlaxExtension.cpp - nanobind module of the mlax dialect -------------===//
+//===- MlaxExtension.cpp - nanobind module of the mlax dialect
+//-------------===//
 //
 // Only C API types cross this boundary (MLIR is built without RTTI and
 // exceptions; this translation unit has both).
@@ -39,11 +40,11 @@ NB_MODULE(_mlaxDialects, m) {
       "build_jvp_function",
       [checked](MlirOperation func, std::vector<int64_t> active,
                 const std::string &name) {
-        return checked(mlaxBuildJvpFunction(
-                           func, active.data(),
-                           static_cast<intptr_t>(active.size()),
-                           mlirStringRefCreate(name.data(), name.size())),
-                       "JVP function");
+        return checked(
+            mlaxBuildJvpFunction(func, active.data(),
+                                 static_cast<intptr_t>(active.size()),
+                                 mlirStringRefCreate(name.data(), name.size())),
+            "JVP function");
       },
       nb::arg("func"), nb::arg("active"), nb::arg("name"),
       "Builds the JVP function of a call-free func.func next to it.");
@@ -51,11 +52,11 @@ NB_MODULE(_mlaxDialects, m) {
       "build_vjp_function",
       [checked](MlirOperation func, std::vector<int64_t> active,
                 const std::string &name) {
-        return checked(mlaxBuildVjpFunction(
-                           func, active.data(),
-                           static_cast<intptr_t>(active.size()),
-                           mlirStringRefCreate(name.data(), name.size())),
-                       "VJP function");
+        return checked(
+            mlaxBuildVjpFunction(func, active.data(),
+                                 static_cast<intptr_t>(active.size()),
+                                 mlirStringRefCreate(name.data(), name.size())),
+            "VJP function");
       },
       nb::arg("func"), nb::arg("active"), nb::arg("name"),
       "Builds the VJP function of a call-free func.func next to it.");

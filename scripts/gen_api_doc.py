@@ -1,5 +1,6 @@
 """Writes docs/api.md from the public names of mlax's modules
 (`python scripts/gen_api_doc.py`); test_api_doc checks that it is current."""
+
 from __future__ import annotations
 
 import pathlib
@@ -50,6 +51,7 @@ def public_names(module) -> list[str]:
 
 def render() -> str:
     import importlib
+
     out = [HEADER]
     for section in SECTIONS:
         module = importlib.import_module(section)

@@ -11,5 +11,4 @@ config.test_exec_root = os.path.join(config.mlax_obj_root, "test")
 config.excludes = ["CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py", "python"]
 
 for tool_dir in (config.mlax_tools_dir, config.llvm_tools_dir):
-    config.environment["PATH"] = os.pathsep.join(
-        (tool_dir, config.environment.get("PATH", "")))
+    config.environment["PATH"] = os.pathsep.join((tool_dir, config.environment.get("PATH", "")))

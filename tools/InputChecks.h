@@ -70,9 +70,10 @@ inline bool checkGenericOpNames(llvm::SourceMgr &sm, llvm::StringRef text) {
     bool isOpName = next < text.size() && text[next] == '(' &&
                     (prev == 0 || text[prev - 1] != '(');
     size_t dot = name.find('.');
-    if (isOpName && (dot == llvm::StringRef::npos || dot == 0 ||
-                     name.back() == '.')) {
-      sm.PrintMessage(llvm::errs(), llvm::SMLoc::getFromPointer(text.data() + pos),
+    if (isOpName &&
+        (dot == llvm::StringRef::npos || dot == 0 || name.back() == '.')) {
+      sm.PrintMessage(llvm::errs(),
+                      llvm::SMLoc::getFromPointer(text.data() + pos),
                       llvm::SourceMgr::DK_Error,
                       "generic operation name '" + name +
                           "' must have the form 'dialect.operation'");
@@ -113,7 +114,8 @@ inline bool checkInput(llvm::MemoryBuffer &buffer) {
       while (i < text.size() && std::isspace((unsigned char)text[i]))
         ++i;
       if (!countFits(text, i)) {
-        sm.PrintMessage(llvm::errs(), llvm::SMLoc::getFromPointer(text.data() + i),
+        sm.PrintMessage(llvm::errs(),
+                        llvm::SMLoc::getFromPointer(text.data() + i),
                         llvm::SourceMgr::DK_Error,
                         "shaped type has more elements than fit in int64 "
                         "(at most 2^63-1)");

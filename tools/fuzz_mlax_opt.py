@@ -14,6 +14,7 @@ test under test/Fuzz/.
   python tools/fuzz_mlax_opt.py --seconds 60           # CI smoke run
   python tools/fuzz_mlax_opt.py --mutants 10000 -j 2   # make fuzz
 """
+
 from __future__ import annotations
 
 import argparse
@@ -32,21 +33,38 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 PIPELINES = [
     ["mlax-opt"],
     ["mlax-opt", "--verify-each", "--mlax-expand-transforms"],
-    ["mlax-opt", "--mlax-expand-transforms", "--inline", "--symbol-dce", "--canonicalize",
-     "--cse"],
+    ["mlax-opt", "--mlax-expand-transforms", "--inline", "--symbol-dce", "--canonicalize", "--cse"],
     ["mlax-opt", "--canonicalize", "--mlir-print-op-generic"],
     ["mlax-translate", "--mlax-to-stablehlo"],
 ]
 # Crash banners at the start of a stderr line (diagnostics echo source lines,
 # which are indented or start with the file name).
-CRASH_MARKERS = re.compile(r"^(LLVM ERROR: |PLEASE submit a bug report|Stack dump:|"
-                           r"==\d+==ERROR: AddressSanitizer|\S+: .*Assertion `.*' failed)|"
-                           r"^\S+:\d+:\d+: runtime error: ", re.M)
-TOKEN_RE = re.compile(r"%[\w#:]+|@\w+|\^\w+|[A-Za-z_][\w.$-]*|-?\d+(?:\.\d+)?(?:e[+-]?\d+)?|"
-                      r"<|>|\(|\)|\[|\]|\{|\}|,|:|=|->|\?")
-INTERESTING_NUMBERS = ["0", "1", "-1", "2", "3", "7", "64", "4611686018427387904",
-                       "9223372036854775807", "-9223372036854775808", "2147483648",
-                       "0x7FC00000", "1.0e+308", "nan"]
+CRASH_MARKERS = re.compile(
+    r"^(LLVM ERROR: |PLEASE submit a bug report|Stack dump:|"
+    r"==\d+==ERROR: AddressSanitizer|\S+: .*Assertion `.*' failed)|"
+    r"^\S+:\d+:\d+: runtime error: ",
+    re.M,
+)
+TOKEN_RE = re.compile(
+    r"%[\w#:]+|@\w+|\^\w+|[A-Za-z_][\w.$-]*|-?\d+(?:\.\d+)?(?:e[+-]?\d+)?|"
+    r"<|>|\(|\)|\[|\]|\{|\}|,|:|=|->|\?"
+)
+INTERESTING_NUMBERS = [
+    "0",
+    "1",
+    "-1",
+    "2",
+    "3",
+    "7",
+    "64",
+    "4611686018427387904",
+    "9223372036854775807",
+    "-9223372036854775808",
+    "2147483648",
+    "0x7FC00000",
+    "1.0e+308",
+    "nan",
+]
 
 
 def corpus() -> list[str]:
@@ -77,14 +95,17 @@ def mutate(text: str, rng: random.Random, tokens: list[str]) -> str:
             toks = list(TOKEN_RE.finditer(lines[i]))
             if toks:
                 m = rng.choice(toks)
-                new = rng.choice(INTERESTING_NUMBERS) if kind == 4 and \
-                    m.group().lstrip("-").replace(".", "").isdigit() else rng.choice(tokens)
-                lines[i] = lines[i][:m.start()] + new + lines[i][m.end():]
+                new = (
+                    rng.choice(INTERESTING_NUMBERS)
+                    if kind == 4 and m.group().lstrip("-").replace(".", "").isdigit()
+                    else rng.choice(tokens)
+                )
+                lines[i] = lines[i][: m.start()] + new + lines[i][m.end() :]
         elif kind == 6:
             line = lines[i]
             if line:
                 k = rng.randrange(len(line))
-                lines[i] = line[:k] + line[k + 1:]
+                lines[i] = line[:k] + line[k + 1 :]
         elif kind == 7:
             lines[i] = lines[i] + rng.choice(["}", "{", ")", ">", "^bb1:", " : tensor<f32>"])
         else:
@@ -99,8 +120,13 @@ def run_one(text: str, pipeline: list[str], bindir: pathlib.Path, timeout: float
         f.write(text)
         path = f.name
     try:
-        p = subprocess.run([str(exe), path, *pipeline[1:]], capture_output=True, text=True,
-                           timeout=timeout, errors="replace")
+        p = subprocess.run(
+            [str(exe), path, *pipeline[1:]],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            errors="replace",
+        )
     except subprocess.TimeoutExpired:
         return True, "timeout"
     finally:
@@ -126,11 +152,14 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     if args.seconds is None and args.mutants is None:
         args.seconds = 60.0
-    bindir = pathlib.Path(args.bindir) if args.bindir else pathlib.Path(
-        shutil.which("mlax-opt") or sys.prefix + "/bin/mlax-opt").parent
+    bindir = (
+        pathlib.Path(args.bindir)
+        if args.bindir
+        else pathlib.Path(shutil.which("mlax-opt") or sys.prefix + "/bin/mlax-opt").parent
+    )
     seed = args.seed if args.seed is not None else int(time.time())
     texts = corpus()
-    code = [re.sub(r"//.*", "", text) for text in texts]   # tokens of the IR, not comments
+    code = [re.sub(r"//.*", "", text) for text in texts]  # tokens of the IR, not comments
     tokens = sorted({t for text in code for t in TOKEN_RE.findall(text)})
     out = pathlib.Path(args.out)
     deadline = time.monotonic() + args.seconds if args.seconds else None
@@ -158,10 +187,14 @@ def main(argv=None) -> int:
                     crashes += 1
                     out.mkdir(parents=True, exist_ok=True)
                     name = out / f"crash-{seed}-{done}.mlir"
-                    name.write_text(f"// {' '.join(pipeline)}\n// {reason.splitlines()[0] if reason else ''}\n" + text)
+                    name.write_text(
+                        f"// {' '.join(pipeline)}\n// {reason.splitlines()[0] if reason else ''}\n"
+                        + text
+                    )
                     print(f"CRASH ({' '.join(pipeline)}): {name}\n{reason}", flush=True)
-    print(f"fuzz_mlax_opt: seed {seed}, {done} mutants, {crashes} crashes, "
-          f"corpus {len(texts)} inputs")
+    print(
+        f"fuzz_mlax_opt: seed {seed}, {done} mutants, {crashes} crashes, corpus {len(texts)} inputs"
+    )
     return 1 if crashes else 0
 
 

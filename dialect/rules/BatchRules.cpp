@@ -1,4 +1,5 @@
-//===- BatchRules.cpp - batching rules --------------------------------------===//
+//===- BatchRules.cpp - batching rules
+//--------------------------------------===//
 //
 // Each value of the batched function has a batch dimension or none (-1).
 // Elementwise ops keep a shared batch dimension in place and broadcast
@@ -7,8 +8,8 @@
 // reduce absorb it into their dimension numbers.
 //
 //===----------------------------------------------------------------------===//
-#include "dialect/MlaxOps.h"
 #include "dialect/GatherScatter.h"
+#include "dialect/MlaxOps.h"
 #include "dialect/rules/RuleBuilder.h"
 
 #include "mlir/IR/IRMapping.h"
@@ -23,7 +24,9 @@ using Dims = ArrayRef<int64_t>;
 using Results = SmallVectorImpl<Value>;
 using ResultDims = SmallVectorImpl<int64_t>;
 
-RankedTensorType tensorType(Value v) { return cast<RankedTensorType>(v.getType()); }
+RankedTensorType tensorType(Value v) {
+  return cast<RankedTensorType>(v.getType());
+}
 
 /// Type of `op`'s result `i` with a leading batch dimension of size n.
 RankedTensorType batchedType(Type unbatched, int64_t n, int64_t at = 0) {
@@ -79,13 +82,15 @@ LogicalResult elementwiseRule(Operation *op, OpBuilder &b, Values operands,
     // Scalars broadcast against full-shape operands (select/clamp).
     auto unbatchedRank = tensorType(op->getOperand(i)).getRank();
     if (unbatchedRank == 0 && shapeType.getRank() > 0) {
-      auto full = shapeType.clone(tensorType(op->getOperand(i)).getElementType());
+      auto full =
+          shapeType.clone(tensorType(op->getOperand(i)).getElementType());
       if (d < 0) {
-        x = BroadcastInDimOp::create(b, op->getLoc(), full, x, ArrayRef<int64_t>{})
+        x = BroadcastInDimOp::create(b, op->getLoc(), full, x,
+                                     ArrayRef<int64_t>{})
                 .getResult();
       } else {
-        x = BroadcastInDimOp::create(b, op->getLoc(), batchedType(full, n, 0), x,
-                                     ArrayRef<int64_t>{0})
+        x = BroadcastInDimOp::create(b, op->getLoc(), batchedType(full, n, 0),
+                                     x, ArrayRef<int64_t>{0})
                 .getResult();
         d = 0;
       }
@@ -96,9 +101,10 @@ LogicalResult elementwiseRule(Operation *op, OpBuilder &b, Values operands,
   SmallVector<Type> types;
   for (Type t : op->getResultTypes()) {
     auto rt = cast<RankedTensorType>(t);
-    types.push_back(batchedType(
-        rt.getRank() == shapeType.getRank() ? rt : shapeType.clone(rt.getElementType()),
-        n, target));
+    types.push_back(batchedType(rt.getRank() == shapeType.getRank()
+                                    ? rt
+                                    : shapeType.clone(rt.getElementType()),
+                                n, target));
   }
   Operation *newOp = recreate(b, op, newOperands, types);
   for (Value v : newOp->getResults()) {
@@ -137,9 +143,10 @@ LogicalResult unsupported(Operation *op, StringRef why) {
 // Elementwise families
 //===----------------------------------------------------------------------===//
 
-LogicalResult mlir::mlax::defaultBatch(Operation *op, OpBuilder &b, Values operands,
-                                      Dims dims, int64_t n, Results &results,
-                                      ResultDims &resultDims) {
+LogicalResult mlir::mlax::defaultBatch(Operation *op, OpBuilder &b,
+                                       Values operands, Dims dims, int64_t n,
+                                       Results &results,
+                                       ResultDims &resultDims) {
   if (op->hasTrait<OpTrait::Elementwise>() ||
       op->hasTrait<ElementwiseWithScalars>())
     return elementwiseRule(op, b, operands, dims, n, results, resultDims);
@@ -165,14 +172,15 @@ LogicalResult BitcastConvertOp::batch(OpBuilder &b, Values operands, Dims dims,
 LogicalResult BroadcastInDimOp::batch(OpBuilder &b, Values operands, Dims dims,
                                       int64_t n, Results &results,
                                       ResultDims &resultDims) {
-  return frontRule(*this, b, operands, dims, n, results, resultDims,
-                   [&](RuleBuilder &, Value x) {
-                     SmallVector<int64_t> bdims{0};
-                     llvm::append_range(bdims, shifted(getBroadcastDimensions()));
-                     return BroadcastInDimOp::create(
-                                b, getLoc(), batchedType(getType(), n), x, bdims)
-                         .getResult();
-                   });
+  return frontRule(
+      *this, b, operands, dims, n, results, resultDims,
+      [&](RuleBuilder &, Value x) {
+        SmallVector<int64_t> bdims{0};
+        llvm::append_range(bdims, shifted(getBroadcastDimensions()));
+        return BroadcastInDimOp::create(b, getLoc(), batchedType(getType(), n),
+                                        x, bdims)
+            .getResult();
+      });
 }
 
 LogicalResult ReshapeOp::batch(OpBuilder &b, Values operands, Dims dims,
@@ -206,7 +214,8 @@ LogicalResult ReverseOp::batch(OpBuilder &b, Values operands, Dims dims,
   SmallVector<int64_t> rev;
   for (int64_t x : getDimensions())
     rev.push_back(x < d ? x : x + 1);
-  results.push_back(ReverseOp::create(b, getLoc(), operands[0], rev).getResult());
+  results.push_back(
+      ReverseOp::create(b, getLoc(), operands[0], rev).getResult());
   resultDims.push_back(d);
   return success();
 }
@@ -220,7 +229,8 @@ LogicalResult SliceOp::batch(OpBuilder &b, Values operands, Dims dims,
                      llvm::append_range(start, getStartIndices());
                      llvm::append_range(limit, getLimitIndices());
                      llvm::append_range(strides, getStrides());
-                     return SliceOp::create(b, getLoc(), x, start, limit, strides)
+                     return SliceOp::create(b, getLoc(), x, start, limit,
+                                            strides)
                          .getResult();
                    });
 }
@@ -235,7 +245,8 @@ LogicalResult PadOp::batch(OpBuilder &b, Values operands, Dims dims, int64_t n,
                      llvm::append_range(lo, getEdgePaddingLow());
                      llvm::append_range(hi, getEdgePaddingHigh());
                      llvm::append_range(in, getInteriorPadding());
-                     return PadOp::create(b, getLoc(), x, operands[1], lo, hi, in)
+                     return PadOp::create(b, getLoc(), x, operands[1], lo, hi,
+                                          in)
                          .getResult();
                    });
 }
@@ -248,7 +259,8 @@ LogicalResult ConcatenateOp::batch(OpBuilder &b, Values operands, Dims dims,
   for (auto [v, d] : llvm::zip(operands, dims))
     inputs.push_back(toFront(r, v, d, n));
   results.push_back(
-      ConcatenateOp::create(b, getLoc(), inputs, getDimension() + 1).getResult());
+      ConcatenateOp::create(b, getLoc(), inputs, getDimension() + 1)
+          .getResult());
   resultDims.push_back(0);
   return success();
 }
@@ -269,7 +281,8 @@ Value indexMatrix(RuleBuilder &r, Values indices, Dims dims, int64_t n) {
   SmallVector<Value> cols;
   for (auto [v, d] : llvm::zip(indices, dims)) {
     Value c = r.convert(v, et);
-    cols.push_back(d < 0 ? BroadcastInDimOp::create(r.builder(), r.getLoc(), column, c,
+    cols.push_back(d < 0 ? BroadcastInDimOp::create(r.builder(), r.getLoc(),
+                                                    column, c,
                                                     ArrayRef<int64_t>{})
                                .getResult()
                          : r.reshape(c, column));
@@ -315,14 +328,16 @@ LogicalResult DynamicSliceOp::batch(OpBuilder &b, Values operands, Dims dims,
                                     int64_t n, Results &results,
                                     ResultDims &resultDims) {
   RuleBuilder r(b, getLoc());
-  bool batchedIndex = llvm::any_of(dims.drop_front(), [](int64_t d) { return d >= 0; });
+  bool batchedIndex =
+      llvm::any_of(dims.drop_front(), [](int64_t d) { return d >= 0; });
   Value x = toFront(r, operands[0], dims[0], n);
   if (!batchedIndex) {
     SmallVector<Value> idx{zeroIndex(r, operands[1].getType())};
     llvm::append_range(idx, operands.drop_front());
     SmallVector<int64_t> sizes{n};
     llvm::append_range(sizes, getSliceSizes());
-    results.push_back(DynamicSliceOp::create(b, getLoc(), x, idx, sizes).getResult());
+    results.push_back(
+        DynamicSliceOp::create(b, getLoc(), x, idx, sizes).getResult());
     resultDims.push_back(0);
     return success();
   }
@@ -340,7 +355,8 @@ LogicalResult DynamicSliceOp::batch(OpBuilder &b, Values operands, Dims dims,
   // clamps them too). One index vector per batch element, in batch order:
   // sorted.
   Value idx = indexMatrix(r, operands.drop_front(), dims.drop_front(), n);
-  results.push_back(buildGather(b, getLoc(), x, idx, d, /*indicesAreSorted=*/true));
+  results.push_back(
+      buildGather(b, getLoc(), x, idx, d, /*indicesAreSorted=*/true));
   resultDims.push_back(0);
   return success();
 }
@@ -357,7 +373,8 @@ LogicalResult DynamicUpdateSliceOp::batch(OpBuilder &b, Values operands,
   if (!batchedIndex) {
     SmallVector<Value> idx{zeroIndex(r, operands[2].getType())};
     llvm::append_range(idx, operands.drop_front(2));
-    results.push_back(DynamicUpdateSliceOp::create(b, getLoc(), x, u, idx).getResult());
+    results.push_back(
+        DynamicUpdateSliceOp::create(b, getLoc(), x, u, idx).getResult());
     resultDims.push_back(0);
     return success();
   }
@@ -376,7 +393,8 @@ LogicalResult DynamicUpdateSliceOp::batch(OpBuilder &b, Values operands,
   d.scatterIndicesBatchingDims = {0};
   d.scatterDimsToOperandDims = afterBatch(rank);
   d.indexVectorDim = 1;
-  results.push_back(buildScatter(b, getLoc(), x, idx, u, d, ScatterOp::Combiner::Set,
+  results.push_back(buildScatter(b, getLoc(), x, idx, u, d,
+                                 ScatterOp::Combiner::Set,
                                  /*uniqueIndices=*/true));
   resultDims.push_back(0);
   return success();
@@ -423,9 +441,9 @@ LogicalResult DotGeneralOp::batch(OpBuilder &b, Values operands, Dims dims,
         ++before;
     resultDim = lb.size() + lhsFree + before;
   }
-  results.push_back(
-      DotGeneralOp::create(b, getLoc(), operands[0], operands[1], lb, rb, lc, rc)
-          .getResult());
+  results.push_back(DotGeneralOp::create(b, getLoc(), operands[0], operands[1],
+                                         lb, rb, lc, rc)
+                        .getResult());
   resultDims.push_back(resultDim);
   return success();
 }

@@ -18,8 +18,9 @@ Value complexOf(RuleBuilder &r, Value re, Value im) {
 /// Batching of an op that maps each element independently and whose
 /// operands must share their batch dimension.
 LogicalResult samePositionBatch(Operation *op, OpBuilder &b,
-                                ArrayRef<Value> operands, ArrayRef<int64_t> dims,
-                                int64_t n, SmallVectorImpl<Value> &results,
+                                ArrayRef<Value> operands,
+                                ArrayRef<int64_t> dims, int64_t n,
+                                SmallVectorImpl<Value> &results,
                                 SmallVectorImpl<int64_t> &resultDims) {
   RuleBuilder r(b, op->getLoc());
   SmallVector<Value> args(operands);
@@ -56,19 +57,22 @@ LogicalResult ImagOp::jvp(OpBuilder &b, ArrayRef<Value> t,
 LogicalResult ComplexOp::jvp(OpBuilder &b, ArrayRef<Value> t,
                              SmallVectorImpl<Value> &out) {
   RuleBuilder r(b, getLoc());
-  out.push_back(complexOf(r, r.orZeros(t[0], getLhs()), r.orZeros(t[1], getRhs())));
+  out.push_back(
+      complexOf(r, r.orZeros(t[0], getLhs()), r.orZeros(t[1], getRhs())));
   return success();
 }
 
 LogicalResult RealOp::transpose(OpBuilder &b, ArrayRef<Value>,
-                                ArrayRef<Value> ct, SmallVectorImpl<Value> &out) {
+                                ArrayRef<Value> ct,
+                                SmallVectorImpl<Value> &out) {
   RuleBuilder r(b, getLoc());
   out.push_back(complexOf(r, ct[0], r.zerosLike(ct[0])));
   return success();
 }
 
 LogicalResult ImagOp::transpose(OpBuilder &b, ArrayRef<Value>,
-                                ArrayRef<Value> ct, SmallVectorImpl<Value> &out) {
+                                ArrayRef<Value> ct,
+                                SmallVectorImpl<Value> &out) {
   RuleBuilder r(b, getLoc());
   out.push_back(complexOf(r, r.zerosLike(ct[0]), r.neg(ct[0])));
   return success();

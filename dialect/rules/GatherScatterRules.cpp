@@ -50,17 +50,19 @@ std::pair<Value, Value> scatterIds(RuleBuilder &r, ScatterOp op,
   int64_t numIds = 1;
   for (int64_t s : idsShape)
     numIds *= s;
-  Type idType = IntegerType::get(b.getContext(), numIds + 1 < (1ll << 32) ? 32 : 64,
-                                 IntegerType::Unsigned);
+  Type idType =
+      IntegerType::get(b.getContext(), numIds + 1 < (1ll << 32) ? 32 : 64,
+                       IntegerType::Unsigned);
   Value iota = IotaOp::create(b, loc, RankedTensorType::get({numIds}, idType),
-                             b.getI64IntegerAttr(0));
+                              b.getI64IntegerAttr(0));
   Value ids = r.add(r.reshape(iota, RankedTensorType::get(idsShape, idType)),
                     r.constant(RankedTensorType::get(idsShape, idType), 1));
   SmallVector<int64_t> bdims;
   for (int64_t k = 0; k < ut.getRank(); ++k)
     bdims.push_back(k);
   Value updateIds =
-      BroadcastInDimOp::create(b, loc, ut.clone(idType), ids, bdims).getResult();
+      BroadcastInDimOp::create(b, loc, ut.clone(idType), ids, bdims)
+          .getResult();
   Value zeros = r.constant(typeOf(op.getInput()).clone(idType), 0);
   Value scattered = buildScatter(b, loc, zeros, op.getScatterIndices(),
                                  updateIds, d, Combiner::Set);
@@ -74,8 +76,8 @@ LogicalResult scatterSetJvp(ScatterOp op, OpBuilder &b, ArrayRef<Value> t,
   Value tx = r.orZeros(t[0], op.getInput());
   Value tu = r.orZeros(t[2], op.getUpdates());
   if (op.getUniqueIndices()) {
-    out.push_back(buildScatter(b, op.getLoc(), tx, op.getScatterIndices(), tu, d,
-                               Combiner::Set, true));
+    out.push_back(buildScatter(b, op.getLoc(), tx, op.getScatterIndices(), tu,
+                               d, Combiner::Set, true));
     return success();
   }
   auto [scattered, updateIds] = scatterIds(r, op, d);
@@ -83,7 +85,8 @@ LogicalResult scatterSetJvp(ScatterOp op, OpBuilder &b, ArrayRef<Value> t,
                                   typeOf(op.getUpdates()).getShape());
   Value gathered =
       buildGather(b, op.getLoc(), scattered, op.getScatterIndices(), gd);
-  Value kept = r.compare(ComparisonDirection::EQ, scattered, r.zerosLike(scattered));
+  Value kept =
+      r.compare(ComparisonDirection::EQ, scattered, r.zerosLike(scattered));
   Value won = r.compare(ComparisonDirection::EQ, updateIds, gathered);
   Value maskedX = r.select(kept, tx, r.zerosLike(tx));
   Value maskedU = r.select(won, tu, r.zerosLike(tu));
@@ -162,9 +165,8 @@ LogicalResult ScatterOp::jvp(OpBuilder &b, ArrayRef<Value> t,
       if (!getUniqueIndices())
         return emitOpError("scatter_mul gradients are only implemented if "
                            "`unique_indices=True`");
-      rhs = r.mul(getInput(),
-                  buildScatter(b, getLoc(), r.zerosLike(getInput()), idx, t[2],
-                               d, Combiner::Add, true));
+      rhs = r.mul(getInput(), buildScatter(b, getLoc(), r.zerosLike(getInput()),
+                                           idx, t[2], d, Combiner::Add, true));
     }
     out.push_back(r.addTangents({lhs, rhs}));
     return success();
@@ -225,7 +227,9 @@ LogicalResult ScatterOp::transpose(OpBuilder &b, ArrayRef<Value> operands,
   case Combiner::Set:
     // Elements overwritten by an update get no cotangent from the input.
     out.push_back(linX ? buildScatter(b, getLoc(), ct[0], idx,
-                                      r.constant(cast<RankedTensorType>(getUpdates().getType()), 0.0),
+                                      r.constant(cast<RankedTensorType>(
+                                                     getUpdates().getType()),
+                                                 0.0),
                                       d, Combiner::Set, getUniqueIndices())
                        : Value());
     out.push_back(Value());

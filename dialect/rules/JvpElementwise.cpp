@@ -1,4 +1,5 @@
-//===- JvpElementwise.cpp - JVP rules of elementwise ops -------------------===//
+//===- JvpElementwise.cpp - JVP rules of elementwise ops
+//-------------------===//
 //
 // t is the operand's tangent, y the op's (primal) result. Rules follow the
 // derivatives JAX uses, including its conventions at non-smooth points
@@ -51,10 +52,11 @@ LogicalResult AbsOp::jvp(OpBuilder &b, Tangents t, Results &out) {
   if (isa<ComplexType>(getElementTypeOrSelf(x.getType()))) {
     // JAX: real(t * conj(x) / |x|), with |x| = 0 replaced by 1.
     Value ans = r.create<ComplexOp>(getResult(), r.zerosLike(getResult()));
-    Value safe = r.select(r.compare(ComparisonDirection::EQ, ans, r.zerosLike(ans)),
-                          r.onesLike(ans), ans);
-    Value conjX = r.create<ComplexOp>(r.create<RealOp>(x),
-                                      r.neg(r.create<ImagOp>(x)));
+    Value safe =
+        r.select(r.compare(ComparisonDirection::EQ, ans, r.zerosLike(ans)),
+                 r.onesLike(ans), ans);
+    Value conjX =
+        r.create<ComplexOp>(r.create<RealOp>(x), r.neg(r.create<ImagOp>(x)));
     out.push_back(r.create<RealOp>(r.mul(t[0], r.div(conjX, safe))));
     return success();
   }
@@ -65,7 +67,8 @@ LogicalResult AbsOp::jvp(OpBuilder &b, Tangents t, Results &out) {
 }
 
 LogicalResult ExpOp::jvp(OpBuilder &b, Tangents t, Results &out) {
-  return scaleRule(*this, b, t, out, [](RuleBuilder &, Value, Value y) { return y; });
+  return scaleRule(*this, b, t, out,
+                   [](RuleBuilder &, Value, Value y) { return y; });
 }
 
 LogicalResult Expm1Op::jvp(OpBuilder &b, Tangents t, Results &out) {
@@ -115,8 +118,9 @@ LogicalResult SineOp::jvp(OpBuilder &b, Tangents t, Results &out) {
 }
 
 LogicalResult CosineOp::jvp(OpBuilder &b, Tangents t, Results &out) {
-  return scaleRule(*this, b, t, out,
-                   [](RuleBuilder &r, Value x, Value) { return r.neg(r.sin(x)); });
+  return scaleRule(*this, b, t, out, [](RuleBuilder &r, Value x, Value) {
+    return r.neg(r.sin(x));
+  });
 }
 
 LogicalResult TanOp::jvp(OpBuilder &b, Tangents t, Results &out) {
@@ -142,7 +146,8 @@ LogicalResult IntegerPowOp::jvp(OpBuilder &b, Tangents t, Results &out) {
     return success();
   }
   Value x = getOperand();
-  out.push_back(r.mul(t[0], r.mul(r.splat(x, double(y)), r.integerPow(x, y - 1))));
+  out.push_back(
+      r.mul(t[0], r.mul(r.splat(x, double(y)), r.integerPow(x, y - 1))));
   return success();
 }
 
@@ -207,8 +212,9 @@ LogicalResult RemOp::jvp(OpBuilder &b, Tangents t, Results &out) {
   Value rhsTerm;
   if (t[1]) {
     Value q = r.div(getLhs(), getRhs());
-    Value trunc = r.select(r.compare(ComparisonDirection::LT, q, r.zerosLike(q)),
-                           r.ceil(q), r.floor(q));
+    Value trunc =
+        r.select(r.compare(ComparisonDirection::LT, q, r.zerosLike(q)),
+                 r.ceil(q), r.floor(q));
     rhsTerm = r.neg(r.mul(t[1], trunc));
   }
   out.push_back(r.addTangents({t[0], rhsTerm}));
@@ -246,7 +252,8 @@ Value balancedWeight(RuleBuilder &r, Value x, Value z, Value other) {
   return r.select(xWins, w, r.zerosLike(x));
 }
 
-LogicalResult minMaxRule(Operation *op, OpBuilder &b, Tangents t, Results &out) {
+LogicalResult minMaxRule(Operation *op, OpBuilder &b, Tangents t,
+                         Results &out) {
   RuleBuilder r(b, op->getLoc());
   Value x = op->getOperand(0), y = op->getOperand(1), z = op->getResult(0);
   out.push_back(r.addTangents(
@@ -273,9 +280,9 @@ LogicalResult Atan2Op::jvp(OpBuilder &b, Tangents t, Results &out) {
   RuleBuilder r(b, getLoc());
   Value x = getLhs(), y = getRhs();
   Value denom = r.add(r.mul(x, x), r.mul(y, y));
-  out.push_back(r.addTangents(
-      {t[0] ? r.mul(t[0], r.div(y, denom)) : Value(),
-       t[1] ? r.div(r.mul(t[1], r.neg(x)), denom) : Value()}));
+  out.push_back(
+      r.addTangents({t[0] ? r.mul(t[0], r.div(y, denom)) : Value(),
+                     t[1] ? r.div(r.mul(t[1], r.neg(x)), denom) : Value()}));
   return success();
 }
 
@@ -323,4 +330,3 @@ LogicalResult ClampOp::jvp(OpBuilder &b, Tangents t, Results &out) {
   out.push_back(r.addTangents({tMin, tX, tMax}));
   return success();
 }
-

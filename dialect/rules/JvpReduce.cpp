@@ -1,4 +1,5 @@
-//===- JvpReduce.cpp - JVP rules of reductions -----------------------------===//
+//===- JvpReduce.cpp - JVP rules of reductions
+//-----------------------------===//
 //
 // Reductions whose body is a single add, multiply, maximum or minimum (what
 // jnp.sum/prod/max/min produce). A general body has no rule yet.
@@ -24,20 +25,26 @@ Monoid classifyBody(ReduceOp op) {
     return Monoid::Other;
   Operation &combiner = body.front();
   auto ret = cast<ReturnOp>(body.getTerminator());
-  if (ret.getResults().size() != 1 || ret.getResults()[0] != combiner.getResult(0))
+  if (ret.getResults().size() != 1 ||
+      ret.getResults()[0] != combiner.getResult(0))
     return Monoid::Other;
   if (!llvm::is_contained(combiner.getOperands(), body.getArgument(0)) ||
       !llvm::is_contained(combiner.getOperands(), body.getArgument(1)))
     return Monoid::Other;
-  if (isa<AddOp>(combiner)) return Monoid::Add;
-  if (isa<MulOp>(combiner)) return Monoid::Mul;
-  if (isa<MaxOp>(combiner)) return Monoid::Max;
-  if (isa<MinOp>(combiner)) return Monoid::Min;
+  if (isa<AddOp>(combiner))
+    return Monoid::Add;
+  if (isa<MulOp>(combiner))
+    return Monoid::Mul;
+  if (isa<MaxOp>(combiner))
+    return Monoid::Max;
+  if (isa<MinOp>(combiner))
+    return Monoid::Min;
   return Monoid::Other;
 }
 
 /// reduce(input) over `dims` with an add or multiply body.
-Value buildReduce(RuleBuilder &r, Value input, ArrayRef<int64_t> dims, bool mul) {
+Value buildReduce(RuleBuilder &r, Value input, ArrayRef<int64_t> dims,
+                  bool mul) {
   return mul ? r.reduceProd(input, dims) : r.reduceSum(input, dims);
 }
 
@@ -78,7 +85,8 @@ Value productOfOthers(RuleBuilder &r, Value x, ArrayRef<int64_t> dims,
   SmallVector<int64_t> flatShape(keptShape);
   flatShape.push_back(n);
   Value moved = TransposeOp::create(b, loc, x, perm).getResult();
-  Value flat = ReshapeOp::create(b, loc, type.clone(flatShape), moved).getResult();
+  Value flat =
+      ReshapeOp::create(b, loc, type.clone(flatShape), moved).getResult();
   SmallVector<int64_t> squareShape(flatShape);
   squareShape.push_back(n);
   auto squareType = type.clone(squareShape);
@@ -87,7 +95,8 @@ Value productOfOthers(RuleBuilder &r, Value x, ArrayRef<int64_t> dims,
   for (int64_t d = 0; d < k; ++d)
     bdims.push_back(d);
   bdims.push_back(k + 1);
-  Value rows = BroadcastInDimOp::create(b, loc, squareType, flat, bdims).getResult();
+  Value rows =
+      BroadcastInDimOp::create(b, loc, squareType, flat, bdims).getResult();
   auto indexType = squareType.clone(b.getI32Type());
   Value i = IotaOp::create(b, loc, indexType, k).getResult();
   Value j = IotaOp::create(b, loc, indexType, k + 1).getResult();

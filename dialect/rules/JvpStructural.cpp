@@ -1,4 +1,5 @@
-//===- JvpStructural.cpp - JVP rules of structural and linear ops ----------===//
+//===- JvpStructural.cpp - JVP rules of structural and linear ops
+//----------===//
 //
 // Ops that are linear in their array operands apply themselves to the
 // tangents (zeros instantiated only where an op mixes a zero and a non-zero
@@ -45,7 +46,7 @@ LogicalResult linearRule(Operation *op, OpBuilder &b, Tangents t, Results &out,
 } // namespace
 
 LogicalResult mlir::mlax::defaultJvp(Operation *op, OpBuilder &b, Tangents t,
-                                    Results &out) {
+                                     Results &out) {
   if (op->hasTrait<ZeroDerivative>()) {
     out.append(op->getNumResults(), Value());
     return success();
@@ -78,8 +79,8 @@ LogicalResult ConvertOp::jvp(OpBuilder &b, Tangents t, Results &out) {
 LogicalResult DotGeneralOp::jvp(OpBuilder &b, Tangents t, Results &out) {
   // Bilinear: d(l . r) = dl . r + l . dr.
   RuleBuilder r(b, getLoc());
-  out.push_back(r.addTangents(
-      {t[0] ? cloneWith(b, *this, {t[0], getRhs()}) : Value(),
-       t[1] ? cloneWith(b, *this, {getLhs(), t[1]}) : Value()}));
+  out.push_back(
+      r.addTangents({t[0] ? cloneWith(b, *this, {t[0], getRhs()}) : Value(),
+                     t[1] ? cloneWith(b, *this, {getLhs(), t[1]}) : Value()}));
   return success();
 }

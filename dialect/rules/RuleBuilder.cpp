@@ -104,8 +104,7 @@ Value buildMonoidReduce(RuleBuilder &r, Value x, ArrayRef<int64_t> dims,
   auto op = ReduceOp::create(b, loc, TypeRange{type.clone(shape)},
                              ValueRange{x}, ValueRange{init}, dims);
   OpBuilder::InsertionGuard guard(b);
-  Block *block =
-      b.createBlock(&op.getBody(), {}, {scalar, scalar}, {loc, loc});
+  Block *block = b.createBlock(&op.getBody(), {}, {scalar, scalar}, {loc, loc});
   b.setInsertionPointToEnd(block);
   Value combined =
       mul ? MulOp::create(b, loc, block->getArgument(0), block->getArgument(1))
@@ -156,7 +155,8 @@ Value mlir::mlax::moveDim(RuleBuilder &r, Value v, int64_t from, int64_t to) {
 }
 
 /// Inserts a batch dimension of size n at `at` into an unbatched value.
-Value mlir::mlax::broadcastBatch(RuleBuilder &r, Value v, int64_t n, int64_t at) {
+Value mlir::mlax::broadcastBatch(RuleBuilder &r, Value v, int64_t n,
+                                 int64_t at) {
   auto type = cast<RankedTensorType>(v.getType());
   SmallVector<int64_t> shape(type.getShape());
   shape.insert(shape.begin() + at, n);
@@ -172,4 +172,3 @@ Value mlir::mlax::broadcastBatch(RuleBuilder &r, Value v, int64_t n, int64_t at)
 Value mlir::mlax::toFront(RuleBuilder &r, Value v, int64_t dim, int64_t n) {
   return dim < 0 ? broadcastBatch(r, v, n, 0) : moveDim(r, v, dim, 0);
 }
-

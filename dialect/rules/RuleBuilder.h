@@ -65,8 +65,7 @@ public:
   /// Sum of the non-null values (null if all are null).
   Value addTangents(ArrayRef<Value> terms);
 
-  template <typename OpTy, typename... Args>
-  Value create(Args &&...args) {
+  template <typename OpTy, typename... Args> Value create(Args &&...args) {
     return OpTy::create(b, loc, std::forward<Args>(args)...).getResult();
   }
 

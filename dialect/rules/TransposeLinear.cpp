@@ -1,4 +1,5 @@
-//===- TransposeLinear.cpp - transpose rules of linear ops -----------------===//
+//===- TransposeLinear.cpp - transpose rules of linear ops
+//-----------------===//
 //
 // `operands[i]` is the value of a constant (non-linear) operand in the
 // transposed function, null for a linear operand; `ct` are the cotangents
@@ -22,8 +23,8 @@ using Results = SmallVectorImpl<Value>;
 bool isLinear(Operands operands, unsigned i) { return !operands[i]; }
 
 LogicalResult notLinear(Operation *op, StringRef why) {
-  return op->emitOpError("is not linear in its tangent operands (") << why
-         << "); it cannot be transposed";
+  return op->emitOpError("is not linear in its tangent operands (")
+         << why << "); it cannot be transposed";
 }
 
 /// A zero-filled tensor of `type`.
@@ -84,8 +85,9 @@ LogicalResult DivOp::transpose(OpBuilder &b, Operands operands, Cts ct,
 
 LogicalResult ConvertOp::transpose(OpBuilder &b, Operands, Cts ct,
                                    Results &out) {
-  out.push_back(RuleBuilder(b, getLoc())
-                    .convert(ct[0], getElementTypeOrSelf(getOperand().getType())));
+  out.push_back(
+      RuleBuilder(b, getLoc())
+          .convert(ct[0], getElementTypeOrSelf(getOperand().getType())));
   return success();
 }
 
@@ -147,8 +149,9 @@ LogicalResult BroadcastInDimOp::transpose(OpBuilder &b, Operands, Cts ct,
 
 LogicalResult ReshapeOp::transpose(OpBuilder &b, Operands, Cts ct,
                                    Results &out) {
-  out.push_back(RuleBuilder(b, getLoc())
-                    .reshape(ct[0], cast<RankedTensorType>(getOperand().getType())));
+  out.push_back(
+      RuleBuilder(b, getLoc())
+          .reshape(ct[0], cast<RankedTensorType>(getOperand().getType())));
   return success();
 }
 
@@ -161,7 +164,8 @@ LogicalResult TransposeOp::transpose(OpBuilder &b, Operands, Cts ct,
 
 LogicalResult ReverseOp::transpose(OpBuilder &b, Operands, Cts ct,
                                    Results &out) {
-  out.push_back(ReverseOp::create(b, getLoc(), ct[0], getDimensions()).getResult());
+  out.push_back(
+      ReverseOp::create(b, getLoc(), ct[0], getDimensions()).getResult());
   return success();
 }
 
@@ -182,8 +186,10 @@ LogicalResult SliceOp::transpose(OpBuilder &b, Operands, Cts ct, Results &out) {
     interior.push_back(stride - 1);
     hi.push_back(inType.getDimSize(d) - (start + (n - 1) * stride + 1));
   }
-  Value zero = r.constant(RankedTensorType::get({}, inType.getElementType()), 0.0);
-  out.push_back(PadOp::create(b, getLoc(), ct[0], zero, lo, hi, interior).getResult());
+  Value zero =
+      r.constant(RankedTensorType::get({}, inType.getElementType()), 0.0);
+  out.push_back(
+      PadOp::create(b, getLoc(), ct[0], zero, lo, hi, interior).getResult());
   return success();
 }
 
@@ -201,8 +207,10 @@ LogicalResult PadOp::transpose(OpBuilder &b, Operands operands, Cts ct,
       hi.push_back(-getEdgePaddingHigh()[d]);
       ones.push_back(getInteriorPadding()[d] + 1);
     }
-    Value zero = r.constant(RankedTensorType::get({}, ctType.getElementType()), 0.0);
-    Value unpadded = PadOp::create(b, getLoc(), ct[0], zero, lo, hi, zeros).getResult();
+    Value zero =
+        r.constant(RankedTensorType::get({}, ctType.getElementType()), 0.0);
+    Value unpadded =
+        PadOp::create(b, getLoc(), ct[0], zero, lo, hi, zeros).getResult();
     auto unpaddedType = cast<RankedTensorType>(unpadded.getType());
     tOperand = SliceOp::create(b, getLoc(), unpadded, zeros,
                                unpaddedType.getShape(), ones)
@@ -210,7 +218,8 @@ LogicalResult PadOp::transpose(OpBuilder &b, Operands operands, Cts ct,
   }
   out.push_back(isLinear(operands, 0) ? tOperand : Value());
   if (isLinear(operands, 1)) {
-    SmallVector<int64_t> all = llvm::to_vector(llvm::seq<int64_t>(0, ctType.getRank()));
+    SmallVector<int64_t> all =
+        llvm::to_vector(llvm::seq<int64_t>(0, ctType.getRank()));
     out.push_back(r.sub(r.reduceSum(ct[0], all), r.reduceSum(tOperand, all)));
   } else {
     out.push_back(Value());
@@ -231,8 +240,8 @@ LogicalResult ConcatenateOp::transpose(OpBuilder &b, Operands operands, Cts ct,
           strides(ctType.getRank(), 1);
       start[dim] = offset;
       limit[dim] = offset + size;
-      out.push_back(
-          SliceOp::create(b, getLoc(), ct[0], start, limit, strides).getResult());
+      out.push_back(SliceOp::create(b, getLoc(), ct[0], start, limit, strides)
+                        .getResult());
     } else {
       out.push_back(Value());
     }
@@ -241,8 +250,8 @@ LogicalResult ConcatenateOp::transpose(OpBuilder &b, Operands operands, Cts ct,
   return success();
 }
 
-LogicalResult DynamicSliceOp::transpose(OpBuilder &b, Operands operands,
-                                        Cts ct, Results &out) {
+LogicalResult DynamicSliceOp::transpose(OpBuilder &b, Operands operands, Cts ct,
+                                        Results &out) {
   RuleBuilder r(b, getLoc());
   for (unsigned i = 1; i < operands.size(); ++i)
     if (isLinear(operands, i))
@@ -264,8 +273,8 @@ LogicalResult DynamicUpdateSliceOp::transpose(OpBuilder &b, Operands operands,
   ValueRange indices = ValueRange(operands).drop_front(2);
   auto updateType = cast<RankedTensorType>(getUpdate().getType());
   out.push_back(isLinear(operands, 0)
-                    ? DynamicUpdateSliceOp::create(b, getLoc(), ct[0],
-                                                   zerosOf(r, updateType), indices)
+                    ? DynamicUpdateSliceOp::create(
+                          b, getLoc(), ct[0], zerosOf(r, updateType), indices)
                           .getResult()
                     : Value());
   out.push_back(isLinear(operands, 1)
@@ -308,12 +317,14 @@ Value transposeDotLhs(RuleBuilder &r, Value g, RankedTensorType xType, Value y,
                       ArrayRef<int64_t> xBatch, ArrayRef<int64_t> yBatch,
                       bool swapAns) {
   auto yType = cast<RankedTensorType>(y.getType());
-  SmallVector<int64_t> xKept = remainingDims(xType.getRank(), xContract, xBatch);
-  SmallVector<int64_t> yKept = remainingDims(yType.getRank(), yContract, yBatch);
+  SmallVector<int64_t> xKept =
+      remainingDims(xType.getRank(), xContract, xBatch);
+  SmallVector<int64_t> yKept =
+      remainingDims(yType.getRank(), yContract, yBatch);
   int64_t nb = xBatch.size();
   SmallVector<int64_t> ansBatch = range(0, nb);
-  SmallVector<int64_t> ansY =
-      swapAns ? range(nb, yKept.size()) : range(nb + xKept.size(), yKept.size());
+  SmallVector<int64_t> ansY = swapAns ? range(nb, yKept.size())
+                                      : range(nb + xKept.size(), yKept.size());
   // g . y contracting g's y-part with y's kept dims, batching as before.
   Value dot = DotGeneralOp::create(r.builder(), r.getLoc(), g, y, ansBatch,
                                    yBatch, ansY, yKept)
@@ -336,19 +347,17 @@ LogicalResult DotGeneralOp::transpose(OpBuilder &b, Operands operands, Cts ct,
   auto lhsType = cast<RankedTensorType>(getLhs().getType());
   auto rhsType = cast<RankedTensorType>(getRhs().getType());
   if (isLinear(operands, 0))
-    out.push_back(transposeDotLhs(r, ct[0], lhsType, operands[1],
-                                  getLhsContractingDimensions(),
-                                  getRhsContractingDimensions(),
-                                  getLhsBatchingDimensions(),
-                                  getRhsBatchingDimensions(), false));
+    out.push_back(transposeDotLhs(
+        r, ct[0], lhsType, operands[1], getLhsContractingDimensions(),
+        getRhsContractingDimensions(), getLhsBatchingDimensions(),
+        getRhsBatchingDimensions(), false));
   else
     out.push_back(Value());
   if (isLinear(operands, 1))
-    out.push_back(transposeDotLhs(r, ct[0], rhsType, operands[0],
-                                  getRhsContractingDimensions(),
-                                  getLhsContractingDimensions(),
-                                  getRhsBatchingDimensions(),
-                                  getLhsBatchingDimensions(), true));
+    out.push_back(transposeDotLhs(
+        r, ct[0], rhsType, operands[0], getRhsContractingDimensions(),
+        getLhsContractingDimensions(), getRhsBatchingDimensions(),
+        getLhsBatchingDimensions(), true));
   else
     out.push_back(Value());
   return success();

@@ -4,6 +4,7 @@ Keys are uint32 arrays of shape (2,) (JAX's raw keys; `key` returns one too).
 Streams follow JAX's default "partitionable" Threefry scheme, so the same
 seed gives the same numbers as JAX's random module.
 """
+
 from __future__ import annotations
 
 import math
@@ -11,10 +12,11 @@ from typing import Sequence
 
 import numpy as np
 
+from mlax import lax
+from mlax import numpy as jnp
 from mlax._src import dtypes
 from mlax._src.api import jit
 from mlax._src.core import Array
-from mlax import lax, numpy as jnp
 
 __all__ = ["PRNGKey", "bits", "key", "normal", "split", "uniform"]
 
@@ -34,11 +36,14 @@ def _rotl(x, d: int):
 def _threefry2x32(k1, k2, x1, x2):
     """The Threefry-2x32 block cipher (20 rounds) on uint32 arrays."""
     ks = [k1, k2, lax.bitwise_xor(lax.bitwise_xor(k1, k2), _c(k1, 0x1BD11BDA))]
-    x = [lax.add(x1, lax.broadcast_in_dim(ks[0], np.shape(x1), ())),
-         lax.add(x2, lax.broadcast_in_dim(ks[1], np.shape(x2), ()))]
+    x = [
+        lax.add(x1, lax.broadcast_in_dim(ks[0], np.shape(x1), ())),
+        lax.add(x2, lax.broadcast_in_dim(ks[1], np.shape(x2), ())),
+    ]
 
     def full(v):
         return lax.broadcast_in_dim(v, tuple(x[0].shape), ())
+
     for i in range(5):
         for r in _ROTATIONS[i % 2]:
             x[0] = lax.add(x[0], x[1])
@@ -50,7 +55,7 @@ def _threefry2x32(k1, k2, x1, x2):
 
 def _counts(shape: tuple[int, ...]):
     size = math.prod(shape)
-    if size >= 2 ** 32:
+    if size >= 2**32:
         raise NotImplementedError("random arrays of 2**32 elements or more")
     lo = lax.reshape(lax.iota(np.uint32, size), shape) if size else jnp.zeros(shape, np.uint32)
     return jnp.zeros(shape, np.uint32), lo
@@ -59,13 +64,16 @@ def _counts(shape: tuple[int, ...]):
 def _check_key(key) -> None:
     a = key if isinstance(key, Array) or hasattr(key, "aval") else np.asarray(key)
     if tuple(a.shape) != (2,) or np.dtype(a.dtype) != np.uint32:
-        raise TypeError(f"mlax.random expects a key: a uint32 array of shape (2,), got "
-                        f"{np.dtype(a.dtype).name}{list(a.shape)}")
+        raise TypeError(
+            f"mlax.random expects a key: a uint32 array of shape (2,), got "
+            f"{np.dtype(a.dtype).name}{list(a.shape)}"
+        )
 
 
 def key(seed: int) -> Array:
     """A PRNG key from an integer seed (JAX's threefry seeding)."""
     import operator
+
     try:
         seed = operator.index(seed)
     except TypeError:
@@ -108,23 +116,35 @@ def _uniform(k, shape, dtype, minval, maxval):
     if dtype != np.float32:
         raise NotImplementedError("mlax.random.uniform supports float32 for now")
     b = _bits(k, shape)
-    float_bits = lax.bitwise_or(lax.shift_right_logical(b, _c(b, 32 - 23)),
-                                _c(b, int(np.array(1.0, np.float32).view(np.uint32))))
-    floats = lax.sub(lax.bitcast_convert_type(float_bits, np.float32),
-                     jnp.full(tuple(b.shape), np.float32(1.0), np.float32))
+    float_bits = lax.bitwise_or(
+        lax.shift_right_logical(b, _c(b, 32 - 23)),
+        _c(b, int(np.array(1.0, np.float32).view(np.uint32))),
+    )
+    floats = lax.sub(
+        lax.bitcast_convert_type(float_bits, np.float32),
+        jnp.full(tuple(b.shape), np.float32(1.0), np.float32),
+    )
     minval = lax.convert_element_type(minval, np.float32)
     maxval = lax.convert_element_type(maxval, np.float32)
-    scaled = lax.add(lax.mul(floats, lax.broadcast_in_dim(lax.sub(maxval, minval), shape, ())),
-                     lax.broadcast_in_dim(minval, shape, ()))
+    scaled = lax.add(
+        lax.mul(floats, lax.broadcast_in_dim(lax.sub(maxval, minval), shape, ())),
+        lax.broadcast_in_dim(minval, shape, ()),
+    )
     return lax.max(lax.broadcast_in_dim(minval, shape, ()), scaled)
 
 
-def uniform(key: Array, shape: Sequence[int] = (), dtype=np.float32, minval=0.0,
-            maxval=1.0) -> Array:
+def uniform(
+    key: Array, shape: Sequence[int] = (), dtype=np.float32, minval=0.0, maxval=1.0
+) -> Array:
     """Uniform floats in [minval, maxval)."""
     _check_key(key)
-    return _uniform(key, tuple(int(s) for s in shape), dtypes.canonicalize_dtype(dtype),
-                    np.float32(minval), np.float32(maxval))
+    return _uniform(
+        key,
+        tuple(int(s) for s in shape),
+        dtypes.canonicalize_dtype(dtype),
+        np.float32(minval),
+        np.float32(maxval),
+    )
 
 
 def normal(key: Array, shape: Sequence[int] = (), dtype=np.float32) -> Array:

@@ -6,6 +6,7 @@ differences) and reverse mode (vjp against the numerical jvp, through
 products are formed in float64 on the host; the function itself runs in
 its own dtype (enable x64 for float64 differences end to end).
 """
+
 from __future__ import annotations
 
 from typing import Any, Callable, Sequence
@@ -17,12 +18,20 @@ from mlax._src import autodiff, tree_util
 __all__ = ["check_grads", "check_jvp", "check_vjp"]
 
 _EPS = 1e-4
-_TOL = {np.dtype(np.float16): 1e-1, np.dtype(np.float32): 2e-2,
-        np.dtype(np.float64): 1e-5, np.dtype(np.complex64): 2e-2,
-        np.dtype(np.complex128): 1e-5}
-_EPS_BY_DTYPE = {np.dtype(np.float16): 1e-2, np.dtype(np.float32): 1e-3,
-                 np.dtype(np.float64): 1e-5, np.dtype(np.complex64): 1e-3,
-                 np.dtype(np.complex128): 1e-5}
+_TOL = {
+    np.dtype(np.float16): 1e-1,
+    np.dtype(np.float32): 2e-2,
+    np.dtype(np.float64): 1e-5,
+    np.dtype(np.complex64): 2e-2,
+    np.dtype(np.complex128): 1e-5,
+}
+_EPS_BY_DTYPE = {
+    np.dtype(np.float16): 1e-2,
+    np.dtype(np.float32): 1e-3,
+    np.dtype(np.float64): 1e-5,
+    np.dtype(np.complex64): 1e-3,
+    np.dtype(np.complex128): 1e-5,
+}
 
 
 def _leaves(x) -> list[np.ndarray]:
@@ -49,25 +58,39 @@ def _rand_like(rng: np.random.RandomState, x):
         if l.dtype.kind == "c":
             return np.asarray(rng.randn(*l.shape) + 1j * rng.randn(*l.shape)).astype(l.dtype)
         return np.asarray(rng.randn(*l.shape)).astype(l.dtype)
+
     return tree_util.tree_map(one, x)
 
 
 def _axpy(a: float, xs, ys):
     """ys + a * xs, leafwise, in float64/complex128, cast back to ys's dtypes."""
     return tree_util.tree_map(
-        lambda x, y: (np.asarray(y, np.complex128 if np.iscomplexobj(y) else np.float64) + a *
-                      np.asarray(x, np.complex128 if np.iscomplexobj(x) else np.float64)
-                      ).astype(np.asarray(y).dtype), xs, ys)
+        lambda x, y: (
+            np.asarray(y, np.complex128 if np.iscomplexobj(y) else np.float64)
+            + a * np.asarray(x, np.complex128 if np.iscomplexobj(x) else np.float64)
+        ).astype(np.asarray(y).dtype),
+        xs,
+        ys,
+    )
 
 
 def _inner(xs, ys) -> float:
-    return float(sum(np.real(np.vdot(np.asarray(x, np.complex128).reshape(-1),
-                                     np.asarray(y, np.complex128).reshape(-1)))
-                     for x, y in zip(_leaves(xs), _leaves(ys))))
+    return float(
+        sum(
+            np.real(
+                np.vdot(
+                    np.asarray(x, np.complex128).reshape(-1),
+                    np.asarray(y, np.complex128).reshape(-1),
+                )
+            )
+            for x, y in zip(_leaves(xs), _leaves(ys))
+        )
+    )
 
 
-def numerical_jvp(f: Callable, primals: Sequence[Any], tangents: Sequence[Any],
-                  eps: float) -> list[np.ndarray]:
+def numerical_jvp(
+    f: Callable, primals: Sequence[Any], tangents: Sequence[Any], eps: float
+) -> list[np.ndarray]:
     """Central differences (f(x + eps t) - f(x - eps t)) / (2 eps), in float64."""
     f_pos = _leaves(f(*_axpy(eps, tangents, primals)))
     f_neg = _leaves(f(*_axpy(-eps, tangents, primals)))
@@ -82,12 +105,18 @@ def _check_close(got, want, atol, rtol, what):
     got, want = _leaves(got), _leaves(want)
     assert len(got) == len(want), f"{what}: {len(got)} outputs, expected {len(want)}"
     for g, w in zip(got, want):
-        np.testing.assert_allclose(g.astype(np.complex128 if np.iscomplexobj(g) else np.float64),
-                                   w, atol=atol, rtol=rtol, err_msg=what)
+        np.testing.assert_allclose(
+            g.astype(np.complex128 if np.iscomplexobj(g) else np.float64),
+            w,
+            atol=atol,
+            rtol=rtol,
+            err_msg=what,
+        )
 
 
-def check_jvp(f: Callable, f_jvp: Callable, args: Sequence[Any], atol=None, rtol=None,
-              eps=None, rng=None) -> None:
+def check_jvp(
+    f: Callable, f_jvp: Callable, args: Sequence[Any], atol=None, rtol=None, eps=None, rng=None
+) -> None:
     """f_jvp(args, tangents) -> (f(*args), J tangents) against central differences."""
     rng = rng or np.random.RandomState(0)
     atol, rtol = _tol(args, atol), _tol(args, rtol)
@@ -95,12 +124,14 @@ def check_jvp(f: Callable, f_jvp: Callable, args: Sequence[Any], atol=None, rtol
     tangents = _rand_like(rng, tuple(args))
     v_out, t_out = f_jvp(tuple(args), tangents)
     _check_close(v_out, f(*args), atol, rtol, "primal output of jvp")
-    _check_close(t_out, numerical_jvp(f, args, tangents, eps), atol, rtol,
-                 "jvp vs finite differences")
+    _check_close(
+        t_out, numerical_jvp(f, args, tangents, eps), atol, rtol, "jvp vs finite differences"
+    )
 
 
-def check_vjp(f: Callable, f_vjp: Callable, args: Sequence[Any], atol=None, rtol=None,
-              eps=None, rng=None) -> None:
+def check_vjp(
+    f: Callable, f_vjp: Callable, args: Sequence[Any], atol=None, rtol=None, eps=None, rng=None
+) -> None:
     """f_vjp(*args) -> (out, vjp_fun) checked through <J t, c> == <t, J^T c>."""
     rng = rng or np.random.RandomState(1)
     atol, rtol = _tol(args, atol), _tol(args, rtol)
@@ -115,12 +146,19 @@ def check_vjp(f: Callable, f_vjp: Callable, args: Sequence[Any], atol=None, rtol
     ip_expected = _inner(t_out, cotangents)
     scale = max(1.0, abs(ip_expected))
     assert abs(ip - ip_expected) <= atol * scale + rtol * abs(ip_expected), (
-        f"vjp vs finite differences: <t, J^T c> = {ip}, <J t, c> = {ip_expected}")
+        f"vjp vs finite differences: <t, J^T c> = {ip}, <J t, c> = {ip_expected}"
+    )
 
 
-def check_grads(f: Callable, args: Sequence[Any], order: int,
-                modes: Sequence[str] = ("fwd", "rev"), atol=None, rtol=None,
-                eps=None) -> None:
+def check_grads(
+    f: Callable,
+    args: Sequence[Any],
+    order: int,
+    modes: Sequence[str] = ("fwd", "rev"),
+    atol=None,
+    rtol=None,
+    eps=None,
+) -> None:
     """Checks f's derivatives up to `order` in `modes` ("fwd", "rev") against
     finite differences, as JAX's check_grads; raises AssertionError."""
     args = tuple(args)

@@ -1,5 +1,6 @@
 """Shared fixtures and input helpers of the differential tests (the op
 table itself is op_records.py)."""
+
 import numpy as np
 import pytest
 

@@ -2,20 +2,21 @@
 op_record): one row per lax op. Adding an elementwise op is one row here;
 test_ops_jit (values), test_jvp, test_grad, test_vmap and test_check_grads
 (finite differences) read it."""
+
 from __future__ import annotations
 
 from typing import NamedTuple
 
 
 class OpRecord(NamedTuple):
-    name: str                   # the mlax.lax / jax.lax function
+    name: str  # the mlax.lax / jax.lax function
     nargs: int
-    domain: str = "any"         # inputs for values: "any", "positive", "unit"
-    grad_domain: str | None = None   # inputs for derivatives (default: domain)
+    domain: str = "any"  # inputs for values: "any", "positive", "unit"
+    grad_domain: str | None = None  # inputs for derivatives (default: domain)
     differentiable: bool = True
-    complex_values: bool = False     # values also checked on complex64
-    complex_jvp: bool = False        # jvp also checked on complex64
-    low_precision: bool = True       # values also on float16 / bfloat16
+    complex_values: bool = False  # values also checked on complex64
+    complex_jvp: bool = False  # jvp also checked on complex64
+    low_precision: bool = True  # values also on float16 / bfloat16
 
     @property
     def derivative_domain(self) -> str:

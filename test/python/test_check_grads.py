@@ -1,19 +1,18 @@
 """mlax.test_util.check_grads (finite differences, JAX's API) over every
 differentiable lax op, forward and reverse, to second order; it must also
 catch a wrong derivative."""
+
 import os
 import subprocess
 import sys
 
-import numpy as np
-import pytest
-
 import mlax
 import mlax.numpy as jnp
+import numpy as np
+import pytest
+from conftest import rand as _rand
 from mlax import lax
 from mlax.test_util import check_grads
-
-from conftest import rand as _rand
 from op_records import BINARY, UNARY
 
 # Zero derivatives almost everywhere: finite differences agree trivially.
@@ -31,7 +30,7 @@ def test_binary_ops(rng, name):
     kind = BINARY[name]
     x, y = _rand(rng, (2, 2), np.float32, kind), _rand(rng, (2, 2), np.float32, kind)
     if name in ("max", "min"):
-        y = x + np.float32(0.5)                    # no ties
+        y = x + np.float32(0.5)  # no ties
     check_grads(getattr(lax, name), (x, y), order=2, modes=("fwd", "rev"))
 
 
@@ -52,7 +51,7 @@ def test_detects_a_wrong_rule():
     @f.defjvp
     def f_jvp(primals, tangents):
         (x,), (t,) = primals, tangents
-        return jnp.sin(x), jnp.cos(x) * t * 1.5      # wrong by 50%
+        return jnp.sin(x), jnp.cos(x) * t * 1.5  # wrong by 50%
 
     x = np.linspace(-1, 1, 4).astype(np.float32)
     with pytest.raises(AssertionError):
@@ -80,6 +79,7 @@ print("ok")
 
 def test_float64_third_order():
     env = dict(os.environ, MLAX_ENABLE_X64="1")
-    r = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True,
-                       env=env, timeout=600)
+    r = subprocess.run(
+        [sys.executable, "-c", SCRIPT], capture_output=True, text=True, env=env, timeout=600
+    )
     assert r.returncode == 0 and r.stdout.strip().endswith("ok"), r.stderr[-3000:]

@@ -1,5 +1,6 @@
 """The lit file that uses every op exports to StableHLO that PJRT compiles and
 runs; and the mlax-opt/mlax-translate tools are installed with the package."""
+
 import os
 import shutil
 import subprocess
@@ -7,7 +8,6 @@ import sys
 
 import numpy as np
 import pytest
-
 from mlax._src import mlir, runtime
 from mlax.mlir import ir
 
@@ -27,9 +27,15 @@ def test_every_op_exports_compiles_and_runs(rng, branch):
     exe = _compile_ops_file()
     x = rng.normal(size=(2, 3)).astype(np.float32)
     y = rng.normal(size=(2, 3)).astype(np.float32)
-    args = [x, y, np.arange(6, dtype=np.int32).reshape(2, 3), x > 0,
-            rng.normal(size=(3, 4)).astype(np.float32), np.int32(branch),
-            np.array([1 + 2j, 3 - 1j], np.complex64)]
+    args = [
+        x,
+        y,
+        np.arange(6, dtype=np.int32).reshape(2, 3),
+        x > 0,
+        rng.normal(size=(3, 4)).astype(np.float32),
+        np.int32(branch),
+        np.array([1 + 2j, 3 - 1j], np.complex64),
+    ]
     (out,) = exe.execute([runtime.to_device(np.asarray(a)) for a in args])
     # mlax.case runs branch `index`, and the last branch when out of range.
     np.testing.assert_array_equal(runtime.to_host(out), x if branch == 0 else y)
@@ -42,6 +48,7 @@ def test_module_with_errors_is_not_exported():
         f32 = ir.F32Type.get()
         t2, t3 = ir.RankedTensorType.get([2], f32), ir.RankedTensorType.get([3], f32)
         from mlax.mlir.dialects import func
+
         with ir.InsertionPoint(module.body):
             fn = func.FuncOp("main", ir.FunctionType.get([t2], [t2]))
         block = fn.add_entry_block()

@@ -1,5 +1,6 @@
 """tools/fuzz_mlax_opt.py tells crashes from diagnostics (so that its CI run
 can fail), and its mutants parse or fail cleanly."""
+
 import importlib.util
 import pathlib
 import random
@@ -29,7 +30,9 @@ def test_detects_crash_banner(tmp_path):
 
 
 def test_diagnostics_are_not_crashes(tmp_path):
-    body = "echo \"f.mlir:1:1: error: expected op\" >&2; echo '  // CHECK-NOT: LLVM ERROR' >&2; exit 1"
+    body = (
+        "echo \"f.mlir:1:1: error: expected op\" >&2; echo '  // CHECK-NOT: LLVM ERROR' >&2; exit 1"
+    )
     assert not fuzz.run_one("x", ["mlax-opt"], _tool(tmp_path, body), 10)[0]
 
 
@@ -43,5 +46,18 @@ def test_mutants_differ_and_come_from_the_corpus():
 
 
 def test_real_tools_survive_a_few_mutants():
-    assert fuzz.main(["--mutants", "40", "--seed", "7", "-j", "2",
-                      "--out", str(ROOT / "build" / "fuzz-crashes-test")]) == 0
+    assert (
+        fuzz.main(
+            [
+                "--mutants",
+                "40",
+                "--seed",
+                "7",
+                "-j",
+                "2",
+                "--out",
+                str(ROOT / "build" / "fuzz-crashes-test"),
+            ]
+        )
+        == 0
+    )

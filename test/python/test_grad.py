@@ -1,16 +1,15 @@
 """Reverse mode against jax: grad/vjp of every op and numpy function,
 second derivatives, composition with jit and jvp, errors, and the tutorial's
 reverse-mode examples."""
+
 import jax
 import jax.numpy as ref
-import numpy as np
-import pytest
-
 import mlax
 import mlax.numpy as jnp
-from mlax import lax
-
+import numpy as np
+import pytest
 from conftest import rand as _rand
+from mlax import lax
 from op_records import BINARY, UNARY
 from test_jvp import STRUCTURAL
 
@@ -20,7 +19,9 @@ def _close(got, want, rtol=2e-5, atol=2e-5):
     assert len(g_leaves) == len(w_leaves), (got, want)
     for g, w in zip(g_leaves, w_leaves):
         assert np.shape(g) == np.shape(w) and np.asarray(g).dtype == np.asarray(w).dtype, (g, w)
-        np.testing.assert_allclose(np.asarray(g), np.asarray(w), rtol=rtol, atol=atol, equal_nan=True)
+        np.testing.assert_allclose(
+            np.asarray(g), np.asarray(w), rtol=rtol, atol=atol, equal_nan=True
+        )
 
 
 def _check_vjp(f_m, f_j, primals, ct, **tol):
@@ -56,45 +57,74 @@ def test_structural_and_reductions(rng, case):
     _check_vjp(f, g, (x,), ct, rtol=1e-4, atol=1e-4)
 
 
-@pytest.mark.parametrize("dn,ls,rs", [
-    ((((1,), (0,)), ((), ())), (3, 4), (4, 2)),
-    ((((0,), (1,)), ((), ())), (4, 3), (2, 4)),
-    ((((2,), (1,)), ((0,), (0,))), (2, 3, 4), (2, 4, 5)),
-    ((((2,), (0,)), ((1,), (2,))), (3, 2, 4), (4, 5, 2)),
-    ((((0, 2), (2, 0)), ((), ())), (3, 2, 4), (4, 5, 3))])
+@pytest.mark.parametrize(
+    "dn,ls,rs",
+    [
+        ((((1,), (0,)), ((), ())), (3, 4), (4, 2)),
+        ((((0,), (1,)), ((), ())), (4, 3), (2, 4)),
+        ((((2,), (1,)), ((0,), (0,))), (2, 3, 4), (2, 4, 5)),
+        ((((2,), (0,)), ((1,), (2,))), (3, 2, 4), (4, 5, 2)),
+        ((((0, 2), (2, 0)), ((), ())), (3, 2, 4), (4, 5, 3)),
+    ],
+)
 def test_dot_general(rng, dn, ls, rs):
     a, b = _rand(rng, ls, np.float32), _rand(rng, rs, np.float32)
     out = jax.eval_shape(lambda x, y: jax.lax.dot_general(x, y, dn), a, b)
     ct = _rand(rng, out.shape, np.float32)
-    _check_vjp(lambda x, y: lax.dot_general(x, y, dn), lambda x, y: jax.lax.dot_general(x, y, dn),
-               (a, b), ct, rtol=1e-4, atol=1e-4)
+    _check_vjp(
+        lambda x, y: lax.dot_general(x, y, dn),
+        lambda x, y: jax.lax.dot_general(x, y, dn),
+        (a, b),
+        ct,
+        rtol=1e-4,
+        atol=1e-4,
+    )
 
 
 def test_broadcast_in_dim_permuted_and_expanded(rng):
     x = _rand(rng, (3, 1), np.float32)
     ct = _rand(rng, (4, 5, 3), np.float32)
-    _check_vjp(lambda v: lax.broadcast_in_dim(v, (4, 5, 3), (2, 1)),
-               lambda v: jax.lax.broadcast_in_dim(v, (4, 5, 3), (2, 1)), (x,), ct)
+    _check_vjp(
+        lambda v: lax.broadcast_in_dim(v, (4, 5, 3), (2, 1)),
+        lambda v: jax.lax.broadcast_in_dim(v, (4, 5, 3), (2, 1)),
+        (x,),
+        ct,
+    )
 
 
 def test_select_clamp_convert_pad_value(rng):
     p = rng.random((4,)) > 0.5
     x, y, ct = (_rand(rng, (4,), np.float32) for _ in range(3))
     _check_vjp(lambda a, b: lax.select(p, a, b), lambda a, b: jax.lax.select(p, a, b), (x, y), ct)
-    _check_vjp(lambda a, l, h: lax.clamp(l, a, h), lambda a, l, h: jax.lax.clamp(l, a, h),
-               (x, -np.abs(y), np.abs(y)), ct)
-    _check_vjp(lambda a: lax.convert_element_type(a, np.float16).astype(np.float32) * a,
-               lambda a: jax.lax.convert_element_type(a, np.float16).astype(np.float32) * a,
-               (x,), ct, rtol=1e-2, atol=1e-2)
-    _check_vjp(lambda a, v: lax.pad(a, v, [(1, 2, 1)]), lambda a, v: jax.lax.pad(a, v, [(1, 2, 1)]),
-               (x, np.float32(3)), _rand(rng, (10,), np.float32))
+    _check_vjp(
+        lambda a, l, h: lax.clamp(l, a, h),
+        lambda a, l, h: jax.lax.clamp(l, a, h),
+        (x, -np.abs(y), np.abs(y)),
+        ct,
+    )
+    _check_vjp(
+        lambda a: lax.convert_element_type(a, np.float16).astype(np.float32) * a,
+        lambda a: jax.lax.convert_element_type(a, np.float16).astype(np.float32) * a,
+        (x,),
+        ct,
+        rtol=1e-2,
+        atol=1e-2,
+    )
+    _check_vjp(
+        lambda a, v: lax.pad(a, v, [(1, 2, 1)]),
+        lambda a, v: jax.lax.pad(a, v, [(1, 2, 1)]),
+        (x, np.float32(3)),
+        _rand(rng, (10,), np.float32),
+    )
 
 
 @pytest.mark.parametrize("name", ["tanh", "sin", "exp", "log", "sqrt", "abs"])
 def test_numpy_grad(rng, name):
     x = _rand(rng, (5,), np.float32, "positive")
-    _close(mlax.grad(lambda v: jnp.sum(getattr(jnp, name)(v)))(x),
-           jax.grad(lambda v: ref.sum(getattr(ref, name)(v)))(x))
+    _close(
+        mlax.grad(lambda v: jnp.sum(getattr(jnp, name)(v)))(x),
+        jax.grad(lambda v: ref.sum(getattr(ref, name)(v)))(x),
+    )
 
 
 def test_numpy_composite(rng):
@@ -104,17 +134,27 @@ def test_numpy_composite(rng):
     def loss(w, b, x, np_):
         h = np_.tanh(x @ w + b)
         return np_.mean(np_.maximum(h, 0.1 * h) ** 2) + np_.sum(np_.where(w > 0, w, 0.0))
-    _close(mlax.grad(lambda w, b: loss(w, b, x, jnp), argnums=(0, 1))(w, b),
-           jax.grad(lambda w, b: loss(w, b, x, ref), argnums=(0, 1))(w, b), rtol=1e-4, atol=1e-5)
-    _close(mlax.grad(lambda v: jnp.sum(v[1:, ::-1] ** 3))(x), jax.grad(lambda v: ref.sum(v[1:, ::-1] ** 3))(x))
+
+    _close(
+        mlax.grad(lambda w, b: loss(w, b, x, jnp), argnums=(0, 1))(w, b),
+        jax.grad(lambda w, b: loss(w, b, x, ref), argnums=(0, 1))(w, b),
+        rtol=1e-4,
+        atol=1e-5,
+    )
+    _close(
+        mlax.grad(lambda v: jnp.sum(v[1:, ::-1] ** 3))(x),
+        jax.grad(lambda v: ref.sum(v[1:, ::-1] ** 3))(x),
+    )
 
 
 def test_fan_out_and_unused_inputs(rng):
     x = _rand(rng, (3,), np.float32)
     f = lambda a, unused: a * a + jnp.sin(a) * a  # noqa: E731
     g = lambda a, unused: a * a + ref.sin(a) * a  # noqa: E731
-    _close(mlax.grad(lambda a, u: jnp.sum(f(a, u)), argnums=(0, 1))(x, x),
-           jax.grad(lambda a, u: ref.sum(g(a, u)), argnums=(0, 1))(x, x))
+    _close(
+        mlax.grad(lambda a, u: jnp.sum(f(a, u)), argnums=(0, 1))(x, x),
+        jax.grad(lambda a, u: ref.sum(g(a, u)), argnums=(0, 1))(x, x),
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -123,7 +163,10 @@ def test_fan_out_and_unused_inputs(rng):
 
 COMPOSITES = [
     (lambda x: jnp.sum(jnp.tanh(x) ** 2 * x), lambda x: ref.sum(ref.tanh(x) ** 2 * x)),
-    (lambda x: jnp.sum(jnp.exp(jnp.sin(x)) / (1.0 + x * x)), lambda x: ref.sum(ref.exp(ref.sin(x)) / (1.0 + x * x))),
+    (
+        lambda x: jnp.sum(jnp.exp(jnp.sin(x)) / (1.0 + x * x)),
+        lambda x: ref.sum(ref.exp(ref.sin(x)) / (1.0 + x * x)),
+    ),
     (lambda x: jnp.log(jnp.sum(jnp.exp(x))), lambda x: ref.log(ref.sum(ref.exp(x)))),
 ]
 
@@ -195,6 +238,7 @@ def test_value_and_grad_has_aux_and_pytrees(rng):
     def f(p, np_):
         y = np_.sum(np_.tanh(p["w"] * x + p["b"]))
         return y, {"y2": y * y}
+
     (v, aux), g = mlax.value_and_grad(lambda p: f(p, jnp), has_aux=True)(params)
     (v2, aux2), g2 = jax.value_and_grad(lambda p: f(p, ref), has_aux=True)(params)
     _close(v, v2)
@@ -228,6 +272,7 @@ def test_grad_errors():
 # The tutorial's examples (values it prints)
 # ---------------------------------------------------------------------------
 
+
 def test_tutorial_straight_through_grad():
     def f(x):
         return lax.round(x)
@@ -235,6 +280,7 @@ def test_tutorial_straight_through_grad():
     def straight_through_f(x):
         zero = x - lax.stop_gradient(x)
         return zero + lax.stop_gradient(f(x))
+
     assert float(f(3.2)) == 3.0
     assert float(straight_through_f(3.2)) == 3.0
     assert float(mlax.grad(f)(3.2)) == 0.0
@@ -258,7 +304,9 @@ def test_tutorial_td0():
         target = r_t + value_fn(theta, s_t)
         return -0.5 * ((lax.stop_gradient(target) - v_tm1) ** 2)
 
-    np.testing.assert_allclose(np.asarray(mlax.grad(td_loss)(theta, s_tm1, r_t, s_t)), [-1.2, 1.2, -1.2], rtol=1e-6)
+    np.testing.assert_allclose(
+        np.asarray(mlax.grad(td_loss)(theta, s_tm1, r_t, s_t)), [-1.2, 1.2, -1.2], rtol=1e-6
+    )
     delta = mlax.grad(td_loss_sg)(theta, s_tm1, r_t, s_t)
     np.testing.assert_allclose(np.asarray(delta), [1.2, 2.4, -1.2], rtol=1e-6)
     assert repr(delta) == "Array([ 1.2,  2.4, -1.2], dtype=float32)"
@@ -268,14 +316,18 @@ def test_tutorial_vgrad():
     def vgrad(f, x):
         y, vjp_fn = mlax.vjp(f, x)
         return vjp_fn(jnp.ones(y.shape))[0]
-    out = vgrad(lambda x: 3 * x ** 2, jnp.ones((2, 2)))
+
+    out = vgrad(lambda x: 3 * x**2, jnp.ones((2, 2)))
     assert str(out) == "[[6. 6.]\n [6. 6.]]"
 
 
 def test_tutorial_hvp_variants(rng):
     def hvp(f, x, v):
-        return mlax.grad(lambda x: jnp.vdot(mlax.grad(f)(x), v))(x) if hasattr(jnp, "vdot") else \
-            mlax.grad(lambda x: jnp.sum(mlax.grad(f)(x) * v))(x)
+        return (
+            mlax.grad(lambda x: jnp.vdot(mlax.grad(f)(x), v))(x)
+            if hasattr(jnp, "vdot")
+            else mlax.grad(lambda x: jnp.sum(mlax.grad(f)(x) * v))(x)
+        )
 
     def hvp_fwdrev(f, primals, tangents):
         return mlax.jvp(mlax.grad(f), primals, tangents)[1]

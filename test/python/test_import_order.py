@@ -1,4 +1,5 @@
 """mlax and jax load together, in either import order, and both run."""
+
 import subprocess
 import sys
 
@@ -18,7 +19,11 @@ print("ok")
 
 @pytest.mark.parametrize("first,second", [("mlax", "jax"), ("jax", "mlax")])
 def test_import_order(first, second):
-    out = subprocess.run([sys.executable, "-c", SCRIPT.format(first=first, second=second)],
-                         capture_output=True, text=True, timeout=300)
+    out = subprocess.run(
+        [sys.executable, "-c", SCRIPT.format(first=first, second=second)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip().endswith("ok")

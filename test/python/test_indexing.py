@@ -1,13 +1,13 @@
 """Indexing and x.at[] against jax: every index form, under jit, grad and
 vmap; lax.gather / lax.scatter* with their modes and batching dimensions;
 the error cases."""
+
 import jax
 import jax.numpy as ref
-import numpy as np
-import pytest
-
 import mlax
 import mlax.numpy as jnp
+import numpy as np
+import pytest
 from mlax import lax
 
 X = np.arange(60, dtype=np.float32).reshape(3, 4, 5) / 7.0
@@ -51,14 +51,20 @@ def test_traced_indices_under_jit_grad_vmap(rng):
     g = lambda x, i: (ref.asarray(x)[i] ** 2).sum()  # noqa: E731
     np.testing.assert_allclose(float(mlax.jit(f)(x, idx)), float(jax.jit(g)(x, idx)), rtol=1e-6)
     # Repeated indices accumulate in the gradient (the gather's transpose).
-    np.testing.assert_allclose(np.asarray(mlax.grad(f)(x, idx)), np.asarray(jax.grad(g)(x, idx)),
-                               rtol=1e-6)
-    np.testing.assert_allclose(np.asarray(mlax.jit(mlax.grad(f))(x, idx)),
-                               np.asarray(jax.grad(g)(x, idx)), rtol=1e-6)
+    np.testing.assert_allclose(
+        np.asarray(mlax.grad(f)(x, idx)), np.asarray(jax.grad(g)(x, idx)), rtol=1e-6
+    )
+    np.testing.assert_allclose(
+        np.asarray(mlax.jit(mlax.grad(f))(x, idx)), np.asarray(jax.grad(g)(x, idx)), rtol=1e-6
+    )
     idxs = np.array([[0, 1], [2, 2], [5, -1]], np.int32)
     xs = rng.normal(size=(3, 6, 3)).astype(np.float32)
-    for in_axes, args in [((None, 0), (x, idxs)), ((0, None), (xs, idx)), ((0, 0), (xs, idxs)),
-                          ((2, 1), (np.moveaxis(xs, 0, 2), idxs.T))]:
+    for in_axes, args in [
+        ((None, 0), (x, idxs)),
+        ((0, None), (xs, idx)),
+        ((0, 0), (xs, idxs)),
+        ((2, 1), (np.moveaxis(xs, 0, 2), idxs.T)),
+    ]:
         got = mlax.vmap(lambda x, i: x[i], in_axes)(*args)
         want = jax.vmap(lambda x, i: ref.asarray(x)[i], in_axes)(*args)
         np.testing.assert_array_equal(np.asarray(got), np.asarray(want))
@@ -79,19 +85,23 @@ UPDATES = ["set", "add", "subtract", "multiply", "divide", "min", "max"]
 
 
 @pytest.mark.parametrize("op", UPDATES)
-@pytest.mark.parametrize("index", [
-    lambda: np.array([1, 1, 3]),           # duplicates
-    lambda: (slice(None), np.array([0, -1])),
-    lambda: np.s_[1:, ::2],
-    lambda: (2, 1),
-    lambda: np.array([4, 9, -9]),          # out of bounds: dropped
-    lambda: (np.array([[0], [2]]), np.array([1, 3])),
-])
+@pytest.mark.parametrize(
+    "index",
+    [
+        lambda: np.array([1, 1, 3]),  # duplicates
+        lambda: (slice(None), np.array([0, -1])),
+        lambda: np.s_[1:, ::2],
+        lambda: (2, 1),
+        lambda: np.array([4, 9, -9]),  # out of bounds: dropped
+        lambda: (np.array([[0], [2]]), np.array([1, 3])),
+    ],
+)
 def test_at_updates_match_jax(rng, op, index):
     x = rng.normal(size=(4, 5)).astype(np.float32)
     idx = index()
-    shape = np.asarray(np.zeros((4, 5))[idx if not isinstance(idx, np.ndarray)
-                                        else np.clip(idx, -4, 3)]).shape
+    shape = np.asarray(
+        np.zeros((4, 5))[idx if not isinstance(idx, np.ndarray) else np.clip(idx, -4, 3)]
+    ).shape
     v = rng.uniform(0.5, 2.0, size=shape).astype(np.float32)
     got = getattr(jnp.asarray(x).at[idx], op)(v)
     want = getattr(ref.asarray(x).at[idx], op)(v)
@@ -113,12 +123,17 @@ def test_at_gradients_match_jax(rng, op):
         def loss(x, v):
             y = getattr(lib.asarray(x).at[idx], op)(v, **kw)
             return (lib.sin(y) * y).sum()
+
         return loss
+
     for argnums in (0, 1):
         got = mlax.grad(f(jnp), argnums)(x, v)
         want = jax.grad(f(ref), argnums)(x, v)
         np.testing.assert_allclose(np.asarray(got), np.asarray(want), rtol=1e-5, atol=1e-6)
-    tx, tv = rng.normal(size=x.shape).astype(np.float32), rng.normal(size=v.shape).astype(np.float32)
+    tx, tv = (
+        rng.normal(size=x.shape).astype(np.float32),
+        rng.normal(size=v.shape).astype(np.float32),
+    )
     got = mlax.jvp(f(jnp), (x, v), (tx, tv))
     want = jax.jvp(f(ref), (x, v), (tx, tv))
     np.testing.assert_allclose(float(got[1]), float(want[1]), rtol=1e-5)
@@ -134,8 +149,12 @@ def test_set_with_duplicates_differentiates_the_winner():
     x = np.zeros(3, np.float32)
     v = np.array([1.0, 2.0, 3.0], np.float32)
     idx = np.array([1, 1, 2])
-    got = mlax.grad(lambda v: (jnp.asarray(x).at[idx].set(v) * np.array([1., 10., 100.])).sum())(v)
-    want = jax.grad(lambda v: (ref.asarray(x).at[idx].set(v) * np.array([1., 10., 100.])).sum())(v)
+    got = mlax.grad(lambda v: (jnp.asarray(x).at[idx].set(v) * np.array([1.0, 10.0, 100.0])).sum())(
+        v
+    )
+    want = jax.grad(lambda v: (ref.asarray(x).at[idx].set(v) * np.array([1.0, 10.0, 100.0])).sum())(
+        v
+    )
     np.testing.assert_array_equal(np.asarray(got), np.asarray(want))
 
 
@@ -154,25 +173,39 @@ def test_at_get_modes():
 
 def test_lax_gather_scatter_with_batching_dims(rng):
     x = rng.normal(size=(2, 5, 3)).astype(np.float32)
-    i = np.array([[[4], [1]], [[0], [0]]], np.int32)        # (2, 2, 1)
-    dn = lax.GatherDimensionNumbers(offset_dims=(2,), collapsed_slice_dims=(1,),
-                                    start_index_map=(1,), operand_batching_dims=(0,),
-                                    start_indices_batching_dims=(0,))
-    jdn = jax.lax.GatherDimensionNumbers(offset_dims=(2,), collapsed_slice_dims=(1,),
-                                         start_index_map=(1,), operand_batching_dims=(0,),
-                                         start_indices_batching_dims=(0,))
+    i = np.array([[[4], [1]], [[0], [0]]], np.int32)  # (2, 2, 1)
+    dn = lax.GatherDimensionNumbers(
+        offset_dims=(2,),
+        collapsed_slice_dims=(1,),
+        start_index_map=(1,),
+        operand_batching_dims=(0,),
+        start_indices_batching_dims=(0,),
+    )
+    jdn = jax.lax.GatherDimensionNumbers(
+        offset_dims=(2,),
+        collapsed_slice_dims=(1,),
+        start_index_map=(1,),
+        operand_batching_dims=(0,),
+        start_indices_batching_dims=(0,),
+    )
     got = lax.gather(x, i, dn, (1, 1, 3))
     want = jax.lax.gather(x, i, jdn, (1, 1, 3))
     np.testing.assert_array_equal(np.asarray(got), np.asarray(want))
     u = rng.normal(size=(2, 2, 3)).astype(np.float32)
-    sdn = lax.ScatterDimensionNumbers(update_window_dims=(2,), inserted_window_dims=(1,),
-                                      scatter_dims_to_operand_dims=(1,),
-                                      operand_batching_dims=(0,),
-                                      scatter_indices_batching_dims=(0,))
-    jsdn = jax.lax.ScatterDimensionNumbers(update_window_dims=(2,), inserted_window_dims=(1,),
-                                           scatter_dims_to_operand_dims=(1,),
-                                           operand_batching_dims=(0,),
-                                           scatter_indices_batching_dims=(0,))
+    sdn = lax.ScatterDimensionNumbers(
+        update_window_dims=(2,),
+        inserted_window_dims=(1,),
+        scatter_dims_to_operand_dims=(1,),
+        operand_batching_dims=(0,),
+        scatter_indices_batching_dims=(0,),
+    )
+    jsdn = jax.lax.ScatterDimensionNumbers(
+        update_window_dims=(2,),
+        inserted_window_dims=(1,),
+        scatter_dims_to_operand_dims=(1,),
+        operand_batching_dims=(0,),
+        scatter_indices_batching_dims=(0,),
+    )
     for name in ["scatter_add", "scatter_mul", "scatter_min", "scatter_max", "scatter"]:
         got = getattr(lax, name)(x, i, u, sdn)
         want = getattr(jax.lax, name)(x, i, u, jsdn)
@@ -193,8 +226,9 @@ def test_scatter_extremal_ties_match_jax():
     w = np.array([1.0, 2.0, 3.0, 4.0], np.float32)
     for name in ["scatter_max", "scatter_min"]:
         got = mlax.grad(lambda x, u: (getattr(lax, name)(x, i, u, sdn) * w).sum(), (0, 1))(x, u)
-        want = jax.grad(lambda x, u: (getattr(jax.lax, name)(x, i, u, jsdn) * w).sum(),
-                        (0, 1))(x, u)
+        want = jax.grad(lambda x, u: (getattr(jax.lax, name)(x, i, u, jsdn) * w).sum(), (0, 1))(
+            x, u
+        )
         for a, b in zip(got, want):
             np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-6)
 
@@ -206,6 +240,7 @@ def test_finite_differences_of_updates():
     def f(x):
         y = jnp.asarray(x).at[idx].multiply(np.array([2.0, 3.0, 0.5, 1.5]))
         return jnp.sum(jnp.sin(y.at[idx[:2]].max(0.4)) * y[np.array([1, 3])].sum())
+
     mlax.config.update("mlax_enable_x64", True)
     try:
         g = np.asarray(mlax.grad(f)(x))
@@ -223,30 +258,44 @@ def test_indexing_errors():
     x = jnp.arange(6.0).reshape(2, 3)
     with pytest.raises(TypeError, match="non-tuple sequence for multidimensional indexing"):
         x[[0, 1]]
-    with pytest.raises(IndexError, match="too many indices for array: array is 2-dimensional, "
-                                         "but 3 were indexed"):
+    with pytest.raises(
+        IndexError, match="too many indices for array: array is 2-dimensional, but 3 were indexed"
+    ):
         x[0, 1, 2]
     with pytest.raises(IndexError, match="index 5 is out of bounds for axis 1 with size 3"):
         x[0, 5]
-    with pytest.raises(TypeError, match="Indexer must have integer or boolean type, got "
-                                        "indexer with type float32"):
+    with pytest.raises(
+        TypeError, match="Indexer must have integer or boolean type, got indexer with type float32"
+    ):
         x[np.array([0.5], np.float32)]
-    with pytest.raises(IndexError, match="Array boolean indices must be concrete; got "
-                                         r"bool\[2\]"):
+    with pytest.raises(
+        IndexError,
+        match="Array boolean indices must be concrete; got "
+        r"bool\[2\]",
+    ):
         mlax.jit(lambda x, m: x[m])(x, np.array([True, False]))
-    with pytest.raises(ValueError, match=r"values of shape \(4,\) cannot be broadcast to the "
-                                         r"indexed shape \(2,\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"values of shape \(4,\) cannot be broadcast to the "
+        r"indexed shape \(2,\)",
+    ):
         x.at[0, np.array([0, 1])].set(jnp.ones(4))
     with pytest.raises(TypeError, match="divide\\(\\) requires a floating-point"):
         jnp.arange(3).at[0].divide(2)
     with pytest.raises(TypeError, match="gather: start_index_map"):
-        lax.gather(x, np.zeros((2, 2), np.int32),
-                   lax.GatherDimensionNumbers((1,), (0,), (0,)), (1, 3))
+        lax.gather(
+            x, np.zeros((2, 2), np.int32), lax.GatherDimensionNumbers((1,), (0,), (0,)), (1, 3)
+        )
     with pytest.raises(TypeError, match="scatter_add: updates shape"):
-        lax.scatter_add(x, np.zeros((2, 1), np.int32), jnp.ones((3, 3)),
-                        lax.ScatterDimensionNumbers((1,), (0,), (0,)))
-    with pytest.raises(ValueError, match="scatter_mul gradients are only implemented if "
-                                         "`unique_indices=True`"):
+        lax.scatter_add(
+            x,
+            np.zeros((2, 1), np.int32),
+            jnp.ones((3, 3)),
+            lax.ScatterDimensionNumbers((1,), (0,), (0,)),
+        )
+    with pytest.raises(
+        ValueError, match="scatter_mul gradients are only implemented if `unique_indices=True`"
+    ):
         mlax.grad(lambda v: x.at[0, np.array([1, 1])].multiply(v).sum())(jnp.ones(2))
 
 
@@ -257,6 +306,7 @@ def test_out_of_range_gather_gradient_goes_to_the_element_read():
     x = jnp.arange(5.0)
     got = mlax.grad(lambda x: (x[np.array([7, 1])] * np.array([2.0, 3.0])).sum())(x)
     np.testing.assert_array_equal(np.asarray(got), [0.0, 3.0, 0.0, 0.0, 2.0])
-    want = jax.grad(lambda x: (x.at[np.array([7, 1])].get(mode="clip")
-                               * np.array([2.0, 3.0])).sum())(ref.arange(5.0))
+    want = jax.grad(
+        lambda x: (x.at[np.array([7, 1])].get(mode="clip") * np.array([2.0, 3.0])).sum()
+    )(ref.arange(5.0))
     np.testing.assert_array_equal(np.asarray(got), np.asarray(want))

@@ -1,13 +1,13 @@
 """lax.integer_pow / jnp.square / x ** n against jax: values, jvp, grad
 (also higher order, where its derivative rule decides the rounding), vmap,
 finite differences, and the error cases."""
+
 import jax
 import jax.numpy as ref
-import numpy as np
-import pytest
-
 import mlax
 import mlax.numpy as jnp
+import numpy as np
+import pytest
 from mlax import lax
 
 EXPONENTS = [-3, -2, -1, 0, 1, 2, 3, 5, 8]
@@ -25,8 +25,9 @@ def test_values_jvp_vmap(rng, y, dtype, shape):
     x = _x(rng, shape, dtype)
     t = _x(rng, shape, dtype)
     tol = dict(rtol=2e-2, atol=2e-2) if dtype == np.float16 else dict(rtol=1e-5, atol=1e-5)
-    np.testing.assert_allclose(np.asarray(lax.integer_pow(x, y)),
-                               np.asarray(jax.lax.integer_pow(x, y)), **tol)
+    np.testing.assert_allclose(
+        np.asarray(lax.integer_pow(x, y)), np.asarray(jax.lax.integer_pow(x, y)), **tol
+    )
     out, tan = mlax.jvp(lambda v: lax.integer_pow(v, y), (x,), (t,))
     r_out, r_tan = jax.jvp(lambda v: jax.lax.integer_pow(v, y), (x,), (t,))
     assert np.asarray(out).dtype == np.asarray(r_out).dtype
@@ -70,22 +71,27 @@ def test_integers(rng, dtype):
 
 def test_numpy_power_square_and_operator(rng):
     x = _x(rng, (5,), np.float32)
-    for f_m, f_r in [(lambda v: v ** 3, lambda v: v ** 3),
-                     (lambda v: v ** -2, lambda v: v ** -2),
-                     (lambda v: jnp.square(v), lambda v: ref.square(v)),
-                     (lambda v: jnp.power(v, 4), lambda v: ref.power(v, 4))]:
+    for f_m, f_r in [
+        (lambda v: v**3, lambda v: v**3),
+        (lambda v: v**-2, lambda v: v**-2),
+        (lambda v: jnp.square(v), lambda v: ref.square(v)),
+        (lambda v: jnp.power(v, 4), lambda v: ref.power(v, 4)),
+    ]:
         np.testing.assert_allclose(np.asarray(f_m(x)), np.asarray(f_r(x)), rtol=1e-6)
-        np.testing.assert_allclose(np.asarray(mlax.grad(lambda v: jnp.sum(f_m(v)))(x)),
-                                   np.asarray(jax.grad(lambda v: ref.sum(f_r(v)))(x)), rtol=1e-6)
+        np.testing.assert_allclose(
+            np.asarray(mlax.grad(lambda v: jnp.sum(f_m(v)))(x)),
+            np.asarray(jax.grad(lambda v: ref.sum(f_r(v)))(x)),
+            rtol=1e-6,
+        )
         ir = str(mlax.make_mlir(f_m)(x))
         assert "mlax.integer_pow" in ir
     # Weak types flow as in JAX: a Python scalar base stays weak.
-    assert repr(mlax.jit(lambda v: v ** 2)(3.0)) == "Array(9., dtype=float32, weak_type=True)"
+    assert repr(mlax.jit(lambda v: v**2)(3.0)) == "Array(9., dtype=float32, weak_type=True)"
     assert jnp.square(jnp.arange(4)).dtype == np.int32
 
 
 def test_finite_differences():
-    f = lambda v: jnp.sum(lax.integer_pow(v, -3) * v ** 5)  # noqa: E731
+    f = lambda v: jnp.sum(lax.integer_pow(v, -3) * v**5)  # noqa: E731
     x = np.array([0.8, 1.1, 1.9], np.float64)
     with mlax.config_context(mlax_enable_x64=True) if hasattr(mlax, "config_context") else _x64():
         g = np.asarray(mlax.grad(f)(x))
@@ -106,10 +112,13 @@ class _x64:
 
 
 def test_errors():
-    with pytest.raises(TypeError, match="negative exponent -1 requires a floating or complex x, "
-                                        "got dtype int32"):
+    with pytest.raises(
+        TypeError, match="negative exponent -1 requires a floating or complex x, got dtype int32"
+    ):
         lax.integer_pow(np.arange(3, dtype=np.int32), -1)
-    with pytest.raises(TypeError, match="integer_pow requires numeric arguments, got x of dtype bool"):
+    with pytest.raises(
+        TypeError, match="integer_pow requires numeric arguments, got x of dtype bool"
+    ):
         lax.integer_pow(np.array([True]), 2)
     with pytest.raises(TypeError):
         lax.integer_pow(np.ones(2, np.float32), 2.5)

@@ -1,13 +1,12 @@
 """mlax.jit: caching, pytrees, static arguments, errors; mlax.Array."""
+
 import collections
 
-import jax
 import jax.numpy as jnp_ref
-import numpy as np
-import pytest
-
 import mlax
 import mlax.numpy as jnp
+import numpy as np
+import pytest
 
 
 def test_issue_example_matches_numpy(rng):
@@ -147,8 +146,9 @@ def test_shape_errors_name_the_problem():
     with pytest.raises(ValueError, match="Incompatible shapes for broadcasting"):
         mlax.jit(lambda a, b: a + b)(np.ones((2, 2), np.float32), np.ones(3, np.float32))
     with pytest.raises(TypeError, match="dot_general requires contracting"):
-        mlax.lax.dot_general(np.ones((2, 3), np.float32), np.ones((2, 3), np.float32),
-                             (((1,), (0,)), ((), ())))
+        mlax.lax.dot_general(
+            np.ones((2, 3), np.float32), np.ones((2, 3), np.float32), (((1,), (0,)), ((), ()))
+        )
 
 
 def test_lower_and_make_mlir():
@@ -160,10 +160,17 @@ def test_lower_and_make_mlir():
     assert "mlax.cosine" in text and "func.func @main" in text
 
 
-@pytest.mark.parametrize("value", [
-    np.array([1.0, 2.0], np.float32), np.float32(3.0), np.arange(6).reshape(2, 3),
-    np.array([True, False]), np.zeros((0, 3), np.float32),
-    np.linspace(0, 1, 40, dtype=np.float32).reshape(4, 10)])
+@pytest.mark.parametrize(
+    "value",
+    [
+        np.array([1.0, 2.0], np.float32),
+        np.float32(3.0),
+        np.arange(6).reshape(2, 3),
+        np.array([True, False]),
+        np.zeros((0, 3), np.float32),
+        np.linspace(0, 1, 40, dtype=np.float32).reshape(4, 10),
+    ],
+)
 def test_array_repr_matches_jax(value):
     assert repr(jnp.asarray(value)) == repr(jnp_ref.asarray(value))
     assert str(jnp.asarray(value)) == str(jnp_ref.asarray(value))
@@ -187,6 +194,7 @@ def test_array_protocol():
 
 def test_eager_ops_are_cached():
     from mlax._src import core
+
     x = jnp.asarray(np.ones(5, np.float32))
     jnp.sin(x)
     n = len(core._eager_cache)
@@ -222,6 +230,7 @@ def test_registered_pytree_classes():
     class Box:
         def __init__(self, v):
             self.v = v
+
     tree_util.register_pytree_node(Box, lambda b: ((b.v,), None), lambda _, c: Box(*c))
     p = Pair(np.float32(2.0), Box(np.float32(3.0)))
     leaves, tree = tree_util.tree_flatten(p)

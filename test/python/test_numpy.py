@@ -1,11 +1,11 @@
 """mlax.numpy against jax.numpy (the oracle), eagerly and under jit."""
+
 import jax
 import jax.numpy as ref
-import numpy as np
-import pytest
-
 import mlax
 import mlax.numpy as jnp
+import numpy as np
+import pytest
 
 
 def _same(got, want, rtol=1e-6, atol=1e-6):
@@ -16,8 +16,20 @@ def _same(got, want, rtol=1e-6, atol=1e-6):
     np.testing.assert_allclose(np.asarray(got), np.asarray(want), rtol=rtol, atol=atol)
 
 
-BINARY = ["add", "subtract", "multiply", "true_divide", "maximum", "minimum",
-          "power", "floor_divide", "remainder", "equal", "less", "greater_equal"]
+BINARY = [
+    "add",
+    "subtract",
+    "multiply",
+    "true_divide",
+    "maximum",
+    "minimum",
+    "power",
+    "floor_divide",
+    "remainder",
+    "equal",
+    "less",
+    "greater_equal",
+]
 
 
 @pytest.mark.parametrize("name", BINARY)
@@ -37,8 +49,10 @@ def test_binary_broadcasting(rng, name, shapes, dtype):
 @pytest.mark.parametrize("dtype", [np.float32, np.int32, np.float16, np.bool_])
 def test_weak_scalar_promotion(scalar, dtype):
     x = np.ones(3, dtype)
-    for f_m, f_r in [(lambda v: v + scalar, lambda v: v + scalar),
-                     (lambda v: scalar * v, lambda v: scalar * v)]:
+    for f_m, f_r in [
+        (lambda v: v + scalar, lambda v: v + scalar),
+        (lambda v: scalar * v, lambda v: scalar * v),
+    ]:
         _same(f_m(jnp.asarray(x)), f_r(ref.asarray(x)))
 
 
@@ -48,7 +62,9 @@ def test_python_scalar_arithmetic_is_weak():
     _same(jnp.asarray(2) * 3, ref.asarray(2) * 3)
 
 
-@pytest.mark.parametrize("name", ["tanh", "sin", "cos", "exp", "log", "sqrt", "abs", "negative", "sign"])
+@pytest.mark.parametrize(
+    "name", ["tanh", "sin", "cos", "exp", "log", "sqrt", "abs", "negative", "sign"]
+)
 @pytest.mark.parametrize("dtype", [np.float32, np.int32])
 def test_unary(rng, name, dtype):
     x = rng.uniform(0.5, 3, size=(2, 3)).astype(dtype)
@@ -60,8 +76,11 @@ def test_unary(rng, name, dtype):
 @pytest.mark.parametrize("name", ["sum", "max", "min", "mean", "prod"])
 def test_reductions(rng, axis, keepdims, name):
     x = rng.normal(size=(3, 4)).astype(np.float32)
-    _same(getattr(jnp, name)(x, axis=axis, keepdims=keepdims),
-          getattr(ref, name)(x, axis=axis, keepdims=keepdims), rtol=1e-5)
+    _same(
+        getattr(jnp, name)(x, axis=axis, keepdims=keepdims),
+        getattr(ref, name)(x, axis=axis, keepdims=keepdims),
+        rtol=1e-5,
+    )
 
 
 def test_sum_of_bools_and_ints():
@@ -69,8 +88,17 @@ def test_sum_of_bools_and_ints():
     _same(jnp.sum(np.arange(5, dtype=np.int8)), ref.sum(np.arange(5, dtype=np.int8)))
 
 
-@pytest.mark.parametrize("sa,sb", [((3,), (3,)), ((2, 3), (3,)), ((3,), (3, 4)),
-                                   ((2, 3), (3, 4)), ((5, 2, 3), (3, 4)), ((5, 2, 3), (1, 3, 4))])
+@pytest.mark.parametrize(
+    "sa,sb",
+    [
+        ((3,), (3,)),
+        ((2, 3), (3,)),
+        ((3,), (3, 4)),
+        ((2, 3), (3, 4)),
+        ((5, 2, 3), (3, 4)),
+        ((5, 2, 3), (1, 3, 4)),
+    ],
+)
 def test_matmul_and_dot(rng, sa, sb):
     a = rng.normal(size=sa).astype(np.float32)
     b = rng.normal(size=sb).astype(np.float32)
@@ -106,8 +134,20 @@ def test_shapes(rng):
     _same(jnp.broadcast_to(np.float32(1), (2, 2)), ref.broadcast_to(np.float32(1), (2, 2)))
 
 
-@pytest.mark.parametrize("idx", [0, -1, (1, 2), (slice(None), 1), (slice(1, None), slice(None, None, 2)),
-                                 (None, 0), (Ellipsis, 1), slice(None, None, -1), (slice(3, 0, -2),)])
+@pytest.mark.parametrize(
+    "idx",
+    [
+        0,
+        -1,
+        (1, 2),
+        (slice(None), 1),
+        (slice(1, None), slice(None, None, 2)),
+        (None, 0),
+        (Ellipsis, 1),
+        slice(None, None, -1),
+        (slice(3, 0, -2),),
+    ],
+)
 def test_basic_indexing(rng, idx):
     x = rng.normal(size=(4, 5)).astype(np.float32)
     _same(jnp.asarray(x)[idx], ref.asarray(x)[idx])
@@ -129,7 +169,9 @@ def test_more_numpy(rng):
     a = rng.normal(size=(3, 4, 5)).astype(np.float32)
     b = rng.normal(size=(4, 5, 2)).astype(np.float32)
     _same(jnp.tensordot(a, b, 2), ref.tensordot(a, b, 2), rtol=1e-5, atol=1e-5)
-    _same(jnp.tensordot(a, b, ((1,), (0,))), ref.tensordot(a, b, ((1,), (0,))), rtol=1e-5, atol=1e-5)
+    _same(
+        jnp.tensordot(a, b, ((1,), (0,))), ref.tensordot(a, b, ((1,), (0,))), rtol=1e-5, atol=1e-5
+    )
     _same(jnp.vdot(a[0], a[0]), ref.vdot(a[0], a[0]), rtol=1e-5)
     x = np.array([0.5, 1.5, 2.5, -0.5, -1.7], np.float32)
     _same(jnp.round(x), ref.round(x))
@@ -143,13 +185,25 @@ def test_more_numpy(rng):
     assert bool(jnp.allclose(a, a + 1e-7)) == bool(np.allclose(a, a + 1e-7))
 
 
-DTYPES = [np.bool_, np.int8, np.int16, np.int32, np.uint8, np.uint16, np.uint32,
-          np.float16, "bfloat16", np.float32, np.complex64]
+DTYPES = [
+    np.bool_,
+    np.int8,
+    np.int16,
+    np.int32,
+    np.uint8,
+    np.uint16,
+    np.uint32,
+    np.float16,
+    "bfloat16",
+    np.float32,
+    np.complex64,
+]
 
 
 @pytest.mark.parametrize("a", DTYPES)
 def test_promotion_table_matches_jax(a):
     import ml_dtypes
+
     conv = lambda d: np.dtype(ml_dtypes.bfloat16) if d == "bfloat16" else np.dtype(d)  # noqa: E731
     x = np.ones(2, conv(a))
     for b in DTYPES:
@@ -195,5 +249,9 @@ def test_more_functions_values_grad_vmap(rng, case):
         g_j = jax.grad(lambda v: ref.sum(f(ref, v) ** 2))(x)
         np.testing.assert_allclose(np.asarray(g_m), np.asarray(g_j), rtol=1e-4, atol=1e-5)
     xs = np.stack([x, x * 2])
-    np.testing.assert_allclose(np.asarray(mlax.vmap(lambda v: f(jnp, v))(xs)),
-                               np.asarray(jax.vmap(lambda v: f(ref, v))(xs)), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(
+        np.asarray(mlax.vmap(lambda v: f(jnp, v))(xs)),
+        np.asarray(jax.vmap(lambda v: f(ref, v))(xs)),
+        rtol=1e-5,
+        atol=1e-5,
+    )

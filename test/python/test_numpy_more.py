@@ -1,12 +1,12 @@
 """The numpy functions and names not covered elsewhere, against jax: values
 over shapes and dtypes, grad and vmap for the differentiable ones."""
+
 import jax
 import jax.numpy as ref
-import numpy as np
-import pytest
-
 import mlax
 import mlax.numpy as jnp
+import numpy as np
+import pytest
 from mlax import lax
 
 R = np.random.default_rng(3)
@@ -18,10 +18,15 @@ def _x(shape, dtype):
     return R.normal(size=shape).astype(dtype)
 
 
-UNARY = {"absolute": True, "ravel": True, "atleast_2d": True,
-         "amax": True, "amin": True, "invert": False}
-BINARY = {"arctan2": True, "greater": False, "less_equal": False, "not_equal": False,
-          "mod": False}
+UNARY = {
+    "absolute": True,
+    "ravel": True,
+    "atleast_2d": True,
+    "amax": True,
+    "amin": True,
+    "invert": False,
+}
+BINARY = {"arctan2": True, "greater": False, "less_equal": False, "not_equal": False, "mod": False}
 
 
 @pytest.mark.parametrize("name", sorted(UNARY))
@@ -36,8 +41,11 @@ def test_unary(name, shape, dtype):
     assert got.shape == want.shape and got.dtype == want.dtype, (got.dtype, want.dtype)
     np.testing.assert_array_equal(np.asarray(got), np.asarray(want))
     if UNARY[name] and np.dtype(dtype).kind == "f" and shape:
-        np.testing.assert_allclose(np.asarray(mlax.grad(lambda v: (f(v) ** 2).sum())(x)),
-                                   np.asarray(jax.grad(lambda v: (g(v) ** 2).sum())(x)), rtol=1e-6)
+        np.testing.assert_allclose(
+            np.asarray(mlax.grad(lambda v: (f(v) ** 2).sum())(x)),
+            np.asarray(jax.grad(lambda v: (g(v) ** 2).sum())(x)),
+            rtol=1e-6,
+        )
         np.testing.assert_array_equal(np.asarray(mlax.vmap(f)(x)), np.asarray(jax.vmap(g)(x)))
 
 
@@ -58,8 +66,11 @@ def test_binary(name, dtype):
         want = jax.grad(lambda a, b: g(a, b).sum(), (0, 1))(x, y)
         for a, b in zip(got, want):
             np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-5)
-        np.testing.assert_allclose(np.asarray(mlax.vmap(f, (0, None))(x, y)),
-                                   np.asarray(jax.vmap(g, (0, None))(x, y)), rtol=1e-6)
+        np.testing.assert_allclose(
+            np.asarray(mlax.vmap(f, (0, None))(x, y)),
+            np.asarray(jax.vmap(g, (0, None))(x, y)),
+            rtol=1e-6,
+        )
 
 
 def test_full_like_and_broadcast_arrays():
@@ -89,18 +100,32 @@ def test_device_put_shaped_array_and_modes():
     with pytest.raises(ValueError, match="Unknown gather mode 'wrap'"):
         lax.GatherScatterMode.from_any("wrap")
     v = np.array([0.5, 1.5, -2.5], np.float32)
-    np.testing.assert_array_equal(np.asarray(lax.round(v, lax.RoundingMethod.TO_NEAREST_EVEN)),
-                                  np.asarray(jax.lax.round(v, jax.lax.RoundingMethod.TO_NEAREST_EVEN)))
-    np.testing.assert_array_equal(np.asarray(lax.round(v, lax.RoundingMethod.AWAY_FROM_ZERO)),
-                                  np.asarray(jax.lax.round(v, jax.lax.RoundingMethod.AWAY_FROM_ZERO)))
+    np.testing.assert_array_equal(
+        np.asarray(lax.round(v, lax.RoundingMethod.TO_NEAREST_EVEN)),
+        np.asarray(jax.lax.round(v, jax.lax.RoundingMethod.TO_NEAREST_EVEN)),
+    )
+    np.testing.assert_array_equal(
+        np.asarray(lax.round(v, lax.RoundingMethod.AWAY_FROM_ZERO)),
+        np.asarray(jax.lax.round(v, jax.lax.RoundingMethod.AWAY_FROM_ZERO)),
+    )
 
 
-@pytest.mark.parametrize("args,kw", [
-    ((0.0, 10.0, 5), {}), ((0, 10, 8), {"endpoint": False}), ((1.0, 2.0), {}),
-    ((np.float32(0.1), np.float32(0.7), 7), {}), ((0, 10, 5), {"dtype": np.int32}),
-    ((np.array([0.0, 1.0]), np.array([1.0, 3.0]), 4), {"axis": 1}),
-    ((np.array([0.0, 1.0]), 2.0, 3), {"axis": -1}), ((3.0, 4.0, 1), {}), ((3.0, 4.0, 0), {}),
-    ((0.0, 1.0, 4), {"retstep": True}), ((0.0, 1.0, 4), {"retstep": True, "endpoint": False})])
+@pytest.mark.parametrize(
+    "args,kw",
+    [
+        ((0.0, 10.0, 5), {}),
+        ((0, 10, 8), {"endpoint": False}),
+        ((1.0, 2.0), {}),
+        ((np.float32(0.1), np.float32(0.7), 7), {}),
+        ((0, 10, 5), {"dtype": np.int32}),
+        ((np.array([0.0, 1.0]), np.array([1.0, 3.0]), 4), {"axis": 1}),
+        ((np.array([0.0, 1.0]), 2.0, 3), {"axis": -1}),
+        ((3.0, 4.0, 1), {}),
+        ((3.0, 4.0, 0), {}),
+        ((0.0, 1.0, 4), {"retstep": True}),
+        ((0.0, 1.0, 4), {"retstep": True, "endpoint": False}),
+    ],
+)
 def test_linspace_matches_jax_bitwise(args, kw):
     got, want = jnp.linspace(*args, **kw), ref.linspace(*args, **kw)
     if kw.get("retstep"):
@@ -120,8 +145,16 @@ def test_linspace_traced_endpoints():
         jnp.linspace(0.0, 1.0, -1)
 
 
-@pytest.mark.parametrize("kw", [{}, {"size": 2}, {"size": 5}, {"size": 5, "fill_value": -1},
-                                {"size": 4, "fill_value": (7, 8)}])
+@pytest.mark.parametrize(
+    "kw",
+    [
+        {},
+        {"size": 2},
+        {"size": 5},
+        {"size": 5, "fill_value": -1},
+        {"size": 4, "fill_value": (7, 8)},
+    ],
+)
 @pytest.mark.parametrize("dtype", [np.float32, np.int32, np.bool_])
 def test_nonzero_where_argwhere(kw, dtype):
     a = (np.array([[0, 3, 0], [1, 0, 2]]) != 0).astype(dtype) * (1 if dtype == np.bool_ else 1)
@@ -132,10 +165,12 @@ def test_nonzero_where_argwhere(kw, dtype):
             assert g.dtype == w.dtype
             np.testing.assert_array_equal(np.asarray(g), np.asarray(w))
     if not isinstance(kw.get("fill_value"), tuple):
-        np.testing.assert_array_equal(np.asarray(jnp.argwhere(a, **kw)),
-                                      np.asarray(ref.argwhere(a, **kw)))
-        np.testing.assert_array_equal(np.asarray(jnp.flatnonzero(a, **kw)),
-                                      np.asarray(ref.flatnonzero(a, **kw)))
+        np.testing.assert_array_equal(
+            np.asarray(jnp.argwhere(a, **kw)), np.asarray(ref.argwhere(a, **kw))
+        )
+        np.testing.assert_array_equal(
+            np.asarray(jnp.flatnonzero(a, **kw)), np.asarray(ref.flatnonzero(a, **kw))
+        )
 
 
 def test_nonzero_under_transformations():
@@ -144,20 +179,43 @@ def test_nonzero_under_transformations():
     want = jax.jit(lambda v: ref.nonzero(v, size=3))(a)
     for g, w in zip(got, want):
         np.testing.assert_array_equal(np.asarray(g), np.asarray(w))
-    np.testing.assert_array_equal(np.asarray(mlax.vmap(lambda v: jnp.flatnonzero(v, size=2))(a)),
-                                  np.asarray(jax.vmap(lambda v: ref.flatnonzero(v, size=2))(a)))
-    with pytest.raises(mlax.ConcretizationTypeError,
-                       match="The size argument of jnp.nonzero must be statically specified"):
+    np.testing.assert_array_equal(
+        np.asarray(mlax.vmap(lambda v: jnp.flatnonzero(v, size=2))(a)),
+        np.asarray(jax.vmap(lambda v: ref.flatnonzero(v, size=2))(a)),
+    )
+    with pytest.raises(
+        mlax.ConcretizationTypeError,
+        match="The size argument of jnp.nonzero must be statically specified",
+    ):
         mlax.jit(lambda v: jnp.nonzero(v))(a)
     with pytest.raises(ValueError, match="Either both or neither of the x and y arguments"):
         jnp.where(a > 0, a)
 
 
-METHODS = [("argmax", ()), ("argmin", (1,)), ("clip", (-1, 2)), ("round", ()), ("any", ()),
-           ("all", (0,)), ("var", ()), ("std", (1,)), ("cumsum", (0,)), ("flatten", ()),
-           ("ravel", ()), ("conj", ()), ("conjugate", ()), ("prod", (1,)), ("swapaxes", (0, 1)),
-           ("repeat", (2,)), ("diagonal", ()), ("trace", ()), ("take", (np.array([0, 5, -1]),)),
-           ("ptp", (0,)), ("copy", ()), ("squeeze", ())]
+METHODS = [
+    ("argmax", ()),
+    ("argmin", (1,)),
+    ("clip", (-1, 2)),
+    ("round", ()),
+    ("any", ()),
+    ("all", (0,)),
+    ("var", ()),
+    ("std", (1,)),
+    ("cumsum", (0,)),
+    ("flatten", ()),
+    ("ravel", ()),
+    ("conj", ()),
+    ("conjugate", ()),
+    ("prod", (1,)),
+    ("swapaxes", (0, 1)),
+    ("repeat", (2,)),
+    ("diagonal", ()),
+    ("trace", ()),
+    ("take", (np.array([0, 5, -1]),)),
+    ("ptp", (0,)),
+    ("copy", ()),
+    ("squeeze", ()),
+]
 
 
 @pytest.mark.parametrize("name,args", METHODS, ids=[m for m, _ in METHODS])
@@ -178,10 +236,16 @@ def test_array_properties_and_take():
     assert x.nbytes == 48 and x.itemsize == 4
     z = jnp.asarray(np.array([1 + 2j], np.complex64))
     assert float(z.imag[0]) == 2.0 and float(z.real[0]) == 1.0
-    for idx, axis, mode in [(np.array([[0, 13]]), None, None), (np.array([1, 7]), 1, None),
-                            (np.array([1, 7]), 1, "clip"), (np.array([-1, 0]), 0, None)]:
-        np.testing.assert_array_equal(np.asarray(jnp.take(a, idx, axis=axis, mode=mode)),
-                                      np.asarray(ref.take(a, idx, axis=axis, mode=mode)))
+    for idx, axis, mode in [
+        (np.array([[0, 13]]), None, None),
+        (np.array([1, 7]), 1, None),
+        (np.array([1, 7]), 1, "clip"),
+        (np.array([-1, 0]), 0, None),
+    ]:
+        np.testing.assert_array_equal(
+            np.asarray(jnp.take(a, idx, axis=axis, mode=mode)),
+            np.asarray(ref.take(a, idx, axis=axis, mode=mode)),
+        )
     got = mlax.grad(lambda v: jnp.take(v, np.array([1, 1, 2]), axis=1).sum())(a)
     want = jax.grad(lambda v: ref.take(v, np.array([1, 1, 2]), axis=1).sum())(a)
     np.testing.assert_array_equal(np.asarray(got), np.asarray(want))

@@ -1,21 +1,17 @@
 """Every mlax op, traced through mlax.jit, exported to StableHLO, compiled and
 run by PJRT, against jax.lax (the oracle) over several shapes and dtypes."""
+
 import jax
-import jax.numpy as jnp_ref
 import ml_dtypes
+import mlax
 import numpy as np
 import pytest
-
-import mlax
-from mlax import lax
-
 from conftest import inputs as _inputs
+from mlax import lax
 from op_records import BINARY_RECORDS, UNARY_RECORDS
 
 SHAPES = [(), (5,), (2, 3), (2, 1, 4)]
 BF16 = np.dtype(ml_dtypes.bfloat16)
-
-
 
 
 def _tol(dtype):
@@ -89,25 +85,45 @@ def test_binary_float(rng, name, dtype, shape):
     _check(getattr(lax, name), getattr(jax.lax, name), x, y)
 
 
-@pytest.mark.parametrize("name", ["add", "sub", "mul", "div", "rem", "max", "min",
-                                  "and_", "or_", "xor", "shift_left", "shift_right_logical"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "add",
+        "sub",
+        "mul",
+        "div",
+        "rem",
+        "max",
+        "min",
+        "and_",
+        "or_",
+        "xor",
+        "shift_left",
+        "shift_right_logical",
+    ],
+)
 @pytest.mark.parametrize("dtype", [np.int32, np.uint8, np.int16])
 def test_binary_int(rng, name, dtype):
     x = _inputs(rng, (3, 4), dtype)
     y = _inputs(rng, (3, 4), dtype, "positive")
     if name.startswith("shift"):
         y = (y % 7).astype(dtype)
-    ref = {"and_": jax.lax.bitwise_and, "or_": jax.lax.bitwise_or,
-           "xor": jax.lax.bitwise_xor}.get(name) or getattr(jax.lax, name)
+    ref = {"and_": jax.lax.bitwise_and, "or_": jax.lax.bitwise_or, "xor": jax.lax.bitwise_xor}.get(
+        name
+    ) or getattr(jax.lax, name)
     _check(getattr(lax, name), ref, x, y)
 
 
 @pytest.mark.parametrize("name", ["add", "mul", "max", "min", "and_", "or_", "xor"])
 def test_binary_bool(rng, name):
     x, y = _inputs(rng, (6,), np.bool_), _inputs(rng, (6,), np.bool_)
-    ref = {"and_": jax.lax.bitwise_and, "or_": jax.lax.bitwise_or,
-           "xor": jax.lax.bitwise_xor, "add": jax.lax.bitwise_or,
-           "mul": jax.lax.bitwise_and}.get(name) or getattr(jax.lax, name)
+    ref = {
+        "and_": jax.lax.bitwise_and,
+        "or_": jax.lax.bitwise_or,
+        "xor": jax.lax.bitwise_xor,
+        "add": jax.lax.bitwise_or,
+        "mul": jax.lax.bitwise_and,
+    }.get(name) or getattr(jax.lax, name)
     _check(getattr(lax, name), ref, x, y)
 
 
@@ -157,42 +173,77 @@ def test_clamp(rng, bounds):
     _check(lax.clamp, jax.lax.clamp, lo, x, hi)
 
 
-@pytest.mark.parametrize("src,dst", [
-    (np.float32, np.int32), (np.int32, np.float32), (np.float32, BF16),
-    (np.bool_, np.float32), (np.float32, np.bool_), (np.int32, np.uint8),
-    (np.float16, np.float32), (np.uint8, np.int32)])
+@pytest.mark.parametrize(
+    "src,dst",
+    [
+        (np.float32, np.int32),
+        (np.int32, np.float32),
+        (np.float32, BF16),
+        (np.bool_, np.float32),
+        (np.float32, np.bool_),
+        (np.int32, np.uint8),
+        (np.float16, np.float32),
+        (np.uint8, np.int32),
+    ],
+)
 def test_convert(rng, src, dst):
     x = _inputs(rng, (3, 4), src)
-    _check(lambda v: lax.convert_element_type(v, dst),
-           lambda v: jax.lax.convert_element_type(v, dst), x)
+    _check(
+        lambda v: lax.convert_element_type(v, dst),
+        lambda v: jax.lax.convert_element_type(v, dst),
+        x,
+    )
 
 
-@pytest.mark.parametrize("src,dst,shape", [
-    (np.float32, np.int32, (3,)), (np.float32, np.int16, (3,)),
-    (np.int16, np.float32, (3, 2)), (np.uint32, np.float32, (2, 2))])
+@pytest.mark.parametrize(
+    "src,dst,shape",
+    [
+        (np.float32, np.int32, (3,)),
+        (np.float32, np.int16, (3,)),
+        (np.int16, np.float32, (3, 2)),
+        (np.uint32, np.float32, (2, 2)),
+    ],
+)
 def test_bitcast_convert(rng, src, dst, shape):
     x = _inputs(rng, shape, src)
-    _check(lambda v: lax.bitcast_convert_type(v, dst),
-           lambda v: jax.lax.bitcast_convert_type(v, dst), x)
+    _check(
+        lambda v: lax.bitcast_convert_type(v, dst),
+        lambda v: jax.lax.bitcast_convert_type(v, dst),
+        x,
+    )
 
 
 @pytest.mark.parametrize("dtype", [np.int32, np.float32])
 def test_iota(dtype):
-    _check(lambda: lax.broadcasted_iota(dtype, (3, 4), 1),
-           lambda: jax.lax.broadcasted_iota(dtype, (3, 4), 1))
+    _check(
+        lambda: lax.broadcasted_iota(dtype, (3, 4), 1),
+        lambda: jax.lax.broadcasted_iota(dtype, (3, 4), 1),
+    )
     _check(lambda: lax.iota(dtype, 5), lambda: jax.lax.iota(dtype, 5))
 
 
-@pytest.mark.parametrize("shape,out,dims", [
-    ((), (2, 3), ()), ((3,), (2, 3), (1,)), ((2, 1), (2, 4), (0, 1)),
-    ((3,), (3, 2), (0,)), ((2, 3), (3, 4, 2), (2, 0))])
+@pytest.mark.parametrize(
+    "shape,out,dims",
+    [
+        ((), (2, 3), ()),
+        ((3,), (2, 3), (1,)),
+        ((2, 1), (2, 4), (0, 1)),
+        ((3,), (3, 2), (0,)),
+        ((2, 3), (3, 4, 2), (2, 0)),
+    ],
+)
 def test_broadcast_in_dim(rng, shape, out, dims):
     x = _inputs(rng, shape, np.float32)
-    _check(lambda v: lax.broadcast_in_dim(v, out, dims),
-           lambda v: jax.lax.broadcast_in_dim(v, out, dims), x)
+    _check(
+        lambda v: lax.broadcast_in_dim(v, out, dims),
+        lambda v: jax.lax.broadcast_in_dim(v, out, dims),
+        x,
+    )
 
 
-@pytest.mark.parametrize("shape,new", [((2, 3), (3, 2)), ((6,), (1, 2, 3)), ((2, 3), (6,)), ((1,), ())])
+@pytest.mark.parametrize(
+    "shape,new", [((2, 3), (3, 2)), ((6,), (1, 2, 3)), ((2, 3), (6,)), ((1,), ())]
+)
 def test_reshape(rng, shape, new):
     x = _inputs(rng, shape, np.int32)
     _check(lambda v: lax.reshape(v, new), lambda v: jax.lax.reshape(v, new), x)
@@ -204,18 +255,27 @@ def test_transpose(rng, perm):
     _check(lambda v: lax.transpose(v, perm), lambda v: jax.lax.transpose(v, perm), x)
 
 
-@pytest.mark.parametrize("ls,rs,dn", [
-    ((3, 4), (4, 5), (((1,), (0,)), ((), ()))),
-    ((4,), (4,), (((0,), (0,)), ((), ()))),
-    ((2, 3, 4), (2, 4, 5), (((2,), (1,)), ((0,), (0,)))),
-    ((3, 2, 4), (4, 5, 2), (((2,), (0,)), ((1,), (2,)))),
-    ((3,), (5,), (((), ()), ((), ()))),
-])
+@pytest.mark.parametrize(
+    "ls,rs,dn",
+    [
+        ((3, 4), (4, 5), (((1,), (0,)), ((), ()))),
+        ((4,), (4,), (((0,), (0,)), ((), ()))),
+        ((2, 3, 4), (2, 4, 5), (((2,), (1,)), ((0,), (0,)))),
+        ((3, 2, 4), (4, 5, 2), (((2,), (0,)), ((1,), (2,)))),
+        ((3,), (5,), (((), ()), ((), ()))),
+    ],
+)
 @pytest.mark.parametrize("dtype", [np.float32, np.int32])
 def test_dot_general(rng, ls, rs, dn, dtype):
     x, y = _inputs(rng, ls, dtype), _inputs(rng, rs, dtype)
-    _check(lambda a, b: lax.dot_general(a, b, dn),
-           lambda a, b: jax.lax.dot_general(a, b, dn), x, y, rtol=1e-5, atol=1e-5)
+    _check(
+        lambda a, b: lax.dot_general(a, b, dn),
+        lambda a, b: jax.lax.dot_general(a, b, dn),
+        x,
+        y,
+        rtol=1e-5,
+        atol=1e-5,
+    )
 
 
 @pytest.mark.parametrize("name", ["reduce_sum", "reduce_max", "reduce_min", "reduce_prod"])
@@ -223,8 +283,13 @@ def test_dot_general(rng, ls, rs, dn, dtype):
 @pytest.mark.parametrize("dtype", [np.float32, np.int32])
 def test_reduce(rng, name, axes, dtype):
     x = _inputs(rng, (3, 4), dtype)
-    _check(lambda v: getattr(lax, name)(v, axes),
-           lambda v: getattr(jax.lax, name)(v, axes), x, rtol=1e-5, atol=1e-5)
+    _check(
+        lambda v: getattr(lax, name)(v, axes),
+        lambda v: getattr(jax.lax, name)(v, axes),
+        x,
+        rtol=1e-5,
+        atol=1e-5,
+    )
 
 
 @pytest.mark.parametrize("name", ["reduce_and", "reduce_or"])
@@ -233,20 +298,35 @@ def test_reduce_bool(rng, name):
     _check(lambda v: getattr(lax, name)(v, (1,)), lambda v: getattr(jax.lax, name)(v, (1,)), x)
 
 
-@pytest.mark.parametrize("start,limit,strides", [
-    ((0, 0), (2, 3), None), ((1, 0), (3, 4), (1, 2)), ((0, 1), (3, 4), (2, 3)), ((1, 1), (1, 1), None)])
+@pytest.mark.parametrize(
+    "start,limit,strides",
+    [
+        ((0, 0), (2, 3), None),
+        ((1, 0), (3, 4), (1, 2)),
+        ((0, 1), (3, 4), (2, 3)),
+        ((1, 1), (1, 1), None),
+    ],
+)
 def test_slice(rng, start, limit, strides):
     x = _inputs(rng, (3, 4), np.float32)
-    _check(lambda v: lax.slice(v, start, limit, strides),
-           lambda v: jax.lax.slice(v, start, limit, strides), x)
+    _check(
+        lambda v: lax.slice(v, start, limit, strides),
+        lambda v: jax.lax.slice(v, start, limit, strides),
+        x,
+    )
 
 
 @pytest.mark.parametrize("starts", [(0, 1), (2, 2), (5, -3)])  # clamped when out of range
 def test_dynamic_slice(rng, starts):
     x = _inputs(rng, (4, 5), np.float32)
     i, j = np.int32(starts[0]), np.int32(starts[1])
-    _check(lambda v, a, b: lax.dynamic_slice(v, (a, b), (2, 3)),
-           lambda v, a, b: jax.lax.dynamic_slice(v, (a, b), (2, 3)), x, i, j)
+    _check(
+        lambda v, a, b: lax.dynamic_slice(v, (a, b), (2, 3)),
+        lambda v, a, b: jax.lax.dynamic_slice(v, (a, b), (2, 3)),
+        x,
+        i,
+        j,
+    )
 
 
 @pytest.mark.parametrize("starts", [(0, 1), (3, 4), (-1, 2)])
@@ -254,19 +334,29 @@ def test_dynamic_update_slice(rng, starts):
     x = _inputs(rng, (4, 5), np.float32)
     u = _inputs(rng, (2, 3), np.float32)
     i, j = np.int32(starts[0]), np.int32(starts[1])
-    _check(lambda v, w, a, b: lax.dynamic_update_slice(v, w, (a, b)),
-           lambda v, w, a, b: jax.lax.dynamic_update_slice(v, w, (a, b)), x, u, i, j)
+    _check(
+        lambda v, w, a, b: lax.dynamic_update_slice(v, w, (a, b)),
+        lambda v, w, a, b: jax.lax.dynamic_update_slice(v, w, (a, b)),
+        x,
+        u,
+        i,
+        j,
+    )
 
 
 @pytest.mark.parametrize("dim", [0, 1])
 def test_concatenate(rng, dim):
-    xs = [_inputs(rng, (2, 3), np.float32), _inputs(rng, (2, 3), np.float32),
-          _inputs(rng, (2, 3), np.float32)]
+    xs = [
+        _inputs(rng, (2, 3), np.float32),
+        _inputs(rng, (2, 3), np.float32),
+        _inputs(rng, (2, 3), np.float32),
+    ]
     _check(lambda *v: lax.concatenate(v, dim), lambda *v: jax.lax.concatenate(v, dim), *xs)
 
 
-@pytest.mark.parametrize("config", [
-    [(1, 2, 0), (0, 0, 0)], [(0, 0, 1), (2, 1, 2)], [(-1, 1, 0), (1, -2, 1)]])
+@pytest.mark.parametrize(
+    "config", [[(1, 2, 0), (0, 0, 0)], [(0, 0, 1), (2, 1, 2)], [(-1, 1, 0), (1, -2, 1)]]
+)
 def test_pad(rng, config):
     x = _inputs(rng, (3, 4), np.float32)
     pv = np.float32(7)

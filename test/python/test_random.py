@@ -1,8 +1,8 @@
 """mlax.random against jax.random: the same streams, bit for bit."""
+
 import jax
 import numpy as np
 import pytest
-
 from mlax import random
 
 
@@ -12,24 +12,36 @@ def test_keys_and_split(seed):
     kj = jax.random.key_data(jax.random.key(seed))
     np.testing.assert_array_equal(np.asarray(k), np.asarray(kj))
     for num in (2, 3, 7):
-        np.testing.assert_array_equal(np.asarray(random.split(k, num)),
-                                      np.asarray(jax.random.key_data(jax.random.split(jax.random.key(seed), num))))
+        np.testing.assert_array_equal(
+            np.asarray(random.split(k, num)),
+            np.asarray(jax.random.key_data(jax.random.split(jax.random.key(seed), num))),
+        )
 
 
 @pytest.mark.parametrize("shape", [(), (3,), (2, 5), (4, 3, 2)])
 def test_bits_uniform_normal(shape):
     k, kj = random.key(7), jax.random.key(7)
-    np.testing.assert_array_equal(np.asarray(random.bits(k, shape)), np.asarray(jax.random.bits(kj, shape)))
-    np.testing.assert_array_equal(np.asarray(random.uniform(k, shape)), np.asarray(jax.random.uniform(kj, shape)))
-    np.testing.assert_array_equal(np.asarray(random.uniform(k, shape, minval=-2.0, maxval=3.0)),
-                                  np.asarray(jax.random.uniform(kj, shape, minval=-2.0, maxval=3.0)))
-    np.testing.assert_array_equal(np.asarray(random.normal(k, shape)), np.asarray(jax.random.normal(kj, shape)))
+    np.testing.assert_array_equal(
+        np.asarray(random.bits(k, shape)), np.asarray(jax.random.bits(kj, shape))
+    )
+    np.testing.assert_array_equal(
+        np.asarray(random.uniform(k, shape)), np.asarray(jax.random.uniform(kj, shape))
+    )
+    np.testing.assert_array_equal(
+        np.asarray(random.uniform(k, shape, minval=-2.0, maxval=3.0)),
+        np.asarray(jax.random.uniform(kj, shape, minval=-2.0, maxval=3.0)),
+    )
+    np.testing.assert_array_equal(
+        np.asarray(random.normal(k, shape)), np.asarray(jax.random.normal(kj, shape))
+    )
 
 
 def test_split_rows_as_keys():
     key, sub = random.split(random.key(0))
     kj, subj = jax.random.split(jax.random.key(0))
-    np.testing.assert_array_equal(np.asarray(random.normal(sub, (3,))), np.asarray(jax.random.normal(subj, (3,))))
+    np.testing.assert_array_equal(
+        np.asarray(random.normal(sub, (3,))), np.asarray(jax.random.normal(subj, (3,)))
+    )
 
 
 def test_bad_key():

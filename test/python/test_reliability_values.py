@@ -2,13 +2,13 @@
 complex reductions/comparisons/statistics/rounding, integer floor division
 by zero, while_loop weak-type promotion, linear_transpose of linear
 functions with closures and pytrees."""
+
 import jax
 import jax.numpy as ref
-import numpy as np
-import pytest
-
 import mlax
 import mlax.numpy as jnp
+import numpy as np
+import pytest
 from mlax import lax
 
 C = np.array([[1 + 2j, -0.5 + 0.3j, 2 - 1j], [0.25j, -3 + 0j, 1 + 2.5j]], np.complex64)
@@ -21,8 +21,9 @@ def _same(got, want, rtol=1e-6, atol=1e-6):
         np.testing.assert_allclose(g, w, rtol=rtol, atol=atol)
 
 
-@pytest.mark.parametrize("name", ["max", "min", "var", "std", "mean", "round", "less",
-                                  "greater_equal", "equal"])
+@pytest.mark.parametrize(
+    "name", ["max", "min", "var", "std", "mean", "round", "less", "greater_equal", "equal"]
+)
 @pytest.mark.parametrize("axis", [None, 0, 1])
 def test_complex(name, axis):
     if name in ("less", "greater_equal", "equal"):
@@ -66,6 +67,7 @@ def test_while_loop_weak_carry_promotion(case):
             lambda: lx.fori_loop(0, 3, lambda i, c: c + 0.5, 0),
             lambda: lx.fori_loop(0, 4, lambda i, c: c * 1.5 + i, 1),
         ][case]()
+
     got, want = run(mlax), run(jax)
     for g, w in zip(jax.tree_util.tree_leaves(got), jax.tree_util.tree_leaves(want)):
         assert np.asarray(g).dtype == np.asarray(w).dtype
@@ -74,8 +76,8 @@ def test_while_loop_weak_carry_promotion(case):
 
 
 def test_while_loop_promotion_under_jit_and_grad():
-    f = lambda x: lax.fori_loop(0, 3, lambda i, c: c + x * 0.5, 0)         # noqa: E731
-    g = lambda x: jax.lax.fori_loop(0, 3, lambda i, c: c + x * 0.5, 0)     # noqa: E731
+    f = lambda x: lax.fori_loop(0, 3, lambda i, c: c + x * 0.5, 0)  # noqa: E731
+    g = lambda x: jax.lax.fori_loop(0, 3, lambda i, c: c + x * 0.5, 0)  # noqa: E731
     _same(mlax.jit(f)(np.float32(2.0)), jax.jit(g)(np.float32(2.0)))
     _same(mlax.grad(f)(np.float32(2.0)), jax.grad(g)(np.float32(2.0)))
 
@@ -84,17 +86,23 @@ def test_linear_transpose_of_linear_functions(rng):
     w = rng.normal(size=(3, 4)).astype(np.float32)
     x = np.ones(4, np.float32)
     ct = rng.normal(size=3).astype(np.float32)
-    f_m = lambda v: jnp.asarray(w) @ v * 2.0 - v[:3]      # noqa: E731
-    f_j = lambda v: ref.asarray(w) @ v * 2.0 - v[:3]      # noqa: E731
+    f_m = lambda v: jnp.asarray(w) @ v * 2.0 - v[:3]  # noqa: E731
+    f_j = lambda v: ref.asarray(w) @ v * 2.0 - v[:3]  # noqa: E731
     _same(mlax.linear_transpose(f_m, x)(ct), jax.linear_transpose(f_j, x)(ct), rtol=1e-5)
-    _same(mlax.jit(lambda c: mlax.linear_transpose(f_m, x)(c))(ct),
-          jax.linear_transpose(f_j, x)(ct), rtol=1e-5)
+    _same(
+        mlax.jit(lambda c: mlax.linear_transpose(f_m, x)(c))(ct),
+        jax.linear_transpose(f_j, x)(ct),
+        rtol=1e-5,
+    )
     tree = (1.0, {"b": np.ones(2, np.float32)})
     g_m = lambda a, d: (a * 3.0 + jnp.sum(d["b"]), d["b"] * a if False else -d["b"])  # noqa: E731
-    g_j = lambda a, d: (a * 3.0 + ref.sum(d["b"]), -d["b"])                           # noqa: E731
+    g_j = lambda a, d: (a * 3.0 + ref.sum(d["b"]), -d["b"])  # noqa: E731
     cts = (np.float32(2.0), np.array([1.0, -1.0], np.float32))
     _same(mlax.linear_transpose(g_m, *tree)(cts), jax.linear_transpose(g_j, *tree)(cts))
     # Batched: vmap over cotangents.
     cts3 = rng.normal(size=(5, 3)).astype(np.float32)
-    _same(mlax.vmap(mlax.linear_transpose(f_m, x))(cts3),
-          jax.vmap(jax.linear_transpose(f_j, x))(cts3), rtol=1e-5)
+    _same(
+        mlax.vmap(mlax.linear_transpose(f_m, x))(cts3),
+        jax.vmap(jax.linear_transpose(f_j, x))(cts3),
+        rtol=1e-5,
+    )

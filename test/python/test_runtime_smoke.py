@@ -1,6 +1,6 @@
 """Smoke test of the runtime module alone: it holds all private jaxlib use."""
-import numpy as np
 
+import numpy as np
 from mlax._src import runtime
 
 ADD = """

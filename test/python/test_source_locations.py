@@ -1,11 +1,11 @@
 """Ops carry the user's source line: C++ diagnostics and concretization
 errors point at the user's code, and make_mlir can print the locations."""
-import inspect
 
-import pytest
+import inspect
 
 import mlax
 import mlax.numpy as jnp
+import pytest
 
 HERE = __file__
 
@@ -26,12 +26,15 @@ def test_transformation_diagnostics_name_the_users_line():
     def f_jvp(primals, tangents):
         (x,), (t,) = primals, tangents
         return f(x), t * t  # MARK-NONLINEAR
+
     with pytest.raises(mlax.TransformationError) as e:
         mlax.grad(f)(1.0)
     msg = str(e.value)
     first = msg.splitlines()[0]
-    assert first.startswith(f"{HERE}:{_line_of('MARK-NONLINEAR')}: error: 'mlax.multiply' op is "
-                            "not linear in its tangent operands")
+    assert first.startswith(
+        f"{HERE}:{_line_of('MARK-NONLINEAR')}: error: 'mlax.multiply' op is "
+        "not linear in its tangent operands"
+    )
     assert "see current operation" not in msg
 
 
@@ -41,8 +44,11 @@ def test_concretization_error_names_the_users_line():
         if x > 0:  # MARK-BRANCH
             return x
         return -x
-    with pytest.raises(mlax.ConcretizationTypeError,
-                       match=rf"\(at {HERE}:{_line_of('MARK-BRANCH')}\)\. Inside mlax.jit"):
+
+    with pytest.raises(
+        mlax.ConcretizationTypeError,
+        match=rf"\(at {HERE}:{_line_of('MARK-BRANCH')}\)\. Inside mlax.jit",
+    ):
         f(1.0)
 
 
@@ -50,6 +56,7 @@ def test_make_mlir_prints_locations():
     def g(x):
         y = jnp.sin(x)  # MARK-SIN
         return y * 2
+
     text = mlax.make_mlir(g, optimize=False)(1.0).as_text(debug_info=True)
     sin_line = [line for line in text.splitlines() if "mlax.sine" in line][0]
     assert f'loc("{HERE}":{_line_of("MARK-SIN")}:0)' in sin_line or "loc(#loc" in sin_line

@@ -1,12 +1,12 @@
 """Thread safety: tracing, compiling and running from several Python threads
 at once, as jax allows. Each thread checks its own results against numpy."""
-import threading
 
-import numpy as np
-import pytest
+import threading
 
 import mlax
 import mlax.numpy as jnp
+import numpy as np
+import pytest
 from mlax import lax
 
 N_THREADS = 8
@@ -24,8 +24,7 @@ def _workload(tid: int, it: int) -> None:
     np.testing.assert_allclose(np.asarray(g), np.cos(x) * x + np.sin(x), rtol=1e-5, atol=1e-5)
     m = mlax.vmap(lambda v: jnp.dot(v, v))(np.stack([x, 2 * x]))
     np.testing.assert_allclose(np.asarray(m), [x @ x, 4 * (x @ x)], rtol=1e-5)
-    w = mlax.jit(lambda n: lax.fori_loop(0, n, lambda i, c: c + i, 0), static_argnums=0)(
-        tid + it)
+    w = mlax.jit(lambda n: lax.fori_loop(0, n, lambda i, c: c + i, 0), static_argnums=0)(tid + it)
     assert int(w) == sum(range(tid + it))
     y = lax.cond(tid % 2 == 0, lambda a: a + 1.0, lambda a: a - 1.0, x)
     np.testing.assert_allclose(np.asarray(y), x + (1.0 if tid % 2 == 0 else -1.0))
@@ -37,14 +36,17 @@ def _workload(tid: int, it: int) -> None:
     @h.defjvp
     def h_jvp(primals, tangents):
         (a,), (t,) = primals, tangents
-        return jnp.sin(a), 2.0 * t      # deliberately not cos: the rule must be used
+        return jnp.sin(a), 2.0 * t  # deliberately not cos: the rule must be used
 
-    np.testing.assert_allclose(np.asarray(mlax.grad(lambda a: jnp.sum(h(a)))(x)),
-                               np.full_like(x, 2.0))
+    np.testing.assert_allclose(
+        np.asarray(mlax.grad(lambda a: jnp.sum(h(a)))(x)), np.full_like(x, 2.0)
+    )
+
     # A jit being traced in this thread while others run eager ops.
     def traced(v):
         z = jnp.cos(v)
-        return z * jnp.sum(jnp.ones(3))       # eager-looking op inside the trace
+        return z * jnp.sum(jnp.ones(3))  # eager-looking op inside the trace
+
     np.testing.assert_allclose(np.asarray(mlax.jit(traced)(x)), np.cos(x) * 3, rtol=1e-6)
 
 
@@ -109,7 +111,8 @@ def test_eager_op_while_other_thread_traces():
 def test_same_program_compiled_by_many_threads():
     """Threads compiling one program at once share a single executable."""
     from mlax._src import core
-    marker = np.float32(123.25)    # a constant no other test uses
+
+    marker = np.float32(123.25)  # a constant no other test uses
 
     def work(tid):
         f = mlax.jit(lambda v: v * marker + 0.5)
@@ -130,7 +133,7 @@ def test_custom_vjp_traced_in_threads(n):
         return jnp.sin(x), jnp.cos(x)
 
     def bwd(c, g):
-        return (3.0 * g,)          # deliberately not cos: the rule must be used
+        return (3.0 * g,)  # deliberately not cos: the rule must be used
 
     f.defvjp(fwd, bwd)
 

@@ -1,34 +1,38 @@
 """vmap, jacfwd, jacrev, hessian against jax, and the tutorial's batching
 examples with the values it prints."""
+
 import jax
 import jax.numpy as ref
-import numpy as np
-import pytest
-
 import mlax
 import mlax.numpy as jnp
-from mlax import lax
-
+import numpy as np
+import pytest
 from conftest import rand as _rand
+from mlax import lax
 from op_records import BINARY, UNARY
 from test_jvp import STRUCTURAL
 
 
 def _close(got, want, rtol=2e-5, atol=2e-5):
     g_leaves, w_leaves = jax.tree_util.tree_leaves(got), jax.tree_util.tree_leaves(want)
-    assert jax.tree_util.tree_structure(got) == jax.tree_util.tree_structure(want) or \
-        len(g_leaves) == len(w_leaves), (got, want)
+    assert jax.tree_util.tree_structure(got) == jax.tree_util.tree_structure(want) or len(
+        g_leaves
+    ) == len(w_leaves), (got, want)
     for g, w in zip(g_leaves, w_leaves):
         assert np.shape(g) == np.shape(w) and np.asarray(g).dtype == np.asarray(w).dtype, (g, w)
-        np.testing.assert_allclose(np.asarray(g), np.asarray(w), rtol=rtol, atol=atol, equal_nan=True)
+        np.testing.assert_allclose(
+            np.asarray(g), np.asarray(w), rtol=rtol, atol=atol, equal_nan=True
+        )
 
 
 @pytest.mark.parametrize("name", sorted(UNARY))
 @pytest.mark.parametrize("in_axis,out_axis", [(0, 0), (1, 0), (-1, 1)])
 def test_unary(rng, name, in_axis, out_axis):
     x = _rand(rng, (3, 4), np.float32, UNARY[name])
-    _close(mlax.vmap(getattr(lax, name), in_axis, out_axis)(x),
-           jax.vmap(getattr(jax.lax, name), in_axis, out_axis)(x))
+    _close(
+        mlax.vmap(getattr(lax, name), in_axis, out_axis)(x),
+        jax.vmap(getattr(jax.lax, name), in_axis, out_axis)(x),
+    )
 
 
 @pytest.mark.parametrize("name", sorted(BINARY))
@@ -38,8 +42,12 @@ def test_binary(rng, name, in_axes):
     shapes = {0: (5, 3), 1: (3, 5), None: (3,)}
     x = _rand(rng, shapes[in_axes[0]], np.float32, kind)
     y = _rand(rng, shapes[in_axes[1]], np.float32, kind)
-    _close(mlax.vmap(getattr(lax, name), in_axes)(x, y),
-           jax.vmap(getattr(jax.lax, name), in_axes)(x, y), rtol=1e-5, atol=1e-5)
+    _close(
+        mlax.vmap(getattr(lax, name), in_axes)(x, y),
+        jax.vmap(getattr(jax.lax, name), in_axes)(x, y),
+        rtol=1e-5,
+        atol=1e-5,
+    )
 
 
 @pytest.mark.parametrize("case", range(len(STRUCTURAL)))
@@ -55,26 +63,37 @@ def test_structural(rng, case, in_axis):
 def test_select_clamp_compare_convert(rng):
     p = rng.random((4, 3)) > 0.5
     x, y = _rand(rng, (4, 3), np.float32), _rand(rng, (3,), np.float32)
-    _close(mlax.vmap(lax.select, (0, 0, None))(p, x, y), jax.vmap(jax.lax.select, (0, 0, None))(p, x, y))
+    _close(
+        mlax.vmap(lax.select, (0, 0, None))(p, x, y),
+        jax.vmap(jax.lax.select, (0, 0, None))(p, x, y),
+    )
     ps = rng.random(4) > 0.5
-    _close(mlax.vmap(lambda q, a: lax.select(q, a, -a))(ps, x), jax.vmap(lambda q, a: jax.lax.select(q, a, -a))(ps, x))
+    _close(
+        mlax.vmap(lambda q, a: lax.select(q, a, -a))(ps, x),
+        jax.vmap(lambda q, a: jax.lax.select(q, a, -a))(ps, x),
+    )
     lo = _rand(rng, (4,), np.float32)
-    _close(mlax.vmap(lambda l, a: lax.clamp(l, a, np.float32(1)))(lo, x),
-           jax.vmap(lambda l, a: jax.lax.clamp(l, a, np.float32(1)))(lo, x))
+    _close(
+        mlax.vmap(lambda l, a: lax.clamp(l, a, np.float32(1)))(lo, x),
+        jax.vmap(lambda l, a: jax.lax.clamp(l, a, np.float32(1)))(lo, x),
+    )
     _close(mlax.vmap(lax.lt, (0, None))(x, y), jax.vmap(jax.lax.lt, (0, None))(x, y))
-    _close(mlax.vmap(lambda a: lax.convert_element_type(a, np.int32))(x),
-           jax.vmap(lambda a: jax.lax.convert_element_type(a, np.int32))(x))
+    _close(
+        mlax.vmap(lambda a: lax.convert_element_type(a, np.int32))(x),
+        jax.vmap(lambda a: jax.lax.convert_element_type(a, np.int32))(x),
+    )
 
 
 def test_dot_general_all_cases(rng):
     m, v = _rand(rng, (3, 4), np.float32), _rand(rng, (6, 4), np.float32)
     ms = _rand(rng, (6, 3, 4), np.float32)
     for fm, fj, args, axes in [
-            (jnp.matmul, ref.matmul, (m, v), (None, 0)),
-            (jnp.matmul, ref.matmul, (ms, v), (0, 0)),
-            (jnp.matmul, ref.matmul, (ms, v[0]), (0, None)),
-            (lambda a, b: a @ b.T, lambda a, b: a @ b.T, (ms, m), (0, None)),
-            (lambda a, b: jnp.dot(b, a), lambda a, b: ref.dot(b, a), (v, m), (0, None))]:
+        (jnp.matmul, ref.matmul, (m, v), (None, 0)),
+        (jnp.matmul, ref.matmul, (ms, v), (0, 0)),
+        (jnp.matmul, ref.matmul, (ms, v[0]), (0, None)),
+        (lambda a, b: a @ b.T, lambda a, b: a @ b.T, (ms, m), (0, None)),
+        (lambda a, b: jnp.dot(b, a), lambda a, b: ref.dot(b, a), (v, m), (0, None)),
+    ]:
         _close(mlax.vmap(fm, axes)(*args), jax.vmap(fj, axes)(*args), rtol=1e-5, atol=1e-5)
 
 
@@ -93,13 +112,15 @@ def test_dynamic_slice_batched_indices(rng):
 
 def test_numpy_functions(rng):
     x = _rand(rng, (4, 3, 2), np.float32)
-    for fm, fj in [(lambda a: jnp.sum(a, axis=0), lambda a: ref.sum(a, axis=0)),
-                   (lambda a: jnp.mean(a ** 2), lambda a: ref.mean(a ** 2)),
-                   (lambda a: jnp.max(a, axis=-1), lambda a: ref.max(a, axis=-1)),
-                   (lambda a: a.T @ a, lambda a: a.T @ a),
-                   (lambda a: jnp.concatenate([a, a[::-1]], 1), lambda a: ref.concatenate([a, a[::-1]], 1)),
-                   (lambda a: jnp.where(a > 0, a, 0.0), lambda a: ref.where(a > 0, a, 0.0)),
-                   (lambda a: jnp.reshape(a, (-1,))[1:4], lambda a: ref.reshape(a, (-1,))[1:4])]:
+    for fm, fj in [
+        (lambda a: jnp.sum(a, axis=0), lambda a: ref.sum(a, axis=0)),
+        (lambda a: jnp.mean(a**2), lambda a: ref.mean(a**2)),
+        (lambda a: jnp.max(a, axis=-1), lambda a: ref.max(a, axis=-1)),
+        (lambda a: a.T @ a, lambda a: a.T @ a),
+        (lambda a: jnp.concatenate([a, a[::-1]], 1), lambda a: ref.concatenate([a, a[::-1]], 1)),
+        (lambda a: jnp.where(a > 0, a, 0.0), lambda a: ref.where(a > 0, a, 0.0)),
+        (lambda a: jnp.reshape(a, (-1,))[1:4], lambda a: ref.reshape(a, (-1,))[1:4]),
+    ]:
         for ax in (0, 1, 2):
             _close(mlax.vmap(fm, ax)(x), jax.vmap(fj, ax)(x), rtol=1e-5, atol=1e-5)
 
@@ -113,6 +134,7 @@ def test_pytrees_and_out_axes(rng):
 
     def g(d, c):
         return {"s": d["a"] * d["b"] + c, "t": (ref.sum(d["a"]), c)}
+
     spec_in = ({"a": 0, "b": 1}, None)
     spec_out = {"s": 1, "t": (0, None)}
     _close(mlax.vmap(f, spec_in, spec_out)(xs, c), jax.vmap(g, spec_in, spec_out)(xs, c))
@@ -146,25 +168,38 @@ def test_axis_size(rng):
 # Composition with differentiation
 # ---------------------------------------------------------------------------
 
+
 def test_vmap_of_jvp_and_vjp(rng):
     x = _rand(rng, (3,), np.float32)
     M = _rand(rng, (5, 3), np.float32)
-    f = lambda v: jnp.sin(v) * jnp.sum(v ** 2)  # noqa: E731
-    g = lambda v: ref.sin(v) * ref.sum(v ** 2)  # noqa: E731
-    _close(mlax.vmap(lambda t: mlax.jvp(f, (x,), (t,))[1])(M),
-           jax.vmap(lambda t: jax.jvp(g, (x,), (t,))[1])(M), rtol=1e-5, atol=1e-5)
+    f = lambda v: jnp.sin(v) * jnp.sum(v**2)  # noqa: E731
+    g = lambda v: ref.sin(v) * ref.sum(v**2)  # noqa: E731
+    _close(
+        mlax.vmap(lambda t: mlax.jvp(f, (x,), (t,))[1])(M),
+        jax.vmap(lambda t: jax.jvp(g, (x,), (t,))[1])(M),
+        rtol=1e-5,
+        atol=1e-5,
+    )
     _, pull = mlax.vjp(f, x)
     _, pull_ref = jax.vjp(g, x)
     _close(mlax.vmap(pull)(M), jax.vmap(pull_ref)(M), rtol=1e-5, atol=1e-5)
     # grad inside vmap and vmap inside grad
-    _close(mlax.vmap(mlax.grad(lambda v: jnp.sum(f(v))))(M), jax.vmap(jax.grad(lambda v: ref.sum(g(v))))(M),
-           rtol=1e-5, atol=1e-5)
-    _close(mlax.grad(lambda v: jnp.sum(mlax.vmap(f)(v)))(M), jax.grad(lambda v: ref.sum(jax.vmap(g)(v)))(M),
-           rtol=1e-5, atol=1e-5)
+    _close(
+        mlax.vmap(mlax.grad(lambda v: jnp.sum(f(v))))(M),
+        jax.vmap(jax.grad(lambda v: ref.sum(g(v))))(M),
+        rtol=1e-5,
+        atol=1e-5,
+    )
+    _close(
+        mlax.grad(lambda v: jnp.sum(mlax.vmap(f)(v)))(M),
+        jax.grad(lambda v: ref.sum(jax.vmap(g)(v)))(M),
+        rtol=1e-5,
+        atol=1e-5,
+    )
 
 
 COMPOSITES = [
-    (lambda x: jnp.tanh(x) * jnp.sum(x ** 2), lambda x: ref.tanh(x) * ref.sum(x ** 2)),
+    (lambda x: jnp.tanh(x) * jnp.sum(x**2), lambda x: ref.tanh(x) * ref.sum(x**2)),
     (lambda x: jnp.exp(x[:2]) / (1.0 + x[1:]), lambda x: ref.exp(x[:2]) / (1.0 + x[1:])),
 ]
 
@@ -175,8 +210,12 @@ def test_jacobians(rng, case):
     x = _rand(rng, (3,), np.float32)
     _close(mlax.jacfwd(f)(x), jax.jacfwd(g)(x), rtol=1e-5, atol=1e-5)
     _close(mlax.jacrev(f)(x), jax.jacrev(g)(x), rtol=1e-5, atol=1e-5)
-    _close(mlax.hessian(lambda v: jnp.sum(f(v)))(x), jax.hessian(lambda v: ref.sum(g(v)))(x),
-           rtol=1e-4, atol=1e-4)
+    _close(
+        mlax.hessian(lambda v: jnp.sum(f(v)))(x),
+        jax.hessian(lambda v: ref.sum(g(v)))(x),
+        rtol=1e-4,
+        atol=1e-4,
+    )
     _close(mlax.jit(mlax.jacfwd(f))(x), jax.jacfwd(g)(x), rtol=1e-5, atol=1e-5)
 
 
@@ -187,13 +226,18 @@ def test_jacobians_pytrees_argnums(rng):
     g = lambda p, x: ref.tanh(x @ p["W"] + p["b"])  # noqa: E731
     _close(mlax.jacrev(f)(params, X), jax.jacrev(g)(params, X), rtol=1e-5, atol=1e-5)
     _close(mlax.jacfwd(f)(params, X), jax.jacfwd(g)(params, X), rtol=1e-5, atol=1e-5)
-    _close(mlax.jacrev(f, argnums=(0, 1))(params, X), jax.jacrev(g, argnums=(0, 1))(params, X),
-           rtol=1e-5, atol=1e-5)
+    _close(
+        mlax.jacrev(f, argnums=(0, 1))(params, X),
+        jax.jacrev(g, argnums=(0, 1))(params, X),
+        rtol=1e-5,
+        atol=1e-5,
+    )
 
 
 # ---------------------------------------------------------------------------
 # The tutorial
 # ---------------------------------------------------------------------------
+
 
 def test_tutorial_per_example_gradients():
     value_fn = lambda theta, state: jnp.dot(theta, state)  # noqa: E731
@@ -214,7 +258,9 @@ def test_tutorial_per_example_gradients():
     out = perex_grads(theta, batched_s_tm1, batched_r_t, batched_s_t)
     assert repr(out) == "Array([[ 1.2,  2.4, -1.2],\n       [ 1.2,  2.4, -1.2]], dtype=float32)"
     dtdloss_dtheta = mlax.grad(td_loss)
-    assert repr(dtdloss_dtheta(theta, s_tm1, r_t, s_t)) == "Array([ 1.2,  2.4, -1.2], dtype=float32)"
+    assert (
+        repr(dtdloss_dtheta(theta, s_tm1, r_t, s_t)) == "Array([ 1.2,  2.4, -1.2], dtype=float32)"
+    )
 
 
 def _predictor():
@@ -222,35 +268,46 @@ def _predictor():
     key, W_key, b_key = jax.random.split(key, 3)
     W = np.asarray(jax.random.normal(W_key, (3,)))
     b = np.asarray(jax.random.normal(b_key, ()))
-    inputs = np.array([[0.52, 1.12, 0.77], [0.88, -1.08, 0.15],
-                       [0.52, 0.06, -1.30], [0.74, -2.49, 1.39]], np.float32)
+    inputs = np.array(
+        [[0.52, 1.12, 0.77], [0.88, -1.08, 0.15], [0.52, 0.06, -1.30], [0.74, -2.49, 1.39]],
+        np.float32,
+    )
 
     def sigmoid(x):
         return 0.5 * (jnp.tanh(x / 2) + 1)
 
     def predict(W, b, inputs):
         return sigmoid(jnp.dot(inputs, W) + b)
+
     return key, W, b, inputs, predict
 
 
 def test_tutorial_jacobians_and_hessian():
     key, W, b, inputs, predict = _predictor()
     f = lambda W: predict(W, b, inputs)  # noqa: E731
-    expected_J = np.array([[0.05069415, 0.1091874, 0.07506633],
-                           [0.14170025, -0.17390487, 0.02415345],
-                           [0.12579198, 0.01451446, -0.31447992],
-                           [0.00574409, -0.0193281, 0.01078958]], np.float32)
+    expected_J = np.array(
+        [
+            [0.05069415, 0.1091874, 0.07506633],
+            [0.14170025, -0.17390487, 0.02415345],
+            [0.12579198, 0.01451446, -0.31447992],
+            [0.00574409, -0.0193281, 0.01078958],
+        ],
+        np.float32,
+    )
     for jac in (mlax.jacfwd, mlax.jacrev):
         J = jac(f)(W)
         assert J.shape == (4, 3)
         np.testing.assert_allclose(np.asarray(J), expected_J, rtol=1e-5, atol=1e-7)
     J_dict = mlax.jacrev(lambda p, x: predict(p["W"], p["b"], x))({"W": W, "b": b}, inputs)
-    np.testing.assert_allclose(np.asarray(J_dict["b"]), [0.09748875, 0.16102302, 0.24190766, 0.00776229],
-                               rtol=1e-5)
+    np.testing.assert_allclose(
+        np.asarray(J_dict["b"]), [0.09748875, 0.16102302, 0.24190766, 0.00776229], rtol=1e-5
+    )
     H = mlax.hessian(f)(W)
     assert H.shape == (4, 3, 3)
     np.testing.assert_allclose(np.asarray(H)[0, 0], [0.02058932, 0.04434624, 0.03048803], rtol=1e-4)
-    np.testing.assert_allclose(np.asarray(H)[3, 2], [-0.00785936, 0.02644569, -0.01476286], rtol=1e-4)
+    np.testing.assert_allclose(
+        np.asarray(H)[3, 2], [-0.00785936, 0.02644569, -0.01476286], rtol=1e-4
+    )
 
 
 def test_tutorial_mjp_and_jmp_loops_vs_vmap():
@@ -266,7 +323,7 @@ def test_tutorial_mjp_and_jmp_loops_vs_vmap():
 
     def vmap_mjp(f, x, M):
         y, vjp_fun = mlax.vjp(f, x)
-        outs, = mlax.vmap(vjp_fun)(M)
+        (outs,) = mlax.vmap(vjp_fun)(M)
         return outs
 
     def loop_jmp(f, W, M):
@@ -275,8 +332,13 @@ def test_tutorial_mjp_and_jmp_loops_vs_vmap():
     def vmap_jmp(f, W, M):
         _jvp = lambda s: mlax.jvp(f, (W,), (s,))[1]  # noqa: E731
         return mlax.vmap(_jvp)(M)
+
     assert np.allclose(loop_mjp(f, W, U[:16]), vmap_mjp(f, W, U[:16]), atol=1e-6)
-    assert np.allclose(vmap_mjp(f, W, U), jax.vmap(jax.vjp(lambda w: 0.5 * (ref.tanh((inputs @ w + b) / 2) + 1), W)[1])(U)[0], atol=1e-6)
+    assert np.allclose(
+        vmap_mjp(f, W, U),
+        jax.vmap(jax.vjp(lambda w: 0.5 * (ref.tanh((inputs @ w + b) / 2) + 1), W)[1])(U)[0],
+        atol=1e-6,
+    )
     assert np.allclose(loop_jmp(f, W, S[:16]), vmap_jmp(f, W, S[:16]), atol=1e-6)
 
 
@@ -286,45 +348,53 @@ def test_tutorial_jacobians_print_as_the_tutorial():
     # the primal values with its kernels (as JAX's eager run does) instead of
     # folding them with host math, and the printed digits are the tutorial's.
     from mlax import random
+
     key = random.key(0)
     key, W_key, b_key = random.split(key, 3)
     W = random.normal(W_key, (3,))
     b = random.normal(b_key, ())
-    inputs = jnp.array([[0.52, 1.12, 0.77], [0.88, -1.08, 0.15],
-                        [0.52, 0.06, -1.30], [0.74, -2.49, 1.39]])
+    inputs = jnp.array(
+        [[0.52, 1.12, 0.77], [0.88, -1.08, 0.15], [0.52, 0.06, -1.30], [0.74, -2.49, 1.39]]
+    )
 
     def predict(W, b, inputs):
         return 0.5 * (jnp.tanh((jnp.dot(inputs, W) + b) / 2) + 1)
+
     f = lambda W: predict(W, b, inputs)  # noqa: E731
     assert str(mlax.jacfwd(f)(W)) == (
         "[[ 0.05069415  0.1091874   0.07506633]\n"
         " [ 0.14170025 -0.17390487  0.02415345]\n"
         " [ 0.12579198  0.01451446 -0.31447992]\n"
-        " [ 0.00574409 -0.0193281   0.01078958]]")
+        " [ 0.00574409 -0.0193281   0.01078958]]"
+    )
     assert str(mlax.jacrev(f)(W)) == (
         "[[ 0.05069415  0.10918739  0.07506634]\n"
         " [ 0.14170025 -0.17390487  0.02415345]\n"
         " [ 0.12579198  0.01451446 -0.31447995]\n"
-        " [ 0.00574409 -0.0193281   0.01078958]]")
+        " [ 0.00574409 -0.0193281   0.01078958]]"
+    )
 
 
 def test_eager_transformations_reuse_executables_across_closed_over_values():
     from mlax._src import core
+
     x = jnp.array([0.3, -1.0, 2.0])
 
     def g(W):
         return mlax.grad(lambda v: jnp.sum(jnp.tanh(v * W)))(x)
+
     for W in (jnp.ones(3), jnp.array([0.5, 2.0, -1.0])):
-        g(W)   # warm (the second W has no weak type: a new signature)
+        g(W)  # warm (the second W has no weak type: a new signature)
     n = len(core._EXECUTABLES)
     for W in (jnp.array([1.5, -2.0, 0.25]), jnp.array([0.1, 0.2, 0.3])):
         want = jax.grad(lambda v: jax.numpy.sum(jax.numpy.tanh(v * np.asarray(W))))(np.asarray(x))
         np.testing.assert_allclose(np.asarray(g(W)), np.asarray(want), rtol=1e-6)
-    assert len(core._EXECUTABLES) == n   # W is an argument, not a constant
+    assert len(core._EXECUTABLES) == n  # W is an argument, not a constant
     # Under a user jit, closed-over Arrays are constants (as in JAX).
     W = jnp.array([1.0, 2.0, 3.0])
     assert "dense<[1.000000e+00, 2.000000e+00, 3.000000e+00]>" in str(
-        mlax.make_mlir(lambda v: v * W)(x))
+        mlax.make_mlir(lambda v: v * W)(x)
+    )
 
 
 @pytest.mark.parametrize("in_axes", [(0, 0), (None, 0), (1, 0)])

@@ -1,5 +1,6 @@
 """64-bit mode (MLAX_ENABLE_X64 / JAX_ENABLE_X64): float64 values, jvp, and
 jit against jax, in a subprocess so the flag applies from the start."""
+
 import os
 import subprocess
 import sys
@@ -30,8 +31,9 @@ print("ok")
 
 def test_x64_mode():
     env = dict(os.environ, MLAX_ENABLE_X64="1", JAX_ENABLE_X64="1")
-    out = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True,
-                         env=env, timeout=600)
+    out = subprocess.run(
+        [sys.executable, "-c", SCRIPT], capture_output=True, text=True, env=env, timeout=600
+    )
     assert out.returncode == 0, out.stderr[-3000:]
     assert out.stdout.strip().endswith("ok")
 
@@ -39,9 +41,10 @@ def test_x64_mode():
 def test_enable_x64_at_runtime():
     # The flag may be flipped after import (as with jax.config.update):
     # 64-bit host data then reaches the device unnarrowed.
-    import numpy as np
     import mlax
     import mlax.numpy as jnp
+    import numpy as np
+
     mlax.config.update("mlax_enable_x64", True)
     try:
         x = np.linspace(0.1, 1.0, 4)

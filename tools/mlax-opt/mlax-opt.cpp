@@ -1,4 +1,5 @@
-//===- mlax-opt.cpp - mlir-opt for the mlax dialect ------------------------===//
+//===- mlax-opt.cpp - mlir-opt for the mlax dialect
+//------------------------===//
 //
 // MlirOptMain, after checking the input for elements literals MLIR's parser
 // would assert on (tools/InputChecks.h).
@@ -32,8 +33,8 @@ int main(int argc, char **argv) {
   if (!mlax_tools::checkInput(*input))
     return 1;
   if (inputFilename != "-")
-    return mlir::asMainReturnCode(mlir::MlirOptMain(
-        argc, argv, inputFilename, outputFilename, registry));
+    return mlir::asMainReturnCode(
+        mlir::MlirOptMain(argc, argv, inputFilename, outputFilename, registry));
   // Standard input was read by the check: run on that buffer.
   auto output = mlir::openOutputFile(outputFilename, &error);
   if (!output) {
@@ -41,8 +42,8 @@ int main(int argc, char **argv) {
     return 1;
   }
   auto config = mlir::MlirOptMainConfig::createFromCLOptions();
-  if (mlir::failed(mlir::MlirOptMain(output->os(), std::move(input), registry,
-                                     config)))
+  if (mlir::failed(
+          mlir::MlirOptMain(output->os(), std::move(input), registry, config)))
     return 1;
   output->keep();
   return 0;

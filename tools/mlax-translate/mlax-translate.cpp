@@ -1,4 +1,5 @@
-//===- mlax-translate.cpp - export mlax IR ---------------------------------===//
+//===- mlax-translate.cpp - export mlax IR
+//---------------------------------===//
 //
 // mlirTranslateMain, after checking an input file for elements literals
 // MLIR's parser would assert on (tools/InputChecks.h).

@@ -1,11 +1,12 @@
 """jit and IR inspection."""
+
 from __future__ import annotations
 
 import functools
 import inspect
+from typing import Any, Callable, Hashable, Sequence
 
 import numpy as np
-from typing import Any, Callable, Hashable, Sequence
 
 from mlax._src import core, mlir, runtime, tree_util
 from mlax._src.core import Array, ShapedArray, Tracer
@@ -50,9 +51,15 @@ class Lowered:
 class JitFunction:
     """A function compiled on first call per signature and cached."""
 
-    def __init__(self, fun: Callable, static_argnums: Sequence[int] = (),
-                 static_argnames: Sequence[str] = (), donate_argnums: Sequence[int] = (),
-                 concrete_retry: bool = False, hoist_consts: bool | None = None):
+    def __init__(
+        self,
+        fun: Callable,
+        static_argnums: Sequence[int] = (),
+        static_argnames: Sequence[str] = (),
+        donate_argnums: Sequence[int] = (),
+        concrete_retry: bool = False,
+        hoist_consts: bool | None = None,
+    ):
         if not callable(fun):
             raise TypeError(f"jit expects a callable, got {type(fun).__name__}")
         self._fun = fun
@@ -77,8 +84,10 @@ class JitFunction:
         dyn_args = list(args)
         for i in self._static_argnums:
             if i >= len(args):
-                raise ValueError(f"jitted function has static_argnums={self._static_argnums} "
-                                 f"but was called with only {len(args)} positional arguments")
+                raise ValueError(
+                    f"jitted function has static_argnums={self._static_argnums} "
+                    f"but was called with only {len(args)} positional arguments"
+                )
         for i in reversed(self._static_argnums):
             static.append((i, args[i]))
             del dyn_args[i]
@@ -88,8 +97,9 @@ class JitFunction:
         try:
             hash(static_key)
         except TypeError:
-            raise ValueError("static arguments must be hashable, got "
-                             f"{[type(v).__name__ for _, v in static]}") from None
+            raise ValueError(
+                f"static arguments must be hashable, got {[type(v).__name__ for _, v in static]}"
+            ) from None
         return dyn_args, dyn_kwargs, static, static_kw, static_key
 
     def _make_flat_fun(self, in_tree, static, static_kw):
@@ -100,6 +110,7 @@ class JitFunction:
                 args.insert(i, v)
             self.trace_count += 1
             return self._fun(*args, **dyn_kwargs, **static_kw)
+
         return flat_fun
 
     def _trace(self, args, kwargs):
@@ -119,7 +130,8 @@ class JitFunction:
             if compiled is not None:
                 compiled, consts = compiled
                 return compiled.unflatten_outputs(
-                    compiled.executable.execute([a._buffer for a in args] + consts))
+                    compiled.executable.execute([a._buffer for a in args] + consts)
+                )
         if core.current_trace() is not None:
             # Inside another trace: the function is part of that computation.
             return self._fun(*args, **kwargs)
@@ -142,11 +154,13 @@ class JitFunction:
                     raise
                 # Specialized on these values: traced again on every call.
                 values = [np.asarray(b) for b in buffers]
-                traced = core.trace_to_module(flat_fun, avals, concrete_args=values,
-                                              hoist_consts=hoist)
+                traced = core.trace_to_module(
+                    flat_fun, avals, concrete_args=values, hoist_consts=hoist
+                )
                 compiled = core.compile_traced(traced)
-                return compiled.unflatten_outputs(compiled.executable.execute(
-                    buffers + [c._buffer for c in traced.consts]))
+                return compiled.unflatten_outputs(
+                    compiled.executable.execute(buffers + [c._buffer for c in traced.consts])
+                )
             entry = (core.compile_traced(traced), [c._buffer for c in traced.consts])
             self._cache[key] = entry
             if self._fast_ok and not kwargs and all(type(a) is Array for a in args):
@@ -166,9 +180,14 @@ class JitFunction:
         self._fast_cache.clear()
 
 
-def jit(fun: Callable | None = None, *, static_argnums: int | Sequence[int] = (),
-        static_argnames: str | Sequence[str] = (), donate_argnums: int | Sequence[int] = (),
-        **kwargs: Any):
+def jit(
+    fun: Callable | None = None,
+    *,
+    static_argnums: int | Sequence[int] = (),
+    static_argnames: str | Sequence[str] = (),
+    donate_argnums: int | Sequence[int] = (),
+    **kwargs: Any,
+):
     """Compiles `fun` with mlax: trace, optimize, export to StableHLO, PJRT.
 
     Usable as @jit, @jit(static_argnums=...), or jit(f, ...). A call whose
@@ -180,8 +199,12 @@ def jit(fun: Callable | None = None, *, static_argnums: int | Sequence[int] = ()
     if isinstance(static_argnames, str):
         static_argnames = (static_argnames,)
     if fun is None:
-        return lambda f: jit(f, static_argnums=static_argnums,
-                             static_argnames=static_argnames, donate_argnums=donate_argnums)
+        return lambda f: jit(
+            f,
+            static_argnums=static_argnums,
+            static_argnames=static_argnames,
+            donate_argnums=donate_argnums,
+        )
     if static_argnames and not static_argnums:
         # Static arguments given by name may also arrive by position.
         try:
@@ -196,30 +219,40 @@ def make_mlir(fun: Callable, *, optimize: bool = True) -> Callable[..., Lowered]
     """Returns a function that traces `fun` on example arguments and returns
     its mlax IR (print it, or `.as_text("stablehlo")`); the analogue of
     jax.make_jaxpr."""
+
     def make(*args, **kwargs) -> Lowered:
         flat, in_tree = tree_util.tree_flatten(
-            (args, kwargs), is_leaf=lambda x: isinstance(x, ShapedArray))
-        avals = [_input_aval_and_buffer(x)[0] if not isinstance(x, ShapedArray) else x
-                 for x in flat]
+            (args, kwargs), is_leaf=lambda x: isinstance(x, ShapedArray)
+        )
+        avals = [
+            _input_aval_and_buffer(x)[0] if not isinstance(x, ShapedArray) else x for x in flat
+        ]
 
         def flat_fun(*xs):
             a, k = tree_util.tree_unflatten(in_tree, xs)
             return fun(*a, **k)
+
         traced = core.trace_to_module(flat_fun, avals)
         return Lowered(traced, optimized=optimize)
+
     return make
 
 
 def device_put(x: Any, device=None) -> Any:
     """Copies a pytree of host values to the device as mlax Arrays."""
+
     def put(v):
         if isinstance(v, Array) and device is None:
             return v
         if isinstance(v, Tracer):
-            raise core._leaked_tracer_error(v) if core.current_trace() is None else \
-                TypeError("device_put of a traced value: call it outside jit")
+            raise (
+                core._leaked_tracer_error(v)
+                if core.current_trace() is None
+                else TypeError("device_put of a traced value: call it outside jit")
+            )
         arr, aval = core.concrete_to_numpy(v)
         return Array(runtime.to_device(arr, device), aval.weak_type)
+
     return tree_util.tree_map(put, x)
 
 

@@ -1,38 +1,74 @@
 """Operators and methods of mlax.Array and traced values that are numpy
 functions of the array (JAX's `register_jax_array_methods`): installed by
 mlax.numpy at import, so that core needs neither numpy nor indexing."""
+
 from __future__ import annotations
 
 from typing import Any
 
 # Operator -> (numpy function, the array is the right operand).
 _OPERATORS = {
-    "__add__": ("add", False), "__radd__": ("add", True),
-    "__sub__": ("subtract", False), "__rsub__": ("subtract", True),
-    "__mul__": ("multiply", False), "__rmul__": ("multiply", True),
-    "__truediv__": ("true_divide", False), "__rtruediv__": ("true_divide", True),
-    "__floordiv__": ("floor_divide", False), "__rfloordiv__": ("floor_divide", True),
-    "__mod__": ("remainder", False), "__rmod__": ("remainder", True),
-    "__pow__": ("power", False), "__rpow__": ("power", True),
-    "__matmul__": ("matmul", False), "__rmatmul__": ("matmul", True),
-    "__and__": ("bitwise_and", False), "__rand__": ("bitwise_and", True),
-    "__or__": ("bitwise_or", False), "__ror__": ("bitwise_or", True),
-    "__xor__": ("bitwise_xor", False), "__rxor__": ("bitwise_xor", True),
-    "__lt__": ("less", False), "__le__": ("less_equal", False),
-    "__gt__": ("greater", False), "__ge__": ("greater_equal", False),
-    "__eq__": ("equal", False), "__ne__": ("not_equal", False),
+    "__add__": ("add", False),
+    "__radd__": ("add", True),
+    "__sub__": ("subtract", False),
+    "__rsub__": ("subtract", True),
+    "__mul__": ("multiply", False),
+    "__rmul__": ("multiply", True),
+    "__truediv__": ("true_divide", False),
+    "__rtruediv__": ("true_divide", True),
+    "__floordiv__": ("floor_divide", False),
+    "__rfloordiv__": ("floor_divide", True),
+    "__mod__": ("remainder", False),
+    "__rmod__": ("remainder", True),
+    "__pow__": ("power", False),
+    "__rpow__": ("power", True),
+    "__matmul__": ("matmul", False),
+    "__rmatmul__": ("matmul", True),
+    "__and__": ("bitwise_and", False),
+    "__rand__": ("bitwise_and", True),
+    "__or__": ("bitwise_or", False),
+    "__ror__": ("bitwise_or", True),
+    "__xor__": ("bitwise_xor", False),
+    "__rxor__": ("bitwise_xor", True),
+    "__lt__": ("less", False),
+    "__le__": ("less_equal", False),
+    "__gt__": ("greater", False),
+    "__ge__": ("greater_equal", False),
+    "__eq__": ("equal", False),
+    "__ne__": ("not_equal", False),
 }
 _UNARY = {"__neg__": "negative", "__abs__": "abs", "__invert__": "invert"}
 
 # Methods that are numpy functions of the array: method name -> function.
 _METHODS = {
-    "argmax": "argmax", "argmin": "argmin", "clip": "clip", "round": "round",
-    "any": "any", "all": "all", "var": "var", "std": "std", "cumsum": "cumsum",
-    "squeeze": "squeeze", "flatten": "ravel", "ravel": "ravel", "conj": "conj",
-    "conjugate": "conjugate", "nonzero": "nonzero", "prod": "prod", "swapaxes": "swapaxes",
-    "repeat": "repeat", "diagonal": "diagonal", "trace": "trace", "take": "take",
-    "ptp": "ptp", "astype": "astype", "dot": "dot", "sum": "sum", "mean": "mean",
-    "max": "max", "min": "min",
+    "argmax": "argmax",
+    "argmin": "argmin",
+    "clip": "clip",
+    "round": "round",
+    "any": "any",
+    "all": "all",
+    "var": "var",
+    "std": "std",
+    "cumsum": "cumsum",
+    "squeeze": "squeeze",
+    "flatten": "ravel",
+    "ravel": "ravel",
+    "conj": "conj",
+    "conjugate": "conjugate",
+    "nonzero": "nonzero",
+    "prod": "prod",
+    "swapaxes": "swapaxes",
+    "repeat": "repeat",
+    "diagonal": "diagonal",
+    "trace": "trace",
+    "take": "take",
+    "ptp": "ptp",
+    "astype": "astype",
+    "dot": "dot",
+    "sum": "sum",
+    "mean": "mean",
+    "max": "max",
+    "min": "min",
 }
 
 
@@ -48,6 +84,7 @@ def _method(np_mod, name: str, fname: str):
 
     def method(self, *args: Any, **kwargs: Any):
         return fn(self, *args, **kwargs)
+
     method.__name__ = method.__qualname__ = name
     method.__doc__ = f"Same as mlax.numpy.{fname}(self, ...)."
     return method
@@ -81,10 +118,13 @@ def register_array_methods(cls: type, np_mod: Any) -> None:
     cls.transpose = transpose
     cls.__getitem__ = lambda self, idx: np_mod._getitem(self, idx)
     cls.T = property(lambda self: np_mod.transpose(self), doc="Transpose (all axes reversed).")
-    cls.mT = property(lambda self: np_mod.swapaxes(self, -1, -2),
-                      doc="Transpose of the last two axes.")
+    cls.mT = property(
+        lambda self: np_mod.swapaxes(self, -1, -2), doc="Transpose of the last two axes."
+    )
     cls.real = property(lambda self: np_mod.real(self), doc="Real part.")
     cls.imag = property(lambda self: np_mod.imag(self), doc="Imaginary part.")
-    cls.at = property(lambda self: _IndexUpdateHelper(self),
-                      doc="Functional index updates: x.at[idx].set(v), .add(v), .get(), ...")
+    cls.at = property(
+        lambda self: _IndexUpdateHelper(self),
+        doc="Functional index updates: x.at[idx].set(v), .add(v), .get(), ...",
+    )
     cls.copy = lambda self: np_mod.array(self)

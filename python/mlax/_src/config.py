@@ -1,4 +1,5 @@
 """Global configuration flags (`mlax.config.update(name, value)`)."""
+
 from __future__ import annotations
 
 import os
@@ -22,7 +23,7 @@ class Config:
         # Accept jax's spelling so that `config.update("jax_enable_x64", ...)`
         # ported programs keep working.
         if name.startswith("jax_"):
-            name = "mlax_" + name[len("jax_"):]
+            name = "mlax_" + name[len("jax_") :]
         if name not in self._values:
             raise AttributeError(f"Unrecognized config option: {name}")
         self._values[name] = value

@@ -4,20 +4,20 @@ A primitive bound to tracers emits one mlax op into the innermost trace's
 function; bound to concrete values (outside any trace) it runs eagerly: the
 one-op function is traced, compiled once per signature and executed.
 """
+
 from __future__ import annotations
 
 import collections
 import functools
+import operator
 import os
 import sys
-import operator
 import threading
 from typing import Any, Callable, NamedTuple, Sequence
 
 import numpy as np
 
-from mlax._src import dtypes, mlir, runtime
-from mlax._src import tree_util
+from mlax._src import dtypes, mlir, runtime, tree_util
 from mlax.mlir import ir
 from mlax.mlir.dialects import func as func_d
 from mlax.mlir.dialects import mlax as mlax_d
@@ -25,6 +25,7 @@ from mlax.mlir.dialects import mlax as mlax_d
 
 class ShapedArray(NamedTuple):
     """Abstract value: shape, dtype and JAX's weak-type bit."""
+
     shape: tuple[int, ...]
     dtype: np.dtype
     weak_type: bool = False
@@ -63,7 +64,7 @@ class UnexpectedTracerError(TypeError):
     returned through a side channel) and was used after its trace ended."""
 
 
-_MAX_ELEMENTS = 2 ** 63 - 1
+_MAX_ELEMENTS = 2**63 - 1
 
 
 def canonicalize_shape(shape: Any, what: str = "shape") -> tuple[int, ...]:
@@ -75,12 +76,24 @@ def canonicalize_shape(shape: Any, what: str = "shape") -> tuple[int, ...]:
         dims = tuple(shape)
     except TypeError:
         dims = None
-    if dims is None or isinstance(shape, (str, bytes)) or not all(
-            isinstance(d, (int, np.integer)) and not isinstance(d, bool) or
-            (isinstance(d, (Array, np.ndarray)) and np.ndim(d) == 0 and
-             np.issubdtype(np.asarray(d).dtype, np.integer)) for d in dims):
-        raise TypeError(f"Shapes must be 1D sequences of concrete values of integer type, "
-                        f"got {shape!r} (for {what}).")
+    if (
+        dims is None
+        or isinstance(shape, (str, bytes))
+        or not all(
+            isinstance(d, (int, np.integer))
+            and not isinstance(d, bool)
+            or (
+                isinstance(d, (Array, np.ndarray))
+                and np.ndim(d) == 0
+                and np.issubdtype(np.asarray(d).dtype, np.integer)
+            )
+            for d in dims
+        )
+    ):
+        raise TypeError(
+            f"Shapes must be 1D sequences of concrete values of integer type, "
+            f"got {shape!r} (for {what})."
+        )
     dims = tuple(int(d) for d in dims)
     if any(d < 0 for d in dims):
         raise TypeError(f"{what} must have every element be nonnegative, got {dims}.")
@@ -88,8 +101,9 @@ def canonicalize_shape(shape: Any, what: str = "shape") -> tuple[int, ...]:
     for d in dims:
         count *= d
     if count > _MAX_ELEMENTS:
-        raise ValueError(f"{what} {dims} has {count} elements, more than an array may "
-                         f"have (2**63 - 1).")
+        raise ValueError(
+            f"{what} {dims} has {count} elements, more than an array may have (2**63 - 1)."
+        )
     return dims
 
 
@@ -98,7 +112,8 @@ def _leaked_tracer_error(t: "Tracer") -> UnexpectedTracerError:
         f"Encountered an unexpected tracer: a value of shape {t.aval.str_short()} traced in a "
         f"function that has finished (or in another trace) was used here. A function "
         f"transformed by jit, grad, vmap, ... must not leak its traced values through "
-        f"globals or side effects; return them instead.")
+        f"globals or side effects; return them instead."
+    )
 
 
 class _ArrayOps:
@@ -179,15 +194,24 @@ class Array(_ArrayOps):
     def tolist(self):
         return np.asarray(self).tolist()
 
-    def __float__(self): return float(np.asarray(self))
-    def __int__(self): return int(np.asarray(self))
-    def __complex__(self): return complex(np.asarray(self))
-    def __index__(self): return operator.index(np.asarray(self).item())
+    def __float__(self):
+        return float(np.asarray(self))
+
+    def __int__(self):
+        return int(np.asarray(self))
+
+    def __complex__(self):
+        return complex(np.asarray(self))
+
+    def __index__(self):
+        return operator.index(np.asarray(self).item())
 
     def __bool__(self):
         if self.size != 1:
-            raise ValueError("The truth value of an array with more than one "
-                             "element is ambiguous. Use a.any() or a.all()")
+            raise ValueError(
+                "The truth value of an array with more than one "
+                "element is ambiguous. Use a.any() or a.all()"
+            )
         return bool(np.asarray(self))
 
     def __iter__(self):
@@ -204,8 +228,13 @@ class Array(_ArrayOps):
         if self.size == 0:
             s = f"[], shape={self.shape}"
         else:
-            s = np.array2string(np.asarray(self), prefix=prefix, suffix=",",
-                                separator=", ", max_line_width=line_width)
+            s = np.array2string(
+                np.asarray(self),
+                prefix=prefix,
+                suffix=",",
+                separator=", ",
+                max_line_width=line_width,
+            )
         last_line_len = len(s) - s.rfind("\n") + 1
         sep = " "
         if last_line_len + len(dtype_str) + 2 > line_width:
@@ -230,8 +259,9 @@ class Tracer(_ArrayOps):
 
     __slots__ = ("_trace", "value", "aval", "concrete")
 
-    def __init__(self, trace: "Trace", value: ir.Value, aval: ShapedArray,
-                 concrete: np.ndarray | None = None):
+    def __init__(
+        self, trace: "Trace", value: ir.Value, aval: ShapedArray, concrete: np.ndarray | None = None
+    ):
         self._trace = trace
         self.value = value
         self.aval = aval
@@ -246,7 +276,8 @@ class Tracer(_ArrayOps):
             f"expected ({what}) for a value of shape {self.aval.str_short()}{where}. "
             f"Inside mlax.jit, Python control flow cannot depend on traced "
             f"values: use mlax.numpy.where / lax.select, or mark the argument "
-            f"static with static_argnums.")
+            f"static with static_argnums."
+        )
 
     def _value(self, what: str, cls: type = ConcretizationTypeError) -> np.ndarray:
         if self.concrete is None:
@@ -256,13 +287,21 @@ class Tracer(_ArrayOps):
     def __bool__(self):
         v = self._value("bool()", TracerBoolConversionError)
         if v.size != 1:
-            raise ValueError("The truth value of an array with more than one element is "
-                             "ambiguous. Use a.any() or a.all()")
+            raise ValueError(
+                "The truth value of an array with more than one element is "
+                "ambiguous. Use a.any() or a.all()"
+            )
         return bool(v)
 
-    def __float__(self): return float(self._value("float()"))
-    def __int__(self): return int(self._value("int()"))
-    def __complex__(self): return complex(self._value("complex()"))
+    def __float__(self):
+        return float(self._value("float()"))
+
+    def __int__(self):
+        return int(self._value("int()"))
+
+    def __complex__(self):
+        return complex(self._value("complex()"))
+
     def __index__(self):
         return operator.index(self._value("index", TracerIntegerConversionError).item())
 
@@ -332,11 +371,11 @@ class Trace:
         # XLA must not constant-fold them with host math; and the
         # executable is reused when only their values change).
         self.hoist_consts = False
-        self.batched = False                       # a function vmap will batch
-        self.host_callbacks: list[Callable] = []   # root only: python callbacks
-        self.captures: list[Tracer] = []          # outer tracers, in order
-        self._captured: dict[int, ir.Value] = {}   # id(outer tracer) -> arg
-        self._hoisted: dict[int, Tracer] = {}      # id(Array) -> its argument
+        self.batched = False  # a function vmap will batch
+        self.host_callbacks: list[Callable] = []  # root only: python callbacks
+        self.captures: list[Tracer] = []  # outer tracers, in order
+        self._captured: dict[int, ir.Value] = {}  # id(outer tracer) -> arg
+        self._hoisted: dict[int, Tracer] = {}  # id(Array) -> its argument
         self._names = parent._names if parent is not None else {}
 
     @property
@@ -368,7 +407,8 @@ class Trace:
                 value = self._captured.get(id(x))
                 if value is None:
                     value = self.block.add_argument(
-                        mlir.tensor_type(x.aval.shape, x.aval.dtype), self.loc)
+                        mlir.tensor_type(x.aval.shape, x.aval.dtype), self.loc
+                    )
                     self._captured[id(x)] = value
                     self.captures.append(x)
                 return value, x.aval
@@ -384,7 +424,6 @@ class Trace:
             attr = dense_attr(array)
             value = mlax_d.ConstantOp(attr).result
         return value, aval
-
 
     def _hoist(self, x: "Array") -> Tracer:
         t = self._hoisted.get(id(x))
@@ -405,16 +444,20 @@ def dense_attr(array: np.ndarray) -> ir.DenseElementsAttr:
     if dtypes.is_complex(array.dtype):
         # The bindings take complex data as (real, imag) pairs of floats.
         real = np.require(array.reshape(-1), requirements="C").view(
-            np.float32 if array.dtype == np.complex64 else np.float64)
-        return ir.DenseElementsAttr.get(real, type=mlir.element_type(array.dtype),
-                                        shape=list(array.shape), context=ctx)
+            np.float32 if array.dtype == np.complex64 else np.float64
+        )
+        return ir.DenseElementsAttr.get(
+            real, type=mlir.element_type(array.dtype), shape=list(array.shape), context=ctx
+        )
     if array.size == 1 or (array.size and (array == array.reshape(-1)[0]).all()):
         scalar = array.reshape(-1)[:1]
         return ir.DenseElementsAttr.get_splat(t, _scalar_attr(scalar, array.dtype))
     raw = np.require(array, requirements="C")
     if array.dtype == dtypes.bfloat16:
         raw = raw.view(np.uint16)
-    return ir.DenseElementsAttr.get(raw, type=mlir.element_type(array.dtype), shape=list(array.shape), context=ctx)
+    return ir.DenseElementsAttr.get(
+        raw, type=mlir.element_type(array.dtype), shape=list(array.shape), context=ctx
+    )
 
 
 def _scalar_attr(scalar: np.ndarray, dtype: np.dtype) -> ir.Attribute:
@@ -441,13 +484,16 @@ def concrete_to_numpy(x: Any, dtype: np.dtype | None = None) -> tuple[np.ndarray
         if isinstance(x, (list, tuple)):
             raise TypeError(
                 f"mlax got a {type(x).__name__} where an array was expected; "
-                f"wrap it with mlax.numpy.asarray")
+                f"wrap it with mlax.numpy.asarray"
+            )
         try:
             arr = np.asarray(x)
         except Exception:
             raise TypeError(f"{type(x).__name__} is not a valid mlax array type") from None
         if arr.dtype.kind in "OUSMm" or (arr.dtype.kind == "V" and arr.dtype != dtypes.bfloat16):
-            raise TypeError(f"{type(x).__name__} of dtype {arr.dtype} is not a valid mlax array type")
+            raise TypeError(
+                f"{type(x).__name__} of dtype {arr.dtype} is not a valid mlax array type"
+            )
         weak = False
     target = dtypes.canonicalize_dtype(dtype or arr.dtype)
     if arr.dtype != target:
@@ -505,8 +551,9 @@ class Primitive:
     (the `weak_type` parameter), or "none".
     """
 
-    def __init__(self, name: str, emit: Callable, *, multiple_results: bool = False,
-                 weak: str = "all"):
+    def __init__(
+        self, name: str, emit: Callable, *, multiple_results: bool = False, weak: str = "all"
+    ):
         self.name = name
         self.emit = emit
         self.multiple_results = multiple_results
@@ -526,8 +573,10 @@ class Primitive:
             results = [results]
         weak = self._result_weak(avals, params)
         concrete = self._evaluate(trace, args, params, len(results))
-        tracers = [Tracer(trace, v, ShapedArray(*mlir.aval_of_type(v.type), weak), c)
-                   for v, c in zip(results, concrete)]
+        tracers = [
+            Tracer(trace, v, ShapedArray(*mlir.aval_of_type(v.type), weak), c)
+            for v, c in zip(results, concrete)
+        ]
         return tracers if self.multiple_results else tracers[0]
 
     def _evaluate(self, trace: "Trace", args, params, n: int) -> list:
@@ -566,25 +615,32 @@ class Traced(NamedTuple):
     in_avals: tuple[ShapedArray, ...]
     out_tree: tree_util.PyTreeDef
     out_avals: tuple[ShapedArray, ...]
-    consts: tuple = ()             # hoisted Arrays: trailing arguments of @main
-    host_callbacks: tuple = ()     # Python functions of mlax.python_callback ops
+    consts: tuple = ()  # hoisted Arrays: trailing arguments of @main
+    host_callbacks: tuple = ()  # Python functions of mlax.python_callback ops
 
 
 class TracedFunction(NamedTuple):
-    func: Any                      # the func.func op
+    func: Any  # the func.func op
     name: str
     in_avals: tuple[ShapedArray, ...]
     out_tree: tree_util.PyTreeDef
     out_avals: tuple[ShapedArray, ...]
-    captures: tuple[Tracer, ...]   # outer tracers passed as trailing args
-    host_callbacks: tuple = ()     # (root functions) python callbacks, by index
+    captures: tuple[Tracer, ...]  # outer tracers passed as trailing args
+    host_callbacks: tuple = ()  # (root functions) python callbacks, by index
 
 
-def _trace_function(fun: Callable, in_avals: Sequence[ShapedArray], module: ir.Module,
-                    name: str, parent: Trace | None, ad: bool = False,
-                    concrete_args: Sequence[Any] | None = None,
-                    ad_depth: int | None = None, hoist_consts: bool = False,
-                    batched: bool = False) -> TracedFunction:
+def _trace_function(
+    fun: Callable,
+    in_avals: Sequence[ShapedArray],
+    module: ir.Module,
+    name: str,
+    parent: Trace | None,
+    ad: bool = False,
+    concrete_args: Sequence[Any] | None = None,
+    ad_depth: int | None = None,
+    hoist_consts: bool = False,
+    batched: bool = False,
+) -> TracedFunction:
     in_types = [mlir.tensor_type(a.shape, a.dtype) for a in in_avals]
     with ir.InsertionPoint(module.body):
         f = func_d.FuncOp(name, ir.FunctionType.get(in_types, []))
@@ -600,8 +656,9 @@ def _trace_function(fun: Callable, in_avals: Sequence[ShapedArray], module: ir.M
     trace.hoist_consts = hoist_consts
     trace.batched = batched
     values = list(concrete_args) if concrete_args is not None else [None] * len(in_avals)
-    tracers = [Tracer(trace, arg, aval, v)
-               for arg, aval, v in zip(block.arguments, in_avals, values)]
+    tracers = [
+        Tracer(trace, arg, aval, v) for arg, aval, v in zip(block.arguments, in_avals, values)
+    ]
     push_trace(trace)
     try:
         out = fun(*tracers)
@@ -622,14 +679,26 @@ def _trace_function(fun: Callable, in_avals: Sequence[ShapedArray], module: ir.M
         func_d.ReturnOp(out_values)
     all_in_types = in_types + [mlir.tensor_type(t.aval.shape, t.aval.dtype) for t in trace.captures]
     f.attributes["function_type"] = ir.TypeAttr.get(
-        ir.FunctionType.get(all_in_types, [v.type for v in out_values]))
-    return TracedFunction(f, name, tuple(in_avals), out_tree, tuple(out_avals),
-                          tuple(trace.captures), tuple(trace.host_callbacks))
+        ir.FunctionType.get(all_in_types, [v.type for v in out_values])
+    )
+    return TracedFunction(
+        f,
+        name,
+        tuple(in_avals),
+        out_tree,
+        tuple(out_avals),
+        tuple(trace.captures),
+        tuple(trace.host_callbacks),
+    )
 
 
-def trace_to_module(fun: Callable, in_avals: Sequence[ShapedArray],
-                    name: str = "main", concrete_args: Sequence[Any] | None = None,
-                    hoist_consts: bool = False) -> Traced:
+def trace_to_module(
+    fun: Callable,
+    in_avals: Sequence[ShapedArray],
+    name: str = "main",
+    concrete_args: Sequence[Any] | None = None,
+    hoist_consts: bool = False,
+) -> Traced:
     """Traces `fun(*tracers)` into a fresh module holding func.func @name
     (with `concrete_args`, the tracers carry those values). With
     `hoist_consts`, the Arrays it closes over become trailing arguments
@@ -637,16 +706,30 @@ def trace_to_module(fun: Callable, in_avals: Sequence[ShapedArray],
     ctx = mlir.context()
     with ctx, ir.Location.unknown(ctx):
         module = ir.Module.create()
-        tf = _trace_function(fun, in_avals, module, name, None, concrete_args=concrete_args,
-                             hoist_consts=hoist_consts)
-    return Traced(module, tuple(in_avals), tf.out_tree, tf.out_avals, tf.captures,
-                  tuple(tf.host_callbacks))
+        tf = _trace_function(
+            fun,
+            in_avals,
+            module,
+            name,
+            None,
+            concrete_args=concrete_args,
+            hoist_consts=hoist_consts,
+        )
+    return Traced(
+        module, tuple(in_avals), tf.out_tree, tf.out_avals, tf.captures, tuple(tf.host_callbacks)
+    )
 
 
-def trace_subfunction(fun: Callable, in_avals: Sequence[ShapedArray],
-                      name: str, exact_name: str | None = None,
-                      ad: bool = False, operands: Sequence[Any] | None = None,
-                      ad_depth: int | None = None, batched: bool = False) -> TracedFunction:
+def trace_subfunction(
+    fun: Callable,
+    in_avals: Sequence[ShapedArray],
+    name: str,
+    exact_name: str | None = None,
+    ad: bool = False,
+    operands: Sequence[Any] | None = None,
+    ad_depth: int | None = None,
+    batched: bool = False,
+) -> TracedFunction:
     """Traces `fun` into a private function of the current trace's module
     (for transformation ops). Outer tracers it uses become `captures`.
     `exact_name` is a name reserved earlier with `reserve_name`. `ad`: the
@@ -659,9 +742,17 @@ def trace_subfunction(fun: Callable, in_avals: Sequence[ShapedArray],
         concrete = None
         if parent.concrete and operands is not None:
             concrete = [concrete_value(x) for x in operands]
-        return _trace_function(fun, in_avals, parent.module,
-                               exact_name or parent.fresh_name(name), parent, ad, concrete,
-                               ad_depth, batched=batched)
+        return _trace_function(
+            fun,
+            in_avals,
+            parent.module,
+            exact_name or parent.fresh_name(name),
+            parent,
+            ad,
+            concrete,
+            ad_depth,
+            batched=batched,
+        )
 
 
 def concrete_value(x: Any) -> np.ndarray | None:
@@ -694,7 +785,7 @@ def add_host_callback(fn: Callable) -> int | None:
         if t.batched:
             return None
         t = t.parent
-    if not t.hoist_consts or t.batched:    # only eager transformations' roots
+    if not t.hoist_consts or t.batched:  # only eager transformations' roots
         return None
     t.host_callbacks.append(fn)
     return len(t.host_callbacks) - 1
@@ -709,8 +800,7 @@ def reserve_name(base: str) -> str:
 
 # Expand transformation ops into generated functions, inline them into
 # @main, drop what is no longer referenced, then simplify.
-OPTIMIZE_PIPELINE = ("builtin.module(mlax-expand-transforms,inline,symbol-dce,"
-                     "canonicalize,cse)")
+OPTIMIZE_PIPELINE = "builtin.module(mlax-expand-transforms,inline,symbol-dce,canonicalize,cse)"
 
 
 class Compiled(NamedTuple):
@@ -730,7 +820,9 @@ class Compiled(NamedTuple):
 # Executables by the text of the traced module: a function traced again
 # (eager transformations re-run Python each call, as in JAX) reuses the
 # executable when it produced the same IR.
-_EXECUTABLES: "collections.OrderedDict[str, tuple[runtime.Executable, str]]" = collections.OrderedDict()
+_EXECUTABLES: "collections.OrderedDict[str, tuple[runtime.Executable, str]]" = (
+    collections.OrderedDict()
+)
 _EXECUTABLES_MAX = 512
 
 
@@ -750,11 +842,15 @@ def _format_diagnostics(msg: str) -> str:
     """MLIR's pass-failure text as `file:line: error: ...` lines (the
     locations are the user's lines), without the IR dumps."""
     import re
+
     out = []
     for line in msg.splitlines():
         line = line.strip()
-        if not line or line.startswith("Failure while executing pass pipeline") or \
-                "see current operation" in line:
+        if (
+            not line
+            or line.startswith("Failure while executing pass pipeline")
+            or "see current operation" in line
+        ):
             continue
         m = re.match(r'(error|note|warning): (?:"([^"]*)":(\d+):\d+|unknown): (.*)', line)
         if m:
@@ -801,8 +897,9 @@ def compile_traced(traced: Traced) -> Compiled:
         with _EXECUTABLES_LOCK:
             _HOST_CALLBACKS[key] = traced.host_callbacks
     exe, text = hit
-    return Compiled(exe, traced.out_tree, tuple(a.weak_type for a in traced.out_avals), text,
-                    traced.out_avals)
+    return Compiled(
+        exe, traced.out_tree, tuple(a.weak_type for a in traced.out_avals), text, traced.out_avals
+    )
 
 
 def _compile_module(traced: Traced, key: str) -> tuple[runtime.Executable, str]:
@@ -812,18 +909,28 @@ def _compile_module(traced: Traced, key: str) -> tuple[runtime.Executable, str]:
     except Exception as e:  # MLIRError: diagnostics of the transformations
         msg = str(e)
         if "can't apply forward-mode autodiff (jvp) to a custom_vjp function." in msg:
-            raise TypeError("can't apply forward-mode autodiff (jvp) to a custom_vjp "
-                            "function.") from None
+            raise TypeError(
+                "can't apply forward-mode autodiff (jvp) to a custom_vjp function."
+            ) from None
         raise TransformationError(_format_diagnostics(msg)) from None
     text = mlir.export_stablehlo(module)
     callbacks = ()
     if traced.host_callbacks:
         # Trampolines to the table of this IR: a later trace of the same
         # program reuses the executable with its own callbacks.
-        callbacks = tuple(functools.partial(_call_host_callback, key, i)
-                          for i in range(len(traced.host_callbacks)))
-    hit = (runtime.compile(text, len(traced.out_avals), host_callbacks=callbacks,
-                           callback_key=key if callbacks else None), text)
+        callbacks = tuple(
+            functools.partial(_call_host_callback, key, i)
+            for i in range(len(traced.host_callbacks))
+        )
+    hit = (
+        runtime.compile(
+            text,
+            len(traced.out_avals),
+            host_callbacks=callbacks,
+            callback_key=key if callbacks else None,
+        ),
+        text,
+    )
     with _EXECUTABLES_LOCK:
         _EXECUTABLES[key] = hit
         if len(_EXECUTABLES) > _EXECUTABLES_MAX:
@@ -843,9 +950,9 @@ def _eager(prim: Primitive, args: Sequence[Any], params: dict):
     key = (prim, _params_key(params), tuple(a.aval for a in arrays))
     compiled = _eager_cache.get(key)
     if compiled is None:
-        traced = trace_to_module(lambda *xs: prim.bind(*xs, **params),
-                                 [a.aval for a in arrays], name="main")
+        traced = trace_to_module(
+            lambda *xs: prim.bind(*xs, **params), [a.aval for a in arrays], name="main"
+        )
         compiled = compile_traced(traced)
         _eager_cache[key] = compiled
-    return compiled.unflatten_outputs(
-        compiled.executable.execute([a._buffer for a in arrays]))
+    return compiled.unflatten_outputs(compiled.executable.execute([a._buffer for a in arrays]))

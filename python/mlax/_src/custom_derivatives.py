@@ -1,6 +1,7 @@
 """custom_jvp and custom_vjp. Each call traces the primal function and the
 rule (or fwd/bwd) into private functions and emits `mlax.custom_jvp_call` /
 `mlax.custom_vjp_call`; the C++ transformations decide which one to use."""
+
 from __future__ import annotations
 
 import functools
@@ -10,7 +11,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from mlax._src import core, dtypes, mlir, tree_util
+from mlax._src import core, mlir, tree_util
 from mlax._src.autodiff import _differentiable, _zeros_float0, float0
 from mlax._src.core import ShapedArray, Tracer, aval_of
 from mlax.mlir import ir
@@ -24,12 +25,15 @@ def _resolve_kwargs(fun: Callable, args: tuple, kwargs: dict) -> tuple:
     try:
         bound = inspect.signature(fun).bind(*args, **kwargs)
     except TypeError as e:
-        raise TypeError(f"could not map the keyword arguments of {fun.__name__} to "
-                        f"positions: {e}") from None
+        raise TypeError(
+            f"could not map the keyword arguments of {fun.__name__} to positions: {e}"
+        ) from None
     bound.apply_defaults()
     if bound.kwargs:
-        raise TypeError(f"keyword-only arguments {sorted(bound.kwargs)} of "
-                        f"{fun.__name__} cannot be used with custom derivatives")
+        raise TypeError(
+            f"keyword-only arguments {sorted(bound.kwargs)} of "
+            f"{fun.__name__} cannot be used with custom derivatives"
+        )
     return tuple(bound.args)
 
 
@@ -46,8 +50,10 @@ class _Split:
         self.nondiff = tuple(sorted(nondiff_argnums))
         for i in self.nondiff:
             if i >= len(args):
-                raise TypeError(f"nondiff_argnums={self.nondiff} refers to argument {i}, "
-                                f"but only {len(args)} arguments were passed")
+                raise TypeError(
+                    f"nondiff_argnums={self.nondiff} refers to argument {i}, "
+                    f"but only {len(args)} arguments were passed"
+                )
         self.dyn_idx = [i for i in range(len(args)) if i not in self.nondiff]
         self.flat, self.tree = tree_util.tree_flatten(tuple(args[i] for i in self.dyn_idx))
         self.avals = [aval_of(x) for x in self.flat]
@@ -142,6 +148,7 @@ def _call_primal(custom, split: "_Split", entry: dict):
     differentiation level: a call of the primal function, traced once and
     shared by every level's custom call."""
     from mlax._src.autodiff import _emit_call
+
     tf = _primal_of(entry, custom.fun, split)
     return tree_util.tree_unflatten(tf.out_tree, _emit_call(tf, split.flat))
 
@@ -156,8 +163,10 @@ def _memo_key(split: "_Split") -> tuple:
 
 def _no_captures(tf, kind: str, fun: Callable):
     if tf.captures:
-        raise TypeError(f"{kind} function {fun.__name__} closes over values traced by an "
-                        "outer transformation; pass them as arguments instead")
+        raise TypeError(
+            f"{kind} function {fun.__name__} closes over values traced by an "
+            "outer transformation; pass them as arguments instead"
+        )
 
 
 def _zeros_like_aval(a: ShapedArray):
@@ -208,12 +217,14 @@ class custom_jvp:
             if out is None:
                 out = tree_util.tree_map(lambda a: a * 0, ans)
             return ans, out
+
         self.defjvp(jvp)
 
     def __call__(self, *args: Any, **kwargs: Any):
         if self.jvp is None:
-            raise AttributeError(f"No JVP defined for custom_jvp function {_name(self.fun)} "
-                                 "using defjvp.")
+            raise AttributeError(
+                f"No JVP defined for custom_jvp function {_name(self.fun)} using defjvp."
+            )
         value, call = _start(self, args, kwargs)
         if call is None:
             return value
@@ -226,20 +237,26 @@ class custom_jvp:
         def rule_flat(*xs):
             primals = split.dyn_args(xs[:n])
             t_iter = iter(xs[n:])
-            tangent_leaves = [next(t_iter) if k in split.diff else _zeros_float0(a.shape)
-                              for k, a in enumerate(split.avals)]
+            tangent_leaves = [
+                next(t_iter) if k in split.diff else _zeros_float0(a.shape)
+                for k, a in enumerate(split.avals)
+            ]
             tangents = split.dyn_args(tangent_leaves)
             res = self.jvp(*split.static, tuple(primals), tuple(tangents))
             if not (isinstance(res, (tuple, list)) and len(res) == 2):
-                raise TypeError("Custom JVP rule must produce a pair (list or tuple of length "
-                                f"two) representing primal and tangent outputs, got {res}.")
+                raise TypeError(
+                    "Custom JVP rule must produce a pair (list or tuple of length "
+                    f"two) representing primal and tangent outputs, got {res}."
+                )
             p_out, t_out = res
             p_flat, p_tree = tree_util.tree_flatten(p_out)
             t_flat, t_tree = tree_util.tree_flatten(t_out, is_leaf=lambda x: x is None)
             if t_tree != p_tree and len(t_flat) != len(p_flat):
-                raise TypeError("Custom JVP rule must produce primal and tangent outputs "
-                                f"with equal container (pytree) structures, but got {p_tree} "
-                                f"and {t_tree} respectively.")
+                raise TypeError(
+                    "Custom JVP rule must produce primal and tangent outputs "
+                    f"with equal container (pytree) structures, but got {p_tree} "
+                    f"and {t_tree} respectively."
+                )
             p_avals = [aval_of(x) for x in p_flat]
             meta["p_tree"], meta["p_avals"] = p_tree, p_avals
             outs = list(p_flat)
@@ -251,19 +268,26 @@ class custom_jvp:
                     t = _zeros_like_aval(a)
                 ta = aval_of(t)
                 if ta.shape != a.shape or (ta.dtype != a.dtype and not ta.weak_type):
-                    raise TypeError("Custom JVP rule must produce primal and tangent outputs "
-                                    "with corresponding shapes and dtypes. Expected "
-                                    f"{a.str_short()} (tangent type of {a.str_short()}) but "
-                                    f"got {ta.str_short()}.")
+                    raise TypeError(
+                        "Custom JVP rule must produce primal and tangent outputs "
+                        "with corresponding shapes and dtypes. Expected "
+                        f"{a.str_short()} (tangent type of {a.str_short()}) but "
+                        f"got {ta.str_short()}."
+                    )
                 outs.append(t)
             return outs
 
         rule_avals = list(split.avals) + [split.avals[k] for k in split.diff]
         _rule_state.rules_being_traced += 1
         try:
-            rule_tf = core.trace_subfunction(rule_flat, rule_avals, "", exact_name=rule_name,
-                                             ad_depth=depth - 1,
-                                             operands=list(split.flat) + [None] * len(split.diff))
+            rule_tf = core.trace_subfunction(
+                rule_flat,
+                rule_avals,
+                "",
+                exact_name=rule_name,
+                ad_depth=depth - 1,
+                operands=list(split.flat) + [None] * len(split.diff),
+            )
             tf = _primal_of(entry, self.fun, split)
         finally:
             _rule_state.rules_being_traced -= 1
@@ -271,23 +295,41 @@ class custom_jvp:
                 del self._traced[key]
         _no_captures(rule_tf, "custom_jvp rule of", self.fun)
         if meta["p_tree"] != tf.out_tree:
-            raise TypeError("Custom JVP rule must produce primal outputs with the same "
-                            "container (pytree) structure as the custom_jvp-decorated "
-                            f"function; got {meta['p_tree']} and {tf.out_tree}.")
+            raise TypeError(
+                "Custom JVP rule must produce primal outputs with the same "
+                "container (pytree) structure as the custom_jvp-decorated "
+                f"function; got {meta['p_tree']} and {tf.out_tree}."
+            )
         out_diff = [j for j, a in enumerate(tf.out_avals) if _differentiable(a.dtype)]
-        _cast_results(rule_tf, list(tf.out_avals) + [tf.out_avals[j] for j in out_diff],
-                      "Custom JVP rule (primal and tangent outputs)")
-        return _emit(lambda types, ops: mlax_d.CustomJvpCallOp(
-            types, ir.FlatSymbolRefAttr.get(tf.name), ir.FlatSymbolRefAttr.get(rule_tf.name), ops),
-            tf, split)
+        _cast_results(
+            rule_tf,
+            list(tf.out_avals) + [tf.out_avals[j] for j in out_diff],
+            "Custom JVP rule (primal and tangent outputs)",
+        )
+        return _emit(
+            lambda types, ops: mlax_d.CustomJvpCallOp(
+                types,
+                ir.FlatSymbolRefAttr.get(tf.name),
+                ir.FlatSymbolRefAttr.get(rule_tf.name),
+                ops,
+            ),
+            tf,
+            split,
+        )
 
 
 def _primal_of(entry: dict, fun: Callable, split: "_Split"):
     """The traced primal function of a custom call (traced on first need,
     under the name reserved for it)."""
     if entry["tf"] is None:
-        tf = core.trace_subfunction(lambda *xs: fun(*split.full_args(xs)), split.avals, "",
-                                    exact_name=entry["name"], ad_depth=0, operands=split.flat)
+        tf = core.trace_subfunction(
+            lambda *xs: fun(*split.full_args(xs)),
+            split.avals,
+            "",
+            exact_name=entry["name"],
+            ad_depth=0,
+            operands=split.flat,
+        )
         _no_captures(tf, "custom derivative", fun)
         entry["tf"] = tf
     return entry["tf"]
@@ -311,8 +353,9 @@ class custom_vjp:
 
     def __call__(self, *args: Any, **kwargs: Any):
         if self.fwd is None:
-            raise AttributeError(f"No VJP defined for custom_vjp function {_name(self.fun)} "
-                                 "using defvjp.")
+            raise AttributeError(
+                f"No VJP defined for custom_vjp function {_name(self.fun)} using defvjp."
+            )
         value, call = _start(self, args, kwargs)
         if call is None:
             return value
@@ -324,8 +367,10 @@ class custom_vjp:
         def fwd_flat(*xs):
             res = self.fwd(*split.full_args(xs))
             if not (isinstance(res, (tuple, list)) and len(res) == 2):
-                raise TypeError("Custom VJP fwd rule must produce a pair (list or tuple of "
-                                f"length two) representing primal outputs and residuals, got {res}.")
+                raise TypeError(
+                    "Custom VJP fwd rule must produce a pair (list or tuple of "
+                    f"length two) representing primal outputs and residuals, got {res}."
+                )
             out, residuals = res
             o_flat, o_tree = tree_util.tree_flatten(out)
             r_flat, r_tree = tree_util.tree_flatten(residuals)
@@ -333,32 +378,47 @@ class custom_vjp:
             return list(o_flat) + list(r_flat)
 
         def trace_rules():
-            fwd_tf = core.trace_subfunction(fwd_flat, split.avals, "", exact_name=fwd_name,
-                                            ad_depth=depth - 1, operands=split.flat)
+            fwd_tf = core.trace_subfunction(
+                fwd_flat,
+                split.avals,
+                "",
+                exact_name=fwd_name,
+                ad_depth=depth - 1,
+                operands=split.flat,
+            )
             tf = _primal_of(entry, self.fun, split)
             if meta["out_tree"] != tf.out_tree:
-                raise TypeError("Custom VJP fwd rule must produce primal outputs with the same "
-                                "container (pytree) structure as the custom_vjp-decorated "
-                                f"function; got {meta['out_tree']} and {tf.out_tree}.")
+                raise TypeError(
+                    "Custom VJP fwd rule must produce primal outputs with the same "
+                    "container (pytree) structure as the custom_vjp-decorated "
+                    f"function; got {meta['out_tree']} and {tf.out_tree}."
+                )
             _no_captures(fwd_tf, "custom_vjp fwd of", self.fun)
-            _cast_results(fwd_tf, list(tf.out_avals) + list(fwd_tf.out_avals[len(tf.out_avals):]),
-                          "Custom VJP fwd rule (primal outputs)")
+            _cast_results(
+                fwd_tf,
+                list(tf.out_avals) + list(fwd_tf.out_avals[len(tf.out_avals) :]),
+                "Custom VJP fwd rule (primal outputs)",
+            )
             out_diff = [j for j, a in enumerate(tf.out_avals) if _differentiable(a.dtype)]
-            res_avals = list(fwd_tf.out_avals[len(tf.out_avals):])
+            res_avals = list(fwd_tf.out_avals[len(tf.out_avals) :])
             n_res = len(res_avals)
 
             def bwd_flat(*xs):
                 residuals = tree_util.tree_unflatten(meta["res_tree"], xs[:n_res])
                 c_iter = iter(xs[n_res:])
-                ct_leaves = [next(c_iter) if j in out_diff else _zeros_float0(a.shape)
-                             for j, a in enumerate(tf.out_avals)]
+                ct_leaves = [
+                    next(c_iter) if j in out_diff else _zeros_float0(a.shape)
+                    for j, a in enumerate(tf.out_avals)
+                ]
                 ct = tree_util.tree_unflatten(tf.out_tree, ct_leaves)
                 cts = self.bwd(*split.static, residuals, ct)
                 n_dyn = len(split.dyn_idx)
                 if not isinstance(cts, (tuple, list)) or len(cts) != n_dyn:
-                    raise TypeError("Custom VJP bwd rule must produce a tuple with one cotangent "
-                                    f"per non-static argument of the custom_vjp function ({n_dyn}), "
-                                    f"got {cts}.")
+                    raise TypeError(
+                        "Custom VJP bwd rule must produce a tuple with one cotangent "
+                        f"per non-static argument of the custom_vjp function ({n_dyn}), "
+                        f"got {cts}."
+                    )
                 flat = []
                 dyn = split.dyn_args(split.flat)
                 for arg, c in zip(dyn, cts):
@@ -368,31 +428,45 @@ class custom_vjp:
                     else:
                         c_leaves = tree_util.tree_leaves(c, is_leaf=lambda x: x is None)
                         if len(c_leaves) != len(leaves):
-                            raise TypeError("Custom VJP bwd rule must produce cotangents with the "
-                                            "structure of the primal arguments; got "
-                                            f"{tree_util.tree_structure(c)} for "
-                                            f"{tree_util.tree_structure(arg)}.")
+                            raise TypeError(
+                                "Custom VJP bwd rule must produce cotangents with the "
+                                "structure of the primal arguments; got "
+                                f"{tree_util.tree_structure(c)} for "
+                                f"{tree_util.tree_structure(arg)}."
+                            )
                         flat.extend(c_leaves)
-                return [flat[k] if flat[k] is not None else _zeros_like_aval(split.avals[k])
-                        for k in split.diff]
+                return [
+                    flat[k] if flat[k] is not None else _zeros_like_aval(split.avals[k])
+                    for k in split.diff
+                ]
 
             bwd_avals = res_avals + [tf.out_avals[j] for j in out_diff]
             ct_avals = [split.avals[k] for k in split.diff]
             # Only for calls made by the user's function itself: a call inside
             # another custom rule keeps its bwd in the program (so nested
             # custom rules round as one program).
-            index = core.add_host_callback(_eager_bwd(bwd_flat, ct_avals)) \
-                if depth == 1 and _rule_state.rules_being_traced == 1 else None
+            index = (
+                core.add_host_callback(_eager_bwd(bwd_flat, ct_avals))
+                if depth == 1 and _rule_state.rules_being_traced == 1
+                else None
+            )
             if index is not None:
                 # Eager differentiation (no jit, no vmap, no higher order): bwd
                 # runs in Python on the values, as JAX's eager reverse pass
                 # does (print and pdb see Arrays), called back from the program.
                 bwd_tf = core.trace_subfunction(
-                    lambda *xs: _python_callback_p.bind(*xs, index=index, out_avals=tuple(
-                        ct_avals)), bwd_avals, "", exact_name=bwd_name, ad_depth=0)
+                    lambda *xs: _python_callback_p.bind(
+                        *xs, index=index, out_avals=tuple(ct_avals)
+                    ),
+                    bwd_avals,
+                    "",
+                    exact_name=bwd_name,
+                    ad_depth=0,
+                )
             else:
-                bwd_tf = core.trace_subfunction(bwd_flat, bwd_avals, "", exact_name=bwd_name,
-                                                ad_depth=depth - 1)
+                bwd_tf = core.trace_subfunction(
+                    bwd_flat, bwd_avals, "", exact_name=bwd_name, ad_depth=depth - 1
+                )
             return tf, fwd_tf, bwd_tf
 
         _rule_state.rules_being_traced += 1
@@ -403,28 +477,47 @@ class custom_vjp:
             if outer:
                 del self._traced[key]
         _no_captures(bwd_tf, "custom_vjp bwd of", self.fun)
-        _cast_results(bwd_tf, [split.avals[k] for k in split.diff],
-                      "Custom VJP bwd rule (cotangents of the primal arguments)", ValueError,
-                      strict_dtype=False)   # JAX converts bwd's dtypes
-        return _emit(lambda types, ops: mlax_d.CustomVjpCallOp(
-            types, ir.FlatSymbolRefAttr.get(tf.name), ir.FlatSymbolRefAttr.get(fwd_tf.name),
-            ir.FlatSymbolRefAttr.get(bwd_tf.name), ops), tf, split)
+        _cast_results(
+            bwd_tf,
+            [split.avals[k] for k in split.diff],
+            "Custom VJP bwd rule (cotangents of the primal arguments)",
+            ValueError,
+            strict_dtype=False,
+        )  # JAX converts bwd's dtypes
+        return _emit(
+            lambda types, ops: mlax_d.CustomVjpCallOp(
+                types,
+                ir.FlatSymbolRefAttr.get(tf.name),
+                ir.FlatSymbolRefAttr.get(fwd_tf.name),
+                ir.FlatSymbolRefAttr.get(bwd_tf.name),
+                ops,
+            ),
+            tf,
+            split,
+        )
 
 
 def _python_callback_emit(values, avals, *, index, out_avals):
     from mlax._src import runtime
-    return list(mlax_d.PythonCallbackOp(
-        [mlir.tensor_type(a.shape, a.dtype) for a in out_avals], values,
-        ir.IntegerAttr.get(ir.IntegerType.get_signless(64), index),
-        ir.StringAttr.get(runtime.python_callback_target())).results)
+
+    return list(
+        mlax_d.PythonCallbackOp(
+            [mlir.tensor_type(a.shape, a.dtype) for a in out_avals],
+            values,
+            ir.IntegerAttr.get(ir.IntegerType.get_signless(64), index),
+            ir.StringAttr.get(runtime.python_callback_target()),
+        ).results
+    )
 
 
-_python_callback_p = core.Primitive("python_callback", _python_callback_emit,
-                                    multiple_results=True, weak="none")
+_python_callback_p = core.Primitive(
+    "python_callback", _python_callback_emit, multiple_results=True, weak="none"
+)
 
 
 def _eager_bwd(bwd_flat: Callable, ct_avals: Sequence[ShapedArray]) -> Callable:
     """bwd_flat run on host values (numpy in, numpy out) for a callback."""
+
     def run(*host_args):
         args = [core.Array(core.runtime.to_device(np.asarray(a))) for a in host_args]
         outs = bwd_flat(*args)
@@ -432,16 +525,24 @@ def _eager_bwd(bwd_flat: Callable, ct_avals: Sequence[ShapedArray]) -> Callable:
         for i, (o, want) in enumerate(zip(outs, ct_avals)):
             o = np.asarray(o)
             if o.shape != want.shape:
-                raise ValueError("Custom VJP bwd rule must produce an output with the same "
-                                 "shape/dtypes as the args tuple of the primal function: "
-                                 f"output {i} has shape {o.shape}, expected {want.shape}")
+                raise ValueError(
+                    "Custom VJP bwd rule must produce an output with the same "
+                    "shape/dtypes as the args tuple of the primal function: "
+                    f"output {i} has shape {o.shape}, expected {want.shape}"
+                )
             results.append(o.astype(want.dtype, copy=False))
         return tuple(results)
+
     return run
 
 
-def _cast_results(tf, want: Sequence[ShapedArray], what: str = "custom rule",
-                  error: type = TypeError, strict_dtype: bool = True) -> None:
+def _cast_results(
+    tf,
+    want: Sequence[ShapedArray],
+    what: str = "custom rule",
+    error: type = TypeError,
+    strict_dtype: bool = True,
+) -> None:
     """Checks a traced rule's results against the expected avals: `error`
     (JAX's type for this rule) names the output; only dtype differences of
     weak-typed values (Python scalars) are converted."""
@@ -454,8 +555,10 @@ def _cast_results(tf, want: Sequence[ShapedArray], what: str = "custom rule",
     for i, (g, w) in enumerate(zip(got, want)):
         v = ret.operands[i]
         if g.shape != w.shape or (g.dtype != w.dtype and not g.weak_type and strict_dtype):
-            raise error(f"{what} must produce outputs with the expected shapes and dtypes: "
-                        f"output {i} is {g.str_short()}, expected {w.str_short()}")
+            raise error(
+                f"{what} must produce outputs with the expected shapes and dtypes: "
+                f"output {i} is {g.str_short()}, expected {w.str_short()}"
+            )
         if g.dtype != w.dtype:
             with ir.InsertionPoint(ret), ir.Location.unknown(mlir.context()):
                 v = mlax_d.ConvertOp(mlir.tensor_type(w.shape, w.dtype), v).result
@@ -463,9 +566,11 @@ def _cast_results(tf, want: Sequence[ShapedArray], what: str = "custom rule",
         new_values.append(v)
     if changed:
         from mlax.mlir.dialects import func as func_d
+
         with ir.InsertionPoint(ret), ir.Location.unknown(mlir.context()):
             func_d.ReturnOp(new_values)
         ret.erase()
         fn_type = ir.FunctionType(ir.TypeAttr(tf.func.attributes["function_type"]).value)
-        tf.func.attributes["function_type"] = ir.TypeAttr.get(ir.FunctionType.get(
-            fn_type.inputs, [v.type for v in new_values]))
+        tf.func.attributes["function_type"] = ir.TypeAttr.get(
+            ir.FunctionType.get(fn_type.inputs, [v.type for v in new_values])
+        )

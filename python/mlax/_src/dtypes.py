@@ -1,5 +1,6 @@
 """dtypes: canonicalization (32-bit unless x64), weak types, promotion and the
 mapping to MLIR element types."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -118,15 +119,21 @@ def result_type(*typed: tuple[np.dtype, bool]) -> tuple[np.dtype, bool]:
             # lattice: bool < i* < ints, i* < f* < floats, f* < c*).
             if weak_kind == 3 and _kind_rank(dtype) == 2:
                 return canonicalize_dtype(
-                    np.complex128 if dtype == np.float64 else np.complex64), False
-            return {1: default_int_dtype(), 2: default_float_dtype(),
-                    3: default_complex_dtype()}[weak_kind], True
+                    np.complex128 if dtype == np.float64 else np.complex64
+                ), False
+            return {1: default_int_dtype(), 2: default_float_dtype(), 3: default_complex_dtype()}[
+                weak_kind
+            ], True
         return canonicalize_dtype(dtype), False
     if all(d == weak[0] for d in weak):
         return canonicalize_dtype(weak[0]), True
     kind = max(_kind_rank(d) for d in weak)
-    default = {0: np.dtype(np.bool_), 1: default_int_dtype(),
-               2: default_float_dtype(), 3: default_complex_dtype()}[kind]
+    default = {
+        0: np.dtype(np.bool_),
+        1: default_int_dtype(),
+        2: default_float_dtype(),
+        3: default_complex_dtype(),
+    }[kind]
     return default, True
 
 

@@ -1,13 +1,12 @@
 """jnp.einsum: subscripts (explicit or implicit output, '...') lowered to
 diagonals, reductions and one dot_general per pair of operands (left to
 right), then a transpose into the output order."""
+
 from __future__ import annotations
 
 import builtins
 import string
 from typing import Any
-
-import numpy as np
 
 from mlax._src import lax
 from mlax._src.core import aval_of
@@ -38,7 +37,7 @@ def _parse(subscripts: str, ndims: list[int]) -> tuple[list[str], str]:
                 raise ValueError(f"einsum: invalid subscript character {c!r} in {subscripts!r}")
         if "..." in s:
             k = nd - len(s.replace("...", ""))
-            s = s.replace("...", ell[n_ell - k:] if k else "")
+            s = s.replace("...", ell[n_ell - k :] if k else "")
         if len(s) != nd:
             raise ValueError(f"einsum: operand subscripts {s!r} do not match its {nd} dimensions")
         expanded.append(s)
@@ -61,13 +60,14 @@ def _parse(subscripts: str, ndims: list[int]) -> tuple[list[str], str]:
 def _diagonals(x, labels: str):
     """Repeated labels within one operand take the diagonal."""
     from mlax._src import numpy_impl as jnp
+
     while len(set(labels)) != len(labels):
         for c in labels:
             first = labels.index(c)
             second = labels.find(c, first + 1)
             if second >= 0:
                 x = jnp.diagonal(x, 0, first, second)
-                labels = labels[:first] + labels[first + 1:second] + labels[second + 1:] + c
+                labels = labels[:first] + labels[first + 1 : second] + labels[second + 1 :] + c
                 break
     return x, labels
 
@@ -80,11 +80,17 @@ def _sum_out(x, labels: str, keep: set):
     return x, labels
 
 
-def einsum(subscripts: str, *operands: Any, optimize: Any = "auto", precision: Any = None,
-           preferred_element_type: Any = None):
+def einsum(
+    subscripts: str,
+    *operands: Any,
+    optimize: Any = "auto",
+    precision: Any = None,
+    preferred_element_type: Any = None,
+):
     """Einstein summation (numpy's subscript language, JAX's semantics:
     operands promoted to a common dtype)."""
     from mlax._src import numpy_impl as jnp
+
     if not isinstance(subscripts, str):
         raise TypeError("einsum: the first argument must be a subscripts string")
     if not operands:
@@ -107,17 +113,23 @@ def einsum(subscripts: str, *operands: Any, optimize: Any = "auto", precision: A
     x, labels = ops[0]
     for k in range(1, len(ops)):
         y, ylabels = ops[k]
-        later = set(out).union(*[set(s) for _, s in ops[k + 1:]])
+        later = set(out).union(*[set(s) for _, s in ops[k + 1 :]])
         x, labels = _sum_out(x, labels, later | set(ylabels))
         y, ylabels = _sum_out(y, ylabels, later | set(labels))
         batch = [c for c in labels if c in ylabels and c in later]
         contract = [c for c in labels if c in ylabels and c not in later]
-        dn = (([labels.index(c) for c in contract], [ylabels.index(c) for c in contract]),
-              ([labels.index(c) for c in batch], [ylabels.index(c) for c in batch]))
-        x = lax.dot_general(x, y, dn, precision=precision,
-                            preferred_element_type=preferred_element_type)
-        labels = ("".join(batch) + "".join(c for c in labels if c not in ylabels)
-                  + "".join(c for c in ylabels if c not in labels))
+        dn = (
+            ([labels.index(c) for c in contract], [ylabels.index(c) for c in contract]),
+            ([labels.index(c) for c in batch], [ylabels.index(c) for c in batch]),
+        )
+        x = lax.dot_general(
+            x, y, dn, precision=precision, preferred_element_type=preferred_element_type
+        )
+        labels = (
+            "".join(batch)
+            + "".join(c for c in labels if c not in ylabels)
+            + "".join(c for c in ylabels if c not in labels)
+        )
     x, labels = _sum_out(x, labels, set(out))
     perm = tuple(labels.index(c) for c in out)
     return lax.transpose(x, perm) if perm != tuple(range(len(perm))) else x

@@ -1,5 +1,6 @@
 """lax.gather and the lax.scatter family (the mlax.gather / mlax.scatter ops),
 with JAX's dimension-number types and out-of-bounds modes."""
+
 from __future__ import annotations
 
 import enum
@@ -7,8 +8,7 @@ from typing import Any, NamedTuple, Sequence
 
 import numpy as np
 
-from mlax._src import dtypes, mlir
-from mlax._src import lax
+from mlax._src import dtypes, lax, mlir
 from mlax._src.core import Primitive, aval_of
 from mlax.mlir import ir
 from mlax.mlir.dialects import mlax as m
@@ -19,6 +19,7 @@ _type = lax._type
 class GatherDimensionNumbers(NamedTuple):
     """As JAX's lax.GatherDimensionNumbers (the index vector is the last
     dimension of the indices)."""
+
     offset_dims: tuple[int, ...]
     collapsed_slice_dims: tuple[int, ...]
     start_index_map: tuple[int, ...]
@@ -28,6 +29,7 @@ class GatherDimensionNumbers(NamedTuple):
 
 class ScatterDimensionNumbers(NamedTuple):
     """As JAX's lax.ScatterDimensionNumbers."""
+
     update_window_dims: tuple[int, ...]
     inserted_window_dims: tuple[int, ...]
     scatter_dims_to_operand_dims: tuple[int, ...]
@@ -39,6 +41,7 @@ class GatherScatterMode(enum.Enum):
     """Out-of-bounds behaviour (JAX's names). CLIP and PROMISE_IN_BOUNDS
     clamp indices into range; FILL_OR_DROP fills gathers (NaN, or the
     extreme integer) and drops scatter windows that leave the array."""
+
     CLIP = enum.auto()
     FILL_OR_DROP = enum.auto()
     PROMISE_IN_BOUNDS = enum.auto()
@@ -53,8 +56,9 @@ class GatherScatterMode(enum.Enum):
             return GatherScatterMode.CLIP
         if s == "promise_in_bounds":
             return GatherScatterMode.PROMISE_IN_BOUNDS
-        raise ValueError(f"Unknown gather mode {s!r}: use 'clip', 'fill', 'drop' or "
-                         "'promise_in_bounds'")
+        raise ValueError(
+            f"Unknown gather mode {s!r}: use 'clip', 'fill', 'drop' or 'promise_in_bounds'"
+        )
 
 
 def _i64(v: int) -> ir.IntegerAttr:
@@ -69,57 +73,77 @@ def _tuple(v) -> tuple[int, ...]:
 # gather
 # --------------------------------------------------------------------------
 
-def _gather_shape(operand_shape, indices_shape, dnums: GatherDimensionNumbers,
-                  slice_sizes) -> tuple[int, ...]:
+
+def _gather_shape(
+    operand_shape, indices_shape, dnums: GatherDimensionNumbers, slice_sizes
+) -> tuple[int, ...]:
     """JAX's shape rule (errors name the op and the offending numbers)."""
     rank = len(operand_shape)
     if len(indices_shape) == 0:
-        raise TypeError("gather: start_indices must have at least one dimension (the "
-                        "index vector)")
+        raise TypeError("gather: start_indices must have at least one dimension (the index vector)")
     ivs = indices_shape[-1]
     if len(dnums.start_index_map) != ivs:
-        raise TypeError(f"gather: start_index_map {dnums.start_index_map} must have one "
-                        f"entry per index vector element; the last dimension of "
-                        f"start_indices has size {ivs}")
+        raise TypeError(
+            f"gather: start_index_map {dnums.start_index_map} must have one "
+            f"entry per index vector element; the last dimension of "
+            f"start_indices has size {ivs}"
+        )
     if len(slice_sizes) != rank:
-        raise TypeError(f"gather: slice_sizes {tuple(slice_sizes)} must have one entry "
-                        f"per operand dimension (operand shape {tuple(operand_shape)})")
+        raise TypeError(
+            f"gather: slice_sizes {tuple(slice_sizes)} must have one entry "
+            f"per operand dimension (operand shape {tuple(operand_shape)})"
+        )
     for i, s in enumerate(slice_sizes):
         if not 0 <= s <= operand_shape[i]:
-            raise TypeError(f"gather: slice size {s} of dimension {i} does not fit the "
-                            f"operand shape {tuple(operand_shape)}")
+            raise TypeError(
+                f"gather: slice size {s} of dimension {i} does not fit the "
+                f"operand shape {tuple(operand_shape)}"
+            )
     for d in dnums.collapsed_slice_dims + dnums.operand_batching_dims:
         if not 0 <= d < rank:
             raise TypeError(f"gather: dimension {d} is out of range for operand rank {rank}")
         if slice_sizes[d] > 1:
-            raise TypeError(f"gather: collapsed or batching dimension {d} must have slice "
-                            f"size 0 or 1, got {slice_sizes[d]}")
-    offset_sizes = [slice_sizes[i] for i in range(rank)
-                    if i not in dnums.collapsed_slice_dims and i not in dnums.operand_batching_dims]
+            raise TypeError(
+                f"gather: collapsed or batching dimension {d} must have slice "
+                f"size 0 or 1, got {slice_sizes[d]}"
+            )
+    offset_sizes = [
+        slice_sizes[i]
+        for i in range(rank)
+        if i not in dnums.collapsed_slice_dims and i not in dnums.operand_batching_dims
+    ]
     if len(offset_sizes) != len(dnums.offset_dims):
-        raise TypeError(f"gather: offset_dims {dnums.offset_dims} must have "
-                        f"{len(offset_sizes)} entries")
+        raise TypeError(
+            f"gather: offset_dims {dnums.offset_dims} must have {len(offset_sizes)} entries"
+        )
     batch = list(indices_shape[:-1])
     out_rank = len(offset_sizes) + len(batch)
     shape, o, k = [], 0, 0
     for i in range(out_rank):
         if i in dnums.offset_dims:
-            shape.append(offset_sizes[o]); o += 1
+            shape.append(offset_sizes[o])
+            o += 1
         else:
-            shape.append(batch[k]); k += 1
+            shape.append(batch[k])
+            k += 1
     return tuple(shape)
 
 
 def _gather_emit(values, avals, *, dnums, slice_sizes, indices_are_sorted):
     shape = _gather_shape(avals[0].shape, avals[1].shape, dnums, slice_sizes)
-    return m.GatherOp(_type(shape, avals[0].dtype), values[0], values[1],
-                      mlir.i64_array(dnums.offset_dims),
-                      mlir.i64_array(dnums.collapsed_slice_dims),
-                      mlir.i64_array(dnums.operand_batching_dims),
-                      mlir.i64_array(dnums.start_indices_batching_dims),
-                      mlir.i64_array(dnums.start_index_map), _i64(len(avals[1].shape) - 1),
-                      mlir.i64_array(slice_sizes),
-                      indices_are_sorted=ir.BoolAttr.get(bool(indices_are_sorted))).result
+    return m.GatherOp(
+        _type(shape, avals[0].dtype),
+        values[0],
+        values[1],
+        mlir.i64_array(dnums.offset_dims),
+        mlir.i64_array(dnums.collapsed_slice_dims),
+        mlir.i64_array(dnums.operand_batching_dims),
+        mlir.i64_array(dnums.start_indices_batching_dims),
+        mlir.i64_array(dnums.start_index_map),
+        _i64(len(avals[1].shape) - 1),
+        mlir.i64_array(slice_sizes),
+        indices_are_sorted=ir.BoolAttr.get(bool(indices_are_sorted)),
+    ).result
 
 
 _gather_p = Primitive("gather", _gather_emit, weak="first")
@@ -153,9 +177,17 @@ def _in_bounds(indices, operand_shape, dims, window_sizes):
     return lax.reduce_and(ok, (a.ndim - 1,))
 
 
-def gather(operand, start_indices, dimension_numbers: GatherDimensionNumbers,
-           slice_sizes: Sequence[int], *, unique_indices: bool = False,
-           indices_are_sorted: bool = False, mode: Any = None, fill_value: Any = None):
+def gather(
+    operand,
+    start_indices,
+    dimension_numbers: GatherDimensionNumbers,
+    slice_sizes: Sequence[int],
+    *,
+    unique_indices: bool = False,
+    indices_are_sorted: bool = False,
+    mode: Any = None,
+    fill_value: Any = None,
+):
     """JAX's lax.gather API: slices of `slice_sizes` at the index vectors (the last
     dimension of `start_indices`)."""
     dnums = GatherDimensionNumbers(*(_tuple(f) for f in dimension_numbers))
@@ -163,15 +195,20 @@ def gather(operand, start_indices, dimension_numbers: GatherDimensionNumbers,
     start_indices = _index_dtype_cast(start_indices)
     oa, ia = aval_of(operand), aval_of(start_indices)
     out_shape = _gather_shape(oa.shape, ia.shape, dnums, slice_sizes)
-    parsed = (GatherScatterMode.PROMISE_IN_BOUNDS if mode is None
-              else GatherScatterMode.from_any(mode))
+    parsed = (
+        GatherScatterMode.PROMISE_IN_BOUNDS if mode is None else GatherScatterMode.from_any(mode)
+    )
     if parsed == GatherScatterMode.CLIP:
         # Clamped explicitly (XLA clamps too), so that the transpose sends
         # cotangents to the elements that were read.
-        start_indices = _clamp_indices(start_indices, oa.shape, dnums.start_index_map,
-                                       slice_sizes)
-    out = _gather_p.bind(operand, start_indices, dnums=dnums, slice_sizes=slice_sizes,
-                         indices_are_sorted=indices_are_sorted)
+        start_indices = _clamp_indices(start_indices, oa.shape, dnums.start_index_map, slice_sizes)
+    out = _gather_p.bind(
+        operand,
+        start_indices,
+        dnums=dnums,
+        slice_sizes=slice_sizes,
+        indices_are_sorted=indices_are_sorted,
+    )
     if parsed != GatherScatterMode.FILL_OR_DROP:
         return out
     # Fill: index vectors whose slice leaves the operand give fill_value.
@@ -185,8 +222,11 @@ def gather(operand, start_indices, dimension_numbers: GatherDimensionNumbers,
 def _clamp_indices(indices, operand_shape, dims, window_sizes):
     a = aval_of(indices)
     upper = np.array([operand_shape[d] - window_sizes[d] for d in dims], a.dtype)
-    return lax.clamp(lax.broadcast_in_dim(np.zeros((), a.dtype), a.shape, ()), indices,
-                     lax.broadcast_in_dim(upper, a.shape, (a.ndim - 1,)))
+    return lax.clamp(
+        lax.broadcast_in_dim(np.zeros((), a.dtype), a.shape, ()),
+        indices,
+        lax.broadcast_in_dim(upper, a.shape, (a.ndim - 1,)),
+    )
 
 
 # --------------------------------------------------------------------------
@@ -198,21 +238,29 @@ _COMBINERS = {"set": None, "add": m.AddOp, "mul": m.MulOp, "min": m.MinOp, "max"
 
 def _scatter_emit(values, avals, *, dnums, combiner, indices_are_sorted, unique_indices):
     a = avals[0]
-    op = m.ScatterOp(_type(a.shape, a.dtype), values[0], values[1], values[2],
-                     mlir.i64_array(dnums.update_window_dims),
-                     mlir.i64_array(dnums.inserted_window_dims),
-                     mlir.i64_array(dnums.operand_batching_dims),
-                     mlir.i64_array(dnums.scatter_indices_batching_dims),
-                     mlir.i64_array(dnums.scatter_dims_to_operand_dims),
-                     _i64(len(avals[1].shape) - 1),
-                     indices_are_sorted=ir.BoolAttr.get(bool(indices_are_sorted)),
-                     unique_indices=ir.BoolAttr.get(bool(unique_indices)))
+    op = m.ScatterOp(
+        _type(a.shape, a.dtype),
+        values[0],
+        values[1],
+        values[2],
+        mlir.i64_array(dnums.update_window_dims),
+        mlir.i64_array(dnums.inserted_window_dims),
+        mlir.i64_array(dnums.operand_batching_dims),
+        mlir.i64_array(dnums.scatter_indices_batching_dims),
+        mlir.i64_array(dnums.scatter_dims_to_operand_dims),
+        _i64(len(avals[1].shape) - 1),
+        indices_are_sorted=ir.BoolAttr.get(bool(indices_are_sorted)),
+        unique_indices=ir.BoolAttr.get(bool(unique_indices)),
+    )
     scalar = _type((), a.dtype)
     block = op.update_computation.blocks.append(scalar, scalar)
     with ir.InsertionPoint(block):
         cls = _COMBINERS[combiner]
-        v = block.arguments[1] if cls is None else cls(block.arguments[0],
-                                                         block.arguments[1]).result
+        v = (
+            block.arguments[1]
+            if cls is None
+            else cls(block.arguments[0], block.arguments[1]).result
+        )
         m.ReturnOp([v])
     return op.result
 
@@ -222,37 +270,51 @@ _scatter_p = Primitive("scatter", _scatter_emit, weak="first")
 
 def _check_scatter(name, oa, ia, ua, dnums):
     if ua.dtype != oa.dtype:
-        raise TypeError(f"{name}: updates dtype {ua.dtype.name} differs from the operand's "
-                        f"{oa.dtype.name}")
+        raise TypeError(
+            f"{name}: updates dtype {ua.dtype.name} differs from the operand's {oa.dtype.name}"
+        )
     if len(ia.shape) == 0:
         raise TypeError(f"{name}: scatter_indices must have at least one dimension")
     if len(dnums.scatter_dims_to_operand_dims) != ia.shape[-1]:
-        raise TypeError(f"{name}: scatter_dims_to_operand_dims "
-                        f"{dnums.scatter_dims_to_operand_dims} must have one entry per index "
-                        f"vector element ({ia.shape[-1]})")
+        raise TypeError(
+            f"{name}: scatter_dims_to_operand_dims "
+            f"{dnums.scatter_dims_to_operand_dims} must have one entry per index "
+            f"vector element ({ia.shape[-1]})"
+        )
     update_batch = [s for i, s in enumerate(ua.shape) if i not in dnums.update_window_dims]
     if tuple(update_batch) != tuple(ia.shape[:-1]):
-        raise TypeError(f"{name}: updates shape {ua.shape} does not match the indices: its "
-                        f"scatter dimensions {tuple(update_batch)} must equal "
-                        f"{tuple(ia.shape[:-1])}")
+        raise TypeError(
+            f"{name}: updates shape {ua.shape} does not match the indices: its "
+            f"scatter dimensions {tuple(update_batch)} must equal "
+            f"{tuple(ia.shape[:-1])}"
+        )
     for field in ("inserted_window_dims", "operand_batching_dims"):
         for d in getattr(dnums, field):
             if not 0 <= d < len(oa.shape):
-                raise TypeError(f"Invalid {field} set in scatter op; valid range is "
-                                f"[0, {len(oa.shape)}); got: {d}.")
+                raise TypeError(
+                    f"Invalid {field} set in scatter op; valid range is "
+                    f"[0, {len(oa.shape)}); got: {d}."
+                )
     for d in dnums.scatter_dims_to_operand_dims:
         if not 0 <= d < len(oa.shape):
-            raise TypeError(f"Invalid scatter_dims_to_operand_dims set in scatter op; valid "
-                            f"range is [0, {len(oa.shape)}); got: {d}.")
+            raise TypeError(
+                f"Invalid scatter_dims_to_operand_dims set in scatter op; valid "
+                f"range is [0, {len(oa.shape)}); got: {d}."
+            )
     for d in dnums.update_window_dims:
         if not 0 <= d < len(ua.shape):
-            raise TypeError(f"Invalid update_window_dims set in scatter op; valid range is "
-                            f"[0, {len(ua.shape)}); got: {d}.")
-    if len(dnums.update_window_dims) + len(dnums.inserted_window_dims) + \
-            len(dnums.operand_batching_dims) != len(oa.shape):
-        raise TypeError(f"{name}: update_window_dims, inserted_window_dims and "
-                        f"operand_batching_dims must cover the {len(oa.shape)} operand "
-                        "dimensions")
+            raise TypeError(
+                f"Invalid update_window_dims set in scatter op; valid range is "
+                f"[0, {len(ua.shape)}); got: {d}."
+            )
+    if len(dnums.update_window_dims) + len(dnums.inserted_window_dims) + len(
+        dnums.operand_batching_dims
+    ) != len(oa.shape):
+        raise TypeError(
+            f"{name}: update_window_dims, inserted_window_dims and "
+            f"operand_batching_dims must cover the {len(oa.shape)} operand "
+            "dimensions"
+        )
 
 
 def _window_sizes(oa, ua, dnums) -> list[int]:
@@ -261,12 +323,22 @@ def _window_sizes(oa, ua, dnums) -> list[int]:
         if i in dnums.inserted_window_dims or i in dnums.operand_batching_dims:
             sizes.append(1)
         else:
-            sizes.append(ua.shape[dnums.update_window_dims[pos]]); pos += 1
+            sizes.append(ua.shape[dnums.update_window_dims[pos]])
+            pos += 1
     return sizes
 
 
-def _scatter(name, combiner, operand, scatter_indices, updates, dimension_numbers,
-             indices_are_sorted, unique_indices, mode):
+def _scatter(
+    name,
+    combiner,
+    operand,
+    scatter_indices,
+    updates,
+    dimension_numbers,
+    indices_are_sorted,
+    unique_indices,
+    mode,
+):
     dnums = ScatterDimensionNumbers(*(_tuple(f) for f in dimension_numbers))
     scatter_indices = _index_dtype_cast(scatter_indices)
     oa, ia, ua = aval_of(operand), aval_of(scatter_indices), aval_of(updates)
@@ -275,26 +347,57 @@ def _scatter(name, combiner, operand, scatter_indices, updates, dimension_number
         ua = aval_of(updates)
     _check_scatter(name, oa, ia, ua, dnums)
     if GatherScatterMode.from_any(mode) == GatherScatterMode.CLIP:
-        scatter_indices = _clamp_indices(scatter_indices, oa.shape,
-                                         dnums.scatter_dims_to_operand_dims,
-                                         _window_sizes(oa, ua, dnums))
-    return _scatter_p.bind(operand, scatter_indices, updates, dnums=dnums, combiner=combiner,
-                           indices_are_sorted=indices_are_sorted,
-                           unique_indices=unique_indices)
+        scatter_indices = _clamp_indices(
+            scatter_indices,
+            oa.shape,
+            dnums.scatter_dims_to_operand_dims,
+            _window_sizes(oa, ua, dnums),
+        )
+    return _scatter_p.bind(
+        operand,
+        scatter_indices,
+        updates,
+        dnums=dnums,
+        combiner=combiner,
+        indices_are_sorted=indices_are_sorted,
+        unique_indices=unique_indices,
+    )
 
 
 def _scatter_api(name: str, combiner: str, doc: str):
-    def f(operand, scatter_indices, updates, dimension_numbers: ScatterDimensionNumbers, *,
-          indices_are_sorted: bool = False, unique_indices: bool = False, mode: Any = None):
-        return _scatter(name, combiner, operand, scatter_indices, updates, dimension_numbers,
-                        indices_are_sorted, unique_indices, mode)
+    def f(
+        operand,
+        scatter_indices,
+        updates,
+        dimension_numbers: ScatterDimensionNumbers,
+        *,
+        indices_are_sorted: bool = False,
+        unique_indices: bool = False,
+        mode: Any = None,
+    ):
+        return _scatter(
+            name,
+            combiner,
+            operand,
+            scatter_indices,
+            updates,
+            dimension_numbers,
+            indices_are_sorted,
+            unique_indices,
+            mode,
+        )
+
     f.__name__ = f.__qualname__ = name
     f.__doc__ = doc
     return f
 
 
-scatter = _scatter_api("scatter", "set", "JAX's lax.scatter: update windows replace operand "
-                       "elements (with duplicate indices one of them wins).")
+scatter = _scatter_api(
+    "scatter",
+    "set",
+    "JAX's lax.scatter: update windows replace operand "
+    "elements (with duplicate indices one of them wins).",
+)
 scatter_add = _scatter_api("scatter_add", "add", "JAX's lax.scatter_add.")
 scatter_mul = _scatter_api("scatter_mul", "mul", "JAX's lax.scatter_mul.")
 scatter_min = _scatter_api("scatter_min", "min", "JAX's lax.scatter_min.")

@@ -7,6 +7,7 @@ placement: the broadcast index dimensions replace adjacent advanced indices,
 else go first). An update indexes an iota of element positions the same way
 and scatters into the flattened array, so every index form `x[idx]` accepts
 works for updates too, with the same shapes."""
+
 from __future__ import annotations
 
 import builtins
@@ -16,8 +17,14 @@ import numpy as np
 
 from mlax._src import dtypes, lax
 from mlax._src.core import Array, Tracer, aval_of, concrete_value
-from mlax._src.gather_scatter import (GatherDimensionNumbers, GatherScatterMode,
-                                      ScatterDimensionNumbers, gather, _fill_value, _scatter)
+from mlax._src.gather_scatter import (
+    GatherDimensionNumbers,
+    GatherScatterMode,
+    ScatterDimensionNumbers,
+    _fill_value,
+    _scatter,
+    gather,
+)
 
 
 class NonConcreteBooleanIndexError(IndexError):
@@ -38,54 +45,73 @@ def _expand_index(x_ndim: int, idx, x_shape: tuple | None = None) -> list:
     if not isinstance(idx, tuple):
         idx = (idx,)
     out = []
-    pos = 0   # the array dimension the next index applies to (None: after ...)
+    pos = 0  # the array dimension the next index applies to (None: after ...)
     for k, i in enumerate(idx):
         if i is Ellipsis:
             pos = None
-        elif i is not None and pos is not None and not (
-                _is_array(i) and dtypes.is_bool(aval_of(i).dtype)):
+        elif (
+            i is not None
+            and pos is not None
+            and not (_is_array(i) and dtypes.is_bool(aval_of(i).dtype))
+        ):
             pos += 1
         if isinstance(i, list):
-            raise TypeError("Using a non-tuple sequence for multidimensional indexing is "
-                            "not allowed; use `arr[array(seq)]` instead of `arr[seq]`.")
+            raise TypeError(
+                "Using a non-tuple sequence for multidimensional indexing is "
+                "not allowed; use `arr[array(seq)]` instead of `arr[seq]`."
+            )
         if isinstance(i, (bool, np.bool_)):
-            raise TypeError("mlax does not support boolean scalar indices; use "
-                            "mlax.numpy.where or expand_dims instead")
+            raise TypeError(
+                "mlax does not support boolean scalar indices; use "
+                "mlax.numpy.where or expand_dims instead"
+            )
         if _is_array(i) and dtypes.is_bool(aval_of(i).dtype):
             value = concrete_value(i) if isinstance(i, Tracer) else np.asarray(i)
             if value is None:
                 raise NonConcreteBooleanIndexError(
                     "Array boolean indices must be concrete; got "
                     f"{aval_of(i).str_short()}. Under jit, use mlax.numpy.where instead "
-                    "of boolean indexing.")
+                    "of boolean indexing."
+                )
             if value.ndim == 0:
                 raise TypeError("mlax does not support 0-d boolean array indices")
             if x_shape is not None and pos is not None:
-                want = tuple(x_shape[pos:pos + value.ndim])
+                want = tuple(x_shape[pos : pos + value.ndim])
                 if want != value.shape:
                     raise IndexError(
                         f"boolean index did not match shape of indexed array in index {k}: "
-                        f"got {value.shape}, expected {list(want)}")
+                        f"got {value.shape}, expected {list(want)}"
+                    )
                 pos += value.ndim
             out.extend(np.nonzero(value))
             continue
         if _is_array(i) and not dtypes.is_integer(aval_of(i).dtype):
-            raise TypeError(f"Indexer must have integer or boolean type, got indexer with "
-                            f"type {aval_of(i).dtype.name}")
-        if not (i is None or i is Ellipsis or _is_int(i) or isinstance(i, builtins.slice)
-                or _is_array(i)):
-            raise TypeError(f"Indexer of type {type(i).__name__} is not supported: use "
-                            "integers, slices, None, ..., or integer/boolean arrays")
+            raise TypeError(
+                f"Indexer must have integer or boolean type, got indexer with "
+                f"type {aval_of(i).dtype.name}"
+            )
+        if not (
+            i is None
+            or i is Ellipsis
+            or _is_int(i)
+            or isinstance(i, builtins.slice)
+            or _is_array(i)
+        ):
+            raise TypeError(
+                f"Indexer of type {type(i).__name__} is not supported: use "
+                "integers, slices, None, ..., or integer/boolean arrays"
+            )
         out.append(i)
     n_real = builtins.sum(1 for i in out if i is not None and i is not Ellipsis)
     if builtins.sum(1 for i in out if i is Ellipsis) > 1:
         raise IndexError("an index can only have a single ellipsis ('...')")
     if n_real > x_ndim:
-        raise IndexError(f"too many indices for array: array is {x_ndim}-dimensional, "
-                         f"but {n_real} were indexed")
+        raise IndexError(
+            f"too many indices for array: array is {x_ndim}-dimensional, but {n_real} were indexed"
+        )
     if Ellipsis in [i for i in out if not _is_array(i)]:
         k = [j for j, i in enumerate(out) if not _is_array(i) and i is Ellipsis][0]
-        out[k:k + 1] = [builtins.slice(None)] * (x_ndim - n_real)
+        out[k : k + 1] = [builtins.slice(None)] * (x_ndim - n_real)
     else:
         out.extend([builtins.slice(None)] * (x_ndim - n_real))
     return out
@@ -106,17 +132,22 @@ def _basic(x, entries: list, static_oob_ok: bool = False):
             if not -size <= j < size:
                 raise IndexError(f"index {j} is out of bounds for axis {dim} with size {size}")
             j %= size
-            start.append(j); limit.append(j + 1); strides.append(1)
+            start.append(j)
+            limit.append(j + 1)
+            strides.append(1)
         else:
             s, e, st = i.indices(size)
             n = len(range(s, e, st))
             if st > 0:
-                start.append(s); limit.append(builtins.max(e, s)); strides.append(st)
+                start.append(s)
+                limit.append(builtins.max(e, s))
+                strides.append(st)
             else:
                 # Reverse the dimension, then slice forward.
                 rs = size - 1 - s
                 rev_dims.append(dim)
-                start.append(rs); limit.append(rs + (n - 1) * (-st) + 1 if n else rs)
+                start.append(rs)
+                limit.append(rs + (n - 1) * (-st) + 1 if n else rs)
                 strides.append(-st)
             out_shape.append(n)
         dim += 1
@@ -127,26 +158,30 @@ def _basic(x, entries: list, static_oob_ok: bool = False):
 
 
 def _index_dtype(arrays) -> np.dtype:
-    if any(aval_of(a).dtype == np.int64 for a in arrays) and dtypes.canonicalize_dtype(
-            np.int64) == np.int64:
+    if (
+        any(aval_of(a).dtype == np.int64 for a in arrays)
+        and dtypes.canonicalize_dtype(np.int64) == np.int64
+    ):
         return np.dtype(np.int64)
     return np.dtype(np.int32)
 
 
 class _Gather(NamedTuple):
     """An advanced index as one gather from `operand` (x after its slices)."""
+
     operand: Any
-    indices: Any                 # (broadcast index shape..., k), normalized
+    indices: Any  # (broadcast index shape..., k), normalized
     dnums: GatherDimensionNumbers
     slice_sizes: tuple[int, ...]
-    in_bounds: Any               # broadcast index shape, bool (only if fill)
-    batch_at: int                # where the index dimensions land in the result
-    direct: bool                 # operand is x itself (only full slices, no None)
+    in_bounds: Any  # broadcast index shape, bool (only if fill)
+    batch_at: int  # where the index dimensions land in the result
+    direct: bool  # operand is x itself (only full slices, no None)
 
 
 def _plan(x, idx, fill: bool):
     """(entries, None) for a basic index, else (None, _Gather)."""
     from mlax._src import numpy_impl as jnp
+
     a = aval_of(x)
     entries = _expand_index(a.ndim, idx, a.shape)
     if fill:
@@ -160,8 +195,10 @@ def _plan(x, idx, fill: bool):
         entries = checked
     if not any(_is_array(i) for i in entries):
         return entries, None
-    direct = all(i is not None and (not isinstance(i, builtins.slice) or
-                                    i == builtins.slice(None)) for i in entries)
+    direct = all(
+        i is not None and (not isinstance(i, builtins.slice) or i == builtins.slice(None))
+        for i in entries
+    )
     # None becomes a size-1 dimension indexed by a full slice.
     if any(i is None for i in entries):
         new_shape, k = [], 0
@@ -169,12 +206,18 @@ def _plan(x, idx, fill: bool):
             if i is None:
                 new_shape.append(1)
             else:
-                new_shape.append(a.shape[k]); k += 1
+                new_shape.append(a.shape[k])
+                k += 1
         x = lax.reshape(x, tuple(new_shape))
         entries = [builtins.slice(None) if i is None else i for i in entries]
     # Slices first (they keep their dimensions), then one gather.
-    y = x if direct else _basic(x, [i if isinstance(i, builtins.slice) else builtins.slice(None)
-                                    for i in entries])
+    y = (
+        x
+        if direct
+        else _basic(
+            x, [i if isinstance(i, builtins.slice) else builtins.slice(None) for i in entries]
+        )
+    )
     ya = aval_of(y)
     adv = [k for k, i in enumerate(entries) if not isinstance(i, builtins.slice)]
     arrays = [jnp.asarray(entries[k]) for k in adv]
@@ -196,12 +239,15 @@ def _plan(x, idx, fill: bool):
     else:
         batch_at = 0
     offset_dims = tuple(range(batch_at)) + tuple(
-        batch_at + nb + j for j in range(len(rest) - batch_at))
-    dnums = GatherDimensionNumbers(offset_dims=offset_dims, collapsed_slice_dims=tuple(adv),
-                                   start_index_map=tuple(adv))
+        batch_at + nb + j for j in range(len(rest) - batch_at)
+    )
+    dnums = GatherDimensionNumbers(
+        offset_dims=offset_dims, collapsed_slice_dims=tuple(adv), start_index_map=tuple(adv)
+    )
     slice_sizes = tuple(1 if d in adv else ya.shape[d] for d in range(ya.ndim))
-    return None, _Gather(y, jnp.stack(normalized, axis=-1), dnums, slice_sizes, ok, batch_at,
-                         direct)
+    return None, _Gather(
+        y, jnp.stack(normalized, axis=-1), dnums, slice_sizes, ok, batch_at, direct
+    )
 
 
 def getitem(x, idx, mode: Any = None, fill_value: Any = None):
@@ -211,14 +257,22 @@ def getitem(x, idx, mode: Any = None, fill_value: Any = None):
     entries, g = _plan(x, idx, fill)
     if g is None:
         return _basic(x, entries)
-    out = gather(g.operand, g.indices, g.dnums, g.slice_sizes,
-                 mode="clip" if parsed == GatherScatterMode.CLIP else None)
+    out = gather(
+        g.operand,
+        g.indices,
+        g.dnums,
+        g.slice_sizes,
+        mode="clip" if parsed == GatherScatterMode.CLIP else None,
+    )
     if fill:
         out_shape = aval_of(out).shape
         nb = aval_of(g.in_bounds).ndim
         ok = lax.broadcast_in_dim(g.in_bounds, out_shape, tuple(range(g.batch_at, g.batch_at + nb)))
-        out = lax.select(ok, out, lax.broadcast_in_dim(
-            _fill_value(aval_of(g.operand).dtype, fill_value), out_shape, ()))
+        out = lax.select(
+            ok,
+            out,
+            lax.broadcast_in_dim(_fill_value(aval_of(g.operand).dtype, fill_value), out_shape, ()),
+        )
     return out
 
 
@@ -226,9 +280,19 @@ def getitem(x, idx, mode: Any = None, fill_value: Any = None):
 # x.at[idx]
 # --------------------------------------------------------------------------
 
-def _update(x, idx, values, combiner: str, *, mode=None, indices_are_sorted: bool = False,
-            unique_indices: bool = False):
+
+def _update(
+    x,
+    idx,
+    values,
+    combiner: str,
+    *,
+    mode=None,
+    indices_are_sorted: bool = False,
+    unique_indices: bool = False,
+):
     from mlax._src import numpy_impl as jnp
+
     x = jnp.asarray(x)
     a = aval_of(x)
     values = jnp.asarray(values)
@@ -241,37 +305,66 @@ def _update(x, idx, values, combiner: str, *, mode=None, indices_are_sorted: boo
         # Integer arrays and full slices only: one windowed scatter into x
         # (the gather's inverse); out-of-range windows are dropped.
         from mlax._src.gather_scatter import _gather_shape
+
         view_shape = _gather_shape(a.shape, aval_of(g.indices).shape, g.dnums, g.slice_sizes)
         values = _broadcast_values(values, view_shape)
-        dnums = ScatterDimensionNumbers(g.dnums.offset_dims, g.dnums.collapsed_slice_dims,
-                                        g.dnums.start_index_map)
-        return _scatter(name, combiner, x, g.indices, values, dnums, indices_are_sorted,
-                        unique_indices, "clip" if parsed == GatherScatterMode.CLIP else "drop")
+        dnums = ScatterDimensionNumbers(
+            g.dnums.offset_dims, g.dnums.collapsed_slice_dims, g.dnums.start_index_map
+        )
+        return _scatter(
+            name,
+            combiner,
+            x,
+            g.indices,
+            values,
+            dnums,
+            indices_are_sorted,
+            unique_indices,
+            "clip" if parsed == GatherScatterMode.CLIP else "drop",
+        )
     # Any other index: index an iota of element positions the same way and
     # scatter into the flattened array; dropped windows get position `size`.
     size = int(np.prod(a.shape, dtype=np.int64))
     pos_dtype = np.int32 if size < 2**31 else np.int64
-    positions = lax.reshape(lax.iota(pos_dtype, builtins.max(size, 1)), a.shape) if size else \
-        lax.reshape(lax.iota(pos_dtype, 1)[:0], a.shape)
-    view = getitem(positions, idx, mode="fill" if parsed == GatherScatterMode.FILL_OR_DROP
-                   else "clip", fill_value=size)
+    positions = (
+        lax.reshape(lax.iota(pos_dtype, builtins.max(size, 1)), a.shape)
+        if size
+        else lax.reshape(lax.iota(pos_dtype, 1)[:0], a.shape)
+    )
+    view = getitem(
+        positions,
+        idx,
+        mode="fill" if parsed == GatherScatterMode.FILL_OR_DROP else "clip",
+        fill_value=size,
+    )
     view_shape = aval_of(view).shape
     values = _broadcast_values(values, view_shape)
     n = int(np.prod(view_shape, dtype=np.int64))
-    flat = _scatter(name, combiner, lax.reshape(x, (size,)), lax.reshape(view, (n, 1)),
-                    lax.reshape(values, (n,)), ScatterDimensionNumbers((), (0,), (0,)),
-                    indices_are_sorted, unique_indices, "drop")
+    flat = _scatter(
+        name,
+        combiner,
+        lax.reshape(x, (size,)),
+        lax.reshape(view, (n, 1)),
+        lax.reshape(values, (n,)),
+        ScatterDimensionNumbers((), (0,), (0,)),
+        indices_are_sorted,
+        unique_indices,
+        "drop",
+    )
     return lax.reshape(flat, a.shape)
 
 
 def _broadcast_values(values, shape):
     from mlax._src import numpy_impl as jnp
+
     try:
         return jnp.broadcast_to(values, shape)
     except (TypeError, ValueError):
-        raise ValueError(f"Incompatible shapes for broadcasting: values of shape "
-                         f"{aval_of(values).shape} cannot be broadcast to the indexed shape "
-                         f"{tuple(shape)}") from None
+        raise ValueError(
+            f"Incompatible shapes for broadcasting: values of shape "
+            f"{aval_of(values).shape} cannot be broadcast to the indexed shape "
+            f"{tuple(shape)}"
+        ) from None
 
 
 class _IndexUpdateRef:
@@ -286,8 +379,14 @@ class _IndexUpdateRef:
     def __repr__(self) -> str:
         return f"_IndexUpdateRef({self.array!r}, {self.index!r})"
 
-    def get(self, *, indices_are_sorted: bool = False, unique_indices: bool = False,
-            mode: Any = None, fill_value: Any = None):
+    def get(
+        self,
+        *,
+        indices_are_sorted: bool = False,
+        unique_indices: bool = False,
+        mode: Any = None,
+        fill_value: Any = None,
+    ):
         """x[idx] (out-of-bounds indices: mode 'fill' gives fill_value)."""
         return getitem(self.array, self.index, mode=mode, fill_value=fill_value)
 
@@ -302,6 +401,7 @@ class _IndexUpdateRef:
     def subtract(self, values, **kw):
         """x with x[idx] -= values."""
         from mlax._src import numpy_impl as jnp
+
         return _update(self.array, self.index, jnp.negative(values), "add", **kw)
 
     def multiply(self, values, **kw):
@@ -313,10 +413,13 @@ class _IndexUpdateRef:
     def divide(self, values, **kw):
         """x with x[idx] /= values."""
         from mlax._src import numpy_impl as jnp
+
         x = self.array
         if not (dtypes.is_float(aval_of(x).dtype) or dtypes.is_complex(aval_of(x).dtype)):
-            raise TypeError("x.at[idx].divide() requires a floating-point or complex x, got "
-                            f"{aval_of(x).dtype.name}")
+            raise TypeError(
+                "x.at[idx].divide() requires a floating-point or complex x, got "
+                f"{aval_of(x).dtype.name}"
+            )
         return _update(x, self.index, jnp.divide(1, values), "mul", **kw)
 
     def min(self, values, **kw):

@@ -5,17 +5,21 @@ TypeError/ValueError naming the argument) and binds a Primitive that emits
 the op. Elementwise binary ops require equal shapes and dtypes, as in
 JAX's lax; mlax.numpy adds broadcasting and promotion on top.
 """
+
 from __future__ import annotations
 
 import builtins as _builtins
-
 from typing import Any, Sequence
 
 import numpy as np
 
 from mlax._src import dtypes, mlir
-from mlax._src.core import (Array, Primitive, ShapedArray, Tracer, aval_of, canonicalize_shape,
-                            concrete_to_numpy)
+from mlax._src.core import (
+    Primitive,
+    ShapedArray,
+    aval_of,
+    canonicalize_shape,
+)
 from mlax.mlir import ir
 from mlax.mlir.dialects import mlax as m
 
@@ -27,6 +31,7 @@ def _type(shape, dtype) -> ir.RankedTensorType:
 # --------------------------------------------------------------------------
 # Elementwise ops
 # --------------------------------------------------------------------------
+
 
 def _unary_emit(op_cls):
     return lambda values, avals: op_cls(values[0]).result
@@ -88,8 +93,11 @@ def _kind_ok(dtype: np.dtype, kinds: str) -> bool:
     if kinds == "numeric":
         return not dtypes.is_bool(dtype)
     if kinds == "signed":
-        return dtypes.is_float(dtype) or dtypes.is_complex(dtype) or (
-            dtypes.is_integer(dtype) and not dtypes.is_unsigned(dtype))
+        return (
+            dtypes.is_float(dtype)
+            or dtypes.is_complex(dtype)
+            or (dtypes.is_integer(dtype) and not dtypes.is_unsigned(dtype))
+        )
     if kinds == _FLOAT_OR_COMPLEX:
         return dtypes.is_float(dtype) or dtypes.is_complex(dtype)
     if kinds == "floating":
@@ -107,14 +115,16 @@ def _kind_ok(dtype: np.dtype, kinds: str) -> bool:
 
 def _check_kind(name: str, aval: ShapedArray, kinds: str, arg: str = "operand") -> None:
     if not _kind_ok(aval.dtype, kinds):
-        raise TypeError(f"lax.{name} requires {kinds} arguments, got {arg} of "
-                        f"dtype {aval.dtype.name}")
+        raise TypeError(
+            f"lax.{name} requires {kinds} arguments, got {arg} of dtype {aval.dtype.name}"
+        )
 
 
 primitives: dict[str, Primitive] = {}
 for _name, (_cls, _kinds) in _UNARY_TABLE.items():
-    primitives[_name] = Primitive(_name, _unary_emit(_cls),
-                                  weak="none" if _name == "is_finite" else "all")
+    primitives[_name] = Primitive(
+        _name, _unary_emit(_cls), weak="none" if _name == "is_finite" else "all"
+    )
 for _name, (_cls, _kinds) in _BINARY_TABLE.items():
     primitives[_name] = Primitive(_name, _binary_emit(_cls))
 
@@ -126,20 +136,27 @@ def _unary(name: str):
     def f(x):
         _check_kind(name, aval_of(x), kinds, "x")
         return prim.bind(x)
+
     f.__name__ = f.__qualname__ = name
-    f.__doc__ = f"Elementwise {name} (the mlax.{_UNARY_TABLE[name][0].OPERATION_NAME.split('.')[1]} op)."
+    f.__doc__ = (
+        f"Elementwise {name} (the mlax.{_UNARY_TABLE[name][0].OPERATION_NAME.split('.')[1]} op)."
+    )
     return f
 
 
 def _check_same(name: str, *avals: ShapedArray) -> None:
     shapes = {a.shape for a in avals}
     if len(shapes) > 1:
-        raise TypeError(f"lax.{name} requires arguments of equal shapes, got "
-                        + ", ".join(str(a.shape) for a in avals))
+        raise TypeError(
+            f"lax.{name} requires arguments of equal shapes, got "
+            + ", ".join(str(a.shape) for a in avals)
+        )
     dts = {a.dtype for a in avals}
     if len(dts) > 1:
-        raise TypeError(f"lax.{name} requires arguments of equal dtypes, got "
-                        + ", ".join(a.dtype.name for a in avals))
+        raise TypeError(
+            f"lax.{name} requires arguments of equal dtypes, got "
+            + ", ".join(a.dtype.name for a in avals)
+        )
 
 
 def _promote_scalars(*xs):
@@ -149,8 +166,10 @@ def _promote_scalars(*xs):
     if not strong:
         return xs
     target = strong[0].dtype
-    return tuple(_convert_element_type(x, target) if a.weak_type and a.dtype != target
-                 else x for x, a in zip(xs, avals))
+    return tuple(
+        _convert_element_type(x, target) if a.weak_type and a.dtype != target else x
+        for x, a in zip(xs, avals)
+    )
 
 
 def _binary(name: str):
@@ -163,42 +182,73 @@ def _binary(name: str):
         _check_same(name, ax, ay)
         _check_kind(name, ax, kinds, "x")
         return prim.bind(x, y)
+
     f.__name__ = f.__qualname__ = name
-    f.__doc__ = f"Elementwise {name} (the mlax.{_BINARY_TABLE[name][0].OPERATION_NAME.split('.')[1]} op)."
+    f.__doc__ = (
+        f"Elementwise {name} (the mlax.{_BINARY_TABLE[name][0].OPERATION_NAME.split('.')[1]} op)."
+    )
     return f
 
 
-neg = _unary("neg"); sign = _unary("sign"); exp = _unary("exp")
-expm1 = _unary("expm1"); log = _unary("log"); log1p = _unary("log1p")
-sqrt = _unary("sqrt"); rsqrt = _unary("rsqrt"); cbrt = _unary("cbrt")
-sin = _unary("sin"); cos = _unary("cos"); tan = _unary("tan")
-tanh = _unary("tanh"); logistic = _unary("logistic"); floor = _unary("floor")
-ceil = _unary("ceil"); bitwise_not = not_ = _unary("not"); erf = _unary("erf")
-erf_inv = _unary("erf_inv"); abs = _unary("abs"); is_finite = _unary("is_finite")
+neg = _unary("neg")
+sign = _unary("sign")
+exp = _unary("exp")
+expm1 = _unary("expm1")
+log = _unary("log")
+log1p = _unary("log1p")
+sqrt = _unary("sqrt")
+rsqrt = _unary("rsqrt")
+cbrt = _unary("cbrt")
+sin = _unary("sin")
+cos = _unary("cos")
+tan = _unary("tan")
+tanh = _unary("tanh")
+logistic = _unary("logistic")
+floor = _unary("floor")
+ceil = _unary("ceil")
+bitwise_not = not_ = _unary("not")
+erf = _unary("erf")
+erf_inv = _unary("erf_inv")
+abs = _unary("abs")
+is_finite = _unary("is_finite")
 
-add = _binary("add"); sub = _binary("sub"); mul = _binary("mul")
-div = _binary("div"); rem = _binary("rem"); pow = _binary("pow")
-max = _binary("max"); min = _binary("min"); atan2 = _binary("atan2")
-bitwise_and = and_ = _binary("and"); bitwise_or = or_ = _binary("or")
-bitwise_xor = xor = _binary("xor"); shift_left = _binary("shift_left")
+add = _binary("add")
+sub = _binary("sub")
+mul = _binary("mul")
+div = _binary("div")
+rem = _binary("rem")
+pow = _binary("pow")
+max = _binary("max")
+min = _binary("min")
+atan2 = _binary("atan2")
+bitwise_and = and_ = _binary("and")
+bitwise_or = or_ = _binary("or")
+bitwise_xor = xor = _binary("xor")
+shift_left = _binary("shift_left")
 shift_right_logical = _binary("shift_right_logical")
 
 
 primitives["integer_pow"] = Primitive(
-    "integer_pow", lambda values, avals, *, y: m.IntegerPowOp(
-        values[0], ir.IntegerAttr.get(ir.IntegerType.get_signless(64), y)).result)
+    "integer_pow",
+    lambda values, avals, *, y: (
+        m.IntegerPowOp(values[0], ir.IntegerAttr.get(ir.IntegerType.get_signless(64), y)).result
+    ),
+)
 
 
 def integer_pow(x, y: int):
     """Elementwise x ** y for a Python int y (the mlax.integer_pow op; its
     derivative is y * x ** (y - 1), as in JAX)."""
     import operator
+
     y = operator.index(y)
     a = aval_of(x)
     _check_kind("integer_pow", a, "numeric", "x")
     if y < 0 and not (dtypes.is_float(a.dtype) or dtypes.is_complex(a.dtype)):
-        raise TypeError(f"lax.integer_pow with negative exponent {y} requires a floating "
-                        f"or complex x, got dtype {a.dtype.name}")
+        raise TypeError(
+            f"lax.integer_pow with negative exponent {y} requires a floating "
+            f"or complex x, got dtype {a.dtype.name}"
+        )
     return primitives["integer_pow"].bind(x, y=y)
 
 
@@ -235,8 +285,10 @@ def complex(x, y):
     ax, ay = aval_of(x), aval_of(y)
     for name, a in (("x", ax), ("y", ay)):
         if a.dtype not in (np.float32, np.float64):
-            raise TypeError(f"lax.complex requires float32 or float64 arguments, got {name} "
-                            f"of dtype {a.dtype.name}")
+            raise TypeError(
+                f"lax.complex requires float32 or float64 arguments, got {name} "
+                f"of dtype {a.dtype.name}"
+            )
     _check_same("complex", ax, ay)
     return primitives["complex"].bind(x, y)
 
@@ -279,9 +331,12 @@ def _compare_emit(values, avals, *, direction):
     else:
         ctype = "SIGNED"
     i32 = ir.IntegerType.get_signless(32)
-    return m.CompareOp(values[0], values[1],
-                       ir.IntegerAttr.get(i32, _DIRECTION_VALUES[direction]),
-                       compare_type=ir.IntegerAttr.get(i32, _COMPARE_TYPES[ctype])).result
+    return m.CompareOp(
+        values[0],
+        values[1],
+        ir.IntegerAttr.get(i32, _DIRECTION_VALUES[direction]),
+        compare_type=ir.IntegerAttr.get(i32, _COMPARE_TYPES[ctype]),
+    ).result
 
 
 primitives["compare"] = Primitive("compare", _compare_emit, weak="none")
@@ -295,20 +350,28 @@ def _comparison(name: str):
         ax = aval_of(x)
         _check_same(name, ax, aval_of(y))
         if direction not in ("EQ", "NE") and dtypes.is_complex(ax.dtype):
-            raise TypeError(f"lax.{name} requires integer, floating or boolean arguments "
-                            f"(complex numbers have no order), got x of dtype {ax.dtype.name}")
+            raise TypeError(
+                f"lax.{name} requires integer, floating or boolean arguments "
+                f"(complex numbers have no order), got x of dtype {ax.dtype.name}"
+            )
         return primitives["compare"].bind(x, y, direction=direction)
+
     f.__name__ = f.__qualname__ = name
     f.__doc__ = f"Elementwise comparison x {direction} y (the mlax.compare op)."
     return f
 
 
-eq = _comparison("eq"); ne = _comparison("ne"); ge = _comparison("ge")
-gt = _comparison("gt"); le = _comparison("le"); lt = _comparison("lt")
+eq = _comparison("eq")
+ne = _comparison("ne")
+ge = _comparison("ge")
+gt = _comparison("gt")
+le = _comparison("le")
+lt = _comparison("lt")
 
 
 primitives["select"] = Primitive(
-    "select", lambda v, a: m.SelectOp(v[0], v[1], v[2]).result, weak="none")
+    "select", lambda v, a: m.SelectOp(v[0], v[1], v[2]).result, weak="none"
+)
 
 
 def select(pred, on_true, on_false):
@@ -318,13 +381,16 @@ def select(pred, on_true, on_false):
         raise TypeError(f"lax.select requires a boolean pred, got {ap.dtype.name}")
     _check_same("select", at, af)
     if ap.shape and ap.shape != at.shape:
-        raise TypeError(f"lax.select requires pred to be a scalar or have the "
-                        f"operands' shape {at.shape}, got {ap.shape}")
+        raise TypeError(
+            f"lax.select requires pred to be a scalar or have the "
+            f"operands' shape {at.shape}, got {ap.shape}"
+        )
     return primitives["select"].bind(pred, on_true, on_false)
 
 
 primitives["clamp"] = Primitive(
-    "clamp", lambda v, a: m.ClampOp(v[0], v[1], v[2]).result, weak="none")
+    "clamp", lambda v, a: m.ClampOp(v[0], v[1], v[2]).result, weak="none"
+)
 
 
 def clamp(min, x, max):
@@ -333,9 +399,13 @@ def clamp(min, x, max):
     amin, ax, amax = aval_of(min), aval_of(x), aval_of(max)
     for name, a in (("min", amin), ("max", amax)):
         if a.dtype != ax.dtype:
-            raise TypeError(f"lax.clamp requires {name} of dtype {ax.dtype.name}, got {a.dtype.name}")
+            raise TypeError(
+                f"lax.clamp requires {name} of dtype {ax.dtype.name}, got {a.dtype.name}"
+            )
         if a.shape and a.shape != ax.shape:
-            raise TypeError(f"lax.clamp requires {name} to be a scalar or have shape {ax.shape}, got {a.shape}")
+            raise TypeError(
+                f"lax.clamp requires {name} to be a scalar or have shape {ax.shape}, got {a.shape}"
+            )
     return primitives["clamp"].bind(min, x, max)
 
 
@@ -346,7 +416,8 @@ def clamp(min, x, max):
 primitives["convert"] = Primitive(
     "convert",
     lambda v, a, *, new_dtype, weak_type: m.ConvertOp(_type(a[0].shape, new_dtype), v[0]).result,
-    weak="param")
+    weak="param",
+)
 
 
 def convert_element_type(x, new_dtype):
@@ -361,15 +432,17 @@ def _convert_element_type(x, new_dtype, weak_type: bool = False):
     if a.dtype == new_dtype and a.weak_type == weak_type:
         return x
     if dtypes.is_complex(a.dtype) and not dtypes.is_complex(new_dtype):
-        raise TypeError("converting a complex array to a real dtype is not supported; "
-                        "use real() or abs() first")
+        raise TypeError(
+            "converting a complex array to a real dtype is not supported; use real() or abs() first"
+        )
     return primitives["convert"].bind(x, new_dtype=new_dtype, weak_type=bool(weak_type))
 
 
 primitives["bitcast_convert"] = Primitive(
     "bitcast_convert",
     lambda v, a, *, shape, new_dtype: m.BitcastConvertOp(_type(shape, new_dtype), v[0]).result,
-    weak="none")
+    weak="none",
+)
 
 
 def bitcast_convert_type(x, new_dtype):
@@ -385,18 +458,24 @@ def bitcast_convert_type(x, new_dtype):
     else:
         ratio = new_bits // old_bits
         if not a.shape or a.shape[-1] != ratio:
-            raise ValueError(f"lax.bitcast_convert_type from {a.dtype.name} to "
-                             f"{new_dtype.name} needs a trailing dimension of size "
-                             f"{ratio}, got shape {a.shape}")
+            raise ValueError(
+                f"lax.bitcast_convert_type from {a.dtype.name} to "
+                f"{new_dtype.name} needs a trailing dimension of size "
+                f"{ratio}, got shape {a.shape}"
+            )
         shape = a.shape[:-1]
     return primitives["bitcast_convert"].bind(x, shape=shape, new_dtype=new_dtype)
 
 
 primitives["iota"] = Primitive(
     "iota",
-    lambda v, a, *, dtype, shape, dimension: m.IotaOp(
-        _type(shape, dtype), ir.IntegerAttr.get(ir.IntegerType.get_signless(64), dimension)).result,
-    weak="none")
+    lambda v, a, *, dtype, shape, dimension: (
+        m.IotaOp(
+            _type(shape, dtype), ir.IntegerAttr.get(ir.IntegerType.get_signless(64), dimension)
+        ).result
+    ),
+    weak="none",
+)
 
 
 def broadcasted_iota(dtype, shape: Sequence[int], dimension: int):
@@ -419,9 +498,13 @@ def iota(dtype, size: int):
 
 primitives["broadcast_in_dim"] = Primitive(
     "broadcast_in_dim",
-    lambda v, a, *, shape, broadcast_dimensions: m.BroadcastInDimOp(
-        _type(shape, a[0].dtype), v[0], mlir.i64_array(broadcast_dimensions)).result,
-    weak="first")
+    lambda v, a, *, shape, broadcast_dimensions: (
+        m.BroadcastInDimOp(
+            _type(shape, a[0].dtype), v[0], mlir.i64_array(broadcast_dimensions)
+        ).result
+    ),
+    weak="first",
+)
 
 
 def broadcast_in_dim(operand, shape: Sequence[int], broadcast_dimensions: Sequence[int]):
@@ -430,15 +513,20 @@ def broadcast_in_dim(operand, shape: Sequence[int], broadcast_dimensions: Sequen
     shape = canonicalize_shape(shape, "broadcast_in_dim shape")
     dims = tuple(int(d) for d in broadcast_dimensions)
     if len(dims) != a.ndim:
-        raise TypeError(f"broadcast_in_dim: broadcast_dimensions {dims} must have "
-                        f"one entry per operand dimension (operand shape {a.shape})")
+        raise TypeError(
+            f"broadcast_in_dim: broadcast_dimensions {dims} must have "
+            f"one entry per operand dimension (operand shape {a.shape})"
+        )
     for i, d in enumerate(dims):
         if not 0 <= d < len(shape):
-            raise TypeError(f"broadcast_in_dim: dimension {d} is out of range for "
-                            f"result shape {shape}")
+            raise TypeError(
+                f"broadcast_in_dim: dimension {d} is out of range for result shape {shape}"
+            )
         if a.shape[i] not in (1, shape[d]):
-            raise TypeError(f"broadcast_in_dim: operand dimension {i} of size "
-                            f"{a.shape[i]} cannot be broadcast to size {shape[d]}")
+            raise TypeError(
+                f"broadcast_in_dim: operand dimension {i} of size "
+                f"{a.shape[i]} cannot be broadcast to size {shape[d]}"
+            )
     if len(set(dims)) != len(dims):
         raise TypeError(f"broadcast_in_dim: broadcast_dimensions {dims} repeat a dimension")
     if a.shape == shape and dims == tuple(range(len(shape))):
@@ -450,14 +538,14 @@ def broadcast(operand, sizes: Sequence[int]):
     """Adds leading dimensions of the given sizes."""
     a = aval_of(operand)
     sizes = tuple(sizes)
-    return broadcast_in_dim(operand, sizes + a.shape,
-                            tuple(range(len(sizes), len(sizes) + a.ndim)))
+    return broadcast_in_dim(operand, sizes + a.shape, tuple(range(len(sizes), len(sizes) + a.ndim)))
 
 
 primitives["reshape"] = Primitive(
     "reshape",
     lambda v, a, *, new_sizes: m.ReshapeOp(_type(new_sizes, a[0].dtype), v[0]).result,
-    weak="first")
+    weak="first",
+)
 
 
 def reshape(operand, new_sizes: Sequence[int], dimensions=None):
@@ -467,8 +555,9 @@ def reshape(operand, new_sizes: Sequence[int], dimensions=None):
     a = aval_of(operand)
     new_sizes = canonicalize_shape(new_sizes, "reshape new_sizes")
     if int(np.prod(new_sizes, dtype=np.int64)) != int(np.prod(a.shape, dtype=np.int64)):
-        raise ValueError(f"reshape total size must be unchanged, got new_sizes "
-                        f"{new_sizes} for shape {a.shape}")
+        raise ValueError(
+            f"reshape total size must be unchanged, got new_sizes {new_sizes} for shape {a.shape}"
+        )
     if new_sizes == a.shape:
         return operand
     return primitives["reshape"].bind(operand, new_sizes=new_sizes)
@@ -477,7 +566,8 @@ def reshape(operand, new_sizes: Sequence[int], dimensions=None):
 primitives["transpose"] = Primitive(
     "transpose",
     lambda v, a, *, permutation: m.TransposeOp(v[0], mlir.i64_array(permutation)).result,
-    weak="first")
+    weak="first",
+)
 
 
 def transpose(operand, permutation: Sequence[int]):
@@ -485,8 +575,10 @@ def transpose(operand, permutation: Sequence[int]):
     a = aval_of(operand)
     perm = tuple(int(p) for p in permutation)
     if sorted(perm) != list(range(a.ndim)):
-        raise TypeError(f"transpose permutation {perm} is not a permutation of "
-                         f"the dimensions of an array of shape {a.shape}")
+        raise TypeError(
+            f"transpose permutation {perm} is not a permutation of "
+            f"the dimensions of an array of shape {a.shape}"
+        )
     if perm == tuple(range(a.ndim)):
         return operand
     return primitives["transpose"].bind(operand, permutation=perm)
@@ -494,8 +586,14 @@ def transpose(operand, permutation: Sequence[int]):
 
 def _dot_emit(values, avals, *, dimension_numbers):
     (lc, rc), (lb, rb) = dimension_numbers
-    return m.DotGeneralOp(values[0], values[1], mlir.i64_array(lb), mlir.i64_array(rb),
-                          mlir.i64_array(lc), mlir.i64_array(rc)).result
+    return m.DotGeneralOp(
+        values[0],
+        values[1],
+        mlir.i64_array(lb),
+        mlir.i64_array(rb),
+        mlir.i64_array(lc),
+        mlir.i64_array(rc),
+    ).result
 
 
 primitives["dot_general"] = Primitive("dot_general", _dot_emit, weak="none")
@@ -505,26 +603,35 @@ def dot_general(lhs, rhs, dimension_numbers, precision=None, preferred_element_t
     """As JAX's lax.dot_general: dimension_numbers = ((lhs_contract, rhs_contract),
     (lhs_batch, rhs_batch)). Result dims: batch, lhs free, rhs free."""
     (lc, rc), (lb, rb) = dimension_numbers
-    dn = ((tuple(int(d) for d in lc), tuple(int(d) for d in rc)),
-          (tuple(int(d) for d in lb), tuple(int(d) for d in rb)))
+    dn = (
+        (tuple(int(d) for d in lc), tuple(int(d) for d in rc)),
+        (tuple(int(d) for d in lb), tuple(int(d) for d in rb)),
+    )
     lhs, rhs = _promote_scalars(lhs, rhs)
     al, ar = aval_of(lhs), aval_of(rhs)
     if al.dtype != ar.dtype:
-        raise TypeError(f"dot_general requires operands of one dtype, got "
-                        f"{al.dtype.name} and {ar.dtype.name}")
+        raise TypeError(
+            f"dot_general requires operands of one dtype, got {al.dtype.name} and {ar.dtype.name}"
+        )
     (lc, rc), (lb, rb) = dn
     if len(lc) != len(rc) or len(lb) != len(rb):
-        raise TypeError(f"dot_general dimension_numbers {dn} pair up different "
-                        f"numbers of lhs and rhs dimensions")
+        raise TypeError(
+            f"dot_general dimension_numbers {dn} pair up different "
+            f"numbers of lhs and rhs dimensions"
+        )
     for l, r in zip(lc + lb, rc + rb):
         if not (0 <= l < al.ndim and 0 <= r < ar.ndim):
-            raise TypeError(f"dot_general dimension_numbers {dn} are out of range "
-                            f"for shapes {al.shape} and {ar.shape}")
+            raise TypeError(
+                f"dot_general dimension_numbers {dn} are out of range "
+                f"for shapes {al.shape} and {ar.shape}"
+            )
         if al.shape[l] != ar.shape[r]:
-            raise TypeError(f"dot_general requires contracting/batch dimensions to "
-                            f"match: lhs dimension {l} has size {al.shape[l]}, rhs "
-                            f"dimension {r} has size {ar.shape[r]} (shapes "
-                            f"{al.shape} and {ar.shape})")
+            raise TypeError(
+                f"dot_general requires contracting/batch dimensions to "
+                f"match: lhs dimension {l} has size {al.shape[l]}, rhs "
+                f"dimension {r} has size {ar.shape[r]} (shapes "
+                f"{al.shape} and {ar.shape})"
+            )
     out = primitives["dot_general"].bind(lhs, rhs, dimension_numbers=dn)
     if preferred_element_type is not None:
         out = convert_element_type(out, preferred_element_type)
@@ -535,17 +642,26 @@ def dot(lhs, rhs, precision=None, preferred_element_type=None):
     """Vector/matrix dot product (contracts lhs's last dim with rhs's first)."""
     al, ar = aval_of(lhs), aval_of(rhs)
     if al.ndim not in (1, 2) or ar.ndim not in (1, 2):
-        raise TypeError(f"lax.dot requires 1-D or 2-D operands, got shapes {al.shape} and {ar.shape}")
-    return dot_general(lhs, rhs, (((al.ndim - 1,), (0,)), ((), ())),
-                       preferred_element_type=preferred_element_type)
+        raise TypeError(
+            f"lax.dot requires 1-D or 2-D operands, got shapes {al.shape} and {ar.shape}"
+        )
+    return dot_general(
+        lhs, rhs, (((al.ndim - 1,), (0,)), ((), ())), preferred_element_type=preferred_element_type
+    )
 
 
 # --------------------------------------------------------------------------
 # Reductions
 # --------------------------------------------------------------------------
 
-_MONOIDS = {"add": m.AddOp, "mul": m.MulOp, "max": m.MaxOp, "min": m.MinOp,
-            "and": m.AndOp, "or": m.OrOp}
+_MONOIDS = {
+    "add": m.AddOp,
+    "mul": m.MulOp,
+    "max": m.MaxOp,
+    "min": m.MinOp,
+    "and": m.AndOp,
+    "or": m.OrOp,
+}
 
 
 def _reduce_emit(values, avals, *, computation, dimensions):
@@ -559,14 +675,15 @@ def _reduce_emit(values, avals, *, computation, dimensions):
     scalar_types = [_type((), a.dtype) for a in in_avals]
     block = op.body.blocks.append(*(scalar_types + scalar_types))
     with ir.InsertionPoint(block):
-        acc = [_MONOIDS[computation](block.arguments[i], block.arguments[n + i]).result
-               for i in range(n)]
+        acc = [
+            _MONOIDS[computation](block.arguments[i], block.arguments[n + i]).result
+            for i in range(n)
+        ]
         m.ReturnOp(acc)
     return list(op.results)
 
 
-primitives["reduce"] = Primitive("reduce", _reduce_emit, multiple_results=True,
-                                 weak="first")
+primitives["reduce"] = Primitive("reduce", _reduce_emit, multiple_results=True, weak="first")
 
 _IDENTITIES = {"add": 0, "mul": 1, "and": True, "or": False}
 
@@ -575,7 +692,7 @@ def _identity(computation: str, dtype: np.dtype):
     if computation in _IDENTITIES:
         return np.array(_IDENTITIES[computation], dtype)
     big = computation == "min"
-    if dtypes.is_float(dtype) or dtypes.is_complex(dtype):   # complex: (+-inf, 0), as JAX
+    if dtypes.is_float(dtype) or dtypes.is_complex(dtype):  # complex: (+-inf, 0), as JAX
         return np.array(np.inf if big else -np.inf, dtype)
     if dtypes.is_bool(dtype):
         return np.array(big, dtype)
@@ -592,8 +709,7 @@ def _reduce_monoid(computation: str, operand, axes: Sequence[int]):
     if len(set(axes)) != len(axes):
         raise ValueError(f"reduction axes {axes} repeat an axis")
     init = _identity(computation, a.dtype)
-    return primitives["reduce"].bind(operand, init, computation=computation,
-                                     dimensions=axes)[0]
+    return primitives["reduce"].bind(operand, init, computation=computation, dimensions=axes)[0]
 
 
 def reduce_sum(operand, axes: Sequence[int]):
@@ -626,9 +742,13 @@ def reduce_or(operand, axes: Sequence[int]):
 
 primitives["slice"] = Primitive(
     "slice",
-    lambda v, a, *, start, limit, strides: m.SliceOp(
-        v[0], mlir.i64_array(start), mlir.i64_array(limit), mlir.i64_array(strides)).result,
-    weak="first")
+    lambda v, a, *, start, limit, strides: (
+        m.SliceOp(
+            v[0], mlir.i64_array(start), mlir.i64_array(limit), mlir.i64_array(strides)
+        ).result
+    ),
+    weak="first",
+)
 
 
 def slice(operand, start_indices, limit_indices, strides=None):
@@ -641,8 +761,7 @@ def slice(operand, start_indices, limit_indices, strides=None):
         raise TypeError(f"slice indices must have one entry per dimension of shape {a.shape}")
     for d, (s, l, st) in enumerate(zip(start, limit, strides)):
         if not (0 <= s <= l <= a.shape[d]) or st <= 0:
-            raise TypeError(f"slice [{s}:{l}:{st}] is invalid for dimension {d} "
-                            f"of shape {a.shape}")
+            raise TypeError(f"slice [{s}:{l}:{st}] is invalid for dimension {d} of shape {a.shape}")
     return primitives["slice"].bind(operand, start=start, limit=limit, strides=strides)
 
 
@@ -668,7 +787,8 @@ def _index_scalars(indices, shape, what):
 primitives["dynamic_slice"] = Primitive(
     "dynamic_slice",
     lambda v, a, *, slice_sizes: m.DynamicSliceOp(v[0], v[1:], mlir.i64_array(slice_sizes)).result,
-    weak="first")
+    weak="first",
+)
 
 
 def dynamic_slice(operand, start_indices, slice_sizes):
@@ -676,30 +796,38 @@ def dynamic_slice(operand, start_indices, slice_sizes):
     a = aval_of(operand)
     sizes = tuple(int(s) for s in slice_sizes)
     if len(start_indices) != a.ndim or len(sizes) != a.ndim:
-        raise ValueError(f"dynamic_slice needs {a.ndim} start indices and slice sizes "
-                        f"for shape {a.shape}, got {len(start_indices)} and {len(sizes)}")
+        raise ValueError(
+            f"dynamic_slice needs {a.ndim} start indices and slice sizes "
+            f"for shape {a.shape}, got {len(start_indices)} and {len(sizes)}"
+        )
     for d, s in enumerate(sizes):
         if not 0 <= s <= a.shape[d]:
-            raise TypeError(f"dynamic_slice size {s} is out of range for dimension "
-                            f"{d} of shape {a.shape}")
+            raise TypeError(
+                f"dynamic_slice size {s} is out of range for dimension {d} of shape {a.shape}"
+            )
     idx = _index_scalars(start_indices, a.shape, "dynamic_slice")
     return primitives["dynamic_slice"].bind(operand, *idx, slice_sizes=sizes)
 
 
 primitives["dynamic_update_slice"] = Primitive(
     "dynamic_update_slice",
-    lambda v, a: m.DynamicUpdateSliceOp(v[0], v[1], v[2:]).result, weak="first")
+    lambda v, a: m.DynamicUpdateSliceOp(v[0], v[1], v[2:]).result,
+    weak="first",
+)
 
 
 def dynamic_update_slice(operand, update, start_indices):
     """operand with update written at run-time start indices (clamped)."""
     a, u = aval_of(operand), aval_of(update)
     if a.dtype != u.dtype:
-        raise TypeError(f"dynamic_update_slice update dtype {u.dtype.name} differs "
-                        f"from operand dtype {a.dtype.name}")
+        raise TypeError(
+            f"dynamic_update_slice update dtype {u.dtype.name} differs "
+            f"from operand dtype {a.dtype.name}"
+        )
     if u.ndim != a.ndim or any(us > s for us, s in zip(u.shape, a.shape)):
-        raise TypeError(f"dynamic_update_slice update shape {u.shape} does not fit "
-                        f"in operand shape {a.shape}")
+        raise TypeError(
+            f"dynamic_update_slice update shape {u.shape} does not fit in operand shape {a.shape}"
+        )
     if len(start_indices) != a.ndim:
         raise TypeError(f"dynamic_update_slice needs {a.ndim} start indices")
     idx = _index_scalars(start_indices, a.shape, "dynamic_update_slice")
@@ -708,9 +836,11 @@ def dynamic_update_slice(operand, update, start_indices):
 
 primitives["concatenate"] = Primitive(
     "concatenate",
-    lambda v, a, *, dimension: m.ConcatenateOp(
-        v, ir.IntegerAttr.get(ir.IntegerType.get_signless(64), dimension)).result,
-    weak="all")
+    lambda v, a, *, dimension: (
+        m.ConcatenateOp(v, ir.IntegerAttr.get(ir.IntegerType.get_signless(64), dimension)).result
+    ),
+    weak="all",
+)
 
 
 def concatenate(operands: Sequence[Any], dimension: int):
@@ -720,13 +850,21 @@ def concatenate(operands: Sequence[Any], dimension: int):
     avals = [aval_of(o) for o in operands]
     first = avals[0]
     if not 0 <= dimension < first.ndim:
-        raise ValueError(f"concatenate dimension {dimension} is out of range for shape {first.shape}")
+        raise ValueError(
+            f"concatenate dimension {dimension} is out of range for shape {first.shape}"
+        )
     for i, a in enumerate(avals):
         if a.dtype != first.dtype:
-            raise TypeError(f"concatenate operand {i} has dtype {a.dtype.name}, expected {first.dtype.name}")
-        if a.ndim != first.ndim or any(s != t for d, (s, t) in enumerate(zip(a.shape, first.shape)) if d != dimension):
-            raise TypeError(f"concatenate operand {i} has shape {a.shape}, incompatible "
-                            f"with {first.shape} along dimension {dimension}")
+            raise TypeError(
+                f"concatenate operand {i} has dtype {a.dtype.name}, expected {first.dtype.name}"
+            )
+        if a.ndim != first.ndim or any(
+            s != t for d, (s, t) in enumerate(zip(a.shape, first.shape)) if d != dimension
+        ):
+            raise TypeError(
+                f"concatenate operand {i} has shape {a.shape}, incompatible "
+                f"with {first.shape} along dimension {dimension}"
+            )
     if len(operands) == 1:
         return operands[0]
     return primitives["concatenate"].bind(*operands, dimension=int(dimension))
@@ -734,15 +872,23 @@ def concatenate(operands: Sequence[Any], dimension: int):
 
 primitives["pad"] = Primitive(
     "pad",
-    lambda v, a, *, low, high, interior: m.PadOp(
-        v[0], v[1], mlir.i64_array(low), mlir.i64_array(high), mlir.i64_array(interior)).result,
-    weak="first")
+    lambda v, a, *, low, high, interior: (
+        m.PadOp(
+            v[0], v[1], mlir.i64_array(low), mlir.i64_array(high), mlir.i64_array(interior)
+        ).result
+    ),
+    weak="first",
+)
 
 
 def pad(operand, padding_value, padding_config):
     """padding_config: (low, high, interior) per dimension; low/high may be negative."""
     a = aval_of(operand)
-    padding_value = convert_element_type(padding_value, a.dtype) if aval_of(padding_value).dtype != a.dtype else padding_value
+    padding_value = (
+        convert_element_type(padding_value, a.dtype)
+        if aval_of(padding_value).dtype != a.dtype
+        else padding_value
+    )
     if aval_of(padding_value).shape != ():
         raise TypeError("pad padding_value must be a scalar")
     config = [tuple(int(c) for c in cfg) for cfg in padding_config]
@@ -754,14 +900,16 @@ def pad(operand, padding_value, padding_config):
             raise ValueError("pad interior padding must be non-negative")
         if lo + hi + a.shape[d] + _builtins.max(a.shape[d] - 1, 0) * it < 0:
             raise ValueError(f"pad makes dimension {d} negative")
-    return primitives["pad"].bind(operand, padding_value, low=tuple(low),
-                                  high=tuple(high), interior=tuple(interior))
+    return primitives["pad"].bind(
+        operand, padding_value, low=tuple(low), high=tuple(high), interior=tuple(interior)
+    )
 
 
 primitives["reverse"] = Primitive(
     "reverse",
     lambda v, a, *, dimensions: m.ReverseOp(v[0], mlir.i64_array(dimensions)).result,
-    weak="first")
+    weak="first",
+)
 
 
 def rev(operand, dimensions: Sequence[int]):
@@ -780,7 +928,8 @@ def rev(operand, dimensions: Sequence[int]):
 # --------------------------------------------------------------------------
 
 primitives["stop_gradient"] = Primitive(
-    "stop_gradient", lambda v, a: m.StopGradientOp(v[0]).result, weak="first")
+    "stop_gradient", lambda v, a: m.StopGradientOp(v[0]).result, weak="first"
+)
 
 
 def stop_gradient(x):
@@ -792,28 +941,33 @@ def stop_gradient(x):
         if not (dtypes.is_float(a.dtype) or dtypes.is_complex(a.dtype)):
             return leaf
         return primitives["stop_gradient"].bind(leaf)
+
     return tree_util.tree_map(one, x)
 
 
 def while_loop(cond_fun, body_fun, init_val):
     """Repeats body_fun while cond_fun holds (the mlax.while op)."""
     from mlax._src import control_flow
+
     return control_flow.while_loop(cond_fun, body_fun, init_val)
 
 
 def fori_loop(lower, upper, body_fun, init_val):
     """for i in range(lower, upper): val = body_fun(i, val)."""
     from mlax._src import control_flow
+
     return control_flow.fori_loop(lower, upper, body_fun, init_val)
 
 
 def cond(pred, true_fun, false_fun, *operands):
     """true_fun(*operands) if pred else false_fun(*operands) (the mlax.case op)."""
     from mlax._src import control_flow
+
     return control_flow.cond(pred, true_fun, false_fun, *operands)
 
 
 def switch(index, branches, *operands):
     """branches[clamp(index)](*operands) (the mlax.case op)."""
     from mlax._src import control_flow
+
     return control_flow.switch(index, branches, *operands)

@@ -1,4 +1,5 @@
 """The one MLIR context mlax traces into, and type helpers."""
+
 from __future__ import annotations
 
 import functools

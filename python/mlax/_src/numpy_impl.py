@@ -1,17 +1,24 @@
 """mlax.numpy: NumPy's API with JAX's semantics (dtype promotion with weak
 types, 32-bit defaults, immutable arrays), built on mlax.lax."""
+
 from __future__ import annotations
 
 import builtins
-import sys
 import operator
+import sys
 from typing import Any, Sequence
 
 import numpy as np
 
 from mlax._src import core, dtypes, lax
-from mlax._src.core import (Array, ShapedArray, Tracer, aval_of, concrete_to_numpy, current_trace,
-                            to_array)
+from mlax._src.core import (
+    Array,
+    ShapedArray,
+    Tracer,
+    aval_of,
+    concrete_to_numpy,
+    current_trace,
+)
 
 ArrayLike = Any
 
@@ -24,6 +31,7 @@ def _is_array(x) -> bool:
 # Creation
 # --------------------------------------------------------------------------
 
+
 def asarray(a: ArrayLike, dtype=None, copy=None) -> Array:
     """Converts a to an mlax array (nested lists and tuples included)."""
     if _is_array(a):
@@ -31,8 +39,16 @@ def asarray(a: ArrayLike, dtype=None, copy=None) -> Array:
     if isinstance(a, (list, tuple)):
         leaves = [x for x in _flatten_list(a)]
         if builtins.any(isinstance(x, Tracer) for x in leaves):
-            return stack([asarray(x) for x in a]) if dtype is None else astype(stack([asarray(x) for x in a]), dtype)
-        a = np.asarray([np.asarray(x) if isinstance(x, Array) else x for x in a]) if builtins.any(isinstance(x, Array) for x in leaves) else np.asarray(a)
+            return (
+                stack([asarray(x) for x in a])
+                if dtype is None
+                else astype(stack([asarray(x) for x in a]), dtype)
+            )
+        a = (
+            np.asarray([np.asarray(x) if isinstance(x, Array) else x for x in a])
+            if builtins.any(isinstance(x, Array) for x in leaves)
+            else np.asarray(a)
+        )
     if dtype is not None:
         arr, _ = concrete_to_numpy(np.asarray(a), dtypes.canonicalize_dtype(dtype))
         return _const(arr, False)
@@ -55,6 +71,7 @@ def _const(arr: np.ndarray, weak: bool):
     trace = current_trace()
     if trace is None:
         from mlax._src import runtime
+
         return Array(runtime.to_device(arr), weak)
     # Inside a trace a constant is an op; carry the weak bit along.
     value, aval = trace.to_value(arr)
@@ -80,9 +97,12 @@ def full(shape, fill_value, dtype=None) -> Array:
         fill = asarray(fill_value, dtype=dtype)
     fs = aval_of(fill).shape
     if len(fs) > len(shape) or builtins.any(
-            f not in (1, t) for f, t in zip(fs, shape[len(shape) - len(fs):])):
-        raise ValueError(f"Incompatible types for broadcasting: fill_value of shape {fs} "
-                         f"and requested shape {shape}")
+        f not in (1, t) for f, t in zip(fs, shape[len(shape) - len(fs) :])
+    ):
+        raise ValueError(
+            f"Incompatible types for broadcasting: fill_value of shape {fs} "
+            f"and requested shape {shape}"
+        )
     return lax.broadcast_in_dim(fill, shape, tuple(range(len(shape) - fill.ndim, len(shape))))
 
 
@@ -111,8 +131,11 @@ def arange(start, stop=None, step=None, dtype=None) -> Array:
         start, stop = 0, start
     step = 1 if step is None else step
     if dtype is None:
-        dtype = dtypes.default_float_dtype() if builtins.any(
-            isinstance(v, float) for v in (start, stop, step)) else dtypes.default_int_dtype()
+        dtype = (
+            dtypes.default_float_dtype()
+            if builtins.any(isinstance(v, float) for v in (start, stop, step))
+            else dtypes.default_int_dtype()
+        )
     return asarray(np.arange(start, stop, step), dtype=dtype)
 
 
@@ -132,6 +155,7 @@ def astype(x, dtype) -> Array:
 # --------------------------------------------------------------------------
 # Promotion and broadcasting
 # --------------------------------------------------------------------------
+
 
 def _promote_dtypes(*xs):
     avals = [aval_of(x) for x in xs]
@@ -177,8 +201,9 @@ def broadcast_to(x, shape) -> Array:
     except TypeError:
         ok = False
     if not ok:
-        raise ValueError(f"Incompatible shapes for broadcasting: cannot broadcast shape "
-                         f"{a.shape} to {shape}")
+        raise ValueError(
+            f"Incompatible shapes for broadcasting: cannot broadcast shape {a.shape} to {shape}"
+        )
     return _broadcast_to_shape(x, shape)
 
 
@@ -193,6 +218,7 @@ def _binary_op(lax_fn, name):
     def f(x, y):
         x, y = _promote_and_broadcast(x, y)
         return lax_fn(x, y)
+
     f.__name__ = f.__qualname__ = name
     return f
 
@@ -212,11 +238,13 @@ not_equal = _binary_op(lax.ne, "not_equal")
 def _lexicographic(lax_fn):
     """An order comparison that compares complex numbers by real part, then
     imaginary part, as JAX's numpy does (lax's comparisons reject them)."""
+
     def cmp(x, y):
         if dtypes.is_complex(aval_of(x).dtype):
             xr, yr = lax.real(x), lax.real(y)
             return lax.select(lax.eq(xr, yr), lax_fn(lax.imag(x), lax.imag(y)), lax_fn(xr, yr))
         return lax_fn(x, y)
+
     return cmp
 
 
@@ -253,8 +281,9 @@ def floor_divide(x, y) -> Array:
         q = lax.div(x, y)
         if dtypes.is_unsigned(dt):
             return q
-        fix = lax.bitwise_and(lax.ne(lax.sign(x), lax.sign(y)),
-                              lax.ne(lax.rem(x, y), zeros_like(x)))
+        fix = lax.bitwise_and(
+            lax.ne(lax.sign(x), lax.sign(y)), lax.ne(lax.rem(x, y), zeros_like(x))
+        )
         return lax.select(fix, lax.sub(q, ones_like(q)), q)
     if dtypes.is_complex(dt):
         raise TypeError("floor_divide does not support complex-valued inputs")
@@ -296,6 +325,7 @@ def _unary_op(lax_fn, name, inexact=False):
         if inexact:
             x = _to_inexact(x)
         return lax_fn(x)
+
     f.__name__ = f.__qualname__ = name
     return f
 
@@ -335,19 +365,24 @@ def nonzero(a, *, size: int | None = None, fill_value=None) -> tuple[Array, ...]
     transformations `size` must be given: the first `size` indices, padded
     with `fill_value` (default 0; a scalar or one per dimension)."""
     from mlax._src.core import ConcretizationTypeError, concrete_value
+
     a = asarray(a) if not _is_array(a) else a
     shape = aval_of(a).shape
     if not shape:
-        raise ValueError("Calling nonzero on 0d arrays is not allowed. Use "
-                         "jnp.atleast_1d(scalar).nonzero() instead.")
+        raise ValueError(
+            "Calling nonzero on 0d arrays is not allowed. Use "
+            "jnp.atleast_1d(scalar).nonzero() instead."
+        )
     if size is None:
         value = concrete_value(a)
         if value is None:
             raise ConcretizationTypeError(
                 "The size argument of jnp.nonzero must be statically specified to use "
-                "jnp.nonzero within JAX transformations.")
+                "jnp.nonzero within JAX transformations."
+            )
         size = int(np.count_nonzero(value))
     import operator
+
     size = operator.index(size)
     mask = not_equal(ravel(a), 0) if aval_of(a).dtype != np.bool_ else ravel(a)
     n = int(np.prod(shape))
@@ -358,13 +393,15 @@ def nonzero(a, *, size: int | None = None, fill_value=None) -> tuple[Array, ...]
     found = not_equal(flat, -1)
     fills = fill_value if isinstance(fill_value, (tuple, list)) else [fill_value] * len(shape)
     if len(fills) != len(shape):
-        raise ValueError(f"fill_value must be a scalar or a tuple of length {len(shape)}; "
-                         f"got {fill_value}")
+        raise ValueError(
+            f"fill_value must be a scalar or a tuple of length {len(shape)}; got {fill_value}"
+        )
     out, stride = [], n
     for dim, fill in zip(shape, fills):
         stride //= dim
-        coord = lax.rem(lax.div(flat, full((size,), stride, np.int32)),
-                        full((size,), dim, np.int32))
+        coord = lax.rem(
+            lax.div(flat, full((size,), stride, np.int32)), full((size,), dim, np.int32)
+        )
         out.append(where(found, coord, 0 if fill is None else fill).astype(np.int32))
     return tuple(out)
 
@@ -385,10 +422,13 @@ def where(condition, x=None, y=None, *, size: int | None = None, fill_value=None
     if x is None and y is None:
         return nonzero(condition, size=size, fill_value=fill_value)
     if x is None or y is None:
-        raise ValueError("Either both or neither of the x and y arguments should be provided "
-                         "to mlax.numpy.where, got x=None." if x is None else
-                         "Either both or neither of the x and y arguments should be provided "
-                         "to mlax.numpy.where, got y=None.")
+        raise ValueError(
+            "Either both or neither of the x and y arguments should be provided "
+            "to mlax.numpy.where, got x=None."
+            if x is None
+            else "Either both or neither of the x and y arguments should be provided "
+            "to mlax.numpy.where, got y=None."
+        )
     condition = asarray(condition) if not _is_array(condition) else condition
     if aval_of(condition).dtype != np.bool_:
         condition = not_equal(condition, 0)
@@ -400,6 +440,7 @@ def where(condition, x=None, y=None, *, size: int | None = None, fill_value=None
 # --------------------------------------------------------------------------
 # Shapes
 # --------------------------------------------------------------------------
+
 
 def reshape(a, newshape, order: str = "C") -> Array:
     if order != "C":
@@ -414,13 +455,17 @@ def reshape(a, newshape, order: str = "C") -> Array:
     if -1 in shape:
         known = int(np.prod([s for s in shape if s != -1]))
         if known == 0 or size % known:
-            raise TypeError(f"cannot reshape array of shape {aval_of(a).shape} (size {size}) "
-                            f"into shape {tuple(newshape)}")
+            raise TypeError(
+                f"cannot reshape array of shape {aval_of(a).shape} (size {size}) "
+                f"into shape {tuple(newshape)}"
+            )
         shape[shape.index(-1)] = size // known
     shape = list(core.canonicalize_shape(shape, "reshape shape"))
     if int(np.prod(shape)) != size:
-        raise TypeError(f"cannot reshape array of shape {aval_of(a).shape} (size {size}) into "
-                        f"shape {tuple(shape)} (size {int(np.prod(shape))})")
+        raise TypeError(
+            f"cannot reshape array of shape {aval_of(a).shape} (size {size}) into "
+            f"shape {tuple(shape)} (size {int(np.prod(shape))})"
+        )
     return lax.reshape(a, tuple(shape))
 
 
@@ -431,7 +476,11 @@ def ravel(a) -> Array:
 def transpose(a, axes=None) -> Array:
     a = asarray(a) if not _is_array(a) else a
     nd = aval_of(a).ndim
-    axes = tuple(reversed(range(nd))) if axes is None else tuple(_canonical_axis(ax, nd) for ax in axes)
+    axes = (
+        tuple(reversed(range(nd)))
+        if axes is None
+        else tuple(_canonical_axis(ax, nd) for ax in axes)
+    )
     return lax.transpose(a, axes)
 
 
@@ -440,8 +489,7 @@ def _canonical_axis(axis: int, ndim: int) -> int:
     if not -ndim <= axis < builtins.max(ndim, 1):
         # numpy's AxisError is both a ValueError and an IndexError (JAX
         # raises one or the other depending on the function).
-        raise np.exceptions.AxisError(
-            f"axis {axis} is out of bounds for array of dimension {ndim}")
+        raise np.exceptions.AxisError(f"axis {axis} is out of bounds for array of dimension {ndim}")
     return axis % builtins.max(ndim, 1)
 
 
@@ -462,11 +510,13 @@ def stack(arrays: Sequence[ArrayLike], axis: int = 0) -> Array:
         raise ValueError("Need at least one array to stack.")
     shapes = [aval_of(x).shape for x in arrays]
     if len(set(shapes)) > 1:
-        raise ValueError("All input arrays must have the same shape. Got "
-                         + ", ".join(map(str, shapes)) + ".")
+        raise ValueError(
+            "All input arrays must have the same shape. Got " + ", ".join(map(str, shapes)) + "."
+        )
     arrays = _promote_dtypes(*arrays)
-    return lax.concatenate([expand_dims(x, axis) for x in arrays],
-                           _canonical_axis(axis, aval_of(arrays[0]).ndim + 1))
+    return lax.concatenate(
+        [expand_dims(x, axis) for x in arrays], _canonical_axis(axis, aval_of(arrays[0]).ndim + 1)
+    )
 
 
 def concatenate(arrays: Sequence[ArrayLike], axis: int = 0) -> Array:
@@ -480,6 +530,7 @@ def concatenate(arrays: Sequence[ArrayLike], axis: int = 0) -> Array:
 # --------------------------------------------------------------------------
 # Reductions
 # --------------------------------------------------------------------------
+
 
 def _reduction_axes(a, axis):
     nd = aval_of(a).ndim
@@ -521,8 +572,10 @@ def _check_nonempty(a, axes, name: str) -> None:
     """max/min have no identity: reducing zero elements is an error (JAX)."""
     shape = aval_of(a).shape
     if builtins.any(shape[i] == 0 for i in axes):
-        raise ValueError(f"zero-size array to reduction operation {name} which has no "
-                         f"identity (shape {shape}, axis {axes})")
+        raise ValueError(
+            f"zero-size array to reduction operation {name} which has no "
+            f"identity (shape {shape}, axis {axes})"
+        )
 
 
 def max(a, axis=None, keepdims: bool = False) -> Array:
@@ -557,6 +610,7 @@ def mean(a, axis=None, dtype=None, keepdims: bool = False) -> Array:
 # Linear algebra
 # --------------------------------------------------------------------------
 
+
 def dot(a, b) -> Array:
     a, b = _promote_dtypes(a, b)
     aa, ab = aval_of(a), aval_of(b)
@@ -564,8 +618,10 @@ def dot(a, b) -> Array:
         return multiply(a, b)
     contract_b = 0 if ab.ndim == 1 else ab.ndim - 2
     if aa.shape[-1] != ab.shape[contract_b]:
-        raise TypeError(f"dot: shapes {aa.shape} and {ab.shape} not aligned: "
-                         f"{aa.shape[-1]} (dim {aa.ndim - 1}) != {ab.shape[contract_b]} (dim {contract_b})")
+        raise TypeError(
+            f"dot: shapes {aa.shape} and {ab.shape} not aligned: "
+            f"{aa.shape[-1]} (dim {aa.ndim - 1}) != {ab.shape[contract_b]} (dim {contract_b})"
+        )
     return lax.dot_general(a, b, (((aa.ndim - 1,), (contract_b,)), ((), ())))
 
 
@@ -573,17 +629,20 @@ def matmul(a, b) -> Array:
     a, b = _promote_dtypes(a, b)
     aa, ab = aval_of(a), aval_of(b)
     if aa.ndim == 0 or ab.ndim == 0:
-        raise ValueError(f"matmul: operands must not be scalars (use *), got shapes "
-                         f"{aa.shape} and {ab.shape}")
+        raise ValueError(
+            f"matmul: operands must not be scalars (use *), got shapes {aa.shape} and {ab.shape}"
+        )
     a_vec, b_vec = aa.ndim == 1, ab.ndim == 1
     if a_vec or b_vec:
         # Vector operands contract directly (one dot_general, no reshapes).
         ca = aa.ndim - 1
         cb = 0 if b_vec else ab.ndim - 2
         if aa.shape[ca] != ab.shape[cb]:
-            raise TypeError(f"matmul: input operand 1 has a mismatch in its core dimension 0 "
-                             f"(size {ab.shape[cb]} is different from {aa.shape[ca]}); "
-                             f"shapes {aa.shape} and {ab.shape}")
+            raise TypeError(
+                f"matmul: input operand 1 has a mismatch in its core dimension 0 "
+                f"(size {ab.shape[cb]} is different from {aa.shape[ca]}); "
+                f"shapes {aa.shape} and {ab.shape}"
+            )
         return lax.dot_general(a, b, (((ca,), (cb,)), ((), ())))
     if a_vec:
         a = lax.reshape(a, (1,) + aa.shape)
@@ -591,9 +650,11 @@ def matmul(a, b) -> Array:
         b = lax.reshape(b, ab.shape + (1,))
     aa, ab = aval_of(a), aval_of(b)
     if aa.shape[-1] != ab.shape[-2]:
-        raise TypeError(f"matmul: input operand 1 has a mismatch in its core dimension 0 "
-                         f"(size {ab.shape[-2]} is different from {aa.shape[-1]}); "
-                         f"shapes {aval_of(a).shape} and {aval_of(b).shape}")
+        raise TypeError(
+            f"matmul: input operand 1 has a mismatch in its core dimension 0 "
+            f"(size {ab.shape[-2]} is different from {aa.shape[-1]}); "
+            f"shapes {aval_of(a).shape} and {aval_of(b).shape}"
+        )
     batch = _broadcast_shapes(aa.shape[:-2], ab.shape[:-2])
     a = _broadcast_to_shape(a, batch + aa.shape[-2:])
     b = _broadcast_to_shape(b, batch + ab.shape[-2:])
@@ -611,14 +672,17 @@ def matmul(a, b) -> Array:
 # Indexing (static basic indexing; advanced indexing comes with gather)
 # --------------------------------------------------------------------------
 
+
 def _getitem(x, idx):
     from mlax._src.indexing import getitem
+
     return getitem(x, idx)
 
 
 # --------------------------------------------------------------------------
 # More of the numpy API the tutorial uses
 # --------------------------------------------------------------------------
+
 
 def all(a, axis=None, keepdims: bool = False) -> Array:
     a = asarray(a) if not _is_array(a) else a
@@ -653,10 +717,12 @@ def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan: bool = False) -> Array:
 def clip(a, min=None, max=None) -> Array:
     a = asarray(a) if not _is_array(a) else a
     if builtins.any(v is not None and dtypes.is_complex(aval_of(v).dtype) for v in (a, min, max)):
-        raise ValueError("Clip received a complex value either through the input or the "
-                         "min/max keywords. Complex values have no ordering and cannot be "
-                         "clipped. Please convert to a real value or array by taking the "
-                         "real or imaginary components via jax.numpy.real/imag respectively.")
+        raise ValueError(
+            "Clip received a complex value either through the input or the "
+            "min/max keywords. Complex values have no ordering and cannot be "
+            "clipped. Please convert to a real value or array by taking the "
+            "real or imaginary components via jax.numpy.real/imag respectively."
+        )
     if min is not None:
         a = maximum(a, min)
     if max is not None:
@@ -667,6 +733,7 @@ def clip(a, min=None, max=None) -> Array:
 def round(a, decimals: int = 0) -> Array:
     """Rounds half to even, to `decimals` decimal places (complex: each part)."""
     import operator
+
     decimals = operator.index(decimals)
     a = asarray(a) if not _is_array(a) else a
     dt = aval_of(a).dtype
@@ -678,10 +745,14 @@ def round(a, decimals: int = 0) -> Array:
         return lax.complex(round(lax.real(a), decimals), round(lax.imag(a), decimals))
     if decimals == 0:
         return lax.round(a, lax.RoundingMethod.TO_NEAREST_EVEN)
-    factor = full((), 10.0 ** decimals, dt)
-    return lax.div(lax.round(lax.mul(a, lax.broadcast_in_dim(factor, aval_of(a).shape, ())),
-                             lax.RoundingMethod.TO_NEAREST_EVEN),
-                   lax.broadcast_in_dim(factor, aval_of(a).shape, ()))
+    factor = full((), 10.0**decimals, dt)
+    return lax.div(
+        lax.round(
+            lax.mul(a, lax.broadcast_in_dim(factor, aval_of(a).shape, ())),
+            lax.RoundingMethod.TO_NEAREST_EVEN,
+        ),
+        lax.broadcast_in_dim(factor, aval_of(a).shape, ()),
+    )
 
 
 def vdot(a, b) -> Array:
@@ -712,17 +783,27 @@ def vstack(tup) -> Array:
     return concatenate([atleast_2d(asarray(x) if not _is_array(x) else x) for x in tup], axis=0)
 
 
-def linspace(start, stop, num: int = 50, endpoint: bool = True, retstep: bool = False,
-             dtype=None, axis: int = 0):
+def linspace(
+    start,
+    stop,
+    num: int = 50,
+    endpoint: bool = True,
+    retstep: bool = False,
+    dtype=None,
+    axis: int = 0,
+):
     """JAX's linspace: start * (1 - t) + stop * t (endpoints exact), traceable
     and differentiable in start and stop. Like JAX's, one compiled program
     (so its values round as JAX's do)."""
     import operator
+
     num = operator.index(num)
     if current_trace() is None:
         from mlax._src.api import jit
+
         return jit(_linspace, static_argnums=(2, 3, 4, 5, 6))(
-            start, stop, num, endpoint, retstep, dtype, axis)
+            start, stop, num, endpoint, retstep, dtype, axis
+        )
     return _linspace(start, stop, num, endpoint, retstep, dtype, axis)
 
 
@@ -745,10 +826,14 @@ def _linspace(start, stop, num, endpoint, retstep, dtype, axis):
         delta = true_divide(subtract(stop, start), div)
         t_shape = [1] * len(shape1)
         t_shape[axis] = div
-        real = np.float32 if comp in (np.complex64,) else (
-            np.float64 if comp == np.complex128 else comp)
-        t = lax.div(lax.reshape(lax.iota(real, div), tuple(t_shape)),
-                    full(tuple(t_shape), div, real))
+        real = (
+            np.float32
+            if comp in (np.complex64,)
+            else (np.float64 if comp == np.complex128 else comp)
+        )
+        t = lax.div(
+            lax.reshape(lax.iota(real, div), tuple(t_shape)), full(tuple(t_shape), div, real)
+        )
         t = lax.convert_element_type(t, comp)
         s1, e1 = reshape(start, tuple(shape1)), reshape(stop, tuple(shape1))
         out = add(multiply(s1, subtract(1, t)), multiply(e1, t))
@@ -772,11 +857,15 @@ def squeeze(a, axis=None) -> Array:
     if axis is None:
         axes = [i for i, s in enumerate(shape) if s == 1]
     else:
-        axes = [_canonical_axis(ax, len(shape)) for ax in ((axis,) if isinstance(axis, int) else axis)]
+        axes = [
+            _canonical_axis(ax, len(shape)) for ax in ((axis,) if isinstance(axis, int) else axis)
+        ]
         for ax in axes:
             if shape[ax] != 1:
-                raise ValueError(f"cannot select an axis to squeeze out which has size not "
-                                 f"equal to one, got shape={shape} and dimensions={tuple(axes)}")
+                raise ValueError(
+                    f"cannot select an axis to squeeze out which has size not "
+                    f"equal to one, got shape={shape} and dimensions={tuple(axes)}"
+                )
     return lax.reshape(a, tuple(s for i, s in enumerate(shape) if i not in axes))
 
 
@@ -846,10 +935,10 @@ def repeat(a, repeats: int, axis=None) -> Array:
         a, axis = ravel(a), 0
     shape = aval_of(a).shape
     axis = _canonical_axis(axis, len(shape))
-    big = shape[:axis + 1] + (repeats,) + shape[axis + 1:]
+    big = shape[: axis + 1] + (repeats,) + shape[axis + 1 :]
     dims = tuple(range(axis + 1)) + tuple(range(axis + 2, len(big)))
     b = lax.broadcast_in_dim(a, big, dims)
-    return lax.reshape(b, shape[:axis] + (shape[axis] * repeats,) + shape[axis + 1:])
+    return lax.reshape(b, shape[:axis] + (shape[axis] * repeats,) + shape[axis + 1 :])
 
 
 def outer(a, b) -> Array:
@@ -932,8 +1021,10 @@ def hstack(tup) -> Array:
 def select(condlist, choicelist, default=0) -> Array:
     """The choice of the first true condition, elementwise (else default)."""
     if len(condlist) != len(choicelist):
-        raise ValueError("select: condlist and choicelist must have the same length, got "
-                         f"{len(condlist)} and {len(choicelist)}")
+        raise ValueError(
+            "select: condlist and choicelist must have the same length, got "
+            f"{len(condlist)} and {len(choicelist)}"
+        )
     if not condlist:
         raise ValueError("select: condlist must not be empty")
     out = default
@@ -959,11 +1050,18 @@ def isinf(x) -> Array:
     return equal(abs(x), np.inf)
 
 
-def einsum(subscripts, *operands, optimize="auto", precision=None,
-           preferred_element_type=None) -> Array:
+def einsum(
+    subscripts, *operands, optimize="auto", precision=None, preferred_element_type=None
+) -> Array:
     from mlax._src.einsum import einsum as _einsum
-    return _einsum(subscripts, *operands, optimize=optimize, precision=precision,
-                   preferred_element_type=preferred_element_type)
+
+    return _einsum(
+        subscripts,
+        *operands,
+        optimize=optimize,
+        precision=precision,
+        preferred_element_type=preferred_element_type,
+    )
 
 
 def cumsum(a, axis=None, dtype=None) -> Array:
@@ -975,12 +1073,17 @@ def cumsum(a, axis=None, dtype=None) -> Array:
     n = aval_of(a).shape[axis]
     if dtype is not None:
         a = lax.convert_element_type(a, dtype)
-    elif dtypes.is_bool(aval_of(a).dtype) or (dtypes.is_integer(aval_of(a).dtype) and aval_of(a).dtype.itemsize < 4):
+    elif dtypes.is_bool(aval_of(a).dtype) or (
+        dtypes.is_integer(aval_of(a).dtype) and aval_of(a).dtype.itemsize < 4
+    ):
         a = lax.convert_element_type(a, dtypes.default_int_dtype())
     # Lower-triangular ones contracted along the axis (O(n^2), exact order).
     tri = lax.convert_element_type(
-        lax.ge(lax.broadcasted_iota(np.int32, (n, n), 0), lax.broadcasted_iota(np.int32, (n, n), 1)),
-        aval_of(a).dtype)
+        lax.ge(
+            lax.broadcasted_iota(np.int32, (n, n), 0), lax.broadcasted_iota(np.int32, (n, n), 1)
+        ),
+        aval_of(a).dtype,
+    )
     out = lax.dot_general(tri, a, (((1,), (axis,)), ((), ())))
     return moveaxis(out, 0, axis)
 
@@ -1000,11 +1103,15 @@ def _arg_extreme(a, axis, is_max: bool) -> Array:
     shape = aval_of(a).shape
     axis = _canonical_axis(axis, len(shape))
     if dtypes.is_complex(aval_of(a).dtype):
-        raise TypeError(f"{'argmax' if is_max else 'argmin'} does not accept dtype "
-                        f"{aval_of(a).dtype.name} (complex numbers have no order)")
+        raise TypeError(
+            f"{'argmax' if is_max else 'argmin'} does not accept dtype "
+            f"{aval_of(a).dtype.name} (complex numbers have no order)"
+        )
     if shape[axis] == 0:
-        raise ValueError(f"attempt to get {'argmax' if is_max else 'argmin'} of an empty "
-                         f"sequence (shape {shape}, axis {axis})")
+        raise ValueError(
+            f"attempt to get {'argmax' if is_max else 'argmin'} of an empty "
+            f"sequence (shape {shape}, axis {axis})"
+        )
     best = (max if is_max else min)(a, axis=axis, keepdims=True)
     hit = equal(a, best)
     if dtypes.is_float(aval_of(a).dtype):  # NaN wins, as in numpy
@@ -1036,6 +1143,7 @@ def take(a, indices, axis=None, mode=None, fill_value=None) -> Array:
     """Elements of `a` at `indices` along `axis` (flattened if None); out of
     range: JAX's default fills (NaN / INT_MIN), "clip" clamps."""
     from mlax._src.indexing import getitem
+
     a = asarray(a) if not _is_array(a) else a
     if axis is None:
         a, axis = ravel(a), 0
@@ -1051,4 +1159,5 @@ def ptp(a, axis=None, keepdims: bool = False) -> Array:
 
 # Operators and numpy methods of Array and traced values come from here.
 from mlax._src import array_methods as _array_methods  # noqa: E402
+
 _array_methods.register_array_methods(core._ArrayOps, sys.modules[__name__])

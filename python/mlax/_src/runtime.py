@@ -5,16 +5,16 @@ pinned to one exact version; `test_runtime_smoke` covers this module alone.
 GPU/TPU: jax's backend discovery loads any installed PJRT plugin
 (jax-cuda12-plugin, ...); MLAX_PLATFORM_NAME / mlax.config picks one.
 """
+
 from __future__ import annotations
 
 import functools
 from typing import Any, Sequence
 
-import numpy as np
-
 # jaxlib's C++ expects jax's Python hooks to be installed first, so import jax
 # (its backend machinery only; mlax never uses jax's transformations).
 import jax  # noqa: F401
+import numpy as np
 from jax._src import config as _jax_config
 from jax._src import core as _jax_core
 from jax._src import xla_bridge as _xb
@@ -72,8 +72,13 @@ class Executable:
         return [x[0] for x in results.disassemble_into_single_device_arrays()]
 
 
-def compile(stablehlo: str, num_outputs: int, device=None,
-            host_callbacks: Sequence[Any] = (), callback_key: str | None = None) -> Executable:
+def compile(
+    stablehlo: str,
+    num_outputs: int,
+    device=None,
+    host_callbacks: Sequence[Any] = (),
+    callback_key: str | None = None,
+) -> Executable:
     """Compiles StableHLO text for `device` (default: the first device).
     `host_callbacks[i]` serves the python callback custom calls of index i;
     their exceptions are filed under `callback_key` in `callback_errors`."""
@@ -90,11 +95,15 @@ def compile(stablehlo: str, num_outputs: int, device=None,
     # (PJRT glue: the module is only parsed there, nothing is traced).
     from jax._src.interpreters import mlir as _jax_mlir
     from jax._src.lib.mlir import ir as _jax_ir
+
     with _jax_mlir.make_ir_context():
         module = _jax_ir.Module.parse(stablehlo)
-        exe = backend().compile_and_load(module, executable_devices=_xc.DeviceList((device,)),
-                                         compile_options=options,
-                                         host_callbacks=list(host_callbacks))
+        exe = backend().compile_and_load(
+            module,
+            executable_devices=_xc.DeviceList((device,)),
+            compile_options=options,
+            host_callbacks=list(host_callbacks),
+        )
     return Executable(exe, device, num_outputs, callback_key)
 
 
@@ -122,9 +131,11 @@ def to_device(x: np.ndarray, device=None) -> Buffer:
         # mlax's flag (which may be set at any time) decides instead.
         with _jax_config.enable_x64(True):
             return _jax.batched_device_put(
-                _jax_aval(x.shape, x.dtype), _sharding(device), [x], [device], True)
+                _jax_aval(x.shape, x.dtype), _sharding(device), [x], [device], True
+            )
     return _jax.batched_device_put(
-        _jax_aval(x.shape, x.dtype), _sharding(device), [x], [device], True)
+        _jax_aval(x.shape, x.dtype), _sharding(device), [x], [device], True
+    )
 
 
 def to_host(buffer: Buffer) -> np.ndarray:

@@ -1,5 +1,6 @@
 """Pytrees: tuples, lists, dicts (sorted keys), namedtuples, None, and
 registered classes. Leaves are everything else."""
+
 from __future__ import annotations
 
 from typing import Any, Callable, Hashable, Iterable, NamedTuple
@@ -31,7 +32,8 @@ register_pytree_node(dict, _dict_flatten, lambda keys, c: dict(zip(keys, c)))
 
 class PyTreeDef(NamedTuple):
     """Structure of a pytree: node kind, aux data and child structures."""
-    kind: Any           # a registered type, None for a leaf, "none" for None
+
+    kind: Any  # a registered type, None for a leaf, "none" for None
     aux: Hashable
     children: tuple["PyTreeDef", ...]
     num_leaves: int
@@ -84,8 +86,10 @@ def _flatten(x, leaves, is_leaf) -> PyTreeDef:
 def tree_unflatten(treedef: PyTreeDef, leaves: Iterable[Any]) -> Any:
     leaves = list(leaves)
     if len(leaves) != treedef.num_leaves:
-        raise ValueError(f"Too {'few' if len(leaves) < treedef.num_leaves else 'many'} leaves "
-                         f"for PyTreeDef; expected {treedef.num_leaves}, got {len(leaves)}.")
+        raise ValueError(
+            f"Too {'few' if len(leaves) < treedef.num_leaves else 'many'} leaves "
+            f"for PyTreeDef; expected {treedef.num_leaves}, got {len(leaves)}."
+        )
     return _unflatten(treedef, iter(leaves))
 
 
