@@ -9,7 +9,7 @@ BUILD_DIR := build/release
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 export SCCACHE_DIR ?= $(HOME)/.cache/sccache
 
-.PHONY: demo test lit pytest fuzz fuzz-smoke asan lint format build deps bench clean
+.PHONY: demo test lit pytest fuzz fuzz-smoke asan lint format wheel-check build deps bench clean
 
 demo: build
 	$(PY) examples/jit_basics.py
@@ -43,6 +43,10 @@ fuzz-smoke: build
 
 fuzz: build
 	$(PY) tools/fuzz_mlax_opt.py --seconds $(FUZZ_SECONDS)
+
+# The wheel: contents checked, installed into a fresh venv, README example run.
+wheel-check: build
+	bash scripts/check_wheel.sh
 
 # C++ under AddressSanitizer + UBSan (build/asan): lit, fuzzing, Python smoke.
 asan: deps

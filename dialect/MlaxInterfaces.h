@@ -14,6 +14,8 @@ template <typename ConcreteType>
 class LinearInOperands
     : public OpTrait::TraitBase<ConcreteType, LinearInOperands> {};
 template <typename ConcreteType>
+class ExportsToChlo : public OpTrait::TraitBase<ConcreteType, ExportsToChlo> {};
+template <typename ConcreteType>
 class ElementwiseWithScalars
     : public OpTrait::TraitBase<ConcreteType, ElementwiseWithScalars> {};
 

@@ -28,6 +28,12 @@ def Mlax_LinearInOperands : NativeOpTrait<"LinearInOperands"> {
   let cppNamespace = "::mlir::mlax";
 }
 
+// Exported as the CHLO op of the same name (chlo.erf, chlo.sinh, ...), which
+// XLA expands; every other op is exported as stablehlo.<name>.
+def Mlax_ExportsToChlo : NativeOpTrait<"ExportsToChlo"> {
+  let cppNamespace = "::mlir::mlax";
+}
+
 // Elementwise except that rank-0 operands broadcast (select, clamp); ops
 // with this trait or MLIR's Elementwise get the elementwise batching rule.
 def Mlax_ElementwiseWithScalars : NativeOpTrait<"ElementwiseWithScalars"> {

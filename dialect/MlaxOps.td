@@ -166,11 +166,17 @@ def Mlax_NotOp : Mlax_UnaryOp<"not", Mlax_PredOrIntTensor, [],
     [Mlax_JvpOpInterface, Mlax_ZeroDerivative]> {
   let summary = "Elementwise logical/bitwise not";
 }
-def Mlax_ErfOp : Mlax_UnaryOp<"erf", Mlax_FloatTensor> {
+def Mlax_ErfOp : Mlax_UnaryOp<"erf", Mlax_FloatTensor, [Mlax_ExportsToChlo]> {
   let summary = "Elementwise error function (exported as chlo.erf)";
 }
-def Mlax_ErfInvOp : Mlax_UnaryOp<"erf_inv", Mlax_FloatTensor> {
+def Mlax_ErfInvOp : Mlax_UnaryOp<"erf_inv", Mlax_FloatTensor, [Mlax_ExportsToChlo]> {
   let summary = "Elementwise inverse error function (exported as chlo.erf_inv)";
+}
+def Mlax_SinhOp : Mlax_UnaryOp<"sinh", Mlax_FloatOrComplexTensor, [Mlax_ExportsToChlo]> {
+  let summary = "Elementwise hyperbolic sine (exported as chlo.sinh)";
+}
+def Mlax_CoshOp : Mlax_UnaryOp<"cosh", Mlax_FloatOrComplexTensor, [Mlax_ExportsToChlo]> {
+  let summary = "Elementwise hyperbolic cosine (exported as chlo.cosh)";
 }
 
 // abs of a complex tensor is real, so its result type is inferred, not copied.

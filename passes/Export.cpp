@@ -30,7 +30,7 @@ std::string exportedName(Operation *op) {
   StringRef name = op->getName().stripDialect();
   if (isa<PythonCallbackOp>(op))
     return "stablehlo.custom_call";
-  if (isa<ErfOp, ErfInvOp>(op))
+  if (op->hasTrait<ExportsToChlo>())
     return ("chlo." + name).str();
   return ("stablehlo." + name).str();
 }

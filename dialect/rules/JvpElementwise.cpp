@@ -117,6 +117,18 @@ LogicalResult SineOp::jvp(OpBuilder &b, Tangents t, Results &out) {
                    [](RuleBuilder &r, Value x, Value) { return r.cos(x); });
 }
 
+LogicalResult SinhOp::jvp(OpBuilder &b, Tangents t, Results &out) {
+  return scaleRule(*this, b, t, out, [&](RuleBuilder &r, Value x, Value) {
+    return r.create<CoshOp>(x);
+  });
+}
+
+LogicalResult CoshOp::jvp(OpBuilder &b, Tangents t, Results &out) {
+  return scaleRule(*this, b, t, out, [&](RuleBuilder &r, Value x, Value) {
+    return r.create<SinhOp>(x);
+  });
+}
+
 LogicalResult CosineOp::jvp(OpBuilder &b, Tangents t, Results &out) {
   return scaleRule(*this, b, t, out, [](RuleBuilder &r, Value x, Value) {
     return r.neg(r.sin(x));

@@ -5,7 +5,7 @@
 // attributes whose StableHLO form is a dialect attribute.
 
 // CHECK-LABEL: func.func @main
-func.func @main(%x: tensor<2x3xf32>, %m: tensor<3x4xf32>) -> (tensor<2x4xf32>, tensor<2xf32>, tensor<2x3xi1>, tensor<2x3xf32>) {
+func.func @main(%x: tensor<2x3xf32>, %m: tensor<3x4xf32>) -> (tensor<2x4xf32>, tensor<2xf32>, tensor<2x3xi1>, tensor<2x3xf32>, tensor<2x3xf32>, tensor<2x3xf32>) {
   // CHECK: "stablehlo.dot_general"(%arg0, %arg1) {dot_dimension_numbers = #stablehlo.dot<lhs_contracting_dimensions = [1], rhs_contracting_dimensions = [0]>}
   %0 = mlax.dot_general %x, %m, batching_dims = [] x [], contracting_dims = [1] x [0] : (tensor<2x3xf32>, tensor<3x4xf32>) -> tensor<2x4xf32>
   // CHECK: "stablehlo.constant"() {value = dense<0.000000e+00> : tensor<f32>}
@@ -23,8 +23,13 @@ func.func @main(%x: tensor<2x3xf32>, %m: tensor<3x4xf32>) -> (tensor<2x4xf32>, t
   %2 = mlax.compare GE, %x, %x, FLOAT : tensor<2x3xf32>
   // CHECK: "chlo.erf"(%arg0)
   %3 = mlax.erf %x : tensor<2x3xf32>
+  // Ops with the Mlax_ExportsToChlo trait keep their name under chlo.
+  // CHECK: "chlo.sinh"(%arg0)
+  %4 = mlax.sinh %x : tensor<2x3xf32>
+  // CHECK: "chlo.cosh"(%arg0)
+  %5 = mlax.cosh %x : tensor<2x3xf32>
   // CHECK: return
-  return %0, %1, %2, %3 : tensor<2x4xf32>, tensor<2xf32>, tensor<2x3xi1>, tensor<2x3xf32>
+  return %0, %1, %2, %3, %4, %5 : tensor<2x4xf32>, tensor<2xf32>, tensor<2x3xi1>, tensor<2x3xf32>, tensor<2x3xf32>, tensor<2x3xf32>
 }
 
 // ALL-NOT: mlax.

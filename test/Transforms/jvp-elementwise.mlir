@@ -157,3 +157,18 @@ func.func @jvp_square(%x: tensor<4xf32>, %t: tensor<4xf32>) -> (tensor<4xf32>, t
   %r:2 = mlax.jvp @square(%x) tangents(%t) active = [0] : (tensor<4xf32>, tensor<4xf32>) -> (tensor<4xf32>, tensor<4xf32>)
   return %r#0, %r#1 : tensor<4xf32>, tensor<4xf32>
 }
+
+func.func private @sinh(%x: tensor<4xf32>) -> tensor<4xf32> {
+  %0 = mlax.sinh %x : tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+// d sinh(x) = cosh(x) * t (JAX's rule).
+// CHECK-LABEL: func.func @jvp_sinh(
+// CHECK-DAG:    %[[Y:.*]] = mlax.sinh %arg0
+// CHECK-DAG:    %[[C:.*]] = mlax.cosh %arg0
+// CHECK:        %[[DY:.*]] = mlax.multiply %arg1, %[[C]]
+// CHECK-NEXT:   return %[[Y]], %[[DY]]
+func.func @jvp_sinh(%x: tensor<4xf32>, %t: tensor<4xf32>) -> (tensor<4xf32>, tensor<4xf32>) {
+  %r:2 = mlax.jvp @sinh(%x) tangents(%t) active = [0] : (tensor<4xf32>, tensor<4xf32>) -> (tensor<4xf32>, tensor<4xf32>)
+  return %r#0, %r#1 : tensor<4xf32>, tensor<4xf32>
+}

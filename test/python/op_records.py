@@ -38,6 +38,8 @@ UNARY_RECORDS = [
     OpRecord("cos", 1, complex_values=True, complex_jvp=True),
     OpRecord("tan", 1, "unit"),
     OpRecord("tanh", 1, complex_values=True, complex_jvp=True),
+    OpRecord("sinh", 1, complex_values=True, complex_jvp=True),
+    OpRecord("cosh", 1, complex_values=True, complex_jvp=True),
     OpRecord("logistic", 1),
     OpRecord("floor", 1),
     OpRecord("ceil", 1),

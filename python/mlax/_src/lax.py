@@ -57,6 +57,8 @@ _UNARY_TABLE = {
     "cos": (m.CosineOp, _FLOAT_OR_COMPLEX),
     "tan": (m.TanOp, _FLOAT_OR_COMPLEX),
     "tanh": (m.TanhOp, _FLOAT_OR_COMPLEX),
+    "sinh": (m.SinhOp, _FLOAT_OR_COMPLEX),
+    "cosh": (m.CoshOp, _FLOAT_OR_COMPLEX),
     "logistic": (m.LogisticOp, _FLOAT_OR_COMPLEX),
     "floor": (m.FloorOp, "floating"),
     "ceil": (m.CeilOp, "floating"),
@@ -203,6 +205,8 @@ sin = _unary("sin")
 cos = _unary("cos")
 tan = _unary("tan")
 tanh = _unary("tanh")
+sinh = _unary("sinh")
+cosh = _unary("cosh")
 logistic = _unary("logistic")
 floor = _unary("floor")
 ceil = _unary("ceil")
