@@ -34,5 +34,5 @@ b = np.ones((3, 2), np.float32)
 print(repr(f(a, b)))
 print(float(mlax.grad(jnp.sin)(1.0)))
 EOF2
-build/wheel-venv/bin/mlax-opt --version > /dev/null
+wheel-venv/bin/mlax-opt --version > /dev/null
 echo "wheel-check: ok"
