@@ -13,7 +13,7 @@ import operator
 import os
 import sys
 import threading
-from typing import Any, Callable, NamedTuple, Sequence
+from typing import Any, Callable, NamedTuple, Sequence, Union
 
 import numpy as np
 
@@ -323,6 +323,10 @@ class Tracer(_ArrayOps):
     def __repr__(self) -> str:
         return f"Traced<{self.aval.str_short()}>"
 
+
+# What functions taking arrays accept: mlax Arrays, traced values, NumPy arrays
+# and scalars, Python scalars (JAX's ArrayLike).
+ArrayLike = Union[Array, Tracer, np.ndarray, np.generic, bool, int, float, complex]
 
 _MLAX_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _LOCATIONS: dict[tuple[str, int], ir.Location] = {}

@@ -9,7 +9,7 @@ from typing import Any, NamedTuple, Sequence
 import numpy as np
 
 from mlax._src import dtypes, lax, mlir
-from mlax._src.core import Primitive, aval_of
+from mlax._src.core import ArrayLike, Primitive, aval_of
 from mlax.mlir import ir
 from mlax.mlir.dialects import mlax as m
 
@@ -178,8 +178,8 @@ def _in_bounds(indices, operand_shape, dims, window_sizes):
 
 
 def gather(
-    operand,
-    start_indices,
+    operand: ArrayLike,
+    start_indices: ArrayLike,
     dimension_numbers: GatherDimensionNumbers,
     slice_sizes: Sequence[int],
     *,

@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from mlax._src import dtypes, lax
-from mlax._src.core import Array, Tracer, aval_of, concrete_value
+from mlax._src.core import Array, ArrayLike, Tracer, aval_of, concrete_value
 from mlax._src.gather_scatter import (
     GatherDimensionNumbers,
     GatherScatterMode,
@@ -250,7 +250,7 @@ def _plan(x, idx, fill: bool):
     )
 
 
-def getitem(x, idx, mode: Any = None, fill_value: Any = None):
+def getitem(x: ArrayLike, idx, mode: Any = None, fill_value: Any = None):
     """x[idx] with JAX's semantics; `mode`/`fill_value` as in x.at[idx].get."""
     parsed = None if mode is None else GatherScatterMode.from_any(mode)
     fill = parsed == GatherScatterMode.FILL_OR_DROP

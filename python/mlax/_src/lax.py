@@ -15,6 +15,8 @@ import numpy as np
 
 from mlax._src import dtypes, mlir
 from mlax._src.core import (
+    Array,
+    ArrayLike,
     Primitive,
     ShapedArray,
     aval_of,
@@ -135,7 +137,7 @@ def _unary(name: str):
     prim = primitives[name]
     kinds = _UNARY_TABLE[name][1]
 
-    def f(x):
+    def f(x: ArrayLike) -> Array:
         _check_kind(name, aval_of(x), kinds, "x")
         return prim.bind(x)
 
@@ -178,7 +180,7 @@ def _binary(name: str):
     prim = primitives[name]
     kinds = _BINARY_TABLE[name][1]
 
-    def f(x, y):
+    def f(x: ArrayLike, y: ArrayLike) -> Array:
         x, y = _promote_scalars(x, y)
         ax, ay = aval_of(x), aval_of(y)
         _check_same(name, ax, ay)
@@ -240,7 +242,7 @@ primitives["integer_pow"] = Primitive(
 )
 
 
-def integer_pow(x, y: int):
+def integer_pow(x: ArrayLike, y: int):
     """Elementwise x ** y for a Python int y (the mlax.integer_pow op; its
     derivative is y * x ** (y - 1), as in JAX)."""
     import operator
@@ -256,7 +258,7 @@ def integer_pow(x, y: int):
     return primitives["integer_pow"].bind(x, y=y)
 
 
-def square(x):
+def square(x: ArrayLike):
     """Elementwise x * x (integer_pow with exponent 2)."""
     return integer_pow(x, 2)
 
@@ -272,19 +274,19 @@ primitives["imag"] = Primitive("imag", lambda v, a: m.ImagOp(v[0]).result)
 primitives["complex"] = Primitive("complex", lambda v, a: m.ComplexOp(v[0], v[1]).result)
 
 
-def real(x):
+def real(x: ArrayLike):
     """Real part of a complex array (the mlax.real op)."""
     _check_kind("real", aval_of(x), "complex", "x")
     return primitives["real"].bind(x)
 
 
-def imag(x):
+def imag(x: ArrayLike):
     """Imaginary part of a complex array (the mlax.imag op)."""
     _check_kind("imag", aval_of(x), "complex", "x")
     return primitives["imag"].bind(x)
 
 
-def complex(x, y):
+def complex(x: ArrayLike, y: ArrayLike):
     """x + i*y for float32/float64 arrays of equal shape and dtype (mlax.complex)."""
     ax, ay = aval_of(x), aval_of(y)
     for name, a in (("x", ax), ("y", ay)):
@@ -297,7 +299,7 @@ def complex(x, y):
     return primitives["complex"].bind(x, y)
 
 
-def conj(x):
+def conj(x: ArrayLike):
     """Complex conjugate (x for real arrays)."""
     a = aval_of(x)
     if not dtypes.is_complex(a.dtype):
@@ -310,7 +312,7 @@ class RoundingMethod:
     TO_NEAREST_EVEN = 1
 
 
-def round(x, rounding_method: int = RoundingMethod.AWAY_FROM_ZERO):
+def round(x: ArrayLike, rounding_method: int = RoundingMethod.AWAY_FROM_ZERO):
     """Rounds to the nearest integer (ties away from zero by default)."""
     if rounding_method == RoundingMethod.TO_NEAREST_EVEN:
         return _unary("round_nearest_even")(x)
@@ -349,7 +351,7 @@ primitives["compare"] = Primitive("compare", _compare_emit, weak="none")
 def _comparison(name: str):
     direction = _DIRECTIONS[name]
 
-    def f(x, y):
+    def f(x: ArrayLike, y: ArrayLike) -> Array:
         x, y = _promote_scalars(x, y)
         ax = aval_of(x)
         _check_same(name, ax, aval_of(y))
@@ -378,7 +380,7 @@ primitives["select"] = Primitive(
 )
 
 
-def select(pred, on_true, on_false):
+def select(pred: ArrayLike, on_true: ArrayLike, on_false: ArrayLike):
     """pred ? on_true : on_false, elementwise; pred is boolean."""
     ap, at, af = aval_of(pred), aval_of(on_true), aval_of(on_false)
     if ap.dtype != np.bool_:
@@ -397,7 +399,7 @@ primitives["clamp"] = Primitive(
 )
 
 
-def clamp(min, x, max):
+def clamp(min: ArrayLike, x: ArrayLike, max: ArrayLike):
     """Clamps x elementwise into [min, max]; bounds are scalars or x-shaped."""
     min, x, max = _promote_scalars(min, x, max)
     amin, ax, amax = aval_of(min), aval_of(x), aval_of(max)
@@ -424,7 +426,7 @@ primitives["convert"] = Primitive(
 )
 
 
-def convert_element_type(x, new_dtype):
+def convert_element_type(x: ArrayLike, new_dtype):
     """Converts x to new_dtype (float to int truncates toward zero)."""
     return _convert_element_type(x, new_dtype, weak_type=False)
 
@@ -449,7 +451,7 @@ primitives["bitcast_convert"] = Primitive(
 )
 
 
-def bitcast_convert_type(x, new_dtype):
+def bitcast_convert_type(x: ArrayLike, new_dtype):
     """Reinterprets the bits of x as new_dtype (adding/removing a trailing
     dimension when the bit widths differ)."""
     new_dtype = dtypes.canonicalize_dtype(new_dtype)
@@ -511,7 +513,7 @@ primitives["broadcast_in_dim"] = Primitive(
 )
 
 
-def broadcast_in_dim(operand, shape: Sequence[int], broadcast_dimensions: Sequence[int]):
+def broadcast_in_dim(operand: ArrayLike, shape: Sequence[int], broadcast_dimensions: Sequence[int]):
     """Broadcasts operand dimension i to result dimension broadcast_dimensions[i]."""
     a = aval_of(operand)
     shape = canonicalize_shape(shape, "broadcast_in_dim shape")
@@ -538,7 +540,7 @@ def broadcast_in_dim(operand, shape: Sequence[int], broadcast_dimensions: Sequen
     return primitives["broadcast_in_dim"].bind(operand, shape=shape, broadcast_dimensions=dims)
 
 
-def broadcast(operand, sizes: Sequence[int]):
+def broadcast(operand: ArrayLike, sizes: Sequence[int]):
     """Adds leading dimensions of the given sizes."""
     a = aval_of(operand)
     sizes = tuple(sizes)
@@ -552,7 +554,7 @@ primitives["reshape"] = Primitive(
 )
 
 
-def reshape(operand, new_sizes: Sequence[int], dimensions=None):
+def reshape(operand: ArrayLike, new_sizes: Sequence[int], dimensions=None):
     """Row-major reshape (dimensions, if given, transposes first)."""
     if dimensions is not None:
         operand = transpose(operand, dimensions)
@@ -574,7 +576,7 @@ primitives["transpose"] = Primitive(
 )
 
 
-def transpose(operand, permutation: Sequence[int]):
+def transpose(operand: ArrayLike, permutation: Sequence[int]):
     """Result dimension i is operand dimension permutation[i]."""
     a = aval_of(operand)
     perm = tuple(int(p) for p in permutation)
@@ -603,7 +605,9 @@ def _dot_emit(values, avals, *, dimension_numbers):
 primitives["dot_general"] = Primitive("dot_general", _dot_emit, weak="none")
 
 
-def dot_general(lhs, rhs, dimension_numbers, precision=None, preferred_element_type=None):
+def dot_general(
+    lhs: ArrayLike, rhs: ArrayLike, dimension_numbers, precision=None, preferred_element_type=None
+):
     """As JAX's lax.dot_general: dimension_numbers = ((lhs_contract, rhs_contract),
     (lhs_batch, rhs_batch)). Result dims: batch, lhs free, rhs free."""
     (lc, rc), (lb, rb) = dimension_numbers
@@ -642,7 +646,7 @@ def dot_general(lhs, rhs, dimension_numbers, precision=None, preferred_element_t
     return out
 
 
-def dot(lhs, rhs, precision=None, preferred_element_type=None):
+def dot(lhs: ArrayLike, rhs: ArrayLike, precision=None, preferred_element_type=None):
     """Vector/matrix dot product (contracts lhs's last dim with rhs's first)."""
     al, ar = aval_of(lhs), aval_of(rhs)
     if al.ndim not in (1, 2) or ar.ndim not in (1, 2):
@@ -716,27 +720,27 @@ def _reduce_monoid(computation: str, operand, axes: Sequence[int]):
     return primitives["reduce"].bind(operand, init, computation=computation, dimensions=axes)[0]
 
 
-def reduce_sum(operand, axes: Sequence[int]):
+def reduce_sum(operand: ArrayLike, axes: Sequence[int]):
     return _reduce_monoid("add", operand, axes)
 
 
-def reduce_prod(operand, axes: Sequence[int]):
+def reduce_prod(operand: ArrayLike, axes: Sequence[int]):
     return _reduce_monoid("mul", operand, axes)
 
 
-def reduce_max(operand, axes: Sequence[int]):
+def reduce_max(operand: ArrayLike, axes: Sequence[int]):
     return _reduce_monoid("max", operand, axes)
 
 
-def reduce_min(operand, axes: Sequence[int]):
+def reduce_min(operand: ArrayLike, axes: Sequence[int]):
     return _reduce_monoid("min", operand, axes)
 
 
-def reduce_and(operand, axes: Sequence[int]):
+def reduce_and(operand: ArrayLike, axes: Sequence[int]):
     return _reduce_monoid("and", operand, axes)
 
 
-def reduce_or(operand, axes: Sequence[int]):
+def reduce_or(operand: ArrayLike, axes: Sequence[int]):
     return _reduce_monoid("or", operand, axes)
 
 
@@ -755,7 +759,7 @@ primitives["slice"] = Primitive(
 )
 
 
-def slice(operand, start_indices, limit_indices, strides=None):
+def slice(operand: ArrayLike, start_indices: ArrayLike, limit_indices, strides=None):
     """Static strided slice operand[start:limit:stride] per dimension."""
     a = aval_of(operand)
     start = tuple(int(s) for s in start_indices)
@@ -795,7 +799,7 @@ primitives["dynamic_slice"] = Primitive(
 )
 
 
-def dynamic_slice(operand, start_indices, slice_sizes):
+def dynamic_slice(operand: ArrayLike, start_indices: ArrayLike, slice_sizes):
     """Slice of slice_sizes at run-time start indices (clamped into range)."""
     a = aval_of(operand)
     sizes = tuple(int(s) for s in slice_sizes)
@@ -820,7 +824,7 @@ primitives["dynamic_update_slice"] = Primitive(
 )
 
 
-def dynamic_update_slice(operand, update, start_indices):
+def dynamic_update_slice(operand: ArrayLike, update: ArrayLike, start_indices: ArrayLike):
     """operand with update written at run-time start indices (clamped)."""
     a, u = aval_of(operand), aval_of(update)
     if a.dtype != u.dtype:
@@ -885,7 +889,7 @@ primitives["pad"] = Primitive(
 )
 
 
-def pad(operand, padding_value, padding_config):
+def pad(operand: ArrayLike, padding_value: ArrayLike, padding_config):
     """padding_config: (low, high, interior) per dimension; low/high may be negative."""
     a = aval_of(operand)
     padding_value = (
@@ -916,7 +920,7 @@ primitives["reverse"] = Primitive(
 )
 
 
-def rev(operand, dimensions: Sequence[int]):
+def rev(operand: ArrayLike, dimensions: Sequence[int]):
     """Reverses operand along dimensions."""
     a = aval_of(operand)
     dims = tuple(int(d) for d in dimensions)
@@ -936,7 +940,7 @@ primitives["stop_gradient"] = Primitive(
 )
 
 
-def stop_gradient(x):
+def stop_gradient(x: ArrayLike):
     """Identity whose derivative is zero (applied to every leaf of a pytree)."""
     from mlax._src import tree_util
 
@@ -963,7 +967,7 @@ def fori_loop(lower, upper, body_fun, init_val):
     return control_flow.fori_loop(lower, upper, body_fun, init_val)
 
 
-def cond(pred, true_fun, false_fun, *operands):
+def cond(pred: ArrayLike, true_fun, false_fun, *operands):
     """true_fun(*operands) if pred else false_fun(*operands) (the mlax.case op)."""
     from mlax._src import control_flow
 

@@ -6,21 +6,20 @@ from __future__ import annotations
 import builtins
 import operator
 import sys
-from typing import Any, Sequence
+from typing import Sequence
 
 import numpy as np
 
 from mlax._src import core, dtypes, lax
 from mlax._src.core import (
     Array,
+    ArrayLike,
     ShapedArray,
     Tracer,
     aval_of,
     concrete_to_numpy,
     current_trace,
 )
-
-ArrayLike = Any
 
 
 def _is_array(x) -> bool:
@@ -89,7 +88,7 @@ def _shape_tuple(shape) -> tuple[int, ...]:
     return core.canonicalize_shape(shape)
 
 
-def full(shape, fill_value, dtype=None) -> Array:
+def full(shape, fill_value: ArrayLike, dtype=None) -> Array:
     shape = _shape_tuple(shape)
     if dtype is None:
         fill = asarray(fill_value)
@@ -114,19 +113,19 @@ def ones(shape, dtype=None) -> Array:
     return full(shape, 1, dtype or dtypes.default_float_dtype())
 
 
-def zeros_like(a, dtype=None) -> Array:
+def zeros_like(a: ArrayLike, dtype=None) -> Array:
     return full(aval_of(a).shape, 0, dtype or aval_of(a).dtype)
 
 
-def ones_like(a, dtype=None) -> Array:
+def ones_like(a: ArrayLike, dtype=None) -> Array:
     return full(aval_of(a).shape, 1, dtype or aval_of(a).dtype)
 
 
-def full_like(a, fill_value, dtype=None) -> Array:
+def full_like(a: ArrayLike, fill_value: ArrayLike, dtype=None) -> Array:
     return full(aval_of(a).shape, fill_value, dtype or aval_of(a).dtype)
 
 
-def arange(start, stop=None, step=None, dtype=None) -> Array:
+def arange(start: ArrayLike, stop: ArrayLike = None, step=None, dtype=None) -> Array:
     if stop is None and step is None:
         start, stop = 0, start
     step = 1 if step is None else step
@@ -148,7 +147,7 @@ def eye(N: int, M: int | None = None, k: int = 0, dtype=None) -> Array:
     return astype(lax.eq(add(rows, np.int32(k)), cols), dtype or dtypes.default_float_dtype())
 
 
-def astype(x, dtype) -> Array:
+def astype(x: ArrayLike, dtype) -> Array:
     return lax.convert_element_type(x, dtype)
 
 
@@ -193,7 +192,7 @@ def _promote_and_broadcast(*xs):
     return [_broadcast_to_shape(x, shape) for x in xs]
 
 
-def broadcast_to(x, shape) -> Array:
+def broadcast_to(x: ArrayLike, shape) -> Array:
     shape = _shape_tuple(shape)
     a = aval_of(x)
     try:
@@ -215,7 +214,7 @@ def broadcast_arrays(*args) -> list[Array]:
 
 
 def _binary_op(lax_fn, name):
-    def f(x, y):
+    def f(x: ArrayLike, y: ArrayLike) -> Array:
         x, y = _promote_and_broadcast(x, y)
         return lax_fn(x, y)
 
@@ -262,7 +261,7 @@ def _to_inexact(x):
     return lax.convert_element_type(x, dtypes.default_float_dtype())
 
 
-def true_divide(x, y) -> Array:
+def true_divide(x: ArrayLike, y: ArrayLike) -> Array:
     x, y = _promote_and_broadcast(x, y)
     x, y = _to_inexact(x), _to_inexact(y)
     x, y = _promote_dtypes(x, y)
@@ -272,7 +271,7 @@ def true_divide(x, y) -> Array:
 divide = true_divide
 
 
-def floor_divide(x, y) -> Array:
+def floor_divide(x: ArrayLike, y: ArrayLike) -> Array:
     x, y = _promote_and_broadcast(x, y)
     dt = aval_of(x).dtype
     if dtypes.is_integer(dt):
@@ -290,7 +289,7 @@ def floor_divide(x, y) -> Array:
     return lax.floor(lax.div(x, y))
 
 
-def remainder(x, y) -> Array:
+def remainder(x: ArrayLike, y: ArrayLike) -> Array:
     x, y = _promote_and_broadcast(x, y)
     dt = aval_of(x).dtype
     if dtypes.is_complex(dt):
@@ -309,7 +308,7 @@ def remainder(x, y) -> Array:
 mod = remainder
 
 
-def power(x, y) -> Array:
+def power(x: ArrayLike, y: ArrayLike) -> Array:
     if isinstance(y, int) and not isinstance(y, bool) and _is_array(x):
         # A static integer exponent: integer_pow, as jnp.power does.
         (x,) = _promote_dtypes(x)
@@ -320,7 +319,7 @@ def power(x, y) -> Array:
 
 
 def _unary_op(lax_fn, name, inexact=False):
-    def f(x):
+    def f(x: ArrayLike) -> Array:
         x = asarray(x) if not _is_array(x) else x
         if inexact:
             x = _to_inexact(x)
@@ -351,7 +350,7 @@ ceil = _unary_op(lax.ceil, "ceil", True)
 isfinite = _unary_op(lax.is_finite, "isfinite", True)
 
 
-def abs(x) -> Array:
+def abs(x: ArrayLike) -> Array:
     x = asarray(x) if not _is_array(x) else x
     a = aval_of(x)
     if dtypes.is_unsigned(a.dtype) or dtypes.is_bool(a.dtype):
@@ -362,7 +361,9 @@ def abs(x) -> Array:
 absolute = abs
 
 
-def nonzero(a, *, size: int | None = None, fill_value=None) -> tuple[Array, ...]:
+def nonzero(
+    a: ArrayLike, *, size: int | None = None, fill_value: ArrayLike = None
+) -> tuple[Array, ...]:
     """Indices of the nonzero elements, one int32 array per dimension. Inside
     transformations `size` must be given: the first `size` indices, padded
     with `fill_value` (default 0; a scalar or one per dimension)."""
@@ -408,11 +409,11 @@ def nonzero(a, *, size: int | None = None, fill_value=None) -> tuple[Array, ...]
     return tuple(out)
 
 
-def flatnonzero(a, *, size: int | None = None, fill_value=None) -> Array:
+def flatnonzero(a: ArrayLike, *, size: int | None = None, fill_value: ArrayLike = None) -> Array:
     return nonzero(ravel(asarray(a)), size=size, fill_value=fill_value)[0]
 
 
-def argwhere(a, *, size: int | None = None, fill_value=None) -> Array:
+def argwhere(a: ArrayLike, *, size: int | None = None, fill_value: ArrayLike = None) -> Array:
     a = asarray(a) if not _is_array(a) else a
     if not aval_of(a).shape:
         a = reshape(a, (1,))
@@ -420,7 +421,14 @@ def argwhere(a, *, size: int | None = None, fill_value=None) -> Array:
     return stack(nonzero(a, size=size, fill_value=fill_value), axis=-1)
 
 
-def where(condition, x=None, y=None, *, size: int | None = None, fill_value=None):
+def where(
+    condition: ArrayLike,
+    x: ArrayLike = None,
+    y: ArrayLike = None,
+    *,
+    size: int | None = None,
+    fill_value: ArrayLike = None,
+):
     if x is None and y is None:
         return nonzero(condition, size=size, fill_value=fill_value)
     if x is None or y is None:
@@ -444,7 +452,7 @@ def where(condition, x=None, y=None, *, size: int | None = None, fill_value=None
 # --------------------------------------------------------------------------
 
 
-def reshape(a, newshape, order: str = "C") -> Array:
+def reshape(a: ArrayLike, newshape, order: str = "C") -> Array:
     if order != "C":
         raise NotImplementedError("mlax.numpy.reshape supports order='C' only")
     a = asarray(a) if not _is_array(a) else a
@@ -471,11 +479,11 @@ def reshape(a, newshape, order: str = "C") -> Array:
     return lax.reshape(a, tuple(shape))
 
 
-def ravel(a) -> Array:
+def ravel(a: ArrayLike) -> Array:
     return reshape(a, (-1,))
 
 
-def transpose(a, axes=None) -> Array:
+def transpose(a: ArrayLike, axes=None) -> Array:
     a = asarray(a) if not _is_array(a) else a
     nd = aval_of(a).ndim
     axes = (
@@ -495,7 +503,7 @@ def _canonical_axis(axis: int, ndim: int) -> int:
     return axis % builtins.max(ndim, 1)
 
 
-def expand_dims(a, axis) -> Array:
+def expand_dims(a: ArrayLike, axis) -> Array:
     a = asarray(a) if not _is_array(a) else a
     axes = (axis,) if isinstance(axis, int) else tuple(axis)
     nd = aval_of(a).ndim + len(axes)
@@ -550,7 +558,7 @@ def _keepdims(out, a, axes, keepdims):
     return lax.reshape(out, shape)
 
 
-def sum(a, axis=None, dtype=None, keepdims: bool = False) -> Array:
+def sum(a: ArrayLike, axis=None, dtype=None, keepdims: bool = False) -> Array:
     a = asarray(a) if not _is_array(a) else a
     if dtype is None:
         dt = aval_of(a).dtype
@@ -562,7 +570,7 @@ def sum(a, axis=None, dtype=None, keepdims: bool = False) -> Array:
     return _keepdims(lax.reduce_sum(a, axes), a, axes, keepdims)
 
 
-def prod(a, axis=None, dtype=None, keepdims: bool = False) -> Array:
+def prod(a: ArrayLike, axis=None, dtype=None, keepdims: bool = False) -> Array:
     a = asarray(a) if not _is_array(a) else a
     if dtype is not None:
         a = lax.convert_element_type(a, dtype)
@@ -580,14 +588,14 @@ def _check_nonempty(a, axes, name: str) -> None:
         )
 
 
-def max(a, axis=None, keepdims: bool = False) -> Array:
+def max(a: ArrayLike, axis=None, keepdims: bool = False) -> Array:
     a = asarray(a) if not _is_array(a) else a
     axes = _reduction_axes(a, axis)
     _check_nonempty(a, axes, "max")
     return _keepdims(lax.reduce_max(a, axes), a, axes, keepdims)
 
 
-def min(a, axis=None, keepdims: bool = False) -> Array:
+def min(a: ArrayLike, axis=None, keepdims: bool = False) -> Array:
     a = asarray(a) if not _is_array(a) else a
     axes = _reduction_axes(a, axis)
     _check_nonempty(a, axes, "min")
@@ -597,7 +605,7 @@ def min(a, axis=None, keepdims: bool = False) -> Array:
 amax, amin = max, min
 
 
-def mean(a, axis=None, dtype=None, keepdims: bool = False) -> Array:
+def mean(a: ArrayLike, axis=None, dtype=None, keepdims: bool = False) -> Array:
     a = asarray(a) if not _is_array(a) else a
     axes = _reduction_axes(a, axis)
     count = int(np.prod([aval_of(a).shape[i] for i in axes])) if axes else 1
@@ -613,7 +621,7 @@ def mean(a, axis=None, dtype=None, keepdims: bool = False) -> Array:
 # --------------------------------------------------------------------------
 
 
-def dot(a, b) -> Array:
+def dot(a: ArrayLike, b: ArrayLike) -> Array:
     a, b = _promote_dtypes(a, b)
     aa, ab = aval_of(a), aval_of(b)
     if aa.ndim == 0 or ab.ndim == 0:
@@ -627,7 +635,7 @@ def dot(a, b) -> Array:
     return lax.dot_general(a, b, (((aa.ndim - 1,), (contract_b,)), ((), ())))
 
 
-def matmul(a, b) -> Array:
+def matmul(a: ArrayLike, b: ArrayLike) -> Array:
     a, b = _promote_dtypes(a, b)
     aa, ab = aval_of(a), aval_of(b)
     if aa.ndim == 0 or ab.ndim == 0:
@@ -686,7 +694,7 @@ def _getitem(x, idx):
 # --------------------------------------------------------------------------
 
 
-def all(a, axis=None, keepdims: bool = False) -> Array:
+def all(a: ArrayLike, axis=None, keepdims: bool = False) -> Array:
     a = asarray(a) if not _is_array(a) else a
     if aval_of(a).dtype != np.bool_:
         a = not_equal(a, 0)
@@ -694,7 +702,7 @@ def all(a, axis=None, keepdims: bool = False) -> Array:
     return _keepdims(lax.reduce_and(a, axes), a, axes, keepdims)
 
 
-def any(a, axis=None, keepdims: bool = False) -> Array:
+def any(a: ArrayLike, axis=None, keepdims: bool = False) -> Array:
     a = asarray(a) if not _is_array(a) else a
     if aval_of(a).dtype != np.bool_:
         a = not_equal(a, 0)
@@ -702,7 +710,7 @@ def any(a, axis=None, keepdims: bool = False) -> Array:
     return _keepdims(lax.reduce_or(a, axes), a, axes, keepdims)
 
 
-def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan: bool = False) -> Array:
+def isclose(a: ArrayLike, b: ArrayLike, rtol=1e-05, atol=1e-08, equal_nan: bool = False) -> Array:
     a, b = _promote_dtypes(a, b)
     a, b = _to_inexact(a), _to_inexact(b)
     a, b = _promote_and_broadcast(a, b)
@@ -712,11 +720,11 @@ def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan: bool = False) -> Array:
     return out
 
 
-def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan: bool = False) -> Array:
+def allclose(a: ArrayLike, b: ArrayLike, rtol=1e-05, atol=1e-08, equal_nan: bool = False) -> Array:
     return all(isclose(a, b, rtol, atol, equal_nan))
 
 
-def clip(a, min=None, max=None) -> Array:
+def clip(a: ArrayLike, min: ArrayLike = None, max: ArrayLike = None) -> Array:
     a = asarray(a) if not _is_array(a) else a
     if builtins.any(v is not None and dtypes.is_complex(aval_of(v).dtype) for v in (a, min, max)):
         raise ValueError(
@@ -732,7 +740,7 @@ def clip(a, min=None, max=None) -> Array:
     return a
 
 
-def round(a, decimals: int = 0) -> Array:
+def round(a: ArrayLike, decimals: int = 0) -> Array:
     """Rounds half to even, to `decimals` decimal places (complex: each part)."""
     import operator
 
@@ -757,11 +765,11 @@ def round(a, decimals: int = 0) -> Array:
     )
 
 
-def vdot(a, b) -> Array:
+def vdot(a: ArrayLike, b: ArrayLike) -> Array:
     return dot(ravel(a), ravel(b))
 
 
-def tensordot(a, b, axes=2) -> Array:
+def tensordot(a: ArrayLike, b: ArrayLike, axes=2) -> Array:
     a, b = _promote_dtypes(a, b)
     na, nb = aval_of(a).ndim, aval_of(b).ndim
     if isinstance(axes, int):
@@ -775,7 +783,7 @@ def tensordot(a, b, axes=2) -> Array:
     return lax.dot_general(a, b, ((ca, cb), ((), ())))
 
 
-def atleast_2d(a) -> Array:
+def atleast_2d(a: ArrayLike) -> Array:
     a = asarray(a) if not _is_array(a) else a
     nd = aval_of(a).ndim
     return reshape(a, (1,) * (2 - nd) + aval_of(a).shape) if nd < 2 else a
@@ -786,8 +794,8 @@ def vstack(tup) -> Array:
 
 
 def linspace(
-    start,
-    stop,
+    start: ArrayLike,
+    stop: ArrayLike,
     num: int = 50,
     endpoint: bool = True,
     retstep: bool = False,
@@ -853,7 +861,7 @@ def _linspace(start, stop, num, endpoint, retstep, dtype, axis):
     return (out, delta) if retstep else out
 
 
-def squeeze(a, axis=None) -> Array:
+def squeeze(a: ArrayLike, axis=None) -> Array:
     a = asarray(a) if not _is_array(a) else a
     shape = aval_of(a).shape
     if axis is None:
@@ -871,7 +879,7 @@ def squeeze(a, axis=None) -> Array:
     return lax.reshape(a, tuple(s for i, s in enumerate(shape) if i not in axes))
 
 
-def moveaxis(a, source, destination) -> Array:
+def moveaxis(a: ArrayLike, source, destination) -> Array:
     a = asarray(a) if not _is_array(a) else a
     nd = aval_of(a).ndim
     src = [source] if isinstance(source, int) else list(source)
@@ -884,7 +892,7 @@ def moveaxis(a, source, destination) -> Array:
     return lax.transpose(a, order)
 
 
-def swapaxes(a, axis1: int, axis2: int) -> Array:
+def swapaxes(a: ArrayLike, axis1: int, axis2: int) -> Array:
     a = asarray(a) if not _is_array(a) else a
     nd = aval_of(a).ndim
     perm = list(range(nd))
@@ -893,7 +901,7 @@ def swapaxes(a, axis1: int, axis2: int) -> Array:
     return lax.transpose(a, perm)
 
 
-def split(a, indices_or_sections, axis: int = 0) -> list:
+def split(a: ArrayLike, indices_or_sections, axis: int = 0) -> list:
     a = asarray(a) if not _is_array(a) else a
     shape = aval_of(a).shape
     axis = _canonical_axis(axis, len(shape))
@@ -915,7 +923,7 @@ def split(a, indices_or_sections, axis: int = 0) -> list:
     return out
 
 
-def tile(a, reps) -> Array:
+def tile(a: ArrayLike, reps) -> Array:
     a = asarray(a) if not _is_array(a) else a
     reps = (reps,) if isinstance(reps, int) else tuple(reps)
     shape = aval_of(a).shape
@@ -929,7 +937,7 @@ def tile(a, reps) -> Array:
     return lax.reshape(b, tuple(r * s for r, s in zip(reps, shape)))
 
 
-def repeat(a, repeats: int, axis=None) -> Array:
+def repeat(a: ArrayLike, repeats: int, axis=None) -> Array:
     a = asarray(a) if not _is_array(a) else a
     if not isinstance(repeats, int):
         raise NotImplementedError("mlax.numpy.repeat supports an integer count")
@@ -943,18 +951,18 @@ def repeat(a, repeats: int, axis=None) -> Array:
     return lax.reshape(b, shape[:axis] + (shape[axis] * repeats,) + shape[axis + 1 :])
 
 
-def outer(a, b) -> Array:
+def outer(a: ArrayLike, b: ArrayLike) -> Array:
     return multiply(reshape(ravel(a), (-1, 1)), reshape(ravel(b), (1, -1)))
 
 
-def inner(a, b) -> Array:
+def inner(a: ArrayLike, b: ArrayLike) -> Array:
     a, b = _promote_dtypes(a, b)
     if aval_of(a).ndim == 0 or aval_of(b).ndim == 0:
         return multiply(a, b)
     return lax.dot_general(a, b, (((aval_of(a).ndim - 1,), (aval_of(b).ndim - 1,)), ((), ())))
 
 
-def var(a, axis=None, dtype=None, ddof: int = 0, keepdims: bool = False) -> Array:
+def var(a: ArrayLike, axis=None, dtype=None, ddof: int = 0, keepdims: bool = False) -> Array:
     a = _to_inexact(asarray(a) if not _is_array(a) else a)
     axes = _reduction_axes(a, axis)
     count = int(np.prod([aval_of(a).shape[i] for i in axes])) if axes else 1
@@ -968,16 +976,16 @@ def var(a, axis=None, dtype=None, ddof: int = 0, keepdims: bool = False) -> Arra
     return out if dtype is None else lax.convert_element_type(out, dtype)
 
 
-def std(a, axis=None, dtype=None, ddof: int = 0, keepdims: bool = False) -> Array:
+def std(a: ArrayLike, axis=None, dtype=None, ddof: int = 0, keepdims: bool = False) -> Array:
     return sqrt(var(a, axis=axis, ddof=ddof, keepdims=keepdims))
 
 
-def trace(a, offset: int = 0) -> Array:
+def trace(a: ArrayLike, offset: int = 0) -> Array:
     a = asarray(a) if not _is_array(a) else a
     return sum(diagonal(a, offset))
 
 
-def diagonal(a, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Array:
+def diagonal(a: ArrayLike, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Array:
     """The diagonal of axes (axis1, axis2), appended as the last axis."""
     a = asarray(a) if not _is_array(a) else a
     nd = aval_of(a).ndim
@@ -995,7 +1003,7 @@ def diagonal(a, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Array:
     return a[..., rows, cols] if k else a[..., :0, 0]
 
 
-def diag(v, k: int = 0) -> Array:
+def diag(v: ArrayLike, k: int = 0) -> Array:
     """1-D v: the matrix with v on diagonal k; 2-D v: its k-th diagonal."""
     v = asarray(v) if not _is_array(v) else v
     shape = aval_of(v).shape
@@ -1020,7 +1028,7 @@ def hstack(tup) -> Array:
     return concatenate(arrays, axis=0 if aval_of(arrays[0]).ndim == 1 else 1)
 
 
-def select(condlist, choicelist, default=0) -> Array:
+def select(condlist: Sequence[ArrayLike], choicelist: Sequence[ArrayLike], default=0) -> Array:
     """The choice of the first true condition, elementwise (else default)."""
     if len(condlist) != len(choicelist):
         raise ValueError(
@@ -1038,14 +1046,14 @@ def select(condlist, choicelist, default=0) -> Array:
     return asarray(out)
 
 
-def isnan(x) -> Array:
+def isnan(x: ArrayLike) -> Array:
     x = asarray(x) if not _is_array(x) else x
     if not (dtypes.is_float(aval_of(x).dtype) or dtypes.is_complex(aval_of(x).dtype)):
         return full(aval_of(x).shape, False, np.bool_)
     return not_equal(x, x)
 
 
-def isinf(x) -> Array:
+def isinf(x: ArrayLike) -> Array:
     x = asarray(x) if not _is_array(x) else x
     if not dtypes.is_float(aval_of(x).dtype):
         return full(aval_of(x).shape, False, np.bool_)
@@ -1066,7 +1074,7 @@ def einsum(
     )
 
 
-def cumsum(a, axis=None, dtype=None) -> Array:
+def cumsum(a: ArrayLike, axis=None, dtype=None) -> Array:
     a = asarray(a) if not _is_array(a) else a
     if axis is None:
         a, axis = ravel(a), 0
@@ -1090,11 +1098,11 @@ def cumsum(a, axis=None, dtype=None) -> Array:
     return moveaxis(out, 0, axis)
 
 
-def argmax(a, axis=None) -> Array:
+def argmax(a: ArrayLike, axis=None) -> Array:
     return _arg_extreme(a, axis, True)
 
 
-def argmin(a, axis=None) -> Array:
+def argmin(a: ArrayLike, axis=None) -> Array:
     return _arg_extreme(a, axis, False)
 
 
@@ -1123,17 +1131,17 @@ def _arg_extreme(a, axis, is_max: bool) -> Array:
     return min(where(hit, idx, big), axis=axis)
 
 
-def real(x) -> Array:
+def real(x: ArrayLike) -> Array:
     x = asarray(x) if not _is_array(x) else x
     return lax.real(x) if dtypes.is_complex(aval_of(x).dtype) else x
 
 
-def imag(x) -> Array:
+def imag(x: ArrayLike) -> Array:
     x = asarray(x) if not _is_array(x) else x
     return lax.imag(x) if dtypes.is_complex(aval_of(x).dtype) else zeros_like(x)
 
 
-def conjugate(x) -> Array:
+def conjugate(x: ArrayLike) -> Array:
     x = asarray(x) if not _is_array(x) else x
     return lax.conj(x)
 
@@ -1141,7 +1149,9 @@ def conjugate(x) -> Array:
 conj = conjugate
 
 
-def take(a, indices, axis=None, mode=None, fill_value=None) -> Array:
+def take(
+    a: ArrayLike, indices: ArrayLike, axis=None, mode=None, fill_value: ArrayLike = None
+) -> Array:
     """Elements of `a` at `indices` along `axis` (flattened if None); out of
     range: JAX's default fills (NaN / INT_MIN), "clip" clamps."""
     from mlax._src.indexing import getitem
@@ -1154,7 +1164,7 @@ def take(a, indices, axis=None, mode=None, fill_value=None) -> Array:
     return getitem(a, idx, mode="fill" if mode is None else mode, fill_value=fill_value)
 
 
-def ptp(a, axis=None, keepdims: bool = False) -> Array:
+def ptp(a: ArrayLike, axis=None, keepdims: bool = False) -> Array:
     """max - min along axis."""
     return subtract(max(a, axis=axis, keepdims=keepdims), min(a, axis=axis, keepdims=keepdims))
 
