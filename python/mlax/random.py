@@ -16,7 +16,7 @@ from mlax import lax
 from mlax import numpy as jnp
 from mlax._src import dtypes
 from mlax._src.api import jit
-from mlax._src.core import Array
+from mlax._src.core import Array, DTypeLike
 
 __all__ = ["PRNGKey", "bits", "key", "normal", "split", "uniform"]
 
@@ -134,7 +134,11 @@ def _uniform(k, shape, dtype, minval, maxval):
 
 
 def uniform(
-    key: Array, shape: Sequence[int] = (), dtype=np.float32, minval=0.0, maxval=1.0
+    key: Array,
+    shape: Sequence[int] = (),
+    dtype: DTypeLike | None = np.float32,
+    minval=0.0,
+    maxval=1.0,
 ) -> Array:
     """Uniform floats in [minval, maxval)."""
     _check_key(key)
@@ -147,7 +151,7 @@ def uniform(
     )
 
 
-def normal(key: Array, shape: Sequence[int] = (), dtype=np.float32) -> Array:
+def normal(key: Array, shape: Sequence[int] = (), dtype: DTypeLike | None = np.float32) -> Array:
     """Standard normal floats (sqrt(2) * erfinv of a uniform in (-1, 1))."""
     _check_key(key)
     lo = np.nextafter(np.float32(-1.0), np.float32(np.inf))

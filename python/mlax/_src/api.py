@@ -238,7 +238,7 @@ def make_mlir(fun: Callable, *, optimize: bool = True) -> Callable[..., Lowered]
     return make
 
 
-def device_put(x: Any, device=None) -> Any:
+def device_put(x: Any, device: Any = None) -> Any:
     """Copies a pytree of host values to the device as mlax Arrays."""
 
     def put(v):

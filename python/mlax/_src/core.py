@@ -327,6 +327,10 @@ class Tracer(_ArrayOps):
 # What functions taking arrays accept: mlax Arrays, traced values, NumPy arrays
 # and scalars, Python scalars (JAX's ArrayLike).
 ArrayLike = Union[Array, Tracer, np.ndarray, np.generic, bool, int, float, complex]
+# A dtype: a numpy dtype, a scalar type (np.float32, float) or its name.
+DTypeLike = Union[str, type, np.dtype]
+# A shape: a size or a sequence of sizes.
+Shape = Union[int, Sequence[int]]
 
 _MLAX_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _LOCATIONS: dict[tuple[str, int], ir.Location] = {}

@@ -17,6 +17,7 @@ from mlax._src import dtypes, mlir
 from mlax._src.core import (
     Array,
     ArrayLike,
+    DTypeLike,
     Primitive,
     ShapedArray,
     aval_of,
@@ -426,7 +427,7 @@ primitives["convert"] = Primitive(
 )
 
 
-def convert_element_type(x: ArrayLike, new_dtype):
+def convert_element_type(x: ArrayLike, new_dtype: DTypeLike):
     """Converts x to new_dtype (float to int truncates toward zero)."""
     return _convert_element_type(x, new_dtype, weak_type=False)
 
@@ -451,7 +452,7 @@ primitives["bitcast_convert"] = Primitive(
 )
 
 
-def bitcast_convert_type(x: ArrayLike, new_dtype):
+def bitcast_convert_type(x: ArrayLike, new_dtype: DTypeLike):
     """Reinterprets the bits of x as new_dtype (adding/removing a trailing
     dimension when the bit widths differ)."""
     new_dtype = dtypes.canonicalize_dtype(new_dtype)
@@ -484,7 +485,7 @@ primitives["iota"] = Primitive(
 )
 
 
-def broadcasted_iota(dtype, shape: Sequence[int], dimension: int):
+def broadcasted_iota(dtype: DTypeLike | None, shape: Sequence[int], dimension: int):
     """An array of `shape` counting 0, 1, ... along `dimension`."""
     dtype = dtypes.canonicalize_dtype(dtype)
     shape = canonicalize_shape(shape, "iota shape")
@@ -493,7 +494,7 @@ def broadcasted_iota(dtype, shape: Sequence[int], dimension: int):
     return primitives["iota"].bind(dtype=dtype, shape=shape, dimension=int(dimension))
 
 
-def iota(dtype, size: int):
+def iota(dtype: DTypeLike | None, size: int):
     """[0, 1, ..., size-1]."""
     return broadcasted_iota(dtype, (size,), 0)
 
@@ -554,7 +555,7 @@ primitives["reshape"] = Primitive(
 )
 
 
-def reshape(operand: ArrayLike, new_sizes: Sequence[int], dimensions=None):
+def reshape(operand: ArrayLike, new_sizes: Sequence[int], dimensions: Sequence[int] = None):
     """Row-major reshape (dimensions, if given, transposes first)."""
     if dimensions is not None:
         operand = transpose(operand, dimensions)
@@ -606,7 +607,11 @@ primitives["dot_general"] = Primitive("dot_general", _dot_emit, weak="none")
 
 
 def dot_general(
-    lhs: ArrayLike, rhs: ArrayLike, dimension_numbers, precision=None, preferred_element_type=None
+    lhs: ArrayLike,
+    rhs: ArrayLike,
+    dimension_numbers: Any,
+    precision: Any = None,
+    preferred_element_type: DTypeLike | None = None,
 ):
     """As JAX's lax.dot_general: dimension_numbers = ((lhs_contract, rhs_contract),
     (lhs_batch, rhs_batch)). Result dims: batch, lhs free, rhs free."""
@@ -646,7 +651,12 @@ def dot_general(
     return out
 
 
-def dot(lhs: ArrayLike, rhs: ArrayLike, precision=None, preferred_element_type=None):
+def dot(
+    lhs: ArrayLike,
+    rhs: ArrayLike,
+    precision: Any = None,
+    preferred_element_type: DTypeLike | None = None,
+):
     """Vector/matrix dot product (contracts lhs's last dim with rhs's first)."""
     al, ar = aval_of(lhs), aval_of(rhs)
     if al.ndim not in (1, 2) or ar.ndim not in (1, 2):
@@ -759,7 +769,12 @@ primitives["slice"] = Primitive(
 )
 
 
-def slice(operand: ArrayLike, start_indices: ArrayLike, limit_indices, strides=None):
+def slice(
+    operand: ArrayLike,
+    start_indices: ArrayLike,
+    limit_indices: Sequence[int],
+    strides: Sequence[int] | None = None,
+):
     """Static strided slice operand[start:limit:stride] per dimension."""
     a = aval_of(operand)
     start = tuple(int(s) for s in start_indices)
@@ -799,7 +814,7 @@ primitives["dynamic_slice"] = Primitive(
 )
 
 
-def dynamic_slice(operand: ArrayLike, start_indices: ArrayLike, slice_sizes):
+def dynamic_slice(operand: ArrayLike, start_indices: ArrayLike, slice_sizes: Sequence[int]):
     """Slice of slice_sizes at run-time start indices (clamped into range)."""
     a = aval_of(operand)
     sizes = tuple(int(s) for s in slice_sizes)
@@ -889,7 +904,9 @@ primitives["pad"] = Primitive(
 )
 
 
-def pad(operand: ArrayLike, padding_value: ArrayLike, padding_config):
+def pad(
+    operand: ArrayLike, padding_value: ArrayLike, padding_config: Sequence[tuple[int, int, int]]
+):
     """padding_config: (low, high, interior) per dimension; low/high may be negative."""
     a = aval_of(operand)
     padding_value = (

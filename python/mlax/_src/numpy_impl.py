@@ -6,7 +6,7 @@ from __future__ import annotations
 import builtins
 import operator
 import sys
-from typing import Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -14,6 +14,8 @@ from mlax._src import core, dtypes, lax
 from mlax._src.core import (
     Array,
     ArrayLike,
+    DTypeLike,
+    Shape,
     ShapedArray,
     Tracer,
     aval_of,
@@ -31,7 +33,7 @@ def _is_array(x) -> bool:
 # --------------------------------------------------------------------------
 
 
-def asarray(a: ArrayLike, dtype=None, copy=None) -> Array:
+def asarray(a: ArrayLike, dtype: DTypeLike | None = None, copy: bool = None) -> Array:
     """Converts a to an mlax array (nested lists and tuples included)."""
     if _is_array(a):
         return astype(a, dtype) if dtype is not None else a
@@ -77,7 +79,9 @@ def _const(arr: np.ndarray, weak: bool):
     return Tracer(trace, value, ShapedArray(aval.shape, aval.dtype, weak))
 
 
-def array(object: ArrayLike, dtype=None, copy: bool = True, ndmin: int = 0) -> Array:
+def array(
+    object: ArrayLike, dtype: DTypeLike | None = None, copy: bool = True, ndmin: int = 0
+) -> Array:
     out = asarray(object, dtype=dtype)
     if ndmin > out.ndim:
         out = reshape(out, (1,) * (ndmin - out.ndim) + out.shape)
@@ -88,7 +92,7 @@ def _shape_tuple(shape) -> tuple[int, ...]:
     return core.canonicalize_shape(shape)
 
 
-def full(shape, fill_value: ArrayLike, dtype=None) -> Array:
+def full(shape: Shape, fill_value: ArrayLike, dtype: DTypeLike | None = None) -> Array:
     shape = _shape_tuple(shape)
     if dtype is None:
         fill = asarray(fill_value)
@@ -105,27 +109,29 @@ def full(shape, fill_value: ArrayLike, dtype=None) -> Array:
     return lax.broadcast_in_dim(fill, shape, tuple(range(len(shape) - fill.ndim, len(shape))))
 
 
-def zeros(shape, dtype=None) -> Array:
+def zeros(shape: Shape, dtype: DTypeLike | None = None) -> Array:
     return full(shape, 0, dtype or dtypes.default_float_dtype())
 
 
-def ones(shape, dtype=None) -> Array:
+def ones(shape: Shape, dtype: DTypeLike | None = None) -> Array:
     return full(shape, 1, dtype or dtypes.default_float_dtype())
 
 
-def zeros_like(a: ArrayLike, dtype=None) -> Array:
+def zeros_like(a: ArrayLike, dtype: DTypeLike | None = None) -> Array:
     return full(aval_of(a).shape, 0, dtype or aval_of(a).dtype)
 
 
-def ones_like(a: ArrayLike, dtype=None) -> Array:
+def ones_like(a: ArrayLike, dtype: DTypeLike | None = None) -> Array:
     return full(aval_of(a).shape, 1, dtype or aval_of(a).dtype)
 
 
-def full_like(a: ArrayLike, fill_value: ArrayLike, dtype=None) -> Array:
+def full_like(a: ArrayLike, fill_value: ArrayLike, dtype: DTypeLike | None = None) -> Array:
     return full(aval_of(a).shape, fill_value, dtype or aval_of(a).dtype)
 
 
-def arange(start: ArrayLike, stop: ArrayLike = None, step=None, dtype=None) -> Array:
+def arange(
+    start: ArrayLike, stop: ArrayLike = None, step=None, dtype: DTypeLike | None = None
+) -> Array:
     if stop is None and step is None:
         start, stop = 0, start
     step = 1 if step is None else step
@@ -138,7 +144,7 @@ def arange(start: ArrayLike, stop: ArrayLike = None, step=None, dtype=None) -> A
     return asarray(np.arange(start, stop, step), dtype=dtype)
 
 
-def eye(N: int, M: int | None = None, k: int = 0, dtype=None) -> Array:
+def eye(N: int, M: int | None = None, k: int = 0, dtype: DTypeLike | None = None) -> Array:
     M = N if M is None else M
     if N < 0 or M < 0:
         raise ValueError(f"negative dimensions are not allowed, got {N} and {M}")
@@ -147,7 +153,7 @@ def eye(N: int, M: int | None = None, k: int = 0, dtype=None) -> Array:
     return astype(lax.eq(add(rows, np.int32(k)), cols), dtype or dtypes.default_float_dtype())
 
 
-def astype(x: ArrayLike, dtype) -> Array:
+def astype(x: ArrayLike, dtype: DTypeLike | None) -> Array:
     return lax.convert_element_type(x, dtype)
 
 
@@ -192,7 +198,7 @@ def _promote_and_broadcast(*xs):
     return [_broadcast_to_shape(x, shape) for x in xs]
 
 
-def broadcast_to(x: ArrayLike, shape) -> Array:
+def broadcast_to(x: ArrayLike, shape: Shape) -> Array:
     shape = _shape_tuple(shape)
     a = aval_of(x)
     try:
@@ -452,7 +458,7 @@ def where(
 # --------------------------------------------------------------------------
 
 
-def reshape(a: ArrayLike, newshape, order: str = "C") -> Array:
+def reshape(a: ArrayLike, newshape: Shape, order: str = "C") -> Array:
     if order != "C":
         raise NotImplementedError("mlax.numpy.reshape supports order='C' only")
     a = asarray(a) if not _is_array(a) else a
@@ -483,7 +489,7 @@ def ravel(a: ArrayLike) -> Array:
     return reshape(a, (-1,))
 
 
-def transpose(a: ArrayLike, axes=None) -> Array:
+def transpose(a: ArrayLike, axes: Sequence[int] = None) -> Array:
     a = asarray(a) if not _is_array(a) else a
     nd = aval_of(a).ndim
     axes = (
@@ -503,7 +509,7 @@ def _canonical_axis(axis: int, ndim: int) -> int:
     return axis % builtins.max(ndim, 1)
 
 
-def expand_dims(a: ArrayLike, axis) -> Array:
+def expand_dims(a: ArrayLike, axis: int | Sequence[int] | None) -> Array:
     a = asarray(a) if not _is_array(a) else a
     axes = (axis,) if isinstance(axis, int) else tuple(axis)
     nd = aval_of(a).ndim + len(axes)
@@ -558,7 +564,12 @@ def _keepdims(out, a, axes, keepdims):
     return lax.reshape(out, shape)
 
 
-def sum(a: ArrayLike, axis=None, dtype=None, keepdims: bool = False) -> Array:
+def sum(
+    a: ArrayLike,
+    axis: int | Sequence[int] | None = None,
+    dtype: DTypeLike | None = None,
+    keepdims: bool = False,
+) -> Array:
     a = asarray(a) if not _is_array(a) else a
     if dtype is None:
         dt = aval_of(a).dtype
@@ -570,7 +581,12 @@ def sum(a: ArrayLike, axis=None, dtype=None, keepdims: bool = False) -> Array:
     return _keepdims(lax.reduce_sum(a, axes), a, axes, keepdims)
 
 
-def prod(a: ArrayLike, axis=None, dtype=None, keepdims: bool = False) -> Array:
+def prod(
+    a: ArrayLike,
+    axis: int | Sequence[int] | None = None,
+    dtype: DTypeLike | None = None,
+    keepdims: bool = False,
+) -> Array:
     a = asarray(a) if not _is_array(a) else a
     if dtype is not None:
         a = lax.convert_element_type(a, dtype)
@@ -588,14 +604,14 @@ def _check_nonempty(a, axes, name: str) -> None:
         )
 
 
-def max(a: ArrayLike, axis=None, keepdims: bool = False) -> Array:
+def max(a: ArrayLike, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Array:
     a = asarray(a) if not _is_array(a) else a
     axes = _reduction_axes(a, axis)
     _check_nonempty(a, axes, "max")
     return _keepdims(lax.reduce_max(a, axes), a, axes, keepdims)
 
 
-def min(a: ArrayLike, axis=None, keepdims: bool = False) -> Array:
+def min(a: ArrayLike, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Array:
     a = asarray(a) if not _is_array(a) else a
     axes = _reduction_axes(a, axis)
     _check_nonempty(a, axes, "min")
@@ -605,7 +621,12 @@ def min(a: ArrayLike, axis=None, keepdims: bool = False) -> Array:
 amax, amin = max, min
 
 
-def mean(a: ArrayLike, axis=None, dtype=None, keepdims: bool = False) -> Array:
+def mean(
+    a: ArrayLike,
+    axis: int | Sequence[int] | None = None,
+    dtype: DTypeLike | None = None,
+    keepdims: bool = False,
+) -> Array:
     a = asarray(a) if not _is_array(a) else a
     axes = _reduction_axes(a, axis)
     count = int(np.prod([aval_of(a).shape[i] for i in axes])) if axes else 1
@@ -694,7 +715,7 @@ def _getitem(x, idx):
 # --------------------------------------------------------------------------
 
 
-def all(a: ArrayLike, axis=None, keepdims: bool = False) -> Array:
+def all(a: ArrayLike, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Array:
     a = asarray(a) if not _is_array(a) else a
     if aval_of(a).dtype != np.bool_:
         a = not_equal(a, 0)
@@ -702,7 +723,7 @@ def all(a: ArrayLike, axis=None, keepdims: bool = False) -> Array:
     return _keepdims(lax.reduce_and(a, axes), a, axes, keepdims)
 
 
-def any(a: ArrayLike, axis=None, keepdims: bool = False) -> Array:
+def any(a: ArrayLike, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Array:
     a = asarray(a) if not _is_array(a) else a
     if aval_of(a).dtype != np.bool_:
         a = not_equal(a, 0)
@@ -710,7 +731,9 @@ def any(a: ArrayLike, axis=None, keepdims: bool = False) -> Array:
     return _keepdims(lax.reduce_or(a, axes), a, axes, keepdims)
 
 
-def isclose(a: ArrayLike, b: ArrayLike, rtol=1e-05, atol=1e-08, equal_nan: bool = False) -> Array:
+def isclose(
+    a: ArrayLike, b: ArrayLike, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False
+) -> Array:
     a, b = _promote_dtypes(a, b)
     a, b = _to_inexact(a), _to_inexact(b)
     a, b = _promote_and_broadcast(a, b)
@@ -720,7 +743,9 @@ def isclose(a: ArrayLike, b: ArrayLike, rtol=1e-05, atol=1e-08, equal_nan: bool 
     return out
 
 
-def allclose(a: ArrayLike, b: ArrayLike, rtol=1e-05, atol=1e-08, equal_nan: bool = False) -> Array:
+def allclose(
+    a: ArrayLike, b: ArrayLike, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False
+) -> Array:
     return all(isclose(a, b, rtol, atol, equal_nan))
 
 
@@ -769,7 +794,7 @@ def vdot(a: ArrayLike, b: ArrayLike) -> Array:
     return dot(ravel(a), ravel(b))
 
 
-def tensordot(a: ArrayLike, b: ArrayLike, axes=2) -> Array:
+def tensordot(a: ArrayLike, b: ArrayLike, axes: Sequence[int] = 2) -> Array:
     a, b = _promote_dtypes(a, b)
     na, nb = aval_of(a).ndim, aval_of(b).ndim
     if isinstance(axes, int):
@@ -799,7 +824,7 @@ def linspace(
     num: int = 50,
     endpoint: bool = True,
     retstep: bool = False,
-    dtype=None,
+    dtype: DTypeLike | None = None,
     axis: int = 0,
 ):
     """JAX's linspace: start * (1 - t) + stop * t (endpoints exact), traceable
@@ -861,7 +886,7 @@ def _linspace(start, stop, num, endpoint, retstep, dtype, axis):
     return (out, delta) if retstep else out
 
 
-def squeeze(a: ArrayLike, axis=None) -> Array:
+def squeeze(a: ArrayLike, axis: int | Sequence[int] | None = None) -> Array:
     a = asarray(a) if not _is_array(a) else a
     shape = aval_of(a).shape
     if axis is None:
@@ -879,7 +904,7 @@ def squeeze(a: ArrayLike, axis=None) -> Array:
     return lax.reshape(a, tuple(s for i, s in enumerate(shape) if i not in axes))
 
 
-def moveaxis(a: ArrayLike, source, destination) -> Array:
+def moveaxis(a: ArrayLike, source: int | Sequence[int], destination: int | Sequence[int]) -> Array:
     a = asarray(a) if not _is_array(a) else a
     nd = aval_of(a).ndim
     src = [source] if isinstance(source, int) else list(source)
@@ -901,7 +926,7 @@ def swapaxes(a: ArrayLike, axis1: int, axis2: int) -> Array:
     return lax.transpose(a, perm)
 
 
-def split(a: ArrayLike, indices_or_sections, axis: int = 0) -> list:
+def split(a: ArrayLike, indices_or_sections: int | Sequence[int], axis: int = 0) -> list:
     a = asarray(a) if not _is_array(a) else a
     shape = aval_of(a).shape
     axis = _canonical_axis(axis, len(shape))
@@ -923,7 +948,7 @@ def split(a: ArrayLike, indices_or_sections, axis: int = 0) -> list:
     return out
 
 
-def tile(a: ArrayLike, reps) -> Array:
+def tile(a: ArrayLike, reps: int | Sequence[int]) -> Array:
     a = asarray(a) if not _is_array(a) else a
     reps = (reps,) if isinstance(reps, int) else tuple(reps)
     shape = aval_of(a).shape
@@ -937,7 +962,7 @@ def tile(a: ArrayLike, reps) -> Array:
     return lax.reshape(b, tuple(r * s for r, s in zip(reps, shape)))
 
 
-def repeat(a: ArrayLike, repeats: int, axis=None) -> Array:
+def repeat(a: ArrayLike, repeats: int, axis: int | Sequence[int] | None = None) -> Array:
     a = asarray(a) if not _is_array(a) else a
     if not isinstance(repeats, int):
         raise NotImplementedError("mlax.numpy.repeat supports an integer count")
@@ -962,7 +987,13 @@ def inner(a: ArrayLike, b: ArrayLike) -> Array:
     return lax.dot_general(a, b, (((aval_of(a).ndim - 1,), (aval_of(b).ndim - 1,)), ((), ())))
 
 
-def var(a: ArrayLike, axis=None, dtype=None, ddof: int = 0, keepdims: bool = False) -> Array:
+def var(
+    a: ArrayLike,
+    axis: int | Sequence[int] | None = None,
+    dtype: DTypeLike | None = None,
+    ddof: int = 0,
+    keepdims: bool = False,
+) -> Array:
     a = _to_inexact(asarray(a) if not _is_array(a) else a)
     axes = _reduction_axes(a, axis)
     count = int(np.prod([aval_of(a).shape[i] for i in axes])) if axes else 1
@@ -976,7 +1007,13 @@ def var(a: ArrayLike, axis=None, dtype=None, ddof: int = 0, keepdims: bool = Fal
     return out if dtype is None else lax.convert_element_type(out, dtype)
 
 
-def std(a: ArrayLike, axis=None, dtype=None, ddof: int = 0, keepdims: bool = False) -> Array:
+def std(
+    a: ArrayLike,
+    axis: int | Sequence[int] | None = None,
+    dtype: DTypeLike | None = None,
+    ddof: int = 0,
+    keepdims: bool = False,
+) -> Array:
     return sqrt(var(a, axis=axis, ddof=ddof, keepdims=keepdims))
 
 
@@ -1018,7 +1055,7 @@ def diag(v: ArrayLike, k: int = 0) -> Array:
     raise ValueError("diag: input must be 1-d or 2-d")
 
 
-def identity(n: int, dtype=None) -> Array:
+def identity(n: int, dtype: DTypeLike | None = None) -> Array:
     return eye(n, dtype=dtype)
 
 
@@ -1061,7 +1098,11 @@ def isinf(x: ArrayLike) -> Array:
 
 
 def einsum(
-    subscripts, *operands, optimize="auto", precision=None, preferred_element_type=None
+    subscripts: str,
+    *operands,
+    optimize: Any = "auto",
+    precision: Any = None,
+    preferred_element_type: DTypeLike | None = None,
 ) -> Array:
     from mlax._src.einsum import einsum as _einsum
 
@@ -1074,7 +1115,9 @@ def einsum(
     )
 
 
-def cumsum(a: ArrayLike, axis=None, dtype=None) -> Array:
+def cumsum(
+    a: ArrayLike, axis: int | Sequence[int] | None = None, dtype: DTypeLike | None = None
+) -> Array:
     a = asarray(a) if not _is_array(a) else a
     if axis is None:
         a, axis = ravel(a), 0
@@ -1098,11 +1141,11 @@ def cumsum(a: ArrayLike, axis=None, dtype=None) -> Array:
     return moveaxis(out, 0, axis)
 
 
-def argmax(a: ArrayLike, axis=None) -> Array:
+def argmax(a: ArrayLike, axis: int | Sequence[int] | None = None) -> Array:
     return _arg_extreme(a, axis, True)
 
 
-def argmin(a: ArrayLike, axis=None) -> Array:
+def argmin(a: ArrayLike, axis: int | Sequence[int] | None = None) -> Array:
     return _arg_extreme(a, axis, False)
 
 
@@ -1150,7 +1193,11 @@ conj = conjugate
 
 
 def take(
-    a: ArrayLike, indices: ArrayLike, axis=None, mode=None, fill_value: ArrayLike = None
+    a: ArrayLike,
+    indices: ArrayLike,
+    axis: int | Sequence[int] | None = None,
+    mode: str | None = None,
+    fill_value: ArrayLike = None,
 ) -> Array:
     """Elements of `a` at `indices` along `axis` (flattened if None); out of
     range: JAX's default fills (NaN / INT_MIN), "clip" clamps."""
@@ -1164,7 +1211,7 @@ def take(
     return getitem(a, idx, mode="fill" if mode is None else mode, fill_value=fill_value)
 
 
-def ptp(a: ArrayLike, axis=None, keepdims: bool = False) -> Array:
+def ptp(a: ArrayLike, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Array:
     """max - min along axis."""
     return subtract(max(a, axis=axis, keepdims=keepdims), min(a, axis=axis, keepdims=keepdims))
 
