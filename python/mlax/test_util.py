@@ -114,13 +114,18 @@ def _check_close(got, want, atol, rtol, what):
         )
 
 
+def _settings(args, atol, rtol, eps) -> tuple[float, float, float]:
+    """Tolerances and step for `args`' least precise dtype, unless given."""
+    eps = eps or _EPS_BY_DTYPE.get(_dtype_of(args), _EPS)
+    return _tol(args, atol), _tol(args, rtol), eps
+
+
 def check_jvp(
     f: Callable, f_jvp: Callable, args: Sequence[Any], atol=None, rtol=None, eps=None, rng=None
 ) -> None:
     """f_jvp(args, tangents) -> (f(*args), J tangents) against central differences."""
     rng = rng or np.random.RandomState(0)
-    atol, rtol = _tol(args, atol), _tol(args, rtol)
-    eps = eps or _EPS_BY_DTYPE.get(_dtype_of(args), _EPS)
+    atol, rtol, eps = _settings(args, atol, rtol, eps)
     tangents = _rand_like(rng, tuple(args))
     v_out, t_out = f_jvp(tuple(args), tangents)
     _check_close(v_out, f(*args), atol, rtol, "primal output of jvp")
@@ -134,8 +139,7 @@ def check_vjp(
 ) -> None:
     """f_vjp(*args) -> (out, vjp_fun) checked through <J t, c> == <t, J^T c>."""
     rng = rng or np.random.RandomState(1)
-    atol, rtol = _tol(args, atol), _tol(args, rtol)
-    eps = eps or _EPS_BY_DTYPE.get(_dtype_of(args), _EPS)
+    atol, rtol, eps = _settings(args, atol, rtol, eps)
     v_out, vjp_fun = f_vjp(*args)
     _check_close(v_out, f(*args), atol, rtol, "primal output of vjp")
     tangents = _rand_like(rng, tuple(args))

@@ -64,17 +64,18 @@ def _while_loop(
     flat, in_tree = tree_util.tree_flatten(init_val)
 
     def run(*leaves):
-        built = _build_while(cond_fun, body_fun, leaves, in_tree, trip_count)
-        if not isinstance(built, tuple):
-            return built
+        outs, promote = _build_while(cond_fun, body_fun, leaves, in_tree, trip_count)
+        if promote is None:
+            return outs
         # Weakly typed carries whose body result has another dtype (a Python
         # 0 that becomes a float) take the promoted dtype, as in JAX.
         from mlax._src import lax
 
         leaves = [
-            lax.convert_element_type(l, dt) if dt is not None else l for l, dt in zip(leaves, built)
+            lax.convert_element_type(l, dt) if dt is not None else l
+            for l, dt in zip(leaves, promote)
         ]
-        return _build_while(cond_fun, body_fun, leaves, in_tree, trip_count, promoted=True)
+        return _build_while(cond_fun, body_fun, leaves, in_tree, trip_count, promoted=True)[0]
 
     outs = _run(run, *flat)
     return tree_util.tree_unflatten(in_tree, outs)
@@ -85,8 +86,9 @@ def _carry_mismatch(out: ShapedArray, carry: ShapedArray) -> bool:
 
 
 def _build_while(cond_fun, body_fun, leaves, in_tree, trip_count, promoted=False):
-    """Emits the mlax.while op; its result tracers, or (before anything is
-    kept) the promoted dtype per carry when a weak carry must be promoted."""
+    """Emits the mlax.while op: (result tracers, None), or, when a weak carry
+    must be promoted (JAX's rule), (None, the new dtype per carry or None)
+    with no op left behind."""
     trace = core.current_trace()
     avals = [aval_of(l) for l in leaves]
     types = [mlir.tensor_type(a.shape, a.dtype) for a in avals]
@@ -125,7 +127,7 @@ def _build_while(cond_fun, body_fun, leaves, in_tree, trip_count, promoted=False
             ]
             if any(dt is not None for dt in new):
                 op.operation.erase()
-                return tuple(new)
+                return None, new
         for k, (a, b) in enumerate(zip(out_avals, avals)):
             if _carry_mismatch(a, b):
                 path = f"c[{k}]" if len(avals) > 1 else "c"
@@ -144,7 +146,7 @@ def _build_while(cond_fun, body_fun, leaves, in_tree, trip_count, promoted=False
     except BaseException:
         op.operation.erase()  # leave no half-built loop behind
         raise
-    return [Tracer(trace, r, a) for r, a in zip(op.results, avals)]
+    return [Tracer(trace, r, a) for r, a in zip(op.results, avals)], None
 
 
 def fori_loop(lower: int, upper: int, body_fun: Callable, init_val: Any) -> Any:

@@ -57,7 +57,9 @@ _PIPELINES = threading.local()
 def run_pipeline(module: ir.Module, pipeline: str) -> None:
     """Runs a textual pass pipeline over `module` (parsed once per thread: a
     PassManager holds per-run state and is not shared between threads)."""
-    cache = _PIPELINES.__dict__.setdefault("managers", {})
+    cache = getattr(_PIPELINES, "managers", None)
+    if cache is None:
+        cache = _PIPELINES.managers = {}
     pm = cache.get(pipeline)
     if pm is None:
         pm = passmanager.PassManager.parse(pipeline, context())
