@@ -2,6 +2,7 @@
 #ifndef MLAX_DIALECT_MLAXINTERFACES_H
 #define MLAX_DIALECT_MLAXINTERFACES_H
 
+#include "dialect/TransformContext.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/OpDefinition.h"
 

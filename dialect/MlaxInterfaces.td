@@ -116,4 +116,77 @@ def Mlax_BatchOpInterface : OpInterface<"BatchOpInterface"> {
   ];
 }
 
+//===----------------------------------------------------------------------===//
+// Rules of ops with regions or callees. They get the transformation as a
+// context (dialect/TransformContext.h) and are called on the source op; the
+// drivers call them instead of the plain rules above.
+//===----------------------------------------------------------------------===//
+
+def Mlax_ControlFlowJvpOpInterface : OpInterface<"ControlFlowJvpOpInterface"> {
+  let cppNamespace = "::mlir::mlax";
+  let description = [{
+    JVP of a region or call op, called on the source op when an operand or
+    a value its regions use has a non-zero tangent. The rule emits the
+    primal and tangent computation at the builder's insertion point and
+    maps every result with `ctx.mapPrimal` / `ctx.mapTangent`.
+  }];
+  let methods = [
+    InterfaceMethod<"Emits the JVP of the op.", "::llvm::LogicalResult", "jvp",
+      (ins "::mlir::mlax::JvpContext &":$ctx, "::mlir::OpBuilder &":$builder)>
+  ];
+}
+
+def Mlax_ControlFlowBatchOpInterface : OpInterface<"ControlFlowBatchOpInterface"> {
+  let cppNamespace = "::mlir::mlax";
+  let description = [{
+    Batching of a region or call op, called on the source op when an
+    operand or a value its regions use is batched. The rule maps every
+    result with `ctx.map`.
+  }];
+  let methods = [
+    InterfaceMethod<"Emits the batched op.", "::llvm::LogicalResult", "batch",
+      (ins "::mlir::mlax::BatchContext &":$ctx, "::mlir::OpBuilder &":$builder)>
+  ];
+}
+
+def Mlax_PartialEvalOpInterface : OpInterface<"PartialEvalOpInterface"> {
+  let cppNamespace = "::mlir::mlax";
+  let description = [{
+    Linearization of a region op of a JVP function that mixes primal and
+    tangent computation (JAX's partial_eval_jaxpr_custom rules).
+    `linearResults` says which results depend on `linear` values;
+    `partialEval` replaces the op by a primal op and a linear op (erasing
+    it) and adds the linear op's results to `ctx.linear()`.
+  }];
+  let methods = [
+    InterfaceMethod<"Which results depend on the values in `linear`.",
+      "void", "linearResults",
+      (ins "::mlir::mlax::PartialEvalContext &":$ctx,
+           "const ::llvm::DenseSet<::mlir::Value> &":$linear,
+           "::llvm::SmallVectorImpl<bool> &":$isLinear)>,
+    InterfaceMethod<"Splits the op into a primal and a linear op.",
+      "::llvm::LogicalResult", "partialEval",
+      (ins "::mlir::mlax::PartialEvalContext &":$ctx)>
+  ];
+}
+
+def Mlax_ControlFlowTransposeOpInterface
+    : OpInterface<"ControlFlowTransposeOpInterface"> {
+  let cppNamespace = "::mlir::mlax";
+  let description = [{
+    Transposition of a linear region op, called with one cotangent per
+    result (null: zero; some is non-zero). The rule emits the transposed op
+    at the builder's insertion point and adds the cotangents of the linear
+    values the op uses (operands and values its regions capture) with
+    `ctx.accumulate`.
+  }];
+  let methods = [
+    InterfaceMethod<"Emits the transposed op.", "::llvm::LogicalResult",
+      "transpose",
+      (ins "::mlir::mlax::TransposeContext &":$ctx,
+           "::mlir::OpBuilder &":$builder,
+           "::llvm::ArrayRef<::mlir::Value>":$resultCotangents)>
+  ];
+}
+
 #endif // MLAX_INTERFACES_TD

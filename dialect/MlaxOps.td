@@ -28,6 +28,11 @@ class Mlax_Op<string mnemonic, list<Trait> traits = []> :
 defvar Mlax_OwnJvp = DeclareOpInterfaceMethods<Mlax_JvpOpInterface, ["jvp"]>;
 defvar Mlax_OwnBatch = DeclareOpInterfaceMethods<Mlax_BatchOpInterface, ["batch"]>;
 defvar Mlax_OwnTranspose = DeclareOpInterfaceMethods<Mlax_TransposeOpInterface>;
+// Region and call ops: their rules get the transformation (TransformContext.h).
+defvar Mlax_RegionJvp = DeclareOpInterfaceMethods<Mlax_ControlFlowJvpOpInterface>;
+defvar Mlax_RegionBatch = DeclareOpInterfaceMethods<Mlax_ControlFlowBatchOpInterface>;
+defvar Mlax_RegionPartialEval = DeclareOpInterfaceMethods<Mlax_PartialEvalOpInterface>;
+defvar Mlax_RegionTranspose = DeclareOpInterfaceMethods<Mlax_ControlFlowTransposeOpInterface>;
 
 //===----------------------------------------------------------------------===//
 // Constants and generators
@@ -597,7 +602,8 @@ def Mlax_ReverseOp : Mlax_Op<"reverse", [Mlax_OwnBatch, Mlax_OwnTranspose, Pure,
 // Control flow
 //===----------------------------------------------------------------------===//
 
-def Mlax_WhileOp : Mlax_Op<"while", [RecursiveMemoryEffects,
+def Mlax_WhileOp : Mlax_Op<"while", [RecursiveMemoryEffects, Mlax_RegionJvp,
+    Mlax_RegionBatch, Mlax_RegionPartialEval, Mlax_RegionTranspose,
     RangedTypesMatchWith<"result types match operand types", "operand",
                          "results", "$_self">]> {
   let summary = "Loops body while cond holds, over a tuple of carried values";
@@ -618,7 +624,8 @@ def Mlax_WhileOp : Mlax_Op<"while", [RecursiveMemoryEffects,
   let hasRegionVerifier = 1;
 }
 
-def Mlax_CaseOp : Mlax_Op<"case", [RecursiveMemoryEffects]> {
+def Mlax_CaseOp : Mlax_Op<"case", [RecursiveMemoryEffects, Mlax_RegionJvp,
+    Mlax_RegionBatch, Mlax_RegionPartialEval, Mlax_RegionTranspose]> {
   let summary = "Runs branch `index` (out of range: the last branch)";
   let arguments = (ins 0DTensorOf<[I32]>:$index);
   let results = (outs Variadic<Mlax_Tensor>:$results);
@@ -727,7 +734,8 @@ def Mlax_VmapOp : Mlax_Op<"vmap", [
 }
 
 def Mlax_CustomJvpCallOp : Mlax_Op<"custom_jvp_call", [
-    DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
+    DeclareOpInterfaceMethods<SymbolUserOpInterface>, Mlax_RegionJvp,
+    Mlax_RegionBatch]> {
   let summary = "Calls a function whose JVP is given by a rule function";
   let description = [{
     Calls `callee`. The JVP transformation uses `jvp` instead of
@@ -745,7 +753,8 @@ def Mlax_CustomJvpCallOp : Mlax_Op<"custom_jvp_call", [
 }
 
 def Mlax_CustomVjpCallOp : Mlax_Op<"custom_vjp_call", [
-    DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
+    DeclareOpInterfaceMethods<SymbolUserOpInterface>, Mlax_RegionJvp,
+    Mlax_RegionBatch]> {
   let summary = "Calls a function whose VJP is given by fwd/bwd functions";
   let description = [{
     Calls `callee`. Under differentiation, `fwd` (the callee's arguments ->

@@ -2,6 +2,7 @@
 #ifndef MLAX_PASSES_BATCH_H
 #define MLAX_PASSES_BATCH_H
 
+#include "dialect/TransformContext.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 
 namespace mlir::mlax {
@@ -17,9 +18,8 @@ namespace mlir::mlax {
 /// batched function and rule, a custom_vjp_call one of the batched function,
 /// fwd and bwd (the rules survive vmap).
 ///
-/// An out dimension of kSumOverBatch makes the result unbatched by summing it
-/// over the batch (a batched bwd's cotangent of a shared operand).
-constexpr int64_t kSumOverBatch = -2;
+/// An out dimension of kSumOverBatch (TransformContext.h) makes the result
+/// unbatched by summing it over the batch.
 using BatchFunctionFn = llvm::function_ref<FailureOr<func::FuncOp>(
     func::FuncOp, ArrayRef<int64_t>, ArrayRef<int64_t>)>;
 FailureOr<func::FuncOp>

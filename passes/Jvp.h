@@ -13,8 +13,9 @@ namespace mlir::mlax {
 /// symbolic zeros until an active value reaches an op; results with zero
 /// tangents return zeros. Emits a diagnostic and fails on ops without a rule.
 ///
-/// custom_jvp_call ops use their rule and custom_vjp_call ops their fwd (plus
-/// an mlax.custom_lin carrying bwd); `prepare` returns a call-free clone of
+/// Region and call ops (while, case, custom calls) use their
+/// ControlFlowJvpOpInterface rules. custom_jvp_call rules and custom_vjp_call
+/// fwd functions are inlined; `prepare` returns a call-free clone of
 /// such a rule/fwd function to inline (the caller erases it). Without
 /// `prepare`, those functions are inlined as they are.
 using PrepareFn = llvm::function_ref<FailureOr<func::FuncOp>(func::FuncOp)>;
@@ -22,10 +23,6 @@ FailureOr<func::FuncOp> buildJvpFunction(func::FuncOp fn,
                                          ArrayRef<int64_t> active,
                                          StringRef name,
                                          PrepareFn prepare = nullptr);
-
-/// Clones the body of single-block `fn` at the builder's insertion point
-/// with `args` for its arguments; returns the values it returns.
-SmallVector<Value> inlineBody(OpBuilder &b, func::FuncOp fn, ValueRange args);
 } // namespace mlir::mlax
 
 #endif // MLAX_PASSES_JVP_H

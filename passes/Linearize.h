@@ -2,17 +2,10 @@
 #ifndef MLAX_PASSES_LINEARIZE_H
 #define MLAX_PASSES_LINEARIZE_H
 
+#include "dialect/TransformContext.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 
 namespace mlir::mlax {
-struct LinearizedFunctions {
-  /// (primals) -> (results..., residuals...)
-  func::FuncOp primal;
-  /// (residuals..., tangents...) -> (result tangents...)
-  func::FuncOp linear;
-  unsigned numResults;
-  unsigned numResiduals;
-};
 
 /// Splits a JVP function `(primals[numPrimals], tangents) -> (results
 /// [numResults], result tangents)` into a primal function, which computes

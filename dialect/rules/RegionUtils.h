@@ -1,0 +1,65 @@
+//===- RegionUtils.h - helpers of the region-op rules ----------*- C++ -*-===//
+//
+// Reverse mode handles region ops by running the function-level
+// transformations (linearize, transpose) on their bodies: a region is
+// outlined into a private function of the values it uses, transformed, and
+// the result's body is cloned back into a region. These helpers are the one
+// copy of each piece of that (cloning a body, splitting captured values,
+// discarding a trial block).
+//
+//===----------------------------------------------------------------------===//
+#ifndef MLAX_DIALECT_RULES_REGIONUTILS_H
+#define MLAX_DIALECT_RULES_REGIONUTILS_H
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/IRMapping.h"
+#include "llvm/ADT/SetVector.h"
+
+namespace mlir::mlax {
+
+/// Clones the ops of `src` (not its terminator) at `b`'s insertion point
+/// with `src`'s arguments mapped to `args`; returns the terminator's
+/// operands, mapped.
+SmallVector<Value> cloneBlockBody(OpBuilder &b, Block &src, ValueRange args);
+
+/// The same for the body of single-block function `fn`.
+inline SmallVector<Value> inlineBody(OpBuilder &b, func::FuncOp fn,
+                                     ValueRange args) {
+  return cloneBlockBody(b, fn.front(), args);
+}
+
+/// Values defined above `op` that its regions use.
+SetVector<Value> capturedValues(Operation *op);
+SetVector<Value> capturedValues(Region &region);
+
+/// True if `pred` holds for an operand of `op` or a value its regions use.
+bool usesAny(Operation &op, llvm::function_ref<bool(Value)> pred);
+
+/// Splits `values` into those for which `pred` holds and the others.
+void partitionValues(ArrayRef<Value> values,
+                     llvm::function_ref<bool(Value)> pred,
+                     SmallVectorImpl<Value> &yes, SmallVectorImpl<Value> &no);
+
+/// Erases a detached block of a trial walk and everything in it.
+void discardBlock(std::unique_ptr<Block> block);
+
+/// A private function (inserted before `anchor`) whose arguments are
+/// `inputs` (values the single-block `region` uses: its arguments or values
+/// from above) and whose body is the region's, returning its terminator's
+/// operands at positions `resultOrder`.
+func::FuncOp outlineRegion(Region &region, ArrayRef<Value> inputs,
+                           ArrayRef<unsigned> resultOrder, Operation *anchor,
+                           StringRef name);
+
+/// Clones the body of single-block `fn` into a new block of `dst` (an empty
+/// region) with its arguments replaced by `args`; the function's return
+/// becomes an mlax.return.
+void inlineFunctionInto(func::FuncOp fn, ValueRange args, Region &dst,
+                        OpBuilder &b);
+
+/// A symbol name not yet used in `anchor`'s symbol table, from `base`.
+std::string freshSymbol(Operation *anchor, StringRef base);
+
+} // namespace mlir::mlax
+
+#endif // MLAX_DIALECT_RULES_REGIONUTILS_H
