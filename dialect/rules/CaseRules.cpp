@@ -1,4 +1,5 @@
-//===- CaseRules.cpp - rules of mlax.case ----------------------------------===//
+//===- CaseRules.cpp - rules of mlax.case
+//----------------------------------===//
 //
 // JVP: every branch returns its results and the tangents of the
 // floating-point ones. Batching: an unbatched index keeps the case; a
@@ -240,8 +241,8 @@ LogicalResult CaseOp::transpose(TransposeContext &ctx, OpBuilder &b,
   SmallVector<Type> ctTypes;
   for (Value v : linCaps)
     ctTypes.push_back(v.getType());
-  auto newCase = CaseOp::create(b, getLoc(), ctTypes,
-                                ctx.forward(getIndex()), getNumRegions());
+  auto newCase = CaseOp::create(b, getLoc(), ctTypes, ctx.forward(getIndex()),
+                                getNumRegions());
   for (auto [i, region] : llvm::enumerate(getBranches())) {
     func::FuncOp branch = outlineRegion(region, inputs, order, ctx.anchor(),
                                         (ctx.baseName() + "_branch").str());

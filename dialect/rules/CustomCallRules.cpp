@@ -49,7 +49,8 @@ void mapDenseTangents(JvpContext &ctx, Operation *op,
 
 LogicalResult CustomJvpCallOp::jvp(JvpContext &ctx, OpBuilder &b) {
   bool owned;
-  FailureOr<func::FuncOp> rule = ctx.prepareFunction(*this, getJvpAttr(), owned);
+  FailureOr<func::FuncOp> rule =
+      ctx.prepareFunction(*this, getJvpAttr(), owned);
   if (failed(rule))
     return failure();
   RuleBuilder r(b, getLoc());
@@ -61,7 +62,8 @@ LogicalResult CustomJvpCallOp::jvp(JvpContext &ctx, OpBuilder &b) {
   SmallVector<Value> outs = inlineBody(b, *rule, args);
   if (owned)
     rule->erase();
-  mapDenseTangents(ctx, *this, ArrayRef<Value>(outs).drop_front(getNumResults()));
+  mapDenseTangents(ctx, *this,
+                   ArrayRef<Value>(outs).drop_front(getNumResults()));
   return success();
 }
 

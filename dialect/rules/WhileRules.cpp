@@ -1,4 +1,5 @@
-//===- WhileRules.cpp - rules of mlax.while --------------------------------===//
+//===- WhileRules.cpp - rules of mlax.while
+//--------------------------------===//
 //
 // JVP: the loop carries primals and the tangents of the active carries.
 // Batching: carries the body makes batched become batched; a batched
@@ -168,9 +169,8 @@ LogicalResult batchRegionBlock(BatchContext &ctx, Block &block, Block *dst,
 /// `or` of a batched predicate over its batch dimension.
 Value anyOver(OpBuilder &b, Location loc, Value pred, int64_t dim) {
   auto i1 = RankedTensorType::get({}, b.getI1Type());
-  Value init =
-      ConstantOp::create(b, loc, i1, DenseElementsAttr::get(i1, false))
-          .getResult();
+  Value init = ConstantOp::create(b, loc, i1, DenseElementsAttr::get(i1, false))
+                   .getResult();
   auto reduce = ReduceOp::create(b, loc, TypeRange{i1}, ValueRange{pred},
                                  ValueRange{init}, ArrayRef<int64_t>{dim});
   OpBuilder::InsertionGuard guard(b);
@@ -202,8 +202,8 @@ LogicalResult WhileOp::batch(BatchContext &ctx, OpBuilder &b) {
       tmp->addArgument(t, loc);
     std::unique_ptr<BatchContext> sub = ctx.fork();
     SmallVector<Value> results;
-    LogicalResult res = batchRegionBlock(*sub, region.front(), tmp.get(), bt,
-                                         results, outDims);
+    LogicalResult res =
+        batchRegionBlock(*sub, region.front(), tmp.get(), bt, results, outDims);
     sub.reset();
     discardBlock(std::move(tmp));
     return res;
@@ -246,8 +246,8 @@ LogicalResult WhileOp::batch(BatchContext &ctx, OpBuilder &b) {
                                SmallVector<Location>(numCarried, loc));
     SmallVector<Value> res;
     SmallVector<int64_t> resDims;
-    if (failed(
-            batchRegionBlock(ctx, getCond().front(), blk, batched, res, resDims)))
+    if (failed(batchRegionBlock(ctx, getCond().front(), blk, batched, res,
+                                resDims)))
       return failure();
     b.setInsertionPointToEnd(blk);
     Value pred = predBatched ? anyOver(b, loc, res[0], resDims[0]) : res[0];
@@ -272,8 +272,8 @@ LogicalResult WhileOp::batch(BatchContext &ctx, OpBuilder &b) {
     }
     SmallVector<Value> res;
     SmallVector<int64_t> resDims;
-    if (failed(
-            batchRegionBlock(ctx, getBody().front(), blk, batched, res, resDims)))
+    if (failed(batchRegionBlock(ctx, getBody().front(), blk, batched, res,
+                                resDims)))
       return failure();
     b.setInsertionPointToEnd(blk);
     RuleBuilder br(b, loc);
@@ -283,10 +283,9 @@ LogicalResult WhileOp::batch(BatchContext &ctx, OpBuilder &b) {
       if (predBatched) {
         auto vt = cast<RankedTensorType>(v.getType());
         Value p0 = toFront(br, pred, predDim, n);
-        Value pFull =
-            BroadcastInDimOp::create(b, loc, vt.clone(b.getI1Type()), p0,
-                                     ArrayRef<int64_t>{0})
-                .getResult();
+        Value pFull = BroadcastInDimOp::create(b, loc, vt.clone(b.getI1Type()),
+                                               p0, ArrayRef<int64_t>{0})
+                          .getResult();
         v = br.select(pFull, v, blk->getArgument(i));
       }
       outs.push_back(v);
@@ -515,8 +514,7 @@ LogicalResult WhileOp::partialEval(PartialEvalContext &ctx) {
 LogicalResult WhileOp::transpose(TransposeContext &ctx, OpBuilder &b,
                                  ArrayRef<Value> resultCts) {
   std::optional<uint64_t> tc = getTripCount();
-  bool counted =
-      tc && getNumOperands() > 0 && !ctx.isLinear(getOperand()[0]);
+  bool counted = tc && getNumOperands() > 0 && !ctx.isLinear(getOperand()[0]);
   if (!counted)
     return emitOpError("cannot be transposed: reverse-mode "
                        "differentiation does not work for while loops "
