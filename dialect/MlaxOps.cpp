@@ -861,6 +861,49 @@ LogicalResult WhileOp::verifyRegions() {
   return success();
 }
 
+LogicalResult ScanOp::verifyRegions() {
+  int64_t length = getLength();
+  SmallVector<Type> argTypes(getInit().getTypes());
+  for (auto [j, x] : llvm::enumerate(getXs())) {
+    auto t = cast<RankedTensorType>(x.getType());
+    if (t.getRank() == 0 || t.getDimSize(0) != length)
+      return emitOpError("xs #")
+             << j << " must have a leading dimension of size " << length
+             << " (the length), got " << t;
+    argTypes.push_back(t.clone(t.getShape().drop_front()));
+  }
+  Block &block = getBody().front();
+  if (block.getArgumentTypes() != TypeRange(argTypes))
+    return emitOpError("body block arguments must be the carries' types, "
+                       "then the types of slices of the xs");
+  auto ret =
+      dyn_cast_or_null<ReturnOp>(block.empty() ? nullptr : &block.back());
+  if (!ret)
+    return emitOpError("body must end with mlax.return");
+  unsigned nc = getNumCarries();
+  if (ret.getResults().size() != getNumResults())
+    return emitOpError("body returns ")
+           << ret.getResults().size() << " values for " << getNumResults()
+           << " results";
+  for (unsigned i = 0; i < nc; ++i) {
+    if (ret.getResults()[i].getType() != getInit()[i].getType())
+      return emitOpError("body must return carry #")
+             << i << " with its type " << getInit()[i].getType();
+    if (getResult(i).getType() != getInit()[i].getType())
+      return emitOpError("result #") << i << " must have its carry's type";
+  }
+  for (unsigned k = nc; k < getNumResults(); ++k) {
+    auto y = cast<RankedTensorType>(ret.getResults()[k].getType());
+    SmallVector<int64_t> shape{length};
+    llvm::append_range(shape, y.getShape());
+    if (getResult(k).getType() != y.clone(shape))
+      return emitOpError("result #")
+             << k << " must stack the body's y #" << k - nc << " ("
+             << y.clone(shape) << ")";
+  }
+  return success();
+}
+
 LogicalResult CaseOp::verifyRegions() {
   if (getBranches().empty())
     return emitOpError("expects at least one branch");

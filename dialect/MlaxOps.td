@@ -395,7 +395,7 @@ def Mlax_DotGeneralOp : Mlax_Op<"dot_general", [Mlax_OwnBatch, Mlax_OwnTranspose
 }
 
 def Mlax_ReturnOp : Mlax_Op<"return", [Pure, Terminator, ReturnLike,
-    ParentOneOf<["ReduceOp", "WhileOp", "CaseOp", "ScatterOp"]>]> {
+    ParentOneOf<["ReduceOp", "WhileOp", "CaseOp", "ScanOp", "ScatterOp"]>]> {
   let summary = "Terminator of mlax region ops";
   let arguments = (ins Variadic<Mlax_Tensor>:$results);
   let assemblyFormat = "$results attr-dict (`:` type($results)^)?";
@@ -634,6 +634,39 @@ def Mlax_CaseOp : Mlax_Op<"case", [RecursiveMemoryEffects, Mlax_RegionJvp,
   // parsed by hand (see WhileOp).
   let hasCustomAssemblyFormat = 1;
   let hasRegionVerifier = 1;
+}
+
+def Mlax_ScanOp : Mlax_Op<"scan", [RecursiveMemoryEffects,
+    AttrSizedOperandSegments, Mlax_RegionJvp, Mlax_RegionBatch,
+    Mlax_RegionPartialEval, Mlax_RegionTranspose]> {
+  let summary = "Loops a body over the leading dimension of xs (lax.scan)";
+  let description = [{
+    Runs `body` `length` times, carrying values: iteration k reads slice k
+    of every xs (slice length-1-k when `reverse`). The body takes
+    (carries..., x slices...) and returns (new carries..., y slices...).
+    The results are the final carries, then the ys: the y slices stacked
+    along a new leading dimension of size `length`, each at the position its
+    iteration read. `unroll` iterations run per loop trip once lowered
+    (mlax-lower-scan) to an `mlax.while`.
+  }];
+  let arguments = (ins Variadic<Mlax_Tensor>:$init, Variadic<Mlax_Tensor>:$xs,
+      ConfinedAttr<I64Attr, [IntNonNegative]>:$length, UnitAttr:$reverse,
+      DefaultValuedAttr<ConfinedAttr<I64Attr, [IntPositive]>, "1">:$unroll);
+  let results = (outs Variadic<Mlax_Tensor>:$results);
+  let regions = (region SizedRegion<1>:$body);
+  let assemblyFormat = [{
+    `(` $init `)` `over` `(` $xs `)` `length` `=` $length (`reverse` $reverse^)?
+    attr-dict `:` functional-type(operands, results) custom<GuardedRegion>($body)
+  }];
+  let hasRegionVerifier = 1;
+  let extraClassDeclaration = [{
+    unsigned getNumCarries() { return getInit().size(); }
+    /// The final carries and the stacked ys.
+    ResultRange getCarryResults() {
+      return getResults().take_front(getNumCarries());
+    }
+    ResultRange getYs() { return getResults().drop_front(getNumCarries()); }
+  }];
 }
 
 //===----------------------------------------------------------------------===//

@@ -10,6 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "passes/Export.h"
+#include "passes/LowerScan.h"
 
 #include "dialect/MlaxDialect.h"
 #include "dialect/MlaxOps.h"
@@ -153,6 +154,7 @@ Value expandIntegerPow(OpBuilder &b, IntegerPowOp op) {
 }
 
 LogicalResult renameOps(ModuleOp module) {
+  lowerScans(module);
   // stop_gradient is the identity outside differentiation.
   module.walk([](StopGradientOp op) {
     op.replaceAllUsesWith(op.getOperand());

@@ -19,4 +19,16 @@ def MlaxExpandTransforms : Pass<"mlax-expand-transforms", "::mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::func::FuncDialect", "::mlir::mlax::MlaxDialect"];
 }
 
+def MlaxLowerScan : Pass<"mlax-lower-scan", "::mlir::ModuleOp"> {
+  let summary = "Lowers mlax.scan to mlax.while with dynamic slices (export runs it)";
+  let description = [{
+    Each scan becomes a loop with a static trip count carrying a counter,
+    the carries and one buffer per stacked result; iteration k reads slice k
+    of each xs (length-1-k when reversed) and writes its ys at the same
+    position. With `unroll = u`, each trip runs u bodies and the remaining
+    length % u iterations follow the loop; u >= length unrolls completely.
+  }];
+  let dependentDialects = ["::mlir::mlax::MlaxDialect"];
+}
+
 #endif // MLAX_PASSES_TD

@@ -149,22 +149,303 @@ def _build_while(cond_fun, body_fun, leaves, in_tree, trip_count, promoted=False
     return [Tracer(trace, r, a) for r, a in zip(op.results, avals)], None
 
 
-def fori_loop(lower: int, upper: int, body_fun: Callable, init_val: Any) -> Any:
-    """for i in range(lower, upper): val = body_fun(i, val)."""
+def fori_loop(
+    lower: Any, upper: Any, body_fun: Callable, init_val: Any, *, unroll: int | bool | None = None
+) -> Any:
+    """for i in range(lower, upper): val = body_fun(i, val) (JAX's lax.fori_loop).
+    With static (Python int) bounds it runs as a scan, which reverse mode can
+    differentiate; `unroll` needs static bounds."""
     from mlax import numpy as jnp
 
-    i0 = jnp.asarray(lower, dtype=dtypes.default_int_dtype()) if isinstance(lower, int) else lower
-    hi = jnp.asarray(upper, dtype=dtypes.default_int_dtype()) if isinstance(upper, int) else upper
-    # Static bounds: the loop runs upper - lower times, which reverse mode
-    # needs (JAX runs such loops as a scan).
     static = all(
         isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in (lower, upper)
     )
-    trip_count = builtins.max(int(upper) - int(lower), 0) if static else None
+    if static:
+        length = builtins.max(int(upper) - int(lower), 0)
+        i0 = jnp.asarray(int(lower), dtype=dtypes.default_int_dtype())
+        (_, val), _ = scan(
+            lambda c, _: ((c[0] + 1, body_fun(c[0], c[1])), None),
+            (i0, init_val),
+            None,
+            length=length,
+            unroll=1 if unroll is None else unroll,
+        )
+        return val
+    if unroll is not None and unroll is not False and unroll != 1:
+        raise ValueError(
+            "Can only use `unroll` in `fori_loop` if the loop bounds are statically known."
+        )
+    i0 = jnp.asarray(lower, dtype=dtypes.default_int_dtype()) if isinstance(lower, int) else lower
+    hi = jnp.asarray(upper, dtype=dtypes.default_int_dtype()) if isinstance(upper, int) else upper
     _, val = _while_loop(
-        lambda c: c[0] < hi, lambda c: (c[0] + 1, body_fun(c[0], c[1])), (i0, init_val), trip_count
+        lambda c: c[0] < hi, lambda c: (c[0] + 1, body_fun(c[0], c[1])), (i0, init_val), None
     )
     return val
+
+
+def _canonical_unroll(unroll: int | bool, length: int) -> int:
+    if isinstance(unroll, bool):
+        return builtins.max(length, 1) if unroll else 1
+    if not isinstance(unroll, (int, np.integer)) or unroll < 0:
+        raise ValueError("`unroll` must be a `bool` or a non-negative `int`.")
+    return builtins.max(int(unroll), 1)
+
+
+def _scan_length(xs_leaves: list, length: Any) -> int:
+    for x in xs_leaves:
+        if aval_of(x).ndim == 0:
+            raise ValueError(f"scan got value with no leading axis to scan over: {x!r}.")
+    lengths = [aval_of(x).shape[0] for x in xs_leaves]
+    if length is not None:
+        if isinstance(length, Tracer):
+            from mlax.errors import ConcretizationTypeError
+
+            raise ConcretizationTypeError(
+                "The `length` argument to `scan` expects a concrete `int` value."
+            )
+        try:
+            length = int(length)
+        except TypeError:
+            raise TypeError(f"scan `length` must be an int, got {length!r}") from None
+        if not all(n == length for n in lengths):
+            raise ValueError(
+                f"scan got `length` argument of {length} which disagrees with leading axis "
+                f"sizes {lengths}."
+            )
+        if length < 0:
+            raise ValueError(f"scan `length` must be non-negative, got {length}")
+        return length
+    if not lengths:
+        raise ValueError("scan got no values to scan over and `length` not provided.")
+    if len(set(lengths)) != 1:
+        raise ValueError(
+            "scan got values with different leading axis sizes: "
+            + ", ".join(str(n) for n in lengths)
+            + "."
+        )
+    return lengths[0]
+
+
+def scan(
+    f: Callable,
+    init: Any,
+    xs: Any = None,
+    length: int | None = None,
+    reverse: bool = False,
+    unroll: int | bool = 1,
+    _split_transpose: bool = False,
+) -> tuple[Any, Any]:
+    """Loops `carry, y = f(carry, x)` over the leading axis of xs (JAX's lax.scan):
+    returns the final carry and the stacked ys. Pytrees in carry, xs and ys; xs
+    may be None with `length`; `reverse` scans from the end (ys keep their
+    positions); `unroll` iterations run per loop trip."""
+    if not callable(f):
+        raise TypeError("lax.scan: f argument should be a callable.")
+    init_leaves, init_tree = tree_util.tree_flatten(init)
+    xs_leaves, xs_tree = tree_util.tree_flatten(xs)
+    xs_leaves = [
+        x if isinstance(x, (Tracer, core.Array)) else np.asarray(x) for x in xs_leaves
+    ]
+    n = _scan_length(xs_leaves, length)
+    unroll_n = _canonical_unroll(unroll, n)
+    num_carry = len(init_leaves)
+    out_tree_box: list = []
+
+    def run(*leaves):
+        carry, xs_flat = list(leaves[:num_carry]), list(leaves[num_carry:])
+        outs, promote = _build_scan(
+            f, carry, init_tree, xs_flat, xs_tree, n, reverse, unroll_n, out_tree_box
+        )
+        if promote is None:
+            return outs
+        from mlax._src import lax
+
+        carry = [
+            lax.convert_element_type(c, dt) if dt is not None else c
+            for c, dt in zip(carry, promote)
+        ]
+        out_tree_box.clear()
+        return _build_scan(
+            f, carry, init_tree, xs_flat, xs_tree, n, reverse, unroll_n, out_tree_box, True
+        )[0]
+
+    outs = _run(run, *init_leaves, *xs_leaves)
+    y_tree = out_tree_box[-1]
+    return (
+        tree_util.tree_unflatten(init_tree, outs[:num_carry]),
+        tree_util.tree_unflatten(y_tree, outs[num_carry:]),
+    )
+
+
+def _carry_differences(in_avals, out_avals, init_tree) -> list[str]:
+    paths = _leaf_paths(init_tree, len(in_avals))
+    diffs = []
+    for path, a, b in zip(paths, in_avals, out_avals):
+        if _carry_mismatch(b, a):
+            what = "dtypes" if a.shape == b.shape else "shapes"
+            diffs.append(
+                f"the input carry component {path} has type {a.str_short()} but the "
+                f"corresponding output carry component has type {b.str_short()}, so the "
+                f"{what} do not match"
+            )
+    return diffs
+
+
+def _leaf_paths(tree, n: int) -> list[str]:
+    """carry[0][1]-style names of a tree's leaves (`carry` for a lone leaf)."""
+    out: list[str] = []
+
+    def walk(td, prefix):
+        if td.kind is None:
+            out.append(prefix)
+        elif td.kind == dict:
+            for k, c in zip(td.aux, td.children):
+                walk(c, f"{prefix}[{k!r}]")
+        else:
+            for i, c in enumerate(td.children):
+                walk(c, f"{prefix}[{i}]")
+
+    walk(tree, "carry")
+    return out if len(out) == n else [f"carry leaf {i}" for i in range(n)]
+
+
+def _build_scan(
+    f, carry, init_tree, xs_flat, xs_tree, length, reverse, unroll, out_tree_box, promoted=False
+):
+    """Emits the mlax.scan op: (result tracers, None), or, when a weak carry
+    must be promoted (JAX's rule), (None, the new dtype per carry or None)."""
+    trace = core.current_trace()
+    carry_avals = [aval_of(c) for c in carry]
+    xs_avals = [aval_of(x) for x in xs_flat]
+    slice_avals = [ShapedArray(a.shape[1:], a.dtype, a.weak_type) for a in xs_avals]
+    init_values = [trace.to_value(c)[0] for c in carry]
+    xs_values = [trace.to_value(x)[0] for x in xs_flat]
+    arg_types = [mlir.tensor_type(a.shape, a.dtype) for a in carry_avals + slice_avals]
+    # Trace the body into a result-less scratch op (the ys' types are not
+    # known yet), then move the block into the real op.
+    with trace.ip, trace.loc:
+        scratch = mlax_d.ScanOp([], init_values, xs_values, length)
+    try:
+        block = scratch.body.blocks.append(*arg_types)
+        nc = len(carry_avals)
+
+        def body(args):
+            c = tree_util.tree_unflatten(init_tree, args[:nc])
+            x = tree_util.tree_unflatten(xs_tree, args[nc:])
+            out = f(c, x)
+            if not isinstance(out, (tuple, list)) or len(out) != 2:
+                raise TypeError(f"scan body output must be a pair, got {out!r}.")
+            return tuple(out)
+
+        in_tree = tree_util.tree_structure([0] * len(arg_types))
+        vals, out_avals, out_tree, rt = _trace_region(
+            block, body, carry_avals + slice_avals, in_tree
+        )
+        carry_tree_out, y_tree = _split_pair_tree(out_tree)
+        n_out_c = carry_tree_out.num_leaves
+        c_out, y_out = out_avals[:n_out_c], out_avals[n_out_c:]
+        if carry_tree_out != init_tree:
+            raise TypeError(
+                "scan body function carry input and carry output must have the same pytree "
+                "structure, but they differ:\n\n"
+                f"the input tree structure is:\n{init_tree}\n"
+                f"the output tree structure is:\n{carry_tree_out}\n\n"
+                "Revise the function so that the carry output has the same pytree structure "
+                "as the carry input."
+            )
+        if not promoted and any(
+            a.weak_type and _carry_mismatch(b, a) for a, b in zip(carry_avals, c_out)
+        ):
+            new = [
+                dtypes.result_type((a.dtype, True), (b.dtype, b.weak_type))[0]
+                if a.weak_type and a.shape == b.shape and a.dtype != b.dtype
+                else None
+                for a, b in zip(carry_avals, c_out)
+            ]
+            if any(dt is not None for dt in new):
+                return None, new
+        diffs = _carry_differences(carry_avals, c_out, init_tree)
+        if diffs:
+            body_txt = (
+                diffs[0][0].upper() + diffs[0][1:] + ".\n"
+                if len(diffs) == 1
+                else "".join(f"  * {d};\n" for d in diffs[:-1]) + f"  * {diffs[-1]}.\n"
+            )
+            raise TypeError(
+                "scan body function carry input and carry output must have equal types, but "
+                f"they differ:\n\n{body_txt}\nRevise the function so that all output types "
+                "match the corresponding input types."
+            )
+        y_types = [mlir.tensor_type((length, *a.shape), a.dtype) for a in y_out]
+        result_types = [mlir.tensor_type(a.shape, a.dtype) for a in carry_avals] + y_types
+        with ir.InsertionPoint(block), rt.loc:
+            mlax_d.ReturnOp(vals)
+        with ir.InsertionPoint(scratch), trace.loc:
+            op = mlax_d.ScanOp(
+                result_types,
+                init_values,
+                xs_values,
+                length,
+                reverse=True if reverse else None,
+                unroll=unroll if unroll != 1 else None,
+            )
+        block.append_to(op.body)
+    finally:
+        scratch.operation.erase()
+    out_tree_box.append(y_tree)
+    results = list(op.results)
+    # The carries' weak types are the body's outputs' (as JAX's abstract eval).
+    tracers = [
+        Tracer(trace, r, ShapedArray(a.shape, a.dtype, b.weak_type))
+        for r, a, b in zip(results[:nc], carry_avals, c_out)
+    ]
+    tracers += [
+        Tracer(trace, r, ShapedArray((length, *a.shape), a.dtype, a.weak_type))
+        for r, a in zip(results[nc:], y_out)
+    ]
+    return tracers, None
+
+
+def _split_pair_tree(tree):
+    """The carry and y subtrees of a (carry, y) output's tree."""
+    probe = tree_util.tree_unflatten(tree, list(range(tree.num_leaves)))
+    c, y = probe
+    return tree_util.tree_structure(c), tree_util.tree_structure(y)
+
+
+def map(f: Callable, xs: Any, *, batch_size: int | None = None) -> Any:
+    """[f(x) for x in xs] stacked, as a scan (JAX's lax.map); with `batch_size`,
+    f runs vmapped over chunks of that many elements (the rest after)."""
+    if batch_size is not None:
+        from mlax._src.batching import vmap
+
+        leaves, tree = tree_util.tree_flatten(xs)
+        n = _scan_length(leaves, None)
+        bs = int(batch_size)
+        if bs <= 0:
+            raise ValueError(f"batch_size must be a positive integer, got {batch_size}")
+        nb, rem = divmod(n, bs)
+        from mlax._src import lax as _lax
+
+        def chunk(x):
+            return _lax.reshape(x[: nb * bs], (nb, bs, *aval_of(x).shape[1:]))
+
+        outs = []
+        if nb:
+            chunks = tree_util.tree_unflatten(tree, [chunk(x) for x in leaves])
+            ys = scan(lambda _, x: ((), vmap(f)(x)), (), chunks)[1]
+            outs.append(
+                tree_util.tree_map(lambda y: _lax.reshape(y, (nb * bs, *aval_of(y).shape[2:])), ys)
+            )
+        if rem:
+            rest = tree_util.tree_unflatten(tree, [x[nb * bs :] for x in leaves])
+            outs.append(vmap(f)(rest))
+        if len(outs) == 1:
+            return outs[0]
+        from mlax import numpy as jnp
+
+        return tree_util.tree_map(lambda a, b: jnp.concatenate([a, b]), outs[0], outs[1])
+    return scan(lambda _, x: ((), f(x)), (), xs)[1]
 
 
 def switch(index: Any, branches: Sequence[Callable], *operands: Any) -> Any:

@@ -977,11 +977,26 @@ def while_loop(cond_fun, body_fun, init_val):
     return control_flow.while_loop(cond_fun, body_fun, init_val)
 
 
-def fori_loop(lower, upper, body_fun, init_val):
-    """for i in range(lower, upper): val = body_fun(i, val)."""
+def fori_loop(lower, upper, body_fun, init_val, *, unroll=None):
+    """for i in range(lower, upper): val = body_fun(i, val) (a scan when the
+    bounds are static, else the mlax.while op)."""
     from mlax._src import control_flow
 
-    return control_flow.fori_loop(lower, upper, body_fun, init_val)
+    return control_flow.fori_loop(lower, upper, body_fun, init_val, unroll=unroll)
+
+
+def scan(f, init, xs=None, length=None, reverse=False, unroll=1, _split_transpose=False):
+    """carry, y = f(carry, x) over the leading axis of xs (the mlax.scan op)."""
+    from mlax._src import control_flow
+
+    return control_flow.scan(f, init, xs, length, reverse, unroll)
+
+
+def map(f, xs, *, batch_size=None):
+    """f over the leading axis of xs, stacked (a scan)."""
+    from mlax._src import control_flow
+
+    return control_flow.map(f, xs, batch_size=batch_size)
 
 
 def cond(pred: ArrayLike, true_fun, false_fun, *operands):
