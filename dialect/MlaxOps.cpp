@@ -897,9 +897,8 @@ LogicalResult ScanOp::verifyRegions() {
     SmallVector<int64_t> shape{length};
     llvm::append_range(shape, y.getShape());
     if (getResult(k).getType() != y.clone(shape))
-      return emitOpError("result #")
-             << k << " must stack the body's y #" << k - nc << " ("
-             << y.clone(shape) << ")";
+      return emitOpError("result #") << k << " must stack the body's y #"
+                                     << k - nc << " (" << y.clone(shape) << ")";
   }
   return success();
 }

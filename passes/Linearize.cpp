@@ -85,9 +85,14 @@ FailureOr<LinearizedFunctions> mlir::mlax::linearize(func::FuncOp jvpFn,
       if (auto rule = dyn_cast<PartialEvalOpInterface>(op))
         mixed.push_back(rule);
     }
-    for (PartialEvalOpInterface rule : mixed)
+    for (PartialEvalOpInterface rule : mixed) {
+      // The rule erases the op: its results must leave the set first (a
+      // new value could take an erased one's address).
+      for (Value r : rule->getResults())
+        pe.linearSet.erase(r);
       if (failed(rule.partialEval(pe)))
         return failure();
+    }
   }
   SmallVector<Operation *> primalOps, linearOps;
   for (Operation &op : src.without_terminator()) {
@@ -178,6 +183,9 @@ FailureOr<LinearizedFunctions> mlir::mlax::linearize(func::FuncOp jvpFn,
     for (Operation *op : linearOps) {
       for (Value v : op->getOperands())
         remat(v);
+      if (op->getNumRegions()) // region ops may capture constants too
+        for (Value v : capturedValues(op))
+          remat(v);
       lb.clone(*op, map);
     }
     SmallVector<Value> outs;

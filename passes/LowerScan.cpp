@@ -22,8 +22,7 @@ void emitIteration(OpBuilder &b, ScanOp op, Value k,
                    SmallVectorImpl<Value> &bufs) {
   Location loc = op.getLoc();
   RuleBuilder r(b, loc);
-  Value idx =
-      op.getReverse() ? r.sub(r.i32(op.getLength() - 1), k) : k;
+  Value idx = op.getReverse() ? r.sub(r.i32(op.getLength() - 1), k) : k;
   SmallVector<Value> args(carries.begin(), carries.end());
   for (Value x : op.getXs()) {
     auto t = cast<RankedTensorType>(x.getType());
@@ -56,7 +55,8 @@ void lowerScan(ScanOp op) {
   OpBuilder b(op);
   RuleBuilder r(b, loc);
   int64_t length = op.getLength();
-  int64_t unroll = std::min<int64_t>(op.getUnroll(), std::max<int64_t>(length, 1));
+  int64_t unroll =
+      std::min<int64_t>(op.getUnroll(), std::max<int64_t>(length, 1));
   int64_t trips = length / unroll, mainLength = trips * unroll;
   unsigned nc = op.getNumCarries();
   SmallVector<Value> carries(op.getInit());

@@ -1,4 +1,5 @@
-//===- ScanRules.cpp - rules of mlax.scan ----------------------------------===//
+//===- ScanRules.cpp - rules of mlax.scan
+//----------------------------------===//
 //
 // JAX's scan rules, on the region op: JVP adds the tangents of the active
 // carries and xs as carries and xs (and those of the ys as ys); batching
@@ -466,9 +467,9 @@ LogicalResult ScanOp::partialEval(PartialEvalContext &ctx) {
       else if (kind == Stacked)
         args.push_back(blk->getArgument(base + idx));
       else
-        args.push_back(blk->getArgument(
-            base + numStacked +
-            unsigned(llvm::find(xRead, idx) - xRead.begin())));
+        args.push_back(
+            blk->getArgument(base + numStacked +
+                             unsigned(llvm::find(xRead, idx) - xRead.begin())));
     }
     llvm::append_range(args, blk->getArguments().take_front(lc.size()));
     llvm::append_range(args, blk->getArguments().take_back(lx.size()));

@@ -49,6 +49,7 @@ _METHODS = {
     "all": "all",
     "var": "var",
     "std": "std",
+    "cumprod": "cumprod",
     "cumsum": "cumsum",
     "squeeze": "squeeze",
     "flatten": "ravel",

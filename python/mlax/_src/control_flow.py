@@ -243,9 +243,7 @@ def scan(
         raise TypeError("lax.scan: f argument should be a callable.")
     init_leaves, init_tree = tree_util.tree_flatten(init)
     xs_leaves, xs_tree = tree_util.tree_flatten(xs)
-    xs_leaves = [
-        x if isinstance(x, (Tracer, core.Array)) else np.asarray(x) for x in xs_leaves
-    ]
+    xs_leaves = [x if isinstance(x, (Tracer, core.Array)) else np.asarray(x) for x in xs_leaves]
     n = _scan_length(xs_leaves, length)
     unroll_n = _canonical_unroll(unroll, n)
     num_carry = len(init_leaves)
@@ -298,7 +296,7 @@ def _leaf_paths(tree, n: int) -> list[str]:
     def walk(td, prefix):
         if td.kind is None:
             out.append(prefix)
-        elif td.kind == dict:
+        elif td.kind is dict:
             for k, c in zip(td.aux, td.children):
                 walk(c, f"{prefix}[{k!r}]")
         else:

@@ -178,3 +178,7 @@ def is_unsigned(dtype: np.dtype) -> bool:
 
 def is_bool(dtype: np.dtype) -> bool:
     return np.dtype(dtype) == np.bool_
+
+
+def is_inexact(dtype: np.dtype) -> bool:
+    return is_float(dtype) or is_complex(dtype)

@@ -1115,30 +1115,117 @@ def einsum(
     )
 
 
-def cumsum(
-    a: ArrayLike, axis: int | Sequence[int] | None = None, dtype: DTypeLike | None = None
+def _promote_integer_dtype(dtype: np.dtype) -> np.dtype:
+    """bool and integers narrower than the default int -> the default (u)int."""
+    dtype = np.dtype(dtype)
+    default = np.dtype(dtypes.default_int_dtype())
+    if dtypes.is_bool(dtype):
+        return default
+    if dtypes.is_integer(dtype) and dtype.itemsize < default.itemsize:
+        return (
+            default if np.issubdtype(dtype, np.signedinteger) else np.dtype(f"u{default.itemsize}")
+        )
+    return dtype
+
+
+def _cumulative(
+    name: str, a, axis, dtype, nan_to: float | None = None, promote_integers: bool = False
 ) -> Array:
+    """JAX's jnp cumulative reductions: bool (and, when promote_integers,
+    narrow integers) accumulate in the default int; dtype=bool accumulates
+    a != 0."""
+    from mlax._src import associative_scan as scans
+
     a = asarray(a) if not _is_array(a) else a
+    if axis is None or aval_of(a).ndim == 0:
+        a = ravel(a)
     if axis is None:
-        a, axis = ravel(a), 0
-    nd = aval_of(a).ndim
-    axis = _canonical_axis(axis, nd)
-    n = aval_of(a).shape[axis]
-    if dtype is not None:
-        a = lax.convert_element_type(a, dtype)
-    elif dtypes.is_bool(aval_of(a).dtype) or (
-        dtypes.is_integer(aval_of(a).dtype) and aval_of(a).dtype.itemsize < 4
-    ):
-        a = lax.convert_element_type(a, dtypes.default_int_dtype())
-    # Lower-triangular ones contracted along the axis (O(n^2), exact order).
-    tri = lax.convert_element_type(
-        lax.ge(
-            lax.broadcasted_iota(np.int32, (n, n), 0), lax.broadcasted_iota(np.int32, (n, n), 1)
-        ),
-        aval_of(a).dtype,
-    )
-    out = lax.dot_general(tri, a, (((1,), (axis,)), ((), ())))
-    return moveaxis(out, 0, axis)
+        axis = 0
+    axis = _canonical_axis(axis, aval_of(a).ndim)
+    if nan_to is not None and dtypes.is_inexact(aval_of(a).dtype):
+        a = where(isnan(a), lax.convert_element_type(nan_to, aval_of(a).dtype), a)
+    if dtype is None:
+        src = aval_of(a).dtype
+        result = _promote_integer_dtype(src) if promote_integers or dtypes.is_bool(src) else src
+        computation = result
+    elif np.dtype(dtype) == np.bool_:
+        result = np.dtype(np.bool_)
+        if aval_of(a).dtype != np.bool_:
+            a = not_equal(a, 0)
+        computation = _promote_integer_dtype(result)
+    else:
+        result = computation = np.dtype(dtype)
+    a = lax.convert_element_type(a, computation)
+    return lax.convert_element_type(getattr(scans, name)(a, axis=axis), result)
+
+
+def cumsum(a: ArrayLike, axis: int | None = None, dtype: DTypeLike | None = None) -> Array:
+    """Cumulative sum along axis (the flattened array when None)."""
+    return _cumulative("cumsum", a, axis, dtype)
+
+
+def cumprod(a: ArrayLike, axis: int | None = None, dtype: DTypeLike | None = None) -> Array:
+    """Cumulative product along axis (the flattened array when None)."""
+    return _cumulative("cumprod", a, axis, dtype)
+
+
+def nancumsum(a: ArrayLike, axis: int | None = None, dtype: DTypeLike | None = None) -> Array:
+    """cumsum with NaNs counted as zero."""
+    return _cumulative("cumsum", a, axis, dtype, nan_to=0.0)
+
+
+def nancumprod(a: ArrayLike, axis: int | None = None, dtype: DTypeLike | None = None) -> Array:
+    """cumprod with NaNs counted as one."""
+    return _cumulative("cumprod", a, axis, dtype, nan_to=1.0)
+
+
+def cumulative_sum(
+    x: ArrayLike,
+    /,
+    *,
+    axis: int | None = None,
+    dtype: DTypeLike | None = None,
+    include_initial: bool = False,
+) -> Array:
+    """The array API's cumulative_sum (axis required above 1-D)."""
+    return _cumulative_api("cumsum", x, axis, dtype, include_initial, 0)
+
+
+def cumulative_prod(
+    x: ArrayLike,
+    /,
+    *,
+    axis: int | None = None,
+    dtype: DTypeLike | None = None,
+    include_initial: bool = False,
+) -> Array:
+    """The array API's cumulative_prod (axis required above 1-D)."""
+    return _cumulative_api("cumprod", x, axis, dtype, include_initial, 1)
+
+
+def _cumulative_api(name, x, axis, dtype, include_initial, identity) -> Array:
+    x = asarray(x) if not _is_array(x) else x
+    nd = aval_of(x).ndim
+    if nd == 0:
+        raise ValueError(
+            "The input must be non-scalar to take a cumulative "
+            f"{'sum' if name == 'cumsum' else 'product'}, however a scalar value or scalar "
+            "array was given."
+        )
+    if axis is None:
+        if nd > 1:
+            raise ValueError(
+                f"The input array has rank {nd}, however axis was not set to an explicit "
+                "value. The axis argument is only optional for one-dimensional arrays."
+            )
+        axis = 0
+    out = _cumulative(name, x, axis, dtype, promote_integers=name == "cumsum")
+    if include_initial:
+        axis = _canonical_axis(axis, nd)
+        shape = list(aval_of(out).shape)
+        shape[axis] = 1
+        out = concatenate([full(shape, identity, aval_of(out).dtype), out], axis=axis)
+    return out
 
 
 def argmax(a: ArrayLike, axis: int | Sequence[int] | None = None) -> Array:

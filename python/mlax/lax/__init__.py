@@ -1,5 +1,13 @@
 """mlax.lax: primitives one-to-one with the mlax dialect's ops."""
 
+from mlax._src.associative_scan import (  # noqa: F401
+    associative_scan,
+    cumlogsumexp,
+    cummax,
+    cummin,
+    cumprod,
+    cumsum,
+)
 from mlax._src.gather_scatter import (  # noqa: F401,E402
     GatherDimensionNumbers,
     GatherScatterMode,
