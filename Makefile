@@ -55,7 +55,7 @@ asan: deps
 bench: build
 	$(PY) benchmarks/bench_jit.py
 	$(PY) benchmarks/bench_jvp.py
-	cd benchmarks && ../$(PY) bench_grad.py && ../$(PY) bench_vmap.py && ../$(PY) bench_indexing.py && ../$(PY) bench_threads.py
+	cd benchmarks && ../$(PY) bench_grad.py && ../$(PY) bench_vmap.py && ../$(PY) bench_indexing.py && ../$(PY) bench_scan.py && ../$(PY) bench_threads.py
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)

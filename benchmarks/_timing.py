@@ -37,3 +37,38 @@ def first_call(make, args, repeat: int = 3) -> float:
         jax.tree_util.tree_map(np.asarray, f(*args))
         result = min(result, time.perf_counter() - t0)
     return result
+
+
+def hlo_ops(text: str) -> int:
+    """StableHLO / CHLO ops in a module's text."""
+    import re
+
+    return len(re.findall(r'(?:"?stablehlo\.|"?chlo\.)\w+', text))
+
+
+def compare_cases(cases, width: int = 32) -> None:
+    """For each (name, make_mlax, make_jax, args): checks the two agree, then
+    prints steady-state and first-call times and the HLO op counts."""
+    import mlax.numpy as mnp
+
+    print(f"device: {jax.devices()[0].device_kind}; jax {jax.__version__}")
+    print(
+        f"{'benchmark':{width}s} {'steady mlax/jax':>24s} {'ratio':>6s} "
+        f"{'first call mlax/jax':>22s} {'ratio':>6s} {'HLO ops':>12s}"
+    )
+    for name, make_m, make_j, args in cases:
+        fm, fj = make_m(), make_j()
+        am = jax.tree_util.tree_map(mnp.asarray, args)
+        aj = jax.tree_util.tree_map(jax.device_put, args)
+        for a, b in zip(jax.tree_util.tree_leaves(fm(*am)), jax.tree_util.tree_leaves(fj(*aj))):
+            np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=2e-3, atol=2e-4)
+        tm = best(lambda: jax.tree_util.tree_map(lambda o: o.block_until_ready(), fm(*am)))
+        tj = best(lambda: jax.block_until_ready(fj(*aj)))
+        cm = first_call(make_m, args, repeat=2)
+        cj = first_call(make_j, args, repeat=2)
+        ops_m = hlo_ops(fm.lower(*am).as_text("stablehlo"))
+        ops_j = hlo_ops(fj.lower(*aj).as_text())
+        print(
+            f"{name:{width}s} {tm * 1e3:10.3f}/{tj * 1e3:8.3f} ms {tm / tj:6.2f} "
+            f"{cm * 1e3:9.0f}/{cj * 1e3:7.0f} ms {cm / cj:6.2f} {ops_m:5d}/{ops_j:<5d}"
+        )

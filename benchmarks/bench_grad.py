@@ -10,15 +10,12 @@ and the size of the StableHLO each sends to XLA (op count).
 
 from __future__ import annotations
 
-import re
-
 import jax
 import jax.numpy as jref
 import mlax
 import mlax.numpy as jnp
 import numpy as np
-from _timing import best as _best
-from _timing import first_call as _first_call
+from _timing import compare_cases
 
 
 def mlp_loss(np_mod):
@@ -50,10 +47,6 @@ def hvps(np_mod, grad, jvp):
         "HVP rev-over-fwd (30,40)": rev_fwd,
         "HVP rev-over-rev (30,40)": rev_rev,
     }
-
-
-def _ops(text: str) -> int:
-    return len(re.findall(r'(?:"?stablehlo\.|"?chlo\.)\w+', text))
 
 
 def main():
@@ -96,27 +89,7 @@ def main():
             )
         )
 
-    print(f"device: {jax.devices()[0].device_kind}; jax {jax.__version__}")
-    print(
-        f"{'benchmark':32s} {'steady mlax/jax':>24s} {'ratio':>6s} {'first call mlax/jax':>22s} "
-        f"{'ratio':>6s} {'HLO ops':>12s}"
-    )
-    for name, make_m, make_j, args in cases:
-        fm, fj = make_m(), make_j()
-        am = jax.tree_util.tree_map(jnp.asarray, args)
-        aj = jax.tree_util.tree_map(jax.device_put, args)
-        for a, b_ in zip(jax.tree_util.tree_leaves(fm(*am)), jax.tree_util.tree_leaves(fj(*aj))):
-            np.testing.assert_allclose(np.asarray(a), np.asarray(b_), rtol=2e-3, atol=2e-4)
-        tm = _best(lambda: jax.tree_util.tree_map(lambda o: o.block_until_ready(), fm(*am)))
-        tj = _best(lambda: jax.block_until_ready(fj(*aj)))
-        cm = _first_call(make_m, args, repeat=2)
-        cj = _first_call(make_j, args, repeat=2)
-        ops_m = _ops(fm.lower(*am).as_text("stablehlo"))
-        ops_j = _ops(fj.lower(*aj).as_text())
-        print(
-            f"{name:32s} {tm * 1e3:10.3f}/{tj * 1e3:8.3f} ms {tm / tj:6.2f} "
-            f"{cm * 1e3:9.0f}/{cj * 1e3:7.0f} ms {cm / cj:6.2f} {ops_m:5d}/{ops_j:<5d}"
-        )
+    compare_cases(cases, width=32)
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ import mlax
 import mlax.numpy as jnp
 import numpy as np
 from _timing import best as _best
-from _timing import first_call as _first_call
+from _timing import compare_cases
 
 
 def td_loss(np_mod, stop_gradient):
@@ -45,40 +45,25 @@ def main():
     U = rng.normal(size=(128, 4)).astype(np.float32)
     x64 = rng.normal(size=64).astype(np.float32)
 
-    print(f"device: {jax.devices()[0].device_kind}; jax {jax.__version__}")
-    print(
-        f"{'benchmark':40s} {'steady mlax/jax':>22s} {'ratio':>6s} {'first call mlax/jax':>22s} {'ratio':>6s}"
-    )
-
-    def report(name, make_m, make_j, args):
-        fm, fj = make_m(), make_j()
-        am = jax.tree_util.tree_map(jnp.asarray, args)
-        aj = jax.tree_util.tree_map(jax.device_put, args)
-        for a, b_ in zip(jax.tree_util.tree_leaves(fm(*am)), jax.tree_util.tree_leaves(fj(*aj))):
-            np.testing.assert_allclose(np.asarray(a), np.asarray(b_), rtol=2e-3, atol=2e-4)
-        tm = _best(lambda: jax.tree_util.tree_map(lambda o: o.block_until_ready(), fm(*am)))
-        tj = _best(lambda: jax.block_until_ready(fj(*aj)))
-        cm = _first_call(make_m, args, repeat=2)
-        cj = _first_call(make_j, args, repeat=2)
-        print(
-            f"{name:40s} {tm * 1e3:9.3f}/{tj * 1e3:8.3f} ms {tm / tj:6.2f} "
-            f"{cm * 1e3:9.1f}/{cj * 1e3:8.1f} ms {cm / cj:6.2f}"
-        )
-
-    report(
-        "jit per-example grads, TD(0), batch 64",
-        lambda: mlax.jit(
-            mlax.vmap(mlax.grad(td_loss(jnp, mlax.lax.stop_gradient)), (None, 0, 0, 0))
+    cases = [
+        (
+            "jit per-example grads, TD(0), batch 64",
+            lambda: mlax.jit(
+                mlax.vmap(mlax.grad(td_loss(jnp, mlax.lax.stop_gradient)), (None, 0, 0, 0))
+            ),
+            lambda: jax.jit(
+                jax.vmap(jax.grad(td_loss(jref, jax.lax.stop_gradient)), (None, 0, 0, 0))
+            ),
+            (theta, s_tm1, r_t, s_t),
         ),
-        lambda: jax.jit(jax.vmap(jax.grad(td_loss(jref, jax.lax.stop_gradient)), (None, 0, 0, 0))),
-        (theta, s_tm1, r_t, s_t),
-    )
-    report(
-        "jit(hessian), 64-dim",
-        lambda: mlax.jit(mlax.hessian(hess_fn(jnp))),
-        lambda: jax.jit(jax.hessian(hess_fn(jref))),
-        (x64,),
-    )
+        (
+            "jit(hessian), 64-dim",
+            lambda: mlax.jit(mlax.hessian(hess_fn(jnp))),
+            lambda: jax.jit(jax.hessian(hess_fn(jref))),
+            (x64,),
+        ),
+    ]
+    compare_cases(cases, width=40)
 
     # Eager, as the tutorial runs them: loop over covectors vs one vmap.
     b = np.float32(0.1)

@@ -789,3 +789,70 @@ func.func @g(%x: tensor<2x4611686018427387904xf32>) {
   %0:2 = mlax.jvp @big(%x) tangents(%x) active = [0] : (tensor<2x4611686018427387904xf32>, tensor<2x4611686018427387904xf32>) -> (tensor<2x4611686018427387904xf32>, tensor<2x4611686018427387904xf32>)
   return
 }
+
+// -----
+
+func.func @f(%c: tensor<f32>, %xs: tensor<3xf32>) {
+  // expected-error @+1 {{xs #0 must have a leading dimension of size 4 (the length)}}
+  %r:2 = mlax.scan(%c) over(%xs) length = 4 : (tensor<f32>, tensor<3xf32>) -> (tensor<f32>, tensor<4xf32>) {
+  ^bb0(%a: tensor<f32>, %x: tensor<f32>):
+    mlax.return %a, %x : tensor<f32>, tensor<f32>
+  }
+  return
+}
+
+// -----
+
+func.func @f(%c: tensor<f32>, %xs: tensor<3xf32>) {
+  // expected-error @+1 {{body block arguments must be the carries' types, then the types of slices of the xs}}
+  %r:2 = mlax.scan(%c) over(%xs) length = 3 : (tensor<f32>, tensor<3xf32>) -> (tensor<f32>, tensor<3xf32>) {
+  ^bb0(%a: tensor<f32>):
+    mlax.return %a, %a : tensor<f32>, tensor<f32>
+  }
+  return
+}
+
+// -----
+
+func.func @f(%c: tensor<f32>, %xs: tensor<3xf32>) {
+  // expected-error @+1 {{body must return carry #0 with its type 'tensor<f32>'}}
+  %r:2 = mlax.scan(%c) over(%xs) length = 3 : (tensor<f32>, tensor<3xf32>) -> (tensor<f32>, tensor<3xi32>) {
+  ^bb0(%a: tensor<f32>, %x: tensor<f32>):
+    %i = mlax.convert %x : (tensor<f32>) -> tensor<i32>
+    mlax.return %i, %i : tensor<i32>, tensor<i32>
+  }
+  return
+}
+
+// -----
+
+func.func @f(%c: tensor<f32>, %xs: tensor<3xf32>) {
+  // expected-error @+1 {{result #1 must stack the body's y #0 ('tensor<3xf32>')}}
+  %r:2 = mlax.scan(%c) over(%xs) length = 3 : (tensor<f32>, tensor<3xf32>) -> (tensor<f32>, tensor<4xf32>) {
+  ^bb0(%a: tensor<f32>, %x: tensor<f32>):
+    mlax.return %a, %x : tensor<f32>, tensor<f32>
+  }
+  return
+}
+
+// -----
+
+func.func @f(%c: tensor<f32>) {
+  // expected-error @+1 {{body returns 2 values for 1 results}}
+  %r = mlax.scan(%c) over() length = 3 : (tensor<f32>) -> tensor<f32> {
+  ^bb0(%a: tensor<f32>):
+    mlax.return %a, %a : tensor<f32>, tensor<f32>
+  }
+  return
+}
+
+// -----
+
+func.func @f(%c: tensor<f32>) {
+  // expected-error @+1 {{'mlax.scan' op attribute 'length' failed to satisfy constraint: 64-bit signless integer attribute whose value is non-negative}}
+  %r = mlax.scan(%c) over() length = -1 : (tensor<f32>) -> tensor<f32> {
+  ^bb0(%a: tensor<f32>):
+    mlax.return %a : tensor<f32>
+  }
+  return
+}

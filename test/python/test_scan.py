@@ -340,6 +340,10 @@ def test_fori_loop_runs_as_scan_and_unrolls(rng):
         got = mlax.grad(lambda v: M.sum(ML.fori_loop(1, 6, lambda i, c: M.sin(c) * i, v, **kw)))(x)
         want = jax.grad(lambda v: J.sum(JL.fori_loop(1, 6, lambda i, c: J.sin(c) * i, v, **kw)))(x)
         assert_trees(got, want)
+    # the counter is weakly typed, as in JAX: an int8 carry stays int8
+    got = ML.fori_loop(0, 3, lambda i, c: c * i + 1, np.int8(1))
+    want = JL.fori_loop(0, 3, lambda i, c: c * i + 1, np.int8(1))
+    assert_trees(got, want)
     text = mlax.jit(lambda v: ML.fori_loop(0, 4, lambda i, c: c * 2.0, v)).lower(x).as_text()
     assert "mlax.scan" in text
     with pytest.raises(ValueError, match="unroll"):

@@ -162,10 +162,10 @@ def fori_loop(
     )
     if static:
         length = builtins.max(int(upper) - int(lower), 0)
-        i0 = jnp.asarray(int(lower), dtype=dtypes.default_int_dtype())
+        # The counter starts as a Python int: weakly typed, as in JAX.
         (_, val), _ = scan(
             lambda c, _: ((c[0] + 1, body_fun(c[0], c[1])), None),
-            (i0, init_val),
+            (int(lower), init_val),
             None,
             length=length,
             unroll=1 if unroll is None else unroll,
