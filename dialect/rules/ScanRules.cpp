@@ -13,6 +13,7 @@
 #include "dialect/MlaxOps.h"
 #include "dialect/rules/RegionUtils.h"
 #include "dialect/rules/RuleBuilder.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 
 using namespace mlir;
 using namespace mlir::mlax;
@@ -389,19 +390,30 @@ LogicalResult ScanOp::partialEval(PartialEvalContext &ctx) {
   if (failed(lf))
     return failure();
 
-  // Residuals: captured values (loop invariants) are captured again, x
-  // slices are read from the xs again, others are stacked as ys.
-  enum Kind { Invariant, XSlice, Stacked };
+  // Residuals: loop invariants (captured values, and values computed from
+  // them and constants only, which are computed once before the loop, as
+  // JAX's scan partial evaluation does) are captured by the linear scan; x
+  // slices are read from the xs again; the others are stacked as ys.
+  Block &pbody = lf->primal.front();
+  unsigned firstCap = pc.size() + px.size();
+  DenseSet<Value> inv(pbody.args_begin() + firstCap, pbody.args_end());
+  for (Operation &op : pbody.without_terminator())
+    if (isMemoryEffectFree(&op) &&
+        !usesAny(op, [&](Value v) { return !inv.contains(v); }))
+      inv.insert(op.result_begin(), op.result_end());
+  enum Kind { Outside, XSlice, Stacked };
   SmallVector<std::pair<Kind, unsigned>> kinds;
   SmallVector<Value> stackedSlices; // in the primal function
-  Operation *pret = lf->primal.front().getTerminator();
+  SmallVector<Value> outside;       // in the primal function
+  Operation *pret = pbody.getTerminator();
   for (Value v : pret->getOperands().drop_front(np)) {
     auto arg = dyn_cast<BlockArgument>(v);
-    unsigned a = arg ? arg.getArgNumber() : 0;
-    if (arg && a >= pc.size() + px.size()) {
-      kinds.push_back({Invariant, a - unsigned(pc.size() + px.size())});
-    } else if (arg && a >= pc.size()) {
-      kinds.push_back({XSlice, px[a - pc.size()]});
+    if (arg && arg.getArgNumber() >= pc.size() &&
+        arg.getArgNumber() < firstCap) {
+      kinds.push_back({XSlice, px[arg.getArgNumber() - pc.size()]});
+    } else if (inv.contains(v)) {
+      kinds.push_back({Outside, unsigned(outside.size())});
+      outside.push_back(v);
     } else {
       kinds.push_back({Stacked, unsigned(stackedSlices.size())});
       stackedSlices.push_back(v);
@@ -409,6 +421,27 @@ LogicalResult ScanOp::partialEval(PartialEvalContext &ctx) {
   }
 
   OpBuilder b(*this);
+  // The invariant residuals' computations, before the loop.
+  IRMapping hoisted;
+  for (auto [k, a] : llvm::enumerate(pbody.getArguments().drop_front(firstCap)))
+    hoisted.map(a, primalCaps[k]);
+  {
+    DenseSet<Value> needed(outside.begin(), outside.end());
+    SmallVector<Operation *> slice;
+    for (Operation &op : llvm::reverse(pbody.without_terminator())) {
+      if (llvm::none_of(op.getResults(),
+                        [&](Value r) { return needed.contains(r); }))
+        continue;
+      slice.push_back(&op);
+      needed.insert(op.operand_begin(), op.operand_end());
+      if (op.getNumRegions())
+        for (Value v : capturedValues(&op))
+          needed.insert(v);
+    }
+    for (Operation *op : llvm::reverse(slice))
+      b.clone(*op, hoisted);
+  }
+
   // Primal scan: primal carries over primal xs; ys: primal ys, then the
   // stacked residuals.
   SmallVector<Value> pInit, pXs;
@@ -462,8 +495,8 @@ LogicalResult ScanOp::partialEval(PartialEvalContext &ctx) {
     unsigned base = lc.size();
     SmallVector<Value> args;
     for (auto [kind, idx] : kinds) {
-      if (kind == Invariant)
-        args.push_back(primalCaps[idx]);
+      if (kind == Outside)
+        args.push_back(hoisted.lookup(outside[idx]));
       else if (kind == Stacked)
         args.push_back(blk->getArgument(base + idx));
       else
