@@ -707,6 +707,16 @@ LogicalResult PadOp::inferReturnTypes(MLIRContext *,
   return success();
 }
 
+LogicalResult CumsumOp::verify() {
+  auto type = cast<RankedTensorType>(getOperand().getType());
+  if (getAxis() >= type.getRank())
+    return emitOpError("axis ")
+           << getAxis() << " is out of range for rank " << type.getRank();
+  if (type.getElementType().isInteger(1))
+    return emitOpError("does not accept boolean operands");
+  return success();
+}
+
 LogicalResult ReverseOp::verify() {
   auto type = cast<RankedTensorType>(getOperand().getType());
   return verifyDimList(getLoc(), getDimensions(), type.getRank(),

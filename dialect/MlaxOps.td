@@ -598,6 +598,24 @@ def Mlax_ReverseOp : Mlax_Op<"reverse", [Mlax_OwnBatch, Mlax_OwnTranspose, Pure,
   let hasVerifier = 1;
 }
 
+def Mlax_CumsumOp : Mlax_Op<"cumsum", [Pure, SameOperandsAndResultType,
+    Mlax_OwnBatch, Mlax_OwnTranspose, Mlax_JvpOpInterface, Mlax_LinearInOperands]> {
+  let summary = "Inclusive prefix sums along one dimension (lax.cumsum)";
+  let description = [{
+    result[..., j, ...] is the sum of operand[..., i, ...] over i <= j along
+    `axis` (i >= j when `reverse`). Linear; exported as the
+    stablehlo.reduce_window JAX emits (a window spanning the dimension,
+    padded on one side), which XLA rewrites into an efficient scan.
+  }];
+  let arguments = (ins Mlax_Tensor:$operand,
+      ConfinedAttr<I64Attr, [IntNonNegative]>:$axis, UnitAttr:$reverse);
+  let results = (outs Mlax_Tensor:$result);
+  let assemblyFormat = [{
+    $operand `,` `axis` `=` $axis (`reverse` $reverse^)? attr-dict `:` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
 //===----------------------------------------------------------------------===//
 // Control flow
 //===----------------------------------------------------------------------===//

@@ -153,6 +153,41 @@ Value expandIntegerPow(OpBuilder &b, IntegerPowOp op) {
   return reciprocal ? r.div(r.onesLike(acc), acc) : acc;
 }
 
+/// cumsum as JAX lowers it: a reduce_window whose window spans the
+/// dimension, padded by length - 1 on the side the sum comes from (XLA
+/// rewrites it into a scan). The body's mlax ops are renamed with the rest.
+void expandCumsum(CumsumOp op) {
+  OpBuilder b(op);
+  Location loc = op.getLoc();
+  auto type = cast<RankedTensorType>(op.getType());
+  auto scalar = RankedTensorType::get({}, type.getElementType());
+  Value init = RuleBuilder(b, loc).constant(scalar, 0.0);
+  int64_t rank = type.getRank(), axis = op.getAxis();
+  int64_t n = type.getDimSize(axis);
+  SmallVector<int64_t> window(rank, 1), strides(rank, 1), padding(2 * rank, 0);
+  window[axis] = n;
+  padding[2 * axis + (op.getReverse() ? 1 : 0)] = std::max<int64_t>(n - 1, 0);
+  MLIRContext *ctx = op.getContext();
+  OperationState state(loc, "stablehlo.reduce_window");
+  state.addOperands({op.getOperand(), init});
+  state.addTypes(type);
+  state.addAttribute("window_dimensions", DenseI64ArrayAttr::get(ctx, window));
+  state.addAttribute("window_strides", DenseI64ArrayAttr::get(ctx, strides));
+  state.addAttribute("padding", DenseIntElementsAttr::get(
+                                    RankedTensorType::get(
+                                        {rank, 2}, IntegerType::get(ctx, 64)),
+                                    ArrayRef<int64_t>(padding)));
+  state.addRegion();
+  Operation *windowOp = b.create(state);
+  Block *block =
+      b.createBlock(&windowOp->getRegion(0), {}, {scalar, scalar}, {loc, loc});
+  Value sum =
+      AddOp::create(b, loc, block->getArgument(0), block->getArgument(1));
+  ReturnOp::create(b, loc, ValueRange{sum});
+  op.replaceAllUsesWith(windowOp->getResult(0));
+  op.erase();
+}
+
 LogicalResult renameOps(ModuleOp module) {
   lowerScans(module);
   // stop_gradient is the identity outside differentiation.
@@ -176,6 +211,7 @@ LogicalResult renameOps(ModuleOp module) {
                               .getResult());
     op.erase();
   });
+  module.walk([](CumsumOp op) { expandCumsum(op); });
   // integer_pow has no StableHLO op.
   module.walk([](IntegerPowOp op) {
     OpBuilder b(op);
@@ -184,7 +220,7 @@ LogicalResult renameOps(ModuleOp module) {
   });
   SmallVector<Operation *> ops;
   module.walk<WalkOrder::PostOrder>([&](Operation *op) {
-    if (isa<MlaxDialect>(op->getDialect()))
+    if (isa_and_nonnull<MlaxDialect>(op->getDialect()))
       ops.push_back(op);
   });
   for (Operation *op : ops) {

@@ -220,6 +220,17 @@ LogicalResult ReverseOp::batch(OpBuilder &b, Values operands, Dims dims,
   return success();
 }
 
+LogicalResult CumsumOp::batch(OpBuilder &b, Values operands, Dims dims,
+                              int64_t n, Results &results,
+                              ResultDims &resultDims) {
+  int64_t d = dims[0], axis = getAxis();
+  results.push_back(CumsumOp::create(b, getLoc(), operands[0],
+                                     axis < d ? axis : axis + 1, getReverse())
+                        .getResult());
+  resultDims.push_back(d);
+  return success();
+}
+
 LogicalResult SliceOp::batch(OpBuilder &b, Values operands, Dims dims,
                              int64_t n, Results &results,
                              ResultDims &resultDims) {

@@ -169,6 +169,14 @@ LogicalResult ReverseOp::transpose(OpBuilder &b, Operands, Cts ct,
   return success();
 }
 
+/// The transpose of a prefix sum is the suffix sum.
+LogicalResult CumsumOp::transpose(OpBuilder &b, Operands, Cts ct,
+                                  Results &out) {
+  out.push_back(CumsumOp::create(b, getLoc(), ct[0], getAxis(), !getReverse())
+                    .getResult());
+  return success();
+}
+
 LogicalResult SliceOp::transpose(OpBuilder &b, Operands, Cts ct, Results &out) {
   // Scatter back by padding: low = start, interior = stride - 1.
   RuleBuilder r(b, getLoc());

@@ -856,3 +856,19 @@ func.func @f(%c: tensor<f32>) {
   }
   return
 }
+
+// -----
+
+func.func @f(%x: tensor<2x3xf32>) {
+  // expected-error @+1 {{axis 2 is out of range for rank 2}}
+  %0 = mlax.cumsum %x, axis = 2 : tensor<2x3xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<3xi1>) {
+  // expected-error @+1 {{does not accept boolean operands}}
+  %0 = mlax.cumsum %x, axis = 0 : tensor<3xi1>
+  return
+}

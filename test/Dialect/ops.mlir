@@ -135,6 +135,8 @@ func.func @main(%x: tensor<2x3xf32>, %y: tensor<2x3xf32>, %i: tensor<2x3xi32>,
   %pd = mlax.pad %x, %zero, low = [1, 0], high = [0, -1], interior = [1, 0] : (tensor<2x3xf32>, tensor<f32>) -> tensor<4x2xf32>
   // CHECK: mlax.reverse %{{.*}}, dims = [0] : tensor<2x3xf32>
   %rv = mlax.reverse %x, dims = [0] : tensor<2x3xf32>
+  // CHECK: mlax.cumsum %{{.*}}, axis = 1 reverse : tensor<2x3xf32>
+  %csum = mlax.cumsum %x, axis = 1 reverse : tensor<2x3xf32>
 
   // CHECK: mlax.while(%{{.*}}, %{{.*}}) : tensor<i32>, tensor<2x3xf32>
   // CHECK: cond

@@ -117,6 +117,8 @@ def _cumulative(combine: Callable, name: str):
                 f"{name} does not accept dtype {aval_of(x).dtype.name}. Accepted dtypes are "
                 "subtypes of number."
             )
+        if combine is lax.add:  # the mlax.cumsum op (a reduce_window in XLA)
+            return lax.primitives["cumsum"].bind(x, axis=axis, reverse=bool(reverse))
         return associative_scan(combine, x, reverse=reverse, axis=axis)
 
     cum.__name__ = name

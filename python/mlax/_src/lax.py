@@ -937,6 +937,13 @@ primitives["reverse"] = Primitive(
 )
 
 
+primitives["cumsum"] = Primitive(
+    "cumsum",
+    lambda v, a, *, axis, reverse: m.CumsumOp(v[0], axis, reverse=reverse or None).result,
+    weak="first",
+)
+
+
 def rev(operand: ArrayLike, dimensions: Sequence[int]):
     """Reverses operand along dimensions."""
     a = aval_of(operand)
