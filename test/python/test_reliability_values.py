@@ -106,3 +106,36 @@ def test_linear_transpose_of_linear_functions(rng):
         jax.vmap(jax.linear_transpose(f_j, x))(cts3),
         rtol=1e-5,
     )
+
+
+def test_vdot_conjugates_and_concatenate_axis_none(rng):
+    x = (rng.normal(size=3) + 1j * rng.normal(size=3)).astype(np.complex64)
+    y = (rng.normal(size=3) + 1j * rng.normal(size=3)).astype(np.complex64)
+    _same(jnp.vdot(x, y), ref.vdot(x, y), rtol=1e-6)
+    _same(jnp.vdot(x.reshape(1, 3), y), ref.vdot(x.reshape(1, 3), y), rtol=1e-6)
+    parts = [np.ones((2, 2), np.float32), np.arange(3, dtype=np.float32)]
+    _same(jnp.concatenate(parts, axis=None), ref.concatenate(parts, axis=None))
+
+
+@pytest.mark.parametrize(
+    "sx,sy", [((2, 3), ()), ((), (4,)), ((2, 3), (2, 1)), ((2, 1), (1, 3)), ((1,), (5,))]
+)
+@pytest.mark.parametrize("name", ["add", "max", "mul", "lt"])
+def test_lax_binary_broadcasting_as_jax(sx, sy, name, rng):
+    x = rng.normal(size=sx).astype(np.float32)
+    y = rng.normal(size=sy).astype(np.float32)
+    _same(getattr(mlax.lax, name)(x, y), getattr(jax.lax, name)(x, y))
+    if name != "lt":
+        gm = mlax.grad(lambda a, b: jnp.sum(getattr(mlax.lax, name)(a, b)), (0, 1))(x, y)
+        gj = jax.grad(lambda a, b: ref.sum(getattr(jax.lax, name)(a, b)), (0, 1))(x, y)
+        _same(gm, gj)
+    _same(mlax.lax.max(x, 0.0), jax.lax.max(x, 0.0))
+
+
+@pytest.mark.parametrize("sx,sy", [((2, 3), (3,)), ((2,), (3,)), ((2, 3), (3, 2))])
+def test_lax_binary_incompatible_shapes_raise(sx, sy):
+    x, y = np.ones(sx, np.float32), np.ones(sy, np.float32)
+    with pytest.raises(TypeError):
+        jax.lax.add(x, y)
+    with pytest.raises(TypeError, match="dimensions|shapes"):
+        mlax.lax.add(x, y)

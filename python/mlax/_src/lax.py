@@ -177,12 +177,39 @@ def _promote_scalars(*xs):
     )
 
 
+def _broadcast_operands(name: str, x, y):
+    """JAX's lax broadcasting of binary operands: a rank-0 operand
+    broadcasts to the other's shape, and operands of one rank broadcast
+    their size-1 dimensions; other shape differences stay errors."""
+    sx, sy = aval_of(x).shape, aval_of(y).shape
+    if sx == sy:
+        return x, y
+    if not sx or not sy:
+        shape = sy if not sx else sx
+    elif len(sx) != len(sy):
+        raise TypeError(
+            f"{name}: arrays must have the same number of dimensions, got {sx} and {sy}"
+        )
+    elif all(a == b or a == 1 or b == 1 for a, b in zip(sx, sy)):
+        shape = tuple(_builtins.max(a, b) for a, b in zip(sx, sy))
+    else:
+        raise TypeError(f"lax.{name} requires arguments of equal shapes, got {sx}, {sy}")
+
+    def grow(v, s):
+        if s == shape:
+            return v
+        return broadcast_in_dim(v, shape, tuple(range(len(s))) if s else ())
+
+    return grow(x, sx), grow(y, sy)
+
+
 def _binary(name: str):
     prim = primitives[name]
     kinds = _BINARY_TABLE[name][1]
 
     def f(x: ArrayLike, y: ArrayLike) -> Array:
         x, y = _promote_scalars(x, y)
+        x, y = _broadcast_operands(name, x, y)
         ax, ay = aval_of(x), aval_of(y)
         _check_same(name, ax, ay)
         _check_kind(name, ax, kinds, "x")
@@ -354,6 +381,7 @@ def _comparison(name: str):
 
     def f(x: ArrayLike, y: ArrayLike) -> Array:
         x, y = _promote_scalars(x, y)
+        x, y = _broadcast_operands(name, x, y)
         ax = aval_of(x)
         _check_same(name, ax, aval_of(y))
         if direction not in ("EQ", "NE") and dtypes.is_complex(ax.dtype):

@@ -535,10 +535,13 @@ def stack(arrays: Sequence[ArrayLike], axis: int = 0) -> Array:
     )
 
 
-def concatenate(arrays: Sequence[ArrayLike], axis: int = 0) -> Array:
+def concatenate(arrays: Sequence[ArrayLike], axis: int | None = 0) -> Array:
+    """Joins arrays along an existing axis (the flattened arrays when None)."""
     arrays = [asarray(x) if not _is_array(x) else x for x in arrays]
     if not arrays:
         raise ValueError("Need at least one array to concatenate.")
+    if axis is None:
+        arrays, axis = [ravel(x) for x in arrays], 0
     arrays = _promote_dtypes(*arrays)
     return lax.concatenate(arrays, _canonical_axis(axis, aval_of(arrays[0]).ndim))
 
@@ -791,6 +794,10 @@ def round(a: ArrayLike, decimals: int = 0) -> Array:
 
 
 def vdot(a: ArrayLike, b: ArrayLike) -> Array:
+    """Dot product of the flattened arrays, conjugating `a` (numpy's vdot)."""
+    a = asarray(a) if not _is_array(a) else a
+    if dtypes.is_complex(aval_of(a).dtype):
+        a = conj(a)
     return dot(ravel(a), ravel(b))
 
 
