@@ -9,15 +9,6 @@ using namespace mlir;
 using namespace mlir::mlax;
 
 namespace {
-RankedTensorType withDim(Type t, int64_t n, int64_t at) {
-  auto type = cast<RankedTensorType>(t);
-  SmallVector<int64_t> shape(type.getShape());
-  shape.insert(shape.begin() + at, n);
-  return type.clone(shape);
-}
-} // namespace
-
-namespace {
 /// Batches blocks: one batch dimension per value of the source, tracked in
 /// `dims`; `map` sends source values to batched ones. Region and call ops
 /// get this batcher as their BatchContext.

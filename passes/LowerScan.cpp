@@ -32,7 +32,7 @@ void emitIteration(OpBuilder &b, ScanOp op, Value k,
     for (int64_t d = 1; d < t.getRank(); ++d)
       starts.push_back(r.i32(0));
     Value s = DynamicSliceOp::create(b, loc, x, starts, sizes).getResult();
-    args.push_back(r.reshape(s, t.clone(t.getShape().drop_front())));
+    args.push_back(r.reshape(s, dropLeadingDim(t)));
   }
   SmallVector<Value> outs = cloneBlockBody(b, op.getBody().front(), args);
   unsigned nc = op.getNumCarries();

@@ -68,12 +68,8 @@ LogicalResult CaseOp::batch(BatchContext &ctx, OpBuilder &b) {
   };
   if (idxDim < 0) {
     SmallVector<Type> types;
-    for (Type t : getResultTypes()) {
-      auto rt = cast<RankedTensorType>(t);
-      SmallVector<int64_t> shape{n};
-      llvm::append_range(shape, rt.getShape());
-      types.push_back(rt.clone(shape));
-    }
+    for (Type t : getResultTypes())
+      types.push_back(withDim(t, n, 0));
     auto newOp =
         CaseOp::create(b, loc, types, ctx.lookup(getIndex()), numBranches);
     for (auto [k, region] : llvm::enumerate(getBranches())) {

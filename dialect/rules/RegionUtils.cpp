@@ -9,8 +9,7 @@ using namespace mlir;
 using namespace mlir::mlax;
 
 SmallVector<Value> mlir::mlax::cloneBlockBody(OpBuilder &b, Block &src,
-                                              ValueRange args) {
-  IRMapping map;
+                                              ValueRange args, IRMapping map) {
   map.map(src.getArguments(), args);
   for (Operation &op : src.without_terminator())
     b.clone(op, map);
@@ -48,12 +47,21 @@ void mlir::mlax::partitionValues(ArrayRef<Value> values,
     (pred(v) ? yes : no).push_back(v);
 }
 
-void mlir::mlax::discardBlock(std::unique_ptr<Block> block) {
+LogicalResult mlir::mlax::trialWalk(
+    MLIRContext *ctx, TypeRange argTypes, Location loc,
+    llvm::function_ref<LogicalResult(Block *, OpBuilder &)> walk) {
+  auto block = std::make_unique<Block>();
+  for (Type t : argTypes)
+    block->addArgument(t, loc);
+  OpBuilder b(ctx);
+  b.setInsertionPointToEnd(block.get());
+  LogicalResult result = walk(block.get(), b);
   for (Operation &o : llvm::reverse(block->getOperations()))
     o.dropAllUses();
   block->dropAllReferences();
   while (!block->empty())
     block->back().erase();
+  return result;
 }
 
 std::string mlir::mlax::freshSymbol(Operation *anchor, StringRef base) {

@@ -19,8 +19,9 @@ namespace mlir::mlax {
 
 /// Clones the ops of `src` (not its terminator) at `b`'s insertion point
 /// with `src`'s arguments mapped to `args`; returns the terminator's
-/// operands, mapped.
-SmallVector<Value> cloneBlockBody(OpBuilder &b, Block &src, ValueRange args);
+/// operands, mapped. `map` may already map values `src` uses from above.
+SmallVector<Value> cloneBlockBody(OpBuilder &b, Block &src, ValueRange args,
+                                  IRMapping map = {});
 
 /// The same for the body of single-block function `fn`.
 inline SmallVector<Value> inlineBody(OpBuilder &b, func::FuncOp fn,
@@ -40,8 +41,12 @@ void partitionValues(ArrayRef<Value> values,
                      llvm::function_ref<bool(Value)> pred,
                      SmallVectorImpl<Value> &yes, SmallVectorImpl<Value> &no);
 
-/// Erases a detached block of a trial walk and everything in it.
-void discardBlock(std::unique_ptr<Block> block);
+/// A trial walk (the fixpoints of loop rules): `walk` emits into a detached
+/// scratch block with arguments of `argTypes`; the block and everything in
+/// it are erased afterwards, whatever `walk` returns.
+LogicalResult
+trialWalk(MLIRContext *ctx, TypeRange argTypes, Location loc,
+          llvm::function_ref<LogicalResult(Block *, OpBuilder &)> walk);
 
 /// A private function (inserted before `anchor`) whose arguments are
 /// `inputs` (values the single-block `region` uses: its arguments or values

@@ -142,6 +142,18 @@ Value RuleBuilder::reshape(Value x, RankedTensorType type) {
 }
 
 /// Moves dimension `from` of `v` to position `to`.
+RankedTensorType mlir::mlax::withDim(Type t, int64_t n, int64_t at) {
+  auto type = cast<RankedTensorType>(t);
+  SmallVector<int64_t> shape(type.getShape());
+  shape.insert(shape.begin() + at, n);
+  return type.clone(shape);
+}
+
+RankedTensorType mlir::mlax::dropLeadingDim(Type t) {
+  auto type = cast<RankedTensorType>(t);
+  return type.clone(type.getShape().drop_front());
+}
+
 Value mlir::mlax::moveDim(RuleBuilder &r, Value v, int64_t from, int64_t to) {
   if (from == to)
     return v;

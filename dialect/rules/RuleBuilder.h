@@ -77,6 +77,11 @@ private:
 /// True for element types that carry tangents (floating point and complex).
 bool isDifferentiable(Type type);
 
+/// `t` (a ranked tensor type) with a dimension of size n inserted at `at`.
+RankedTensorType withDim(Type t, int64_t n, int64_t at);
+/// `t` without its leading dimension (the type of a slice along it).
+RankedTensorType dropLeadingDim(Type t);
+
 /// Moves dimension `from` of `v` to position `to`.
 Value moveDim(RuleBuilder &r, Value v, int64_t from, int64_t to);
 /// Inserts a batch dimension of size n at `at` into an unbatched value.

@@ -19,17 +19,6 @@ using namespace mlir;
 using namespace mlir::mlax;
 
 namespace {
-RankedTensorType withDim(Type t, int64_t n, int64_t at) {
-  auto type = cast<RankedTensorType>(t);
-  SmallVector<int64_t> shape(type.getShape());
-  shape.insert(shape.begin() + at, n);
-  return type.clone(shape);
-}
-
-RankedTensorType sliceType(Type t) {
-  auto type = cast<RankedTensorType>(t);
-  return type.clone(type.getShape().drop_front());
-}
 
 /// A scan like `like` (length, reverse, unroll) of `init` and `xs`, whose
 /// body block has arguments of the carries' and x slices' types; the caller
@@ -43,7 +32,7 @@ ScanOp createScan(OpBuilder &b, ScanOp like, ValueRange init, ValueRange xs,
                              like.getReverse() != flip, like.getUnroll());
   SmallVector<Type> args(init.getTypes());
   for (Value x : xs)
-    args.push_back(sliceType(x.getType()));
+    args.push_back(dropLeadingDim(x.getType()));
   OpBuilder::InsertionGuard guard(b);
   b.createBlock(&scan.getBody(), {}, args,
                 SmallVector<Location>(args.size(), loc));
@@ -109,30 +98,24 @@ LogicalResult ScanOp::jvp(JvpContext &ctx, OpBuilder &b) {
   // Carries the body makes depend on an active value become active (to a
   // fixpoint); the last trial says which ys have tangents.
   for (unsigned round = 0; round <= nc; ++round) {
-    auto tmp = std::make_unique<Block>();
-    for (Type t : argTypes())
-      tmp->addArgument(t, loc);
-    std::unique_ptr<JvpContext> sub = ctx.fork();
-    mapArgs(*sub, tmp.get());
-    OpBuilder tb(getContext());
-    tb.setInsertionPointToEnd(tmp.get());
-    LogicalResult res = sub->emitBlock(body, tb);
     bool changed = false;
-    if (succeeded(res)) {
-      for (unsigned i = 0; i < nc; ++i)
-        if (!activeCarry[i] &&
-            isDifferentiable(ret.getResults()[i].getType()) &&
-            sub->tangent(ret.getResults()[i])) {
-          activeCarry[i] = true;
-          changed = true;
-        }
-      for (unsigned k = 0; k < ny; ++k) {
-        Value y = ret.getResults()[nc + k];
-        activeY[k] = isDifferentiable(y.getType()) && sub->tangent(y);
-      }
-    }
-    sub.reset();
-    discardBlock(std::move(tmp));
+    LogicalResult res = trialWalk(
+        getContext(), argTypes(), loc, [&](Block *tmp, OpBuilder &tb) {
+          std::unique_ptr<JvpContext> sub = ctx.fork();
+          mapArgs(*sub, tmp);
+          if (failed(sub->emitBlock(body, tb)))
+            return failure();
+          for (unsigned i = 0; i < nc; ++i)
+            if (!activeCarry[i] &&
+                isDifferentiable(ret.getResults()[i].getType()) &&
+                sub->tangent(ret.getResults()[i]))
+              activeCarry[i] = changed = true;
+          for (unsigned k = 0; k < ny; ++k) {
+            Value y = ret.getResults()[nc + k];
+            activeY[k] = isDifferentiable(y.getType()) && sub->tangent(y);
+          }
+          return success();
+        });
     if (failed(res))
       return failure();
     if (!changed)
@@ -231,24 +214,20 @@ LogicalResult ScanOp::batch(BatchContext &ctx, OpBuilder &b) {
   // Carries the body makes batched become batched (to a fixpoint); the last
   // trial says which ys are batched.
   for (unsigned round = 0; round <= nc; ++round) {
-    auto tmp = std::make_unique<Block>();
-    for (Type t : argTypes())
-      tmp->addArgument(t, loc);
-    std::unique_ptr<BatchContext> sub = ctx.fork();
-    mapArgs(*sub, tmp.get());
-    OpBuilder tb(getContext());
-    tb.setInsertionPointToEnd(tmp.get());
-    LogicalResult res = sub->emitBlock(body, tb);
     bool changed = false;
-    if (succeeded(res)) {
-      for (unsigned i = 0; i < nc; ++i)
-        if (!bc[i] && sub->batchDim(term->getOperand(i)) >= 0)
-          bc[i] = changed = true;
-      for (unsigned k = 0; k < ny; ++k)
-        by[k] = sub->batchDim(term->getOperand(nc + k)) >= 0;
-    }
-    sub.reset();
-    discardBlock(std::move(tmp));
+    LogicalResult res = trialWalk(
+        getContext(), argTypes(), loc, [&](Block *tmp, OpBuilder &tb) {
+          std::unique_ptr<BatchContext> sub = ctx.fork();
+          mapArgs(*sub, tmp);
+          if (failed(sub->emitBlock(body, tb)))
+            return failure();
+          for (unsigned i = 0; i < nc; ++i)
+            if (!bc[i] && sub->batchDim(term->getOperand(i)) >= 0)
+              bc[i] = changed = true;
+          for (unsigned k = 0; k < ny; ++k)
+            by[k] = sub->batchDim(term->getOperand(nc + k)) >= 0;
+          return success();
+        });
     if (failed(res))
       return failure();
     if (!changed)

@@ -17,12 +17,6 @@ using namespace mlir;
 using namespace mlir::mlax;
 
 namespace {
-RankedTensorType withDim(Type t, int64_t n, int64_t at) {
-  auto type = cast<RankedTensorType>(t);
-  SmallVector<int64_t> shape(type.getShape());
-  shape.insert(shape.begin() + at, n);
-  return type.clone(shape);
-}
 
 /// Clones `region`'s block at `b`'s insertion point with its arguments
 /// mapped to `args` and the values it captures to `lookup` of them.
@@ -32,14 +26,7 @@ SmallVector<Value> clonePrimalRegion(OpBuilder &b, Region &region,
   IRMapping map;
   for (Value v : capturedValues(region))
     map.map(v, lookup(v));
-  Block &src = region.front();
-  map.map(src.getArguments(), args);
-  for (Operation &op : src.without_terminator())
-    b.clone(op, map);
-  SmallVector<Value> results;
-  for (Value v : src.getTerminator()->getOperands())
-    results.push_back(map.lookupOrDefault(v));
-  return results;
+  return cloneBlockBody(b, region.front(), args, std::move(map));
 }
 } // namespace
 
@@ -58,26 +45,29 @@ LogicalResult WhileOp::jvp(JvpContext &ctx, OpBuilder &b) {
   Block &body = getBody().front();
   auto ret = cast<ReturnOp>(body.getTerminator());
   for (size_t round = 0; round <= n; ++round) {
-    auto tmp = std::make_unique<Block>();
-    std::unique_ptr<JvpContext> sub = ctx.fork();
+    SmallVector<Type> argTypes;
     for (auto [i, arg] : llvm::enumerate(body.getArguments())) {
-      sub->mapPrimal(arg, tmp->addArgument(arg.getType(), loc));
-      sub->mapTangent(arg, active[i] ? tmp->addArgument(arg.getType(), loc)
-                                     : Value());
+      argTypes.push_back(arg.getType());
+      if (active[i])
+        argTypes.push_back(arg.getType());
     }
-    OpBuilder tb(getContext());
-    tb.setInsertionPointToEnd(tmp.get());
-    LogicalResult res = sub->emitBlock(body, tb);
     bool changed = false;
-    if (succeeded(res))
-      for (size_t i = 0; i < n; ++i)
-        if (!active[i] && isDifferentiable(ret.getResults()[i].getType()) &&
-            sub->tangent(ret.getResults()[i])) {
-          active[i] = true;
-          changed = true;
-        }
-    sub.reset();
-    discardBlock(std::move(tmp));
+    LogicalResult res =
+        trialWalk(getContext(), argTypes, loc, [&](Block *tmp, OpBuilder &tb) {
+          std::unique_ptr<JvpContext> sub = ctx.fork();
+          unsigned k = 0;
+          for (auto [i, arg] : llvm::enumerate(body.getArguments())) {
+            sub->mapPrimal(arg, tmp->getArgument(k++));
+            sub->mapTangent(arg, active[i] ? tmp->getArgument(k++) : Value());
+          }
+          if (failed(sub->emitBlock(body, tb)))
+            return failure();
+          for (size_t i = 0; i < n; ++i)
+            if (!active[i] && isDifferentiable(ret.getResults()[i].getType()) &&
+                sub->tangent(ret.getResults()[i]))
+              active[i] = changed = true;
+          return success();
+        });
     if (failed(res))
       return failure();
     if (!changed)
@@ -197,16 +187,13 @@ LogicalResult WhileOp::batch(BatchContext &ctx, OpBuilder &b) {
   };
   auto trial = [&](Region &region, ArrayRef<bool> bt,
                    SmallVectorImpl<int64_t> &outDims) -> LogicalResult {
-    auto tmp = std::make_unique<Block>();
-    for (Type t : types(bt))
-      tmp->addArgument(t, loc);
-    std::unique_ptr<BatchContext> sub = ctx.fork();
-    SmallVector<Value> results;
-    LogicalResult res =
-        batchRegionBlock(*sub, region.front(), tmp.get(), bt, results, outDims);
-    sub.reset();
-    discardBlock(std::move(tmp));
-    return res;
+    return trialWalk(getContext(), types(bt), loc,
+                     [&](Block *tmp, OpBuilder &) {
+                       std::unique_ptr<BatchContext> sub = ctx.fork();
+                       SmallVector<Value> results;
+                       return batchRegionBlock(*sub, region.front(), tmp, bt,
+                                               results, outDims);
+                     });
   };
   // Carried values the body makes batched become batched (to a fixpoint);
   // a batched predicate makes every carried value batched.
