@@ -50,15 +50,27 @@ inline bool countFits(llvm::StringRef text, size_t i) {
 /// Reports generic ops (`"name"(`) whose name has no `dialect.op` form.
 inline bool checkGenericOpNames(llvm::SourceMgr &sm, llvm::StringRef text) {
   bool ok = true;
-  for (size_t pos = text.find('"'); pos != llvm::StringRef::npos;) {
+  for (size_t pos = 0; pos < text.size(); ++pos) {
+    // Comments may hold unbalanced quotes: skip them whole.
+    if (text.substr(pos).starts_with("//")) {
+      pos = text.find('\n', pos);
+      if (pos == llvm::StringRef::npos)
+        break;
+      continue;
+    }
+    if (text[pos] != '"')
+      continue;
     size_t end = pos + 1;
     while (end < text.size() && text[end] != '"' && text[end] != '\n') {
       if (text[end] == '\\')
         ++end;
       ++end;
     }
-    if (end >= text.size() || text[end] != '"')
-      break;
+    // An unterminated string is the parser's error; scan on after it.
+    if (end >= text.size() || text[end] != '"') {
+      pos = end;
+      continue;
+    }
     llvm::StringRef name = text.slice(pos + 1, end);
     size_t next = end + 1, prev = pos;
     while (next < text.size() && text[next] == ' ')
@@ -79,7 +91,7 @@ inline bool checkGenericOpNames(llvm::SourceMgr &sm, llvm::StringRef text) {
                           "' must have the form 'dialect.operation'");
       ok = false;
     }
-    pos = text.find('"', end + 1);
+    pos = end;
   }
   return ok;
 }
