@@ -1,6 +1,6 @@
 """mlax: a differentiable array compiler built on MLIR, with JAX's API."""
 
-from mlax import dtypes, errors, lax, numpy, random, tree_util
+from mlax import dtypes, errors, lax, numpy, random, tree, tree_util
 from mlax._src.api import block_until_ready, device_put, jit, make_mlir
 from mlax._src.autodiff import grad, jvp, linear_transpose, linearize, value_and_grad, vjp
 from mlax._src.batching import hessian, jacfwd, jacrev, vmap
@@ -37,5 +37,6 @@ __all__ = [
     "make_mlir",
     "numpy",
     "random",
+    "tree",
     "tree_util",
 ]

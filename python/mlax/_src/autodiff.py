@@ -320,7 +320,7 @@ def vjp(fun: Callable, *primals: Any, has_aux: bool = False):
     tf = meta["tf"]
     forward_trace = meta["trace"]
     if has_aux:
-        out_tree = tf.out_tree.children[0]
+        out_tree = tf.out_tree.children()[0]
         n_out = out_tree.num_leaves
     else:
         out_tree, n_out = tf.out_tree, tf.out_tree.num_leaves
@@ -462,11 +462,11 @@ def value_and_grad(
 
         tf = _trace_fun(partial, flat_d, d_tree)
         out_aval = tf.out_avals[0]
-        n_main = tf.out_tree.children[0].num_leaves if has_aux else tf.out_tree.num_leaves
+        n_main = tf.out_tree.children()[0].num_leaves if has_aux else tf.out_tree.num_leaves
         if n_main != 1:
             raise TypeError(
                 "Gradient only defined for scalar-output functions. "
-                f"Output was {tf.out_tree.children[0] if has_aux else tf.out_tree}."
+                f"Output was {tf.out_tree.children()[0] if has_aux else tf.out_tree}."
             )
         _check_grad_output(out_aval, holomorphic)
         cts = [np.ones((), out_aval.dtype)]

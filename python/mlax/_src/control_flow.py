@@ -297,10 +297,10 @@ def _leaf_paths(tree, n: int) -> list[str]:
         if td.kind is None:
             out.append(prefix)
         elif td.kind is dict:
-            for k, c in zip(td.aux, td.children):
+            for k, c in zip(td.aux, td.children()):
                 walk(c, f"{prefix}[{k!r}]")
         else:
-            for i, c in enumerate(td.children):
+            for i, c in enumerate(td.children()):
                 walk(c, f"{prefix}[{i}]")
 
     walk(tree, "carry")
