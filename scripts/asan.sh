@@ -21,7 +21,7 @@ ninja -C "$BUILD" -j "${JOBS:-2}"
 export ASAN_OPTIONS=detect_leaks=0:abort_on_error=1:halt_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 .venv/bin/lit -sv "$BUILD/test"
-"$PY" tools/fuzz_mlax_opt.py --seconds "${ASAN_FUZZ_SECONDS:-60}" --bindir "$BUILD/bin" \
+"$PY" tools/fuzz_mlax_opt.py --seconds "${ASAN_FUZZ_SECONDS:-60}" --seed "${FUZZ_SMOKE_SEED:-20261202}" --bindir "$BUILD/bin" \
   --out "$BUILD/fuzz-crashes"
 
 # The Python package over the instrumented extension: python/mlax with
