@@ -182,3 +182,47 @@ def is_bool(dtype: np.dtype) -> bool:
 
 def is_inexact(dtype: np.dtype) -> bool:
     return is_float(dtype) or is_complex(dtype)
+
+
+def finfo(dtype: Any):
+    """Machine limits of a floating dtype (bfloat16 included), as jnp.finfo."""
+    return ml_dtypes.finfo(dtype)
+
+
+def iinfo(int_type: Any):
+    """Machine limits of an integer dtype, as jnp.iinfo."""
+    return ml_dtypes.iinfo(int_type)
+
+
+def _abstract(x: Any) -> bool:
+    return (
+        isinstance(x, type)
+        and issubclass(x, np.generic)
+        and x
+        in (
+            np.generic,
+            np.number,
+            np.integer,
+            np.signedinteger,
+            np.unsignedinteger,
+            np.inexact,
+            np.floating,
+            np.complexfloating,
+            np.bool_,
+            np.character,
+            np.flexible,
+        )
+    )
+
+
+def issubdtype(arg1: Any, arg2: Any) -> bool:
+    """numpy's issubdtype, with bfloat16 a floating type (as in JAX)."""
+    d1 = arg1 if _abstract(arg1) else np.dtype(arg1)
+    if d1 is np.generic or (not _abstract(arg1) and d1 != bfloat16):
+        return bool(np.issubdtype(d1, arg2 if _abstract(arg2) else np.dtype(arg2)))
+    if _abstract(arg1):
+        return bool(np.issubdtype(arg1, arg2))
+    # bfloat16
+    if _abstract(arg2):
+        return arg2 in (np.floating, np.inexact, np.number, np.generic)
+    return np.dtype(arg2) == bfloat16

@@ -458,7 +458,30 @@ def where(
 # --------------------------------------------------------------------------
 
 
-def reshape(a: ArrayLike, newshape: Shape, order: str = "C") -> Array:
+def reshape(
+    a: ArrayLike,
+    shape: Shape | None = None,
+    order: str = "C",
+    *,
+    newshape: Shape | None = None,
+    copy: bool | None = None,
+) -> Array:
+    """a with a new shape (one -1 entry is inferred); `newshape` is the
+    deprecated spelling of `shape`."""
+    if newshape is not None:
+        import warnings
+
+        if shape is not None:
+            raise TypeError("jnp.reshape received both `shape` and `newshape` arguments.")
+        warnings.warn(
+            "The newshape argument to jnp.reshape is deprecated; use shape instead.",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        shape = newshape
+    if shape is None:
+        raise TypeError("jnp.reshape() missing required argument 'shape'")
+    newshape = shape
     if order != "C":
         raise NotImplementedError("mlax.numpy.reshape supports order='C' only")
     a = asarray(a) if not _is_array(a) else a
@@ -567,58 +590,169 @@ def _keepdims(out, a, axes, keepdims):
     return lax.reshape(out, shape)
 
 
+def _upcast_f16(dtype):
+    dtype = np.dtype(dtype)
+    return np.dtype(np.float32) if dtype in (np.dtype(np.float16), dtypes.bfloat16) else dtype
+
+
+def _identity_of(op: str, dtype):
+    dtype = np.dtype(dtype)
+    if op == "add":
+        return 0
+    if op == "mul":
+        return 1
+    if dtypes.is_bool(dtype):
+        return op == "min"
+    if dtypes.is_integer(dtype):
+        info = np.iinfo(dtype)
+        return info.min if op == "max" else info.max
+    return -np.inf if op == "max" else np.inf
+
+
+def _masked(a, where, op):
+    """a with the entries where `where` is false set to op's identity."""
+    if where is None:
+        return a
+    where = asarray(where) if not _is_array(where) else where
+    if aval_of(where).dtype != np.bool_:
+        where = not_equal(where, 0)
+    shape = _broadcast_shapes(aval_of(a).shape, aval_of(where).shape)
+    a = _broadcast_to_shape(a, shape)
+    fill = full(shape, _identity_of(op, aval_of(a).dtype), aval_of(a).dtype)
+    return lax.select(_broadcast_to_shape(where, shape), a, fill)
+
+
+def _sum_like(
+    op, reduce, a, axis, dtype, out, keepdims, initial, where, promote_integers, name
+) -> Array:
+    if out is not None:
+        raise NotImplementedError(f"The 'out' argument to jnp.{name} is not supported.")
+    a = asarray(a) if not _is_array(a) else a
+    src = aval_of(a).dtype
+    if dtype is None:
+        if dtypes.is_bool(src) or (promote_integers and dtypes.is_integer(src)):
+            dtype = _promote_integer_dtype(src)
+        else:
+            dtype = src
+    dtype = np.dtype(dtypes.canonicalize_dtype(dtype))
+    a = lax.convert_element_type(a, _upcast_f16(dtype))
+    a = _masked(a, where, op)
+    axes = _reduction_axes(a, axis)
+    result = _keepdims(reduce(a, axes), a, axes, keepdims)
+    if initial is not None:
+        init = lax.convert_element_type(asarray(initial), aval_of(result).dtype)
+        result = (lax.add if op == "add" else lax.mul)(
+            result, _broadcast_to_shape(init, aval_of(result).shape)
+        )
+    return lax.convert_element_type(result, dtype)
+
+
 def sum(
     a: ArrayLike,
     axis: int | Sequence[int] | None = None,
     dtype: DTypeLike | None = None,
+    out: None = None,
     keepdims: bool = False,
+    initial: ArrayLike | None = None,
+    where: ArrayLike | None = None,
+    promote_integers: bool = True,
 ) -> Array:
-    a = asarray(a) if not _is_array(a) else a
-    if dtype is None:
-        dt = aval_of(a).dtype
-        if dtypes.is_bool(dt) or (dtypes.is_integer(dt) and dt.itemsize < 4):
-            dtype = dtypes.default_int_dtype() if not dtypes.is_unsigned(dt) else np.uint32
-    if dtype is not None:
-        a = lax.convert_element_type(a, dtype)
-    axes = _reduction_axes(a, axis)
-    return _keepdims(lax.reduce_sum(a, axes), a, axes, keepdims)
+    """Sum over axis; bool and narrow integers accumulate in the default int
+    (promote_integers); `where` masks entries out, `initial` is added."""
+    return _sum_like(
+        "add",
+        lax.reduce_sum,
+        a,
+        axis,
+        dtype,
+        out,
+        keepdims,
+        initial,
+        where,
+        promote_integers,
+        "sum",
+    )
 
 
 def prod(
     a: ArrayLike,
     axis: int | Sequence[int] | None = None,
     dtype: DTypeLike | None = None,
+    out: None = None,
     keepdims: bool = False,
+    initial: ArrayLike | None = None,
+    where: ArrayLike | None = None,
+    promote_integers: bool = True,
 ) -> Array:
-    a = asarray(a) if not _is_array(a) else a
-    if dtype is not None:
-        a = lax.convert_element_type(a, dtype)
-    axes = _reduction_axes(a, axis)
-    return _keepdims(lax.reduce_prod(a, axes), a, axes, keepdims)
+    """Product over axis (JAX's dtype rules, `where` and `initial` as in sum)."""
+    return _sum_like(
+        "mul",
+        lax.reduce_prod,
+        a,
+        axis,
+        dtype,
+        out,
+        keepdims,
+        initial,
+        where,
+        promote_integers,
+        "prod",
+    )
 
 
 def _check_nonempty(a, axes, name: str) -> None:
     """max/min have no identity: reducing zero elements is an error (JAX)."""
     shape = aval_of(a).shape
     if builtins.any(shape[i] == 0 for i in axes):
+        raise ValueError(f"zero-size array to reduction operation {name} which has no identity")
+
+
+def _extremum(op, a, axis, out, keepdims, initial, where):
+    if out is not None:
+        raise NotImplementedError(f"The 'out' argument to jnp.{op} is not supported.")
+    a = asarray(a) if not _is_array(a) else a
+    if where is not None and initial is None:
         raise ValueError(
-            f"zero-size array to reduction operation {name} which has no "
-            f"identity (shape {shape}, axis {axes})"
+            f"reduction operation {op} does not have an identity, so to use a where mask "
+            "one has to specify 'initial'"
         )
-
-
-def max(a: ArrayLike, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Array:
-    a = asarray(a) if not _is_array(a) else a
     axes = _reduction_axes(a, axis)
-    _check_nonempty(a, axes, "max")
-    return _keepdims(lax.reduce_max(a, axes), a, axes, keepdims)
-
-
-def min(a: ArrayLike, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Array:
-    a = asarray(a) if not _is_array(a) else a
+    if initial is None:
+        _check_nonempty(a, axes, op)
+    a = _masked(a, where, op)
     axes = _reduction_axes(a, axis)
-    _check_nonempty(a, axes, "min")
-    return _keepdims(lax.reduce_min(a, axes), a, axes, keepdims)
+    reduce = lax.reduce_max if op == "max" else lax.reduce_min
+    result = _keepdims(reduce(a, axes), a, axes, keepdims)
+    if initial is not None:
+        init = lax.convert_element_type(asarray(initial), aval_of(result).dtype)
+        result = (lax.max if op == "max" else lax.min)(
+            result, _broadcast_to_shape(init, aval_of(result).shape)
+        )
+    return result
+
+
+def max(
+    a: ArrayLike,
+    axis: int | Sequence[int] | None = None,
+    out: None = None,
+    keepdims: bool = False,
+    initial: ArrayLike | None = None,
+    where: ArrayLike | None = None,
+) -> Array:
+    """Maximum over axis; with `where`, `initial` is required (no identity)."""
+    return _extremum("max", a, axis, out, keepdims, initial, where)
+
+
+def min(
+    a: ArrayLike,
+    axis: int | Sequence[int] | None = None,
+    out: None = None,
+    keepdims: bool = False,
+    initial: ArrayLike | None = None,
+    where: ArrayLike | None = None,
+) -> Array:
+    """Minimum over axis; with `where`, `initial` is required (no identity)."""
+    return _extremum("min", a, axis, out, keepdims, initial, where)
 
 
 amax, amin = max, min
@@ -628,16 +762,30 @@ def mean(
     a: ArrayLike,
     axis: int | Sequence[int] | None = None,
     dtype: DTypeLike | None = None,
+    out: None = None,
     keepdims: bool = False,
+    *,
+    where: ArrayLike | None = None,
 ) -> Array:
+    """Mean over axis (integers: in the default float); `where` masks entries."""
+    if out is not None:
+        raise NotImplementedError("The 'out' argument to jnp.mean is not supported.")
     a = asarray(a) if not _is_array(a) else a
     axes = _reduction_axes(a, axis)
-    count = int(np.prod([aval_of(a).shape[i] for i in axes])) if axes else 1
-    a = _to_inexact(a)
-    if dtype is not None:
-        a = lax.convert_element_type(a, dtype)
-    s = sum(a, axis=axes, keepdims=keepdims)
-    return true_divide(s, count)
+    if dtype is None:
+        dtype = aval_of(_to_inexact(a)).dtype
+    dtype = np.dtype(dtypes.canonicalize_dtype(dtype))
+    comp = _upcast_f16(dtype)
+    if where is None:
+        count = int(np.prod([aval_of(a).shape[i] for i in axes])) if axes else 1
+        normalizer = full((), count, comp)
+    else:
+        normalizer = sum(
+            broadcast_to(where, aval_of(a).shape), axis=axes, dtype=comp, keepdims=keepdims
+        )
+    s = sum(a, axis=axes, dtype=comp, keepdims=keepdims, where=where)
+    s, normalizer = _promote_and_broadcast(s, normalizer)
+    return lax.convert_element_type(lax.div(s, normalizer), dtype)
 
 
 # --------------------------------------------------------------------------
@@ -645,7 +793,38 @@ def mean(
 # --------------------------------------------------------------------------
 
 
-def dot(a: ArrayLike, b: ArrayLike) -> Array:
+def _preferred(a, b, preferred_element_type):
+    """Operands in the dtype to accumulate in: preferred_element_type when it
+    is wider (or of another kind) than the promoted inputs."""
+    a, b = _promote_dtypes(a, b)
+    if preferred_element_type is None:
+        return a, b
+    want = np.dtype(dtypes.canonicalize_dtype(preferred_element_type))
+    have = aval_of(a).dtype
+    if want.itemsize > have.itemsize or dtypes._kind_rank(want) != dtypes._kind_rank(have):
+        a, b = lax.convert_element_type(a, want), lax.convert_element_type(b, want)
+    return a, b
+
+
+def _as_preferred(out, preferred_element_type):
+    if preferred_element_type is None:
+        return out
+    return lax.convert_element_type(out, preferred_element_type)
+
+
+def dot(
+    a: ArrayLike,
+    b: ArrayLike,
+    *,
+    precision: Any = None,
+    preferred_element_type: DTypeLike | None = None,
+) -> Array:
+    """numpy's dot; preferred_element_type is the result dtype."""
+    a, b = _preferred(a, b, preferred_element_type)
+    return _as_preferred(_dot(a, b), preferred_element_type)
+
+
+def _dot(a, b) -> Array:
     a, b = _promote_dtypes(a, b)
     aa, ab = aval_of(a), aval_of(b)
     if aa.ndim == 0 or ab.ndim == 0:
@@ -659,7 +838,19 @@ def dot(a: ArrayLike, b: ArrayLike) -> Array:
     return lax.dot_general(a, b, (((aa.ndim - 1,), (contract_b,)), ((), ())))
 
 
-def matmul(a: ArrayLike, b: ArrayLike) -> Array:
+def matmul(
+    a: ArrayLike,
+    b: ArrayLike,
+    *,
+    precision: Any = None,
+    preferred_element_type: DTypeLike | None = None,
+) -> Array:
+    """numpy's matmul; preferred_element_type is the result dtype."""
+    a, b = _preferred(a, b, preferred_element_type)
+    return _as_preferred(_matmul(a, b), preferred_element_type)
+
+
+def _matmul(a, b) -> Array:
     a, b = _promote_dtypes(a, b)
     aa, ab = aval_of(a), aval_of(b)
     if aa.ndim == 0 or ab.ndim == 0:
@@ -718,18 +909,34 @@ def _getitem(x, idx):
 # --------------------------------------------------------------------------
 
 
-def all(a: ArrayLike, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Array:
+def all(
+    a: ArrayLike,
+    axis: int | Sequence[int] | None = None,
+    out: None = None,
+    keepdims: bool = False,
+    *,
+    where: ArrayLike | None = None,
+) -> Array:
     a = asarray(a) if not _is_array(a) else a
     if aval_of(a).dtype != np.bool_:
         a = not_equal(a, 0)
+    a = _masked(a, where, "min")
     axes = _reduction_axes(a, axis)
     return _keepdims(lax.reduce_and(a, axes), a, axes, keepdims)
 
 
-def any(a: ArrayLike, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Array:
+def any(
+    a: ArrayLike,
+    axis: int | Sequence[int] | None = None,
+    out: None = None,
+    keepdims: bool = False,
+    *,
+    where: ArrayLike | None = None,
+) -> Array:
     a = asarray(a) if not _is_array(a) else a
     if aval_of(a).dtype != np.bool_:
         a = not_equal(a, 0)
+    a = _masked(a, where, "max")
     axes = _reduction_axes(a, axis)
     return _keepdims(lax.reduce_or(a, axes), a, axes, keepdims)
 
@@ -793,15 +1000,33 @@ def round(a: ArrayLike, decimals: int = 0) -> Array:
     )
 
 
-def vdot(a: ArrayLike, b: ArrayLike) -> Array:
+def vdot(
+    a: ArrayLike,
+    b: ArrayLike,
+    *,
+    precision: Any = None,
+    preferred_element_type: DTypeLike | None = None,
+) -> Array:
     """Dot product of the flattened arrays, conjugating `a` (numpy's vdot)."""
     a = asarray(a) if not _is_array(a) else a
     if dtypes.is_complex(aval_of(a).dtype):
         a = conj(a)
-    return dot(ravel(a), ravel(b))
+    return dot(ravel(a), ravel(b), preferred_element_type=preferred_element_type)
 
 
-def tensordot(a: ArrayLike, b: ArrayLike, axes: Sequence[int] = 2) -> Array:
+def tensordot(
+    a: ArrayLike,
+    b: ArrayLike,
+    axes: Sequence[int] = 2,
+    *,
+    precision: Any = None,
+    preferred_element_type: DTypeLike | None = None,
+) -> Array:
+    a, b = _preferred(a, b, preferred_element_type)
+    return _as_preferred(_tensordot(a, b, axes), preferred_element_type)
+
+
+def _tensordot(a, b, axes) -> Array:
     a, b = _promote_dtypes(a, b)
     na, nb = aval_of(a).ndim, aval_of(b).ndim
     if isinstance(axes, int):
@@ -969,12 +1194,62 @@ def tile(a: ArrayLike, reps: int | Sequence[int]) -> Array:
     return lax.reshape(b, tuple(r * s for r, s in zip(reps, shape)))
 
 
-def repeat(a: ArrayLike, repeats: int, axis: int | Sequence[int] | None = None) -> Array:
+def repeat(
+    a: ArrayLike,
+    repeats: ArrayLike,
+    axis: int | None = None,
+    *,
+    total_repeat_length: int | None = None,
+) -> Array:
+    """Each element repeated `repeats` times (an int or one count per element);
+    traced counts need a static total_repeat_length (the result is then cut
+    or padded with the last element, as in JAX)."""
+    from mlax._src.core import ConcretizationTypeError, concrete_value
+
     a = asarray(a) if not _is_array(a) else a
-    if not isinstance(repeats, int):
-        raise NotImplementedError("mlax.numpy.repeat supports an integer count")
     if axis is None:
         a, axis = ravel(a), 0
+    if total_repeat_length is None:
+        rv = concrete_value(repeats) if _is_array(repeats) else np.asarray(repeats)
+        if rv is None:
+            raise ConcretizationTypeError(
+                "When jit-compiling jnp.repeat, the total number of repeats must be static. "
+                "To fix this, either specify a static value for `repeats`, or pass a static "
+                "value to `total_repeat_length`."
+            )
+        if np.ndim(rv) == 0 and aval_of(a).ndim != 0:
+            return _repeat_scalar(a, operator.index(rv), axis)
+        rv = np.ravel(rv)
+        if aval_of(a).ndim != 0:
+            rv = np.broadcast_to(rv, [aval_of(a).shape[_canonical_axis(axis, aval_of(a).ndim)]])
+        total_repeat_length = int(np.sum(rv))
+        repeats = rv
+    else:
+        repeats = ravel(asarray(repeats) if not _is_array(repeats) else repeats)
+    if aval_of(a).ndim == 0:
+        if np.shape(repeats) == (1,):
+            return full((total_repeat_length,), a)
+        raise ValueError(
+            "`repeat` with a scalar parameter `a` is only implemented for scalar values of "
+            "the parameter `repeats`."
+        )
+    axis = _canonical_axis(axis, aval_of(a).ndim)
+    n = aval_of(a).shape[axis]
+    if total_repeat_length == 0:
+        shape = list(aval_of(a).shape)
+        shape[axis] = 0
+        return zeros(tuple(shape), aval_of(a).dtype)
+    if n == 0:
+        return a
+    repeats = broadcast_to(asarray(repeats) if not _is_array(repeats) else repeats, (n,))
+    # Element k starts at the exclusive cumsum of the counts; slot p takes the
+    # last element starting at or before p.
+    starts = subtract(cumsum(repeats), repeats)
+    marks = zeros((total_repeat_length,), np.int32).at[starts].add(1, mode="drop")
+    return take(a, subtract(cumsum(marks), 1), axis=axis)
+
+
+def _repeat_scalar(a, repeats: int, axis) -> Array:
     shape = aval_of(a).shape
     axis = _canonical_axis(axis, len(shape))
     big = shape[: axis + 1] + (repeats,) + shape[axis + 1 :]
@@ -987,11 +1262,18 @@ def outer(a: ArrayLike, b: ArrayLike) -> Array:
     return multiply(reshape(ravel(a), (-1, 1)), reshape(ravel(b), (1, -1)))
 
 
-def inner(a: ArrayLike, b: ArrayLike) -> Array:
-    a, b = _promote_dtypes(a, b)
+def inner(
+    a: ArrayLike,
+    b: ArrayLike,
+    *,
+    precision: Any = None,
+    preferred_element_type: DTypeLike | None = None,
+) -> Array:
+    a, b = _preferred(a, b, preferred_element_type)
     if aval_of(a).ndim == 0 or aval_of(b).ndim == 0:
-        return multiply(a, b)
-    return lax.dot_general(a, b, (((aval_of(a).ndim - 1,), (aval_of(b).ndim - 1,)), ((), ())))
+        return _as_preferred(multiply(a, b), preferred_element_type)
+    out = lax.dot_general(a, b, (((aval_of(a).ndim - 1,), (aval_of(b).ndim - 1,)), ((), ())))
+    return _as_preferred(out, preferred_element_type)
 
 
 def var(
@@ -1024,9 +1306,22 @@ def std(
     return sqrt(var(a, axis=axis, ddof=ddof, keepdims=keepdims))
 
 
-def trace(a: ArrayLike, offset: int = 0) -> Array:
+def trace(
+    a: ArrayLike,
+    offset: int = 0,
+    axis1: int = 0,
+    axis2: int = 1,
+    dtype: DTypeLike | None = None,
+    out: None = None,
+) -> Array:
+    """The sum of diagonal `offset` of axes (axis1, axis2)."""
+    if out is not None:
+        raise NotImplementedError("The 'out' argument to jnp.trace is not supported.")
     a = asarray(a) if not _is_array(a) else a
-    return sum(diagonal(a, offset))
+    nd = aval_of(a).ndim
+    if _canonical_axis(axis1, nd) == _canonical_axis(axis2, nd):
+        raise ValueError(f"axis1 and axis2 can not be same. axis1={axis1} and axis2={axis2}")
+    return sum(diagonal(a, offset, axis1, axis2), axis=-1, dtype=dtype)
 
 
 def diagonal(a: ArrayLike, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Array:
@@ -1235,16 +1530,26 @@ def _cumulative_api(name, x, axis, dtype, include_initial, identity) -> Array:
     return out
 
 
-def argmax(a: ArrayLike, axis: int | Sequence[int] | None = None) -> Array:
-    return _arg_extreme(a, axis, True)
+def argmax(
+    a: ArrayLike, axis: int | None = None, out: None = None, keepdims: bool | None = None
+) -> Array:
+    return _arg_extreme(a, axis, True, keepdims)
 
 
-def argmin(a: ArrayLike, axis: int | Sequence[int] | None = None) -> Array:
-    return _arg_extreme(a, axis, False)
+def argmin(
+    a: ArrayLike, axis: int | None = None, out: None = None, keepdims: bool | None = None
+) -> Array:
+    return _arg_extreme(a, axis, False, keepdims)
 
 
-def _arg_extreme(a, axis, is_max: bool) -> Array:
+def _arg_extreme(a, axis, is_max: bool, keepdims=None) -> Array:
     a = asarray(a) if not _is_array(a) else a
+    if keepdims:
+        nd = aval_of(a).ndim
+        out = _arg_extreme(a, axis, is_max)
+        if axis is None:
+            return lax.reshape(out, (1,) * nd)
+        return expand_dims(out, _canonical_axis(axis, nd))
     if axis is None:
         a, axis = ravel(a), 0
     shape = aval_of(a).shape
