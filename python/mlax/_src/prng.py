@@ -18,8 +18,8 @@ import numpy as np
 from mlax import lax
 from mlax import numpy as jnp
 from mlax._src import tree_util
-from mlax._src.config import config
 from mlax._src.api import jit
+from mlax._src.config import config
 from mlax._src.core import Array, Tracer
 
 _U32 = np.uint32

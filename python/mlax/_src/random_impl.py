@@ -14,7 +14,6 @@ from mlax import lax
 from mlax import numpy as jnp
 from mlax._src import dtypes, prng
 from mlax._src.api import jit
-from mlax._src.batching import vmap
 from mlax._src.config import config
 from mlax._src.core import Array, DTypeLike, canonicalize_shape
 from mlax._src.prng import PRNGKeyArray, random_bits, split_keys
@@ -105,7 +104,7 @@ def _nextafter(x, up: bool):
     sign = ut.type(1 << (nbits - 1))
     neg = lax.ne(lax.bitwise_and(b, sign), ut.type(0))
     zero = lax.eq(lax.bitwise_and(b, ut.type((1 << (nbits - 1)) - 1)), ut.type(0))
-    grow = lax.ne(neg, jnp.full(b.shape, not up))  # magnitude grows
+    grow = lax.ne(neg, jnp.full(b.shape, up))  # the magnitude grows
     nb = jnp.where(grow, lax.add(b, ut.type(1)), lax.sub(b, ut.type(1)))
     nb = jnp.where(zero, jnp.full(b.shape, ut.type(1 if up else (1 << (nbits - 1)) | 1)), nb)
     target = np.array(np.inf if up else -np.inf, x.dtype)
@@ -312,9 +311,7 @@ def normal(key: KeyArrayLike, shape: Shape = (), dtype: DTypeLike | None = None)
     shape = _shape(shape)
     dt = dtypes.default_float_dtype() if dtype is None else dtypes.canonicalize_dtype(dtype)
     if not dtypes.is_inexact(dt):
-        raise ValueError(
-            f"dtype argument to `normal` must be a float or complex dtype, got {dt}"
-        )
+        raise ValueError(f"dtype argument to `normal` must be a float or complex dtype, got {dt}")
     return _normal(k, shape, dt)
 
 
@@ -414,9 +411,7 @@ def _canonical_axis(axis: int, ndim: int) -> int:
     return axis % ndim
 
 
-def permutation(
-    key: KeyArrayLike, x: int | Any, axis: int = 0, independent: bool = False
-) -> Array:
+def permutation(key: KeyArrayLike, x: int | Any, axis: int = 0, independent: bool = False) -> Array:
     """A random permutation of arange(x) or of x along `axis` (stable sort by
     random keys, as jax; the sort is computed by O(n^2) ranking)."""
     k = _key("permutation", key)
@@ -450,9 +445,7 @@ def choice(
     uniformly or with probabilities `p`."""
     k = _key("choice", key)
     if not isinstance(shape, Sequence):
-        raise TypeError(
-            f"shape argument of jax.random.choice must be a sequence, got {shape}"
-        )
+        raise TypeError(f"shape argument of jax.random.choice must be a sequence, got {shape}")
     arr = jnp.asarray(a)
     if arr.ndim == 0:
         n_inputs = operator.index(a)
@@ -518,7 +511,7 @@ def _gumbel(k, shape, dtype, mode):
         x = jnp.where(
             jnp.greater_equal(high, 0.5),
             high,
-            jnp.add(jnp.add(high, jnp.multiply(2.0 ** -(fi.nmant), low)), np.array(fi.tiny, dtype)),
+            jnp.add(jnp.add(high, jnp.multiply(2.0**-(fi.nmant), low)), np.array(fi.tiny, dtype)),
         )
         return jnp.negative(jnp.log(jnp.negative(jnp.log1p(jnp.negative(x)))))
     u = _uniform(k, shape, dtype, np.array(fi.tiny, dtype), 1.0)
@@ -735,17 +728,23 @@ def _gamma_one(k, alpha, log_space: bool):
     return lax.mul(lax.mul(d, V), boost)
 
 
-@jit(static_argnums=(2, 3, 4))
+@jit(static_argnums=(2,))
+def _gamma_flat(keys, alphas, log_space):
+    return lax.map(lambda ka: _gamma_one(ka[0], ka[1], log_space), (keys, alphas))
+
+
 def _gamma(k, a, shape, dtype, log_space):
-    a = lax.convert_element_type(a, dtype)
+    # Not jitted as a whole, so that beta / dirichlet / t / chisquare / f
+    # reuse the compiled sampler for their shapes (under a user jit it all
+    # inlines anyway).
+    a = lax.convert_element_type(jnp.asarray(a), dtype)
     if tuple(a.shape) != shape:
         a = jnp.broadcast_to(a, shape)
     n = math.prod(shape)
-    keys = _split(k, n)
-    alphas = jnp.reshape(a, (n,))
     if n == 0:
         return jnp.zeros(shape, dtype)
-    samples = vmap(lambda kk, aa: _gamma_one(kk, aa, log_space))(keys, alphas)
+    keys = _split(k, n)
+    samples = _gamma_flat(keys, jnp.reshape(a, (n,)), log_space)
     return jnp.reshape(samples, shape)
 
 
@@ -777,7 +776,6 @@ def loggamma(
     return _gamma(k, a, shape, dt, True)
 
 
-@jit(static_argnums=(3, 4))
 def _beta(k, a, b, shape, dtype):
     a = jnp.broadcast_to(lax.convert_element_type(a, dtype), shape)
     b = jnp.broadcast_to(lax.convert_element_type(b, dtype), shape)
@@ -804,7 +802,6 @@ def beta(
     return _beta(k, jnp.asarray(a), jnp.asarray(b), shape, dt)
 
 
-@jit(static_argnums=(2, 3))
 def _dirichlet(k, alpha, shape, dtype):
     alpha = lax.convert_element_type(alpha, dtype)
     full = (*shape, alpha.shape[-1])
@@ -831,7 +828,6 @@ def dirichlet(
     return _dirichlet(k, jnp.asarray(alpha), tuple(shape), dt)
 
 
-@jit(static_argnums=(2, 3))
 def _t(k, df, shape, dtype):
     df = lax.convert_element_type(df, dtype)
     kn, kg = _split(k)
@@ -841,7 +837,9 @@ def _t(k, df, shape, dtype):
     return jnp.multiply(n, jnp.sqrt(jnp.divide(half_df, g)))
 
 
-def t(key: KeyArrayLike, df: RealArray, shape: Shape | None = None, dtype: DTypeLike | None = None) -> Array:
+def t(
+    key: KeyArrayLike, df: RealArray, shape: Shape | None = None, dtype: DTypeLike | None = None
+) -> Array:
     """Student's t samples with `df` degrees of freedom."""
     k = _key("t", key)
     dt = _float_dtype("t", dtype)
@@ -849,7 +847,6 @@ def t(key: KeyArrayLike, df: RealArray, shape: Shape | None = None, dtype: DType
     return _t(k, jnp.asarray(df), shape, dt)
 
 
-@jit(static_argnums=(2, 3))
 def _chisquare(k, df, shape, dtype):
     df = lax.convert_element_type(df, dtype)
     two = np.array(2, dtype)[()]
@@ -867,7 +864,6 @@ def chisquare(
     return _chisquare(k, jnp.asarray(df), shape, dt)
 
 
-@jit(static_argnums=(3, 4))
 def _f(k, dfnum, dfden, shape, dtype):
     dfden = lax.convert_element_type(dfden, dtype)
     dfnum = lax.convert_element_type(dfnum, dtype)
@@ -897,7 +893,9 @@ def _pareto(k, b, shape, dtype):
     return jnp.exp(jnp.divide(_exponential(k, shape, dtype), b))
 
 
-def pareto(key: KeyArrayLike, b: RealArray, shape: Shape | None = None, dtype: DTypeLike | None = None) -> Array:
+def pareto(
+    key: KeyArrayLike, b: RealArray, shape: Shape | None = None, dtype: DTypeLike | None = None
+) -> Array:
     """Pareto samples with shape parameter `b`."""
     k = _key("pareto", key)
     dt = _float_dtype("pareto", dtype)
@@ -972,7 +970,9 @@ def _rayleigh(k, scale, shape, dtype):
     return lax.mul(scale, lax.sqrt(lax.mul(lax.log(u), np.array(-2, dtype)[()])))
 
 
-def rayleigh(key: KeyArrayLike, scale: RealArray, shape: Shape | None = None, dtype: DTypeLike | None = None) -> Array:
+def rayleigh(
+    key: KeyArrayLike, scale: RealArray, shape: Shape | None = None, dtype: DTypeLike | None = None
+) -> Array:
     """Rayleigh samples with the given scale."""
     k = _key("rayleigh", key)
     dt = _float_dtype("rayleigh", dtype)
@@ -987,7 +987,10 @@ def _lognormal(k, sigma, shape, dtype):
 
 
 def lognormal(
-    key: KeyArrayLike, sigma: RealArray = 1.0, shape: Shape | None = None, dtype: DTypeLike | None = None
+    key: KeyArrayLike,
+    sigma: RealArray = 1.0,
+    shape: Shape | None = None,
+    dtype: DTypeLike | None = None,
 ) -> Array:
     """Log-normal samples: exp(sigma * normal)."""
     k = _key("lognormal", key)
