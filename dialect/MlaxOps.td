@@ -453,19 +453,26 @@ def Mlax_DynamicSliceOp : Mlax_Op<"dynamic_slice", [Mlax_OwnBatch, Mlax_OwnTrans
 }
 
 def Mlax_PythonCallbackOp : Mlax_Op<"python_callback", [
-    MemoryEffects<[MemRead, MemWrite]>]> {
+    MemoryEffects<[MemRead, MemWrite]>, Mlax_RegionJvp, Mlax_RegionBatch]> {
   let summary = "Calls back into Python on the host (PJRT host callback)";
   let description = [{
     Runs host callback number `index` of the executable (the list the
     program is compiled with) on the operands' values and returns its
     results. Exported as StableHLO's `custom_call` to `call_target` (XLA's
-    FFI Python callback handler). mlax uses it to run a custom_vjp's bwd
-    eagerly when the differentiation is eager, so that bwd sees values.
-    Transformations do not look inside it: it is neither differentiated
-    nor batched.
+    FFI Python callback handler). mlax uses it for pure_callback,
+    debug.callback / debug.print (no results) and to run a custom_vjp's
+    bwd eagerly when the differentiation is eager.
+
+    JVP: a callback without results (a debug callback) runs on the primal
+    values; one with results has no derivative (an error, as in JAX:
+    custom_jvp gives it one). Batching follows `vmap_method`: "sequential"
+    (and every callback without results) calls it once per batch element,
+    "expand_dims" once with the batch at the front of the batched operands
+    and a size-1 dimension on the others, "broadcast_all" likewise with the
+    others broadcast; without one, vmap is an error.
   }];
   let arguments = (ins Variadic<Mlax_Tensor>:$args, I64Attr:$index,
-      StrAttr:$call_target);
+      StrAttr:$call_target, OptionalAttr<StrAttr>:$vmap_method);
   let results = (outs Variadic<Mlax_Tensor>:$results);
   let assemblyFormat = [{
     $call_target `[` $index `]` `(` $args `)` attr-dict `:` functional-type($args, $results)

@@ -1,42 +1,107 @@
 """mlax: a differentiable array compiler built on MLIR, with JAX's API."""
 
 from mlax import dtypes, errors, lax, numpy, random, tree, tree_util
-from mlax._src.api import block_until_ready, device_put, jit, make_mlir
+from mlax import debug
+from mlax._src.api import (
+    ShapeDtypeStruct,
+    block_until_ready,
+    clear_caches,
+    device_get,
+    device_put,
+    ensure_compile_time_eval,
+    eval_shape,
+    jit,
+    make_jaxpr,
+    make_mlir,
+    named_call,
+    named_scope,
+    typeof,
+)
 from mlax._src.autodiff import grad, jvp, linear_transpose, linearize, value_and_grad, vjp
 from mlax._src.batching import hessian, jacfwd, jacrev, vmap
-from mlax._src.config import config
+from mlax._src.batching import jacrev as jacobian
+from mlax._src.config import (
+    config,
+    debug_infs,
+    debug_nans,
+    default_device,
+    default_matmul_precision,
+    disable_jit,
+    enable_x64,
+    log_compiles,
+    numpy_rank_promotion,
+)
+from mlax._src.devices import (
+    default_backend,
+    device_count,
+    devices,
+    local_device_count,
+    local_devices,
+    process_count,
+    process_index,
+)
 from mlax._src.core import Array, ConcretizationTypeError, ShapedArray, TransformationError
 from mlax._src.custom_derivatives import custom_jvp, custom_vjp
+from mlax._src.debugging import pure_callback
+from mlax.dtypes import float0
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Array",
     "ConcretizationTypeError",
+    "ShapeDtypeStruct",
     "ShapedArray",
     "TransformationError",
     "block_until_ready",
+    "clear_caches",
     "config",
     "custom_jvp",
     "custom_vjp",
+    "debug",
+    "debug_infs",
+    "debug_nans",
+    "default_backend",
+    "default_device",
+    "default_matmul_precision",
+    "device_count",
+    "device_get",
     "device_put",
+    "devices",
+    "disable_jit",
     "dtypes",
+    "enable_x64",
+    "ensure_compile_time_eval",
     "errors",
+    "eval_shape",
+    "float0",
     "grad",
     "hessian",
     "jacfwd",
+    "jacobian",
     "jacrev",
-    "vmap",
     "jit",
     "jvp",
+    "lax",
     "linear_transpose",
     "linearize",
-    "value_and_grad",
-    "vjp",
-    "lax",
+    "local_device_count",
+    "local_devices",
+    "log_compiles",
+    "make_jaxpr",
     "make_mlir",
+    "named_call",
+    "named_scope",
     "numpy",
+    "numpy_rank_promotion",
+    "process_count",
+    "process_index",
+    "pure_callback",
     "random",
     "tree",
     "tree_util",
+    "typeof",
+    "value_and_grad",
+    "vjp",
+    "vmap",
 ]

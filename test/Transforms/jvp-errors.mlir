@@ -71,9 +71,9 @@ func.func @reverse_through_loop(%x: tensor<f32>, %ct: tensor<f32>) {
 
 // -----
 
-// A Python callback is opaque to differentiation.
+// A pure callback (with results) has no derivative, as in JAX.
 func.func private @cb(%x: tensor<f32>) -> tensor<f32> {
-  // expected-error @+1 {{'mlax.python_callback' op has no JVP rule}}
+  // expected-error @+1 {{'mlax.python_callback' op Pure callbacks do not support JVP}}
   %0 = mlax.python_callback "xla_ffi_python_cpu_callback"[0](%x) : (tensor<f32>) -> tensor<f32>
   return %0 : tensor<f32>
 }

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
+import logging
+import weakref
 from typing import Any, Callable, Hashable, Sequence
 
 import numpy as np
 
 from mlax._src import core, mlir, runtime, tree_util
+from mlax._src.config import config
 from mlax._src.core import Array, ShapedArray, Tracer
+
+_log = logging.getLogger("mlax")
 
 
 def _input_aval_and_buffer(x: Any):
@@ -24,14 +30,23 @@ def _input_aval_and_buffer(x: Any):
 class Lowered:
     """A traced function: its mlax IR, and its StableHLO export."""
 
-    def __init__(self, traced: core.Traced, optimized: bool):
+    def __init__(self, traced: core.Traced, optimized: bool, name: str = "main"):
         self._traced = traced
+        self._name = name
         if optimized:
             mlir.run_pipeline(traced.module, core.OPTIMIZE_PIPELINE)
 
     @property
     def module(self):
         return self._traced.module
+
+    @property
+    def in_avals(self) -> tuple[ShapedArray, ...]:
+        return self._traced.in_avals
+
+    @property
+    def out_avals(self) -> tuple[ShapedArray, ...]:
+        return self._traced.out_avals
 
     def as_text(self, dialect: str = "mlax", debug_info: bool = False) -> str:
         """The IR as text: mlax (with `debug_info`, each op's user source
@@ -40,12 +55,115 @@ class Lowered:
             if debug_info:
                 return self._traced.module.operation.get_asm(enable_debug_info=True)
             return str(self._traced.module)
-        if dialect == "stablehlo":
+        if dialect in ("stablehlo", "hlo"):
             return mlir.export_stablehlo(self._traced.module)
         raise ValueError(f"unknown dialect {dialect!r}: use 'mlax' or 'stablehlo'")
 
+    def compile(self) -> Compiled:
+        """Compiles the lowered program with XLA."""
+        return Compiled(core.compile_traced(self._traced), self._traced, self._name)
+
+    def cost_analysis(self) -> dict[str, float]:
+        return self.compile().cost_analysis()
+
     def __str__(self) -> str:
         return self.as_text()
+
+
+class Compiled:
+    """An XLA executable for one signature: call it with arguments of that
+    signature; `cost_analysis()` / `memory_analysis()` are XLA's."""
+
+    def __init__(self, compiled: core.Compiled, traced: core.Traced, name: str):
+        self._compiled = compiled
+        self._traced = traced
+        self._name = name
+        self._consts = [c._buffer for c in traced.consts]
+
+    def cost_analysis(self) -> dict[str, float]:
+        return self._compiled.executable.cost_analysis()
+
+    def memory_analysis(self):
+        return self._compiled.executable.memory_analysis()
+
+    def as_text(self) -> str:
+        """The optimized HLO XLA compiled."""
+        return self._compiled.executable.hlo_text()
+
+    def __call__(self, *args, **kwargs):
+        flat, _ = tree_util.tree_flatten((args, kwargs))
+        avals, buffers = [], []
+        for x in flat:
+            a, b = _input_aval_and_buffer(x)
+            avals.append(a)
+            buffers.append(b)
+        want = list(self._traced.in_avals)
+        if [(a.shape, a.dtype) for a in avals] != [(w.shape, w.dtype) for w in want]:
+            raise TypeError(
+                f"Argument types differ from the types for which this computation was "
+                f"compiled: got {[a.str_short() for a in avals]}, expected "
+                f"{[w.str_short() for w in want]}"
+            )
+        out = self._compiled.unflatten_outputs(
+            self._compiled.executable.execute(buffers + self._consts)
+        )
+        _check_nans(out, self._name)
+        return out
+
+
+class Traced:
+    """`jit(f).trace(*args)`: the traced program before optimization."""
+
+    def __init__(self, traced: core.Traced, name: str):
+        self._traced = traced
+        self._name = name
+
+    @property
+    def jaxpr(self) -> Jaxpr:
+        return Jaxpr(self._traced)
+
+    @property
+    def out_info(self):
+        return tree_util.tree_unflatten(
+            self._traced.out_tree, [ShapeDtypeStruct.from_aval(a) for a in self._traced.out_avals]
+        )
+
+    def lower(self) -> Lowered:
+        return Lowered(self._traced, optimized=True, name=self._name)
+
+
+def _check_nans(out: Any, name: str) -> None:
+    """mlax_debug_nans / mlax_debug_infs: FloatingPointError when an output
+    of `name` holds a NaN / an infinity."""
+    from mlax._src.config import config
+
+    nans, infs = config.read("mlax_debug_nans"), config.read("mlax_debug_infs")
+    if not (nans or infs):
+        return
+    for leaf in tree_util.tree_leaves(out):
+        if not isinstance(leaf, Array) or np.dtype(leaf.dtype).kind not in "fc":
+            continue
+        v = np.asarray(leaf)
+        if nans and np.isnan(v).any():
+            raise FloatingPointError(f"invalid value (nan) encountered in {name}")
+        if infs and np.isinf(v).any():
+            raise FloatingPointError(f"divide by zero (inf) encountered in {name}")
+
+
+# The jit keyword arguments JAX has; those mlax does not act on are listed
+# with why (they do not change results).
+_JIT_IGNORED = {
+    "keep_unused": "mlax never prunes arguments",
+    "inline": "mlax inlines every call",
+    "abstracted_axes": "",
+    "compiler_options": "",
+}
+
+_jit_functions: "weakref.WeakSet[JitFunction]" = weakref.WeakSet()
+
+
+def _fun_name(fun: Callable) -> str:
+    return getattr(fun, "__name__", type(fun).__name__)
 
 
 class JitFunction:
@@ -59,6 +177,7 @@ class JitFunction:
         donate_argnums: Sequence[int] = (),
         concrete_retry: bool = False,
         hoist_consts: bool | None = None,
+        user: bool = False,
     ):
         if not callable(fun):
             raise TypeError(f"jit expects a callable, got {type(fun).__name__}")
@@ -69,6 +188,8 @@ class JitFunction:
         # Eager transformations pass the Arrays they close over as arguments
         # (user jit embeds them as constants, as JAX does).
         self._hoist = concrete_retry if hoist_consts is None else hoist_consts
+        self._user = user  # a user's jit: disable_jit and log_compiles apply
+        self._name = f"jit({_fun_name(fun)})"
         self._static_argnums = tuple(sorted(static_argnums))
         self._static_argnames = tuple(static_argnames)
         self._cache: dict[Hashable, tuple[core.Compiled, list]] = {}  # + const buffers
@@ -78,27 +199,31 @@ class JitFunction:
         self._fast_ok = not static_argnums and not static_argnames
         self.trace_count = 0  # number of times fun was traced (for tests)
         functools.update_wrapper(self, fun)
+        if user:
+            _jit_functions.add(self)
 
     def _split(self, args, kwargs):
         static = []
         dyn_args = list(args)
-        for i in self._static_argnums:
-            if i >= len(args):
-                raise ValueError(
-                    f"jitted function has static_argnums={self._static_argnums} "
-                    f"but was called with only {len(args)} positional arguments"
-                )
+        # A static position beyond the call's positional arguments is not
+        # static in this call (it was passed by keyword or left at default).
         for i in reversed(self._static_argnums):
-            static.append((i, args[i]))
-            del dyn_args[i]
+            if i < len(args):
+                static.append((i, args[i]))
+                del dyn_args[i]
         static_kw = {k: kwargs[k] for k in self._static_argnames if k in kwargs}
         dyn_kwargs = {k: v for k, v in kwargs.items() if k not in static_kw}
         static_key = (tuple(sorted(static)), tuple(sorted(static_kw.items())))
         try:
             hash(static_key)
         except TypeError:
+            bad = [f"argument {i}" for i, v in static if not _hashable(v)] + [
+                f"argument {k!r}" for k, v in static_kw.items() if not _hashable(v)
+            ]
             raise ValueError(
-                f"static arguments must be hashable, got {[type(v).__name__ for _, v in static]}"
+                f"Non-hashable static arguments are not supported: {', '.join(bad)} of "
+                f"{self._name} (types {[type(v).__name__ for _, v in static]}); "
+                "make them hashable or pass them as traced arguments"
             ) from None
         return dyn_args, dyn_kwargs, static, static_kw, static_key
 
@@ -113,27 +238,29 @@ class JitFunction:
 
         return flat_fun
 
-    def _trace(self, args, kwargs):
-        dyn_args, dyn_kwargs, static, static_kw, static_key = self._split(args, kwargs)
-        flat, in_tree = tree_util.tree_flatten((tuple(dyn_args), dyn_kwargs))
-        avals_bufs = [_input_aval_and_buffer(x) for x in flat]
-        avals = tuple(a for a, _ in avals_bufs)
-        return flat, in_tree, avals, avals_bufs, static, static_kw, static_key
-
     def __call__(self, *args, **kwargs):
         if self._fast_ok and not kwargs:
             try:
                 key = tuple([a.aval for a in args if type(a) is Array])
-                compiled = self._fast_cache.get(key) if len(key) == len(args) else None
+                compiled = (
+                    self._fast_cache.get((config.trace_context(), key))
+                    if len(key) == len(args)
+                    else None
+                )
             except TypeError:
                 compiled = None
             if compiled is not None:
                 compiled, consts = compiled
-                return compiled.unflatten_outputs(
+                out = compiled.unflatten_outputs(
                     compiled.executable.execute([a._buffer for a in args] + consts)
                 )
+                if self._user:
+                    _check_nans(out, self._name)
+                return out
         if core.current_trace() is not None:
             # Inside another trace: the function is part of that computation.
+            return self._fun(*args, **kwargs)
+        if self._user and config.read("mlax_disable_jit"):
             return self._fun(*args, **kwargs)
         dyn_args, dyn_kwargs, static, static_kw, static_key = self._split(args, kwargs)
         flat, in_tree = tree_util.tree_flatten((tuple(dyn_args), dyn_kwargs))
@@ -142,11 +269,18 @@ class JitFunction:
             a, b = _input_aval_and_buffer(x)
             avals.append(a)
             buffers.append(b)
-        key = (in_tree, tuple(avals), static_key)
+        ctx = config.trace_context()
+        key = (in_tree, tuple(avals), static_key, ctx)
         entry = self._cache.get(key)
         if entry is None:
             flat_fun = self._make_flat_fun(in_tree, static, static_kw)
             hoist = self._hoist
+            if self._user and config.read("mlax_log_compiles"):
+                _log.warning(
+                    "Compiling %s with global shapes and types %s.",
+                    self._name,
+                    [a.str_short() for a in avals],
+                )
             try:
                 traced = core.trace_to_module(flat_fun, avals, hoist_consts=hoist)
             except core.ConcretizationTypeError:
@@ -164,55 +298,142 @@ class JitFunction:
             entry = (core.compile_traced(traced), [c._buffer for c in traced.consts])
             self._cache[key] = entry
             if self._fast_ok and not kwargs and all(type(a) is Array for a in args):
-                self._fast_cache[tuple(a.aval for a in args)] = entry
+                self._fast_cache[(ctx, tuple(a.aval for a in args))] = entry
         compiled, consts = entry
-        return compiled.unflatten_outputs(compiled.executable.execute(buffers + consts))
+        out = compiled.unflatten_outputs(compiled.executable.execute(buffers + consts))
+        if self._user:
+            _check_nans(out, self._name)
+        return out
+
+    def _traced(self, args, kwargs) -> core.Traced:
+        dyn_args, dyn_kwargs, static, static_kw, _ = self._split(args, kwargs)
+        flat, in_tree = tree_util.tree_flatten((tuple(dyn_args), dyn_kwargs), is_leaf=_is_abstract)
+        avals = [_abstract_aval(x) for x in flat]
+        return core.trace_to_module(self._make_flat_fun(in_tree, static, static_kw), avals)
+
+    def trace(self, *args, **kwargs) -> Traced:
+        """Traces on these arguments (Arrays, numpy values or
+        ShapeDtypeStructs) without compiling."""
+        return Traced(self._traced(args, kwargs), self._name)
 
     def lower(self, *args, **kwargs) -> Lowered:
-        dyn_args, dyn_kwargs, static, static_kw, _ = self._split(args, kwargs)
-        flat, in_tree = tree_util.tree_flatten((tuple(dyn_args), dyn_kwargs))
-        avals = [_input_aval_and_buffer(x)[0] for x in flat]
-        traced = core.trace_to_module(self._make_flat_fun(in_tree, static, static_kw), avals)
-        return Lowered(traced, optimized=True)
+        """Traces and optimizes on these arguments (Arrays, numpy values or
+        ShapeDtypeStructs); `.compile()` gives the executable."""
+        return Lowered(self._traced(args, kwargs), optimized=True, name=self._name)
+
+    def eval_shape(self, *args, **kwargs):
+        return self.trace(*args, **kwargs).out_info
 
     def clear_cache(self) -> None:
         self._cache.clear()
         self._fast_cache.clear()
 
 
+def _hashable(v: Any) -> bool:
+    try:
+        hash(v)
+        return True
+    except TypeError:
+        return False
+
+
+def _is_abstract(x: Any) -> bool:
+    return isinstance(x, (ShapedArray, ShapeDtypeStruct))
+
+
+def _abstract_aval(x: Any) -> ShapedArray:
+    if isinstance(x, ShapedArray):
+        return x
+    if isinstance(x, ShapeDtypeStruct):
+        return ShapedArray(x.shape, x.dtype, x.weak_type)
+    return _input_aval_and_buffer(x)[0]
+
+
+def _static_positions(fun: Callable, static_argnums, static_argnames):
+    """static_argnums and static_argnames completed from each other through
+    the signature (JAX's rule); ValueError for a static_argnum past the
+    positional parameters of a function without *args."""
+    try:
+        sig = inspect.signature(fun)
+    except (TypeError, ValueError):
+        return tuple(static_argnums), tuple(static_argnames)
+    params = list(sig.parameters.values())
+    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    has_var = any(p.kind is p.VAR_POSITIONAL for p in params)
+    nums = [i if i >= 0 else i + len(positional) for i in static_argnums]
+    for i, orig in zip(nums, static_argnums):
+        if (i < 0 or i >= len(positional)) and not has_var:
+            raise ValueError(
+                f"jitted function has static_argnums=({orig},), but only accepts "
+                f"{len(positional)} positional arguments."
+            )
+    names = list(static_argnames)
+    for i in nums:
+        if i < len(positional) and positional[i].kind is not positional[i].POSITIONAL_ONLY:
+            if positional[i].name not in names:
+                names.append(positional[i].name)
+    for n in static_argnames:
+        for i, p in enumerate(positional):
+            if p.name == n and i not in nums:
+                nums.append(i)
+    return tuple(sorted(set(nums))), tuple(names)
+
+
 def jit(
     fun: Callable | None = None,
     *,
-    static_argnums: int | Sequence[int] = (),
-    static_argnames: str | Sequence[str] = (),
-    donate_argnums: int | Sequence[int] = (),
+    static_argnums: int | Sequence[int] | None = None,
+    static_argnames: str | Sequence[str] | None = None,
+    donate_argnums: int | Sequence[int] | None = None,
+    donate_argnames: str | Sequence[str] | None = None,
+    device: Any = None,
+    backend: str | None = None,
+    in_shardings: Any = None,
+    out_shardings: Any = None,
     **kwargs: Any,
 ):
     """Compiles `fun` with mlax: trace, optimize, export to StableHLO, PJRT.
 
     Usable as @jit, @jit(static_argnums=...), or jit(f, ...). A call whose
-    pytree structure, shapes, dtypes, weak types and static arguments were
-    seen before runs the cached executable without tracing.
+    pytree structure, shapes, dtypes, weak types, static arguments and
+    trace-affecting config flags were seen before runs the cached executable
+    without tracing. Unknown keyword arguments raise TypeError.
     """
-    if isinstance(static_argnums, int):
-        static_argnums = (static_argnums,)
-    if isinstance(static_argnames, str):
-        static_argnames = (static_argnames,)
+    for k in kwargs:
+        if k not in _JIT_IGNORED:
+            raise TypeError(f"jit() got an unexpected keyword argument {k!r}")
+    if in_shardings is not None or out_shardings is not None:
+        raise NotImplementedError("jit(in_shardings=/out_shardings=): mlax runs on one device")
+    if device is not None or backend is not None:
+        raise NotImplementedError(
+            "jit(device=/backend=): use mlax.config.update('mlax_default_device', ...) "
+            "or device_put"
+        )
+    static_argnums = _as_tuple(static_argnums)
+    static_argnames = _as_tuple(static_argnames)
+    donate_argnums = _as_tuple(donate_argnums)
+    donate_argnames = _as_tuple(donate_argnames)
     if fun is None:
         return lambda f: jit(
             f,
             static_argnums=static_argnums,
             static_argnames=static_argnames,
             donate_argnums=donate_argnums,
+            donate_argnames=donate_argnames,
+            **kwargs,
         )
-    if static_argnames and not static_argnums:
-        # Static arguments given by name may also arrive by position.
-        try:
-            params = list(inspect.signature(fun).parameters)
-            static_argnums = tuple(params.index(n) for n in static_argnames if n in params)
-        except (TypeError, ValueError):
-            pass
-    return JitFunction(fun, static_argnums, static_argnames)
+    if not callable(fun):
+        raise TypeError(f"jit expects a callable, got {type(fun).__name__}")
+    static_argnums, static_argnames = _static_positions(fun, static_argnums, static_argnames)
+    return JitFunction(fun, static_argnums, static_argnames, user=True)
+
+
+def _as_tuple(x) -> tuple:
+    if x is None:
+        return ()
+    if isinstance(x, (int, str)):
+        return (x,)
+    return tuple(x)
 
 
 def make_mlir(fun: Callable, *, optimize: bool = True) -> Callable[..., Lowered]:
@@ -261,3 +482,220 @@ def block_until_ready(x: Any) -> Any:
         if isinstance(leaf, Array):
             leaf.block_until_ready()
     return x
+
+
+class ShapeDtypeStruct:
+    """A shape and dtype standing for an array (eval_shape's results, and
+    arguments to eval_shape, make_jaxpr, jit(...).lower / trace)."""
+
+    __slots__ = ("shape", "dtype", "weak_type", "sharding")
+
+    def __init__(self, shape, dtype, *, sharding=None, weak_type: bool = False):
+        self.shape = tuple(int(d) for d in shape)
+        self.dtype = np.dtype(dtype)
+        self.weak_type = bool(weak_type)
+        self.sharding = sharding
+
+    @classmethod
+    def from_aval(cls, aval: ShapedArray) -> ShapeDtypeStruct:
+        return cls(aval.shape, aval.dtype, weak_type=aval.weak_type)
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    @property
+    def size(self) -> int:
+        return int(np.prod(self.shape, dtype=np.int64))
+
+    def __len__(self) -> int:
+        if not self.shape:
+            raise TypeError("len() of unsized object")
+        return self.shape[0]
+
+    def __eq__(self, other: Any) -> bool:
+        return isinstance(other, ShapeDtypeStruct) and (self.shape, self.dtype, self.weak_type) == (
+            other.shape,
+            other.dtype,
+            other.weak_type,
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.shape, self.dtype, self.weak_type))
+
+    def __repr__(self) -> str:
+        weak = ", weak_type=True" if self.weak_type else ""
+        return f"ShapeDtypeStruct(shape={self.shape}, dtype={self.dtype.name}{weak})"
+
+
+def _abstractify(x: Any) -> ShapedArray:
+    """The aval of an argument given for its shape only: no device copy."""
+    if isinstance(x, ShapedArray):
+        return x
+    if isinstance(x, ShapeDtypeStruct):
+        return ShapedArray(x.shape, x.dtype, x.weak_type)
+    if isinstance(x, Array):
+        return x.aval
+    if isinstance(x, Tracer):
+        return x.aval
+    if hasattr(x, "shape") and hasattr(x, "dtype") and not isinstance(x, np.ndarray):
+        return ShapedArray(tuple(x.shape), np.dtype(x.dtype), False)  # duck-typed
+    return core.concrete_to_numpy(x)[1]
+
+
+def _trace_abstract(fun: Callable, args, kwargs, static_argnums=()) -> core.Traced:
+    static = {i for i in _as_tuple(static_argnums)}
+    is_static = [i in static for i in range(len(args))]
+    dyn = [a for a, s in zip(args, is_static) if not s]
+    flat, in_tree = tree_util.tree_flatten((tuple(dyn), kwargs), is_leaf=_is_abstract)
+    avals = [_abstractify(x) for x in flat]
+
+    def flat_fun(*xs):
+        d, k = tree_util.tree_unflatten(in_tree, xs)
+        it = iter(d)
+        full = [a if s else next(it) for a, s in zip(args, is_static)]
+        return fun(*full, **k)
+
+    return core.trace_to_module(flat_fun, avals)
+
+
+def eval_shape(fun: Callable, *args, **kwargs) -> Any:
+    """The shapes and dtypes of fun's outputs (ShapeDtypeStructs), found by
+    tracing on avals: nothing is compiled or run."""
+    traced = _trace_abstract(fun, args, kwargs)
+    return tree_util.tree_unflatten(
+        traced.out_tree, [ShapeDtypeStruct.from_aval(a) for a in traced.out_avals]
+    )
+
+
+def typeof(x: Any) -> ShapedArray:
+    """The abstract value of x: shape, dtype and weak type."""
+    return _abstractify(x)
+
+
+class Jaxpr:
+    """make_jaxpr's result: the traced mlax program before any pass runs.
+
+    Printing it shows the mlax dialect's IR (func.func @main with mlax ops
+    and, for transformations, their transformation ops, e.g. mlax.jvp
+    referencing a traced function) rather than JAX's jaxpr text; the
+    values are the same, the notation is MLIR's."""
+
+    def __init__(self, traced: core.Traced):
+        self._traced = traced
+
+    @property
+    def jaxpr(self) -> Jaxpr:
+        return self
+
+    @property
+    def in_avals(self) -> tuple[ShapedArray, ...]:
+        return self._traced.in_avals
+
+    @property
+    def out_avals(self) -> tuple[ShapedArray, ...]:
+        return self._traced.out_avals
+
+    @property
+    def consts(self) -> list:
+        return list(self._traced.consts)
+
+    @property
+    def module(self):
+        return self._traced.module
+
+    def pretty_print(self, debug_info: bool = False) -> str:
+        if debug_info:
+            return self._traced.module.operation.get_asm(enable_debug_info=True)
+        return str(self._traced.module)
+
+    def __str__(self) -> str:
+        return self.pretty_print()
+
+    __repr__ = __str__
+
+
+def make_jaxpr(
+    fun: Callable,
+    static_argnums: int | Sequence[int] = (),
+    axis_env: Any = None,
+    return_shape: bool = False,
+) -> Callable[..., Any]:
+    """A function that traces `fun` on example arguments (values or
+    ShapeDtypeStructs) and returns its unoptimized mlax program (a Jaxpr
+    whose text is MLIR); with return_shape, also the output shapes."""
+    if axis_env is not None:
+        raise NotImplementedError("make_jaxpr(axis_env=): mlax has no named axes yet")
+
+    @functools.wraps(fun)
+    def make(*args, **kwargs):
+        traced = _trace_abstract(fun, args, kwargs, static_argnums)
+        jaxpr = Jaxpr(traced)
+        if not return_shape:
+            return jaxpr
+        shapes = tree_util.tree_unflatten(
+            traced.out_tree, [ShapeDtypeStruct.from_aval(a) for a in traced.out_avals]
+        )
+        return jaxpr, shapes
+
+    return make
+
+
+def device_get(x: Any) -> Any:
+    """A pytree with each Array copied to a numpy array on the host."""
+
+    def get(v):
+        if isinstance(v, Tracer):
+            raise core._leaked_tracer_error(v)
+        return np.asarray(v) if isinstance(v, Array) else v
+
+    return tree_util.tree_map(get, x)
+
+
+@contextlib.contextmanager
+def named_scope(name: str):
+    """Ops traced inside carry `name` in their locations (nested scopes are
+    joined by `/`); visible with `as_text(debug_info=True)` and in XLA's
+    op metadata."""
+    if not isinstance(name, str):
+        raise TypeError("named_scope name argument must be a string.")
+    state = core._state
+    saved = state.name_stack
+    state.name_stack = saved + (name,)
+    try:
+        yield
+    finally:
+        state.name_stack = saved
+
+
+def named_call(fun: Callable, *, name: str | None = None) -> Callable:
+    """`fun` whose ops are traced inside named_scope(name or its name)."""
+    scope = name if name is not None else _fun_name(fun)
+
+    @functools.wraps(fun)
+    def call(*args, **kwargs):
+        with named_scope(scope):
+            return fun(*args, **kwargs)
+
+    return call
+
+
+@contextlib.contextmanager
+def ensure_compile_time_eval():
+    """Inside jit, ops whose inputs are all known values (not traced) run
+    right away and give Arrays, so Python can use their values."""
+    state = core._state
+    saved = state.compile_time_eval
+    state.compile_time_eval = True
+    try:
+        yield
+    finally:
+        state.compile_time_eval = saved
+
+
+def clear_caches() -> None:
+    """Drops every compiled executable mlax holds (jit caches, eager op
+    cache, the executable cache by IR)."""
+    for f in list(_jit_functions):
+        f.clear_cache()
+    core.clear_caches()

@@ -1,45 +1,185 @@
-"""Global configuration flags (`mlax.config.update(name, value)`)."""
+"""Global configuration flags: `mlax.config.update(name, value)`, `MLAX_*`
+environment variables, and per-thread context managers (`with
+mlax.enable_x64(True):`, `with mlax.debug_nans(True):`), as JAX's config.
+
+A context manager's value holds for the calling thread until the block
+ends; `update` sets the global value. Flags that change what a trace
+produces are part of every jit cache key (`trace_context`).
+"""
 
 from __future__ import annotations
 
+import contextlib
 import os
-from typing import Any
+import threading
+from typing import Any, Callable, Iterator
+
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("0", "false", "no", "off", "")
 
 
-def _env_flag(name: str) -> bool:
-    return os.environ.get(name, "").lower() in ("1", "true", "yes", "on")
+def _parse_bool(name: str, text: str) -> bool:
+    low = text.strip().lower()
+    if low in _TRUE:
+        return True
+    if low in _FALSE:
+        return False
+    raise ValueError(f"invalid truth value {text!r} for environment variable {name}")
+
+
+def _check_bool(name: str, v: Any) -> bool:
+    if not isinstance(v, (bool, int)) or v not in (0, 1):
+        raise TypeError(f"config option {name} expects a bool, got {v!r}")
+    return bool(v)
+
+
+def _check_choice(*choices: Any) -> Callable[[str, Any], Any]:
+    def check(name: str, v: Any) -> Any:
+        if v not in choices:
+            raise ValueError(f"config option {name} must be one of {list(choices)}, got {v!r}")
+        return v
+
+    return check
+
+
+def _check_precision(name: str, v: Any) -> Any:
+    ok = (None, "default", "high", "highest", "bfloat16", "tensorfloat32", "float32", "fastest")
+    if v not in ok:
+        raise ValueError(f"config option {name} must be one of {list(ok)}, got {v!r}")
+    return v
+
+
+def _any(name: str, v: Any) -> Any:
+    return v
+
+
+# name -> (default, checker, affects traces, parse env text)
+_FLAGS: dict[str, tuple[Any, Callable[[str, Any], Any], bool, Callable[[str, str], Any]]] = {
+    "mlax_enable_x64": (False, _check_bool, True, _parse_bool),
+    "mlax_platform_name": ("", _any, True, lambda n, t: t),
+    "mlax_platforms": ("", _any, True, lambda n, t: t),
+    "mlax_disable_jit": (False, _check_bool, False, _parse_bool),
+    "mlax_log_compiles": (False, _check_bool, False, _parse_bool),
+    "mlax_debug_nans": (False, _check_bool, False, _parse_bool),
+    "mlax_debug_infs": (False, _check_bool, False, _parse_bool),
+    "mlax_numpy_rank_promotion": (
+        "allow",
+        _check_choice("allow", "warn", "raise"),
+        True,
+        lambda n, t: t,
+    ),
+    "mlax_default_matmul_precision": (None, _check_precision, True, lambda n, t: t or None),
+    "mlax_default_device": (None, _any, True, lambda n, t: None),
+}
 
 
 class Config:
     """Holds mlax's flags; mirrors the shape of `jax.config`."""
 
     def __init__(self) -> None:
-        self._values: dict[str, Any] = {
-            "mlax_enable_x64": _env_flag("MLAX_ENABLE_X64"),
-            "mlax_platform_name": os.environ.get("MLAX_PLATFORM_NAME", ""),
-        }
+        self._values: dict[str, Any] = {}
+        for name, (default, check, _, parse) in _FLAGS.items():
+            env = "MLAX_" + name[len("mlax_") :].upper()
+            text = os.environ.get(env)
+            self._values[name] = default if text is None else check(name, parse(env, text))
+        self._local = threading.local()
+        self._trace_flags = tuple(n for n, f in _FLAGS.items() if f[2])
 
-    def update(self, name: str, value: Any) -> None:
+    @staticmethod
+    def _canonical(name: str) -> str:
         # Accept jax's spelling so that `config.update("jax_enable_x64", ...)`
         # ported programs keep working.
         if name.startswith("jax_"):
             name = "mlax_" + name[len("jax_") :]
-        if name not in self._values:
+        if name not in _FLAGS:
             raise AttributeError(f"Unrecognized config option: {name}")
-        self._values[name] = value
+        return name
+
+    def update(self, name: str, value: Any) -> None:
+        name = self._canonical(name)
+        self._values[name] = _FLAGS[name][1](name, value)
+
+    def _overrides(self) -> dict[str, Any]:
+        d = getattr(self._local, "overrides", None)
+        if d is None:
+            d = self._local.overrides = {}
+        return d
 
     def read(self, name: str) -> Any:
+        d = getattr(self._local, "overrides", None)
+        if d and name in d:
+            return d[name]
         return self._values[name]
+
+    @contextlib.contextmanager
+    def override(self, name: str, value: Any) -> Iterator[None]:
+        """`value` for `name` in this thread while the block runs."""
+        name = self._canonical(name)
+        value = _FLAGS[name][1](name, value)
+        d = self._overrides()
+        missing = object()
+        old = d.get(name, missing)
+        d[name] = value
+        try:
+            yield
+        finally:
+            if old is missing:
+                del d[name]
+            else:
+                d[name] = old
+
+    def trace_context(self) -> tuple:
+        """The values of the flags that change what a trace produces."""
+        d = getattr(self._local, "overrides", None)
+        if not d:
+            v = self._values
+            return tuple(v[n] for n in self._trace_flags)
+        return tuple(d.get(n, self._values[n]) for n in self._trace_flags)
 
     @property
     def x64_enabled(self) -> bool:
-        return bool(self._values["mlax_enable_x64"])
+        return bool(self.read("mlax_enable_x64"))
 
     def __getattr__(self, name: str) -> Any:
-        values = self.__dict__.get("_values", {})
-        if name in values:
-            return values[name]
-        raise AttributeError(name)
+        if name.startswith("_"):
+            raise AttributeError(name)
+        try:
+            return self.read(self._canonical(name))
+        except AttributeError:
+            raise AttributeError(name) from None
 
 
 config = Config()
+
+
+class State:
+    """A flag usable as a context manager: `with mlax.debug_nans(True):`."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self.__name__ = name[len("mlax_") :]
+
+    def __call__(self, new_val: Any = True):
+        return config.override(self.name, new_val)
+
+    @property
+    def value(self) -> Any:
+        return config.read(self.name)
+
+    def __repr__(self) -> str:
+        return f"State({self.name}={self.value!r})"
+
+
+enable_x64 = State("mlax_enable_x64")
+debug_nans = State("mlax_debug_nans")
+debug_infs = State("mlax_debug_infs")
+log_compiles = State("mlax_log_compiles")
+numpy_rank_promotion = State("mlax_numpy_rank_promotion")
+default_matmul_precision = State("mlax_default_matmul_precision")
+default_device = State("mlax_default_device")
+
+
+def disable_jit(disable: bool = True):
+    """Within the block, jitted functions run their Python op by op (eager),
+    so print and pdb see values."""
+    return config.override("mlax_disable_jit", disable)

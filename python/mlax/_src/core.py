@@ -333,7 +333,7 @@ DTypeLike = Union[str, type, np.dtype]
 Shape = Union[int, Sequence[int]]
 
 _MLAX_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-_LOCATIONS: dict[tuple[str, int], ir.Location] = {}
+_LOCATIONS: dict[tuple, ir.Location] = {}
 
 
 def user_frame() -> tuple[str, int] | None:
@@ -345,13 +345,21 @@ def user_frame() -> tuple[str, int] | None:
 
 
 def user_location() -> ir.Location:
-    """The user's file and line as an MLIR location."""
-    key = user_frame()
-    if key is None:
-        return ir.Location.unknown(mlir.context())
+    """The user's file and line as an MLIR location, inside a NameLoc of
+    the named_scope names (`outer/inner`) when there are any."""
+    frame = user_frame()
+    names = _state.name_stack
+    key = (frame, names)
     loc = _LOCATIONS.get(key)
     if loc is None:
-        loc = _LOCATIONS[key] = ir.Location.file(key[0], key[1], 0, context=mlir.context())
+        ctx = mlir.context()
+        if frame is None:
+            loc = ir.Location.unknown(ctx)
+        else:
+            loc = ir.Location.file(frame[0], frame[1], 0, context=ctx)
+        if names:
+            loc = ir.Location.name("/".join(names), childLoc=loc, context=ctx)
+        _LOCATIONS[key] = loc
     return loc
 
 
@@ -532,6 +540,8 @@ class _ThreadState(threading.local):
     def __init__(self):
         # The innermost trace is where primitives emit ops.
         self.trace_stack: list[Trace] = []
+        self.compile_time_eval = False  # inside ensure_compile_time_eval
+        self.name_stack: tuple[str, ...] = ()  # named_scope names
 
 
 _state = _ThreadState()
@@ -574,6 +584,14 @@ class Primitive:
         trace = current_trace()
         if trace is None:
             return _eager(self, args, params)
+        if _state.compile_time_eval and not any(isinstance(a, Tracer) for a in args):
+            # ensure_compile_time_eval: ops on known values run now.
+            saved = _state.trace_stack
+            _state.trace_stack = []
+            try:
+                return _eager(self, args, params)
+            finally:
+                _state.trace_stack = saved
         values, avals = zip(*(trace.to_value(a) for a in args)) if args else ((), ())
         with trace.ip, trace.loc:
             results = self.emit(list(values), list(avals), **params)
@@ -799,6 +817,21 @@ def add_host_callback(fn: Callable) -> int | None:
     return len(t.host_callbacks) - 1
 
 
+def add_user_callback(fn: Callable) -> int:
+    """Registers `fn` (a pure_callback / debug callback) with the root trace,
+    under jit too; its index in the program's host-callback table."""
+    t = current_trace()
+    assert t is not None
+    if runtime.python_callback_target() is None:
+        raise NotImplementedError(
+            f"host callbacks are not supported on platform {runtime.backend().platform!r}"
+        )
+    while t.parent is not None:
+        t = t.parent
+    t.host_callbacks.append(fn)
+    return len(t.host_callbacks) - 1
+
+
 def reserve_name(base: str) -> str:
     """A fresh function name in the current trace's module."""
     trace = current_trace()
@@ -834,12 +867,15 @@ _EXECUTABLES: "collections.OrderedDict[str, tuple[runtime.Executable, str]]" = (
 _EXECUTABLES_MAX = 512
 
 
-_HOST_CALLBACKS: dict[str, tuple[Callable, ...]] = {}
+# The host-callback table of each program, by IR text: the executable's
+# trampolines hold the list itself (so an executable outliving its cache
+# entry still calls back), and a new trace of the same IR refills it.
+_HOST_CALLBACKS: dict[str, list[Callable]] = {}
 
 
-def _call_host_callback(key: str, index: int, *args):
+def _call_host_callback(key: str, table: list, index: int, *args):
     try:
-        return _HOST_CALLBACKS[key][index](*args)
+        return table[index](*args)
     except BaseException as e:
         # Re-raised by Executable.execute of this program.
         runtime.callback_errors.setdefault(key, []).append(e)
@@ -903,11 +939,21 @@ def compile_traced(traced: Traced) -> Compiled:
             _COMPILING.pop(key, None)
     if traced.host_callbacks:
         with _EXECUTABLES_LOCK:
-            _HOST_CALLBACKS[key] = traced.host_callbacks
+            _HOST_CALLBACKS.setdefault(key, [])[:] = traced.host_callbacks
     exe, text = hit
     return Compiled(
         exe, traced.out_tree, tuple(a.weak_type for a in traced.out_avals), text, traced.out_avals
     )
+
+
+class _NotImplementedTransformation(TransformationError, NotImplementedError):
+    """A transformation JAX does not define either (NotImplementedError)."""
+
+
+# Diagnostics of the C++ rules that JAX reports with another exception type.
+_DIAGNOSTIC_ERRORS = (
+    ("vmap is only supported for the pure_callback", _NotImplementedTransformation),
+)
 
 
 def _compile_module(traced: Traced, key: str) -> tuple[runtime.Executable, str]:
@@ -920,14 +966,21 @@ def _compile_module(traced: Traced, key: str) -> tuple[runtime.Executable, str]:
             raise TypeError(
                 "can't apply forward-mode autodiff (jvp) to a custom_vjp function."
             ) from None
-        raise TransformationError(_format_diagnostics(msg)) from None
+        text = _format_diagnostics(msg)
+        for needle, error in _DIAGNOSTIC_ERRORS:
+            if needle in msg:
+                raise error(text) from None
+        raise TransformationError(text) from None
     text = mlir.export_stablehlo(module)
     callbacks = ()
     if traced.host_callbacks:
         # Trampolines to the table of this IR: a later trace of the same
         # program reuses the executable with its own callbacks.
+        with _EXECUTABLES_LOCK:
+            table = _HOST_CALLBACKS.setdefault(key, [])
+            table[:] = traced.host_callbacks
         callbacks = tuple(
-            functools.partial(_call_host_callback, key, i)
+            functools.partial(_call_host_callback, key, table, i)
             for i in range(len(traced.host_callbacks))
         )
     hit = (
@@ -944,6 +997,14 @@ def _compile_module(traced: Traced, key: str) -> tuple[runtime.Executable, str]:
         if len(_EXECUTABLES) > _EXECUTABLES_MAX:
             _HOST_CALLBACKS.pop(_EXECUTABLES.popitem(last=False)[0], None)
     return hit
+
+
+def clear_caches() -> None:
+    """Drops the executables cached by IR text and the eager op cache."""
+    with _EXECUTABLES_LOCK:
+        _EXECUTABLES.clear()
+        _HOST_CALLBACKS.clear()
+    _eager_cache.clear()
 
 
 def _params_key(params: dict) -> tuple:

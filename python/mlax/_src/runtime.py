@@ -26,16 +26,39 @@ from mlax._src.config import config
 Buffer = Any  # a device-resident jaxlib array
 
 
-@functools.lru_cache(maxsize=None)
+def platform_name() -> str | None:
+    """The platform asked for: mlax_platform_name, else the first of
+    mlax_platforms ("cuda,cpu"), else None (jax's choice)."""
+    name = config.read("mlax_platform_name")
+    if not name:
+        name = (config.read("mlax_platforms") or "").split(",")[0].strip()
+    return name or None
+
+
 def backend(platform: str | None = None):
-    """The PJRT client for `platform` (default: MLAX_PLATFORM_NAME or jax's)."""
-    platform = platform or config.read("mlax_platform_name") or None
+    """The PJRT client for `platform` (default: the configured one)."""
+    return _backend(platform or platform_name())
+
+
+@functools.lru_cache(maxsize=None)
+def _backend(platform: str | None):
     return _xb.get_backend(platform)
 
 
-@functools.lru_cache(maxsize=None)
 def default_device():
-    return backend().local_devices()[0]
+    """mlax_default_device when set (a device, or a platform name), else
+    the configured backend's first device."""
+    dev = config.read("mlax_default_device")
+    if dev is None:
+        return _first_device(platform_name())
+    if isinstance(dev, str):
+        return _first_device(dev)
+    return dev
+
+
+@functools.lru_cache(maxsize=None)
+def _first_device(platform: str | None):
+    return _backend(platform).local_devices()[0]
 
 
 @functools.lru_cache(maxsize=None)
@@ -70,6 +93,18 @@ class Executable:
                 raise error.with_traceback(error.__traceback__) from None
             raise
         return [x[0] for x in results.disassemble_into_single_device_arrays()]
+
+    def cost_analysis(self) -> dict[str, float]:
+        """XLA's cost estimates (flops, bytes accessed, ...)."""
+        return dict(self._exe.cost_analysis())
+
+    def memory_analysis(self):
+        """XLA's memory statistics (argument/output/temp sizes in bytes)."""
+        return self._exe.get_compiled_memory_stats()
+
+    def hlo_text(self) -> str:
+        """The optimized HLO XLA compiled."""
+        return self._exe.hlo_modules()[0].to_string()
 
 
 def compile(
