@@ -1,7 +1,6 @@
 """mlax: a differentiable array compiler built on MLIR, with JAX's API."""
 
-from mlax import dtypes, errors, lax, numpy, random, tree, tree_util
-from mlax import debug
+from mlax import debug, dtypes, errors, lax, numpy, random, tree, tree_util
 from mlax._src.api import (
     ShapeDtypeStruct,
     block_until_ready,
@@ -31,6 +30,9 @@ from mlax._src.config import (
     log_compiles,
     numpy_rank_promotion,
 )
+from mlax._src.core import Array, ConcretizationTypeError, ShapedArray, TransformationError
+from mlax._src.custom_derivatives import custom_jvp, custom_vjp
+from mlax._src.debugging import pure_callback
 from mlax._src.devices import (
     default_backend,
     device_count,
@@ -40,9 +42,6 @@ from mlax._src.devices import (
     process_count,
     process_index,
 )
-from mlax._src.core import Array, ConcretizationTypeError, ShapedArray, TransformationError
-from mlax._src.custom_derivatives import custom_jvp, custom_vjp
-from mlax._src.debugging import pure_callback
 from mlax.dtypes import float0
 
 __version__ = "0.1.0"
