@@ -37,6 +37,13 @@ class ShapedArray(NamedTuple):
     def str_short(self) -> str:
         return f"{self.dtype.name}[{','.join(map(str, self.shape))}]"
 
+    def __str__(self) -> str:  # JAX's: `~` marks a weak type
+        return ("~" if self.weak_type else "") + self.str_short()
+
+    def __repr__(self) -> str:
+        weak = ", weak_type=True" if self.weak_type else ""
+        return f"ShapedArray({self.str_short()}{weak})"
+
 
 class TransformationError(ValueError):
     """A transformation (jvp, vjp, vmap, ...) failed; the message holds the

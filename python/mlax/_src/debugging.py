@@ -109,7 +109,7 @@ def _host_results(out: Any, tree, avals, name: str) -> tuple:
                 f"{name}: result {i} of the callback has shape {v.shape}, expected "
                 f"{aval.shape} (result_shape_dtypes)"
             )
-        results.append(np.ascontiguousarray(v.astype(aval.dtype, copy=False)))
+        results.append(np.asarray(v, dtype=aval.dtype, order="C"))  # keeps 0-d
     return tuple(results)
 
 
