@@ -1408,6 +1408,13 @@ def einsum(
 ) -> Array:
     from mlax._src.einsum import einsum as _einsum
 
+    if preferred_element_type is not None and operands:
+        # accumulate in the preferred type when it is wider (int8 -> int32)
+        want = np.dtype(dtypes.canonicalize_dtype(preferred_element_type))
+        ops = [asarray(x) if not _is_array(x) else x for x in operands]
+        have = aval_of(_promote_dtypes(*ops)[0]).dtype
+        if want.itemsize > have.itemsize or dtypes._kind_rank(want) != dtypes._kind_rank(have):
+            operands = [lax.convert_element_type(x, want) for x in ops]
     return _einsum(
         subscripts,
         *operands,

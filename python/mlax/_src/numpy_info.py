@@ -17,9 +17,9 @@ def _dtype_and_weak(x: Any) -> tuple[np.dtype, bool]:
     if isinstance(x, (Array, Tracer)):
         a = aval_of(x)
         return a.dtype, a.weak_type
-    if x in (int, float, complex):
+    if any(x is t for t in (int, float, complex)):
         return dtypes.python_scalar_dtype(x(0)), True
-    if x is bool:
+    if x is bool:  # noqa: E721
         return np.dtype(np.bool_), False
     if dtypes.is_python_scalar(x):
         return dtypes.python_scalar_dtype(x), not isinstance(x, bool)

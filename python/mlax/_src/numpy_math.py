@@ -194,7 +194,7 @@ def arccosh(x: ArrayLike, /) -> Array:
     # log1p(y + sqrt(y (y + 2))) with y = x - 1; log(2x) when large; NaN below 1
     small = lax.log1p(lax.add(xm1, lax.sqrt(lax.mul(xm1, lax.add(xm1, _const(x, 2))))))
     large = lax.add(lax.log(_n.where(big, x, one)), _const(x, np.log(2)))
-    return _n.where(big, large, small)
+    return _n.where(lax.lt(x, one), _const(x, np.nan), _n.where(big, large, small))
 
 
 def arctanh(x: ArrayLike, /) -> Array:
@@ -260,16 +260,6 @@ def trunc(x: ArrayLike) -> Array:
     return _n.where(lax.lt(x, _const(x, 0)), lax.ceil(x), lax.floor(x))
 
 
-def fix(x: ArrayLike, out: None = None) -> Array:
-    if out is not None:
-        raise NotImplementedError("The 'out' argument to jnp.fix is not supported.")
-    x = _arr(x)
-    dt = aval_of(x).dtype
-    if dtypes.is_integer(dt) or dtypes.is_bool(dt):
-        return x
-    return _n.where(lax.ge(x, _const(x, 0)), lax.floor(x), lax.ceil(x))
-
-
 def rint(x: ArrayLike, /) -> Array:
     (x,) = _n._promote_dtypes(_arr(x))
     if dtypes.is_integer(aval_of(x).dtype) or dtypes.is_bool(aval_of(x).dtype):
@@ -303,7 +293,11 @@ def heaviside(x1: ArrayLike, x2: ArrayLike, /) -> Array:
     x1, x2 = _inexact(x1, x2)
     _reject_complex("heaviside", x1)
     zero = _n.zeros_like(x1)
-    return _n.where(lax.lt(x1, zero), zero, _n.where(lax.gt(x1, zero), _n.ones_like(x1), x2))
+    return _n.where(
+        lax.lt(x1, zero),
+        zero,
+        _n.where(lax.gt(x1, zero), _n.ones_like(x1), _n.where(_n.isnan(x1), x1, x2)),
+    )
 
 
 def fmax(x1: ArrayLike, x2: ArrayLike) -> Array:

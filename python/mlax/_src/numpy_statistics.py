@@ -59,7 +59,7 @@ def nanmax(
     """max ignoring NaNs (NaN where all are NaN)."""
     _no_out(out, "nanmax")
     return _nan_reduction(
-        a, "nanmax", _n.max, -np.inf, True, axis, keepdims, where, initial=initial
+        a, "nanmax", _n.max, -np.inf, initial is None, axis, keepdims, where, initial=initial
     )
 
 
@@ -73,7 +73,9 @@ def nanmin(
 ) -> Array:
     """min ignoring NaNs (NaN where all are NaN)."""
     _no_out(out, "nanmin")
-    return _nan_reduction(a, "nanmin", _n.min, np.inf, True, axis, keepdims, where, initial=initial)
+    return _nan_reduction(
+        a, "nanmin", _n.min, np.inf, initial is None, axis, keepdims, where, initial=initial
+    )
 
 
 def nansum(
@@ -378,12 +380,8 @@ def array_equal(a1: ArrayLike, a2: ArrayLike, equal_nan: bool = False) -> Array:
 
 
 def array_equiv(a1: ArrayLike, a2: ArrayLike) -> Array:
-    a1, a2 = _arr(a1), _arr(a2)
-    try:
-        np.broadcast_shapes(a1.shape, a2.shape)
-    except ValueError:
-        return _n.asarray(False)
-    return _n.all(_n.equal(a1, a2))
+    # Shapes that do not broadcast raise, as in JAX.
+    return _n.all(_n.equal(_arr(a1), _arr(a2)))
 
 
 # --------------------------------------------------------------------------

@@ -187,7 +187,6 @@ from mlax._src.numpy_math import (  # noqa: F401
     deg2rad,
     degrees,
     exp2,
-    fix,
     float_power,
     fmax,
     fmin,
