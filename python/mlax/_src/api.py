@@ -178,6 +178,7 @@ class JitFunction:
         concrete_retry: bool = False,
         hoist_consts: bool | None = None,
         user: bool = False,
+        donate_argnames: Sequence[str] = (),
     ):
         if not callable(fun):
             raise TypeError(f"jit expects a callable, got {type(fun).__name__}")
@@ -196,7 +197,16 @@ class JitFunction:
         # Calls whose arguments are all positional mlax Arrays (the common
         # case) are keyed on their avals alone: no pytree flattening.
         self._fast_cache: dict[tuple, tuple[core.Compiled, list]] = {}
-        self._fast_ok = not static_argnums and not static_argnames
+        # Donated arguments (positions and names): their buffers may be
+        # reused for outputs (PJRT input-output aliasing) and are deleted.
+        self._donate_argnums = frozenset(donate_argnums)
+        self._donate_argnames = frozenset(donate_argnames)
+        self._fast_ok = (
+            not static_argnums
+            and not static_argnames
+            and not donate_argnums
+            and not donate_argnames
+        )
         self.trace_count = 0  # number of times fun was traced (for tests)
         functools.update_wrapper(self, fun)
         if user:
@@ -283,6 +293,8 @@ class JitFunction:
                 )
             try:
                 traced = core.trace_to_module(flat_fun, avals, hoist_consts=hoist)
+                if self._donate_argnums or self._donate_argnames:
+                    _mark_donated(traced, self._donated_leaves(args, dyn_args, dyn_kwargs))
             except core.ConcretizationTypeError:
                 if not self._concrete_retry:
                     raise
@@ -305,6 +317,16 @@ class JitFunction:
             _check_nans(out, self._name)
         return out
 
+    def _donated_leaves(self, args, dyn_args, dyn_kwargs) -> list[bool]:
+        """Per flat input: whether it belongs to a donated argument."""
+        positions = [i for i in range(len(args)) if i not in {i for i in self._static_argnums}]
+        flags: list[bool] = []
+        for i, a in zip(positions, dyn_args):
+            flags += [i in self._donate_argnums] * len(tree_util.tree_leaves(a))
+        for k in sorted(dyn_kwargs):
+            flags += [k in self._donate_argnames] * len(tree_util.tree_leaves(dyn_kwargs[k]))
+        return flags
+
     def _traced(self, args, kwargs) -> core.Traced:
         dyn_args, dyn_kwargs, static, static_kw, _ = self._split(args, kwargs)
         flat, in_tree = tree_util.tree_flatten((tuple(dyn_args), dyn_kwargs), is_leaf=_is_abstract)
@@ -319,7 +341,11 @@ class JitFunction:
     def lower(self, *args, **kwargs) -> Lowered:
         """Traces and optimizes on these arguments (Arrays, numpy values or
         ShapeDtypeStructs); `.compile()` gives the executable."""
-        return Lowered(self._traced(args, kwargs), optimized=True, name=self._name)
+        traced = self._traced(args, kwargs)
+        if self._donate_argnums or self._donate_argnames:
+            dyn_args, dyn_kwargs, *_ = self._split(args, kwargs)
+            _mark_donated(traced, self._donated_leaves(args, dyn_args, dyn_kwargs))
+        return Lowered(traced, optimized=True, name=self._name)
 
     def eval_shape(self, *args, **kwargs):
         return self.trace(*args, **kwargs).out_info
@@ -327,6 +353,39 @@ class JitFunction:
     def clear_cache(self) -> None:
         self._cache.clear()
         self._fast_cache.clear()
+
+
+def _mark_donated(traced: core.Traced, donated: Sequence[bool]) -> None:
+    """Marks @main's donated arguments as JAX does: `tf.aliasing_output = j`
+    when an unclaimed output has the argument's type (XLA writes the output
+    into the argument's buffer), else `jax.buffer_donor`; PJRT deletes the
+    donated buffers when the program runs."""
+    from mlax.mlir import ir
+
+    main = next(
+        op
+        for op in traced.module.body.operations
+        if op.operation.name == "func.func"
+        and ir.StringAttr(op.attributes["sym_name"]).value == "main"
+    )
+    fn_type = ir.FunctionType(ir.TypeAttr(main.attributes["function_type"]).value)
+    free = list(range(len(fn_type.results)))
+    attrs = []
+    ctx = traced.module.context
+    with ctx:
+        for i, t in enumerate(fn_type.inputs):
+            entry = {}
+            if i < len(donated) and donated[i]:
+                j = next((j for j in free if fn_type.results[j] == t), None)
+                if j is not None:
+                    free.remove(j)
+                    entry["tf.aliasing_output"] = ir.IntegerAttr.get(
+                        ir.IntegerType.get_signless(32), j
+                    )
+                else:
+                    entry["jax.buffer_donor"] = ir.BoolAttr.get(True)
+            attrs.append(ir.DictAttr.get(entry))
+        main.attributes["arg_attrs"] = ir.ArrayAttr.get(attrs)
 
 
 def _hashable(v: Any) -> bool:
@@ -425,7 +484,40 @@ def jit(
     if not callable(fun):
         raise TypeError(f"jit expects a callable, got {type(fun).__name__}")
     static_argnums, static_argnames = _static_positions(fun, static_argnums, static_argnames)
-    return JitFunction(fun, static_argnums, static_argnames, user=True)
+    donate_argnums, donate_argnames = _donate_positions(fun, donate_argnums, donate_argnames)
+    overlap = set(donate_argnums) & set(static_argnums)
+    if overlap:
+        raise ValueError(
+            f"static_argnums and donate_argnums cannot overlap; both contain {sorted(overlap)}"
+        )
+    return JitFunction(
+        fun,
+        static_argnums,
+        static_argnames,
+        donate_argnums=donate_argnums,
+        donate_argnames=donate_argnames,
+        user=True,
+    )
+
+
+def _donate_positions(fun: Callable, donate_argnums, donate_argnames):
+    """donate_argnums and donate_argnames completed from each other."""
+    try:
+        params = [
+            p
+            for p in inspect.signature(fun).parameters.values()
+            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+        ]
+    except (TypeError, ValueError):
+        return tuple(donate_argnums), tuple(donate_argnames)
+    nums = set(donate_argnums)
+    names = set(donate_argnames)
+    for i, p in enumerate(params):
+        if p.name in names:
+            nums.add(i)
+        if i in nums and p.kind is not p.POSITIONAL_ONLY:
+            names.add(p.name)
+    return tuple(sorted(nums)), tuple(sorted(names))
 
 
 def _as_tuple(x) -> tuple:

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 # Operator -> (numpy function, the array is the right operand).
 _OPERATORS = {
     "__add__": ("add", False),
@@ -83,7 +85,10 @@ def _binary(np_mod, fname: str, reflected: bool):
 def _method(np_mod, name: str, fname: str):
     fn = getattr(np_mod, fname)
 
-    def method(self, *args: Any, **kwargs: Any):
+    def method(self, *args: Any, out: Any = None, **kwargs: Any):
+        # NumPy's functions (np.std(x)) pass out=None to the method.
+        if out is not None:
+            raise NotImplementedError(f"The 'out' argument to {name} is not supported.")
         return fn(self, *args, **kwargs)
 
     method.__name__ = method.__qualname__ = name
@@ -129,3 +134,45 @@ def register_array_methods(cls: type, np_mod: Any) -> None:
         doc="Functional index updates: x.at[idx].set(v), .add(v), .get(), ...",
     )
     cls.copy = lambda self: np_mod.array(self)
+    cls.view = _view
+
+
+def _view(self, dtype=None, type=None):
+    """The same bits seen as `dtype` (NumPy's view): the last axis scales by
+    the ratio of the item sizes."""
+    from mlax._src import dtypes
+    from mlax._src import lax
+
+    if type is not None:
+        raise NotImplementedError("`type` argument of Array.view() is not supported.")
+    if dtype is None:
+        return self
+    new = dtypes.canonicalize_dtype(dtype)
+    old = self.dtype
+    if new == old:
+        return self
+    if old == np.bool_ or new == np.bool_:
+        # XLA cannot bitcast pred: go through uint8.
+        via = lax.convert_element_type(self, np.uint8) if old == np.bool_ else self
+        out = _view(via, np.uint8) if via.dtype != np.uint8 else via
+        return lax.ne(out, np.uint8(0)) if new == np.bool_ else _view(out, new)
+    if not self.ndim:
+        if old.itemsize != new.itemsize:
+            raise ValueError(
+                "Changing the dtype of a 0d array is only supported if the itemsize is unchanged"
+            )
+        return lax.bitcast_convert_type(self, new)
+    last = self.shape[-1]
+    if old.itemsize == new.itemsize:
+        return lax.bitcast_convert_type(self, new)
+    if old.itemsize > new.itemsize:
+        out = lax.bitcast_convert_type(self, new)  # (..., last, ratio)
+        return lax.reshape(out, self.shape[:-1] + (last * (old.itemsize // new.itemsize),))
+    ratio = new.itemsize // old.itemsize
+    if last % ratio:
+        raise ValueError(
+            "When changing to a larger dtype, its size must be a divisor of the total "
+            "size in bytes of the last axis of the array."
+        )
+    grouped = lax.reshape(self, self.shape[:-1] + (last // ratio, ratio))
+    return lax.bitcast_convert_type(grouped, new)

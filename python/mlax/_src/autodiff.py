@@ -417,11 +417,7 @@ def _check_grad_output(a: ShapedArray, holomorphic: bool):
 
 
 def _is_array_tree(x) -> bool:
-    leaves = tree_util.tree_leaves(x)
-    return all(
-        isinstance(l, (Array, Tracer, np.ndarray, np.generic, int, float, complex, bool))
-        for l in leaves
-    )
+    return all(core.is_array_like(leaf) for leaf in tree_util.tree_leaves(x))
 
 
 def value_and_grad(

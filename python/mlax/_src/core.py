@@ -188,8 +188,50 @@ class Array(_ArrayOps):
         return self
 
     def __array__(self, dtype=None, copy=None):
+        # NumPy 2's protocol: copy=True (np.array, np.copy) gives a writable
+        # copy, None (np.asarray) the read-only host view when it can.
         x = runtime.to_host(self._buffer)
-        return x if dtype is None else x.astype(dtype)
+        if dtype is not None and np.dtype(dtype) != x.dtype:
+            if copy is False:
+                raise ValueError("converting the dtype of an mlax Array needs a copy")
+            return x.astype(dtype)
+        return x.copy() if copy else x
+
+    def __array_namespace__(self, *, api_version: str | None = None):
+        import mlax.numpy
+
+        return mlax.numpy
+
+    def __dlpack__(self, *args, **kwargs):
+        return self._buffer.__dlpack__(*args, **kwargs)
+
+    def __dlpack_device__(self):
+        return self._buffer.__dlpack_device__()
+
+    def devices(self) -> set:
+        return {self._buffer.device}
+
+    @property
+    def sharding(self):
+        return self._buffer.sharding
+
+    @property
+    def nbytes(self) -> int:
+        return self.size * self.dtype.itemsize
+
+    def copy_to_host_async(self) -> None:
+        """Starts the device-to-host copy that np.asarray will wait for."""
+        self._buffer.copy_to_host_async()
+
+    def delete(self) -> None:
+        """Frees the device buffer now; later use raises RuntimeError."""
+        self._buffer.delete()
+
+    def is_deleted(self) -> bool:
+        return self._buffer.is_deleted()
+
+    def unsafe_buffer_pointer(self) -> int:
+        return self._buffer.unsafe_buffer_pointer()
 
     def block_until_ready(self) -> "Array":
         runtime.block_until_ready(self._buffer)
@@ -532,10 +574,32 @@ def aval_of(x: Any) -> ShapedArray:
     return concrete_to_numpy(x)[1]
 
 
-def to_array(x: Any) -> Array:
-    """A concrete value as a device Array (Python scalars are weakly typed)."""
+def is_array_like(x: Any) -> bool:
+    """Whether x is an array value mlax takes as data: mlax Arrays and
+    tracers, numpy arrays and scalars, Python numbers, jax Arrays."""
+    return isinstance(
+        x, (Array, Tracer, np.ndarray, np.generic, int, float, complex, bool)
+    ) or runtime.is_buffer(x)
+
+
+def from_dlpack(x: Any, *, device: Any = None, copy: bool | None = None) -> Array:
+    """An Array from any DLPack producer (`__dlpack__`): numpy, torch,
+    jax; zero-copy on CPU when the layout allows."""
     if isinstance(x, Array):
         return x
+    buf = runtime.from_dlpack(x, device=device)
+    if dtypes.canonicalize_dtype(buf.dtype) != buf.dtype:
+        return to_array(np.asarray(buf))
+    return Array(buf, False)
+
+
+def to_array(x: Any) -> Array:
+    """A concrete value as a device Array (Python scalars are weakly typed);
+    a jax Array of a dtype mlax keeps is wrapped without a copy."""
+    if isinstance(x, Array):
+        return x
+    if runtime.is_buffer(x) and dtypes.canonicalize_dtype(x.dtype) == x.dtype:
+        return Array(x, bool(getattr(x, "weak_type", False)))
     arr, aval = concrete_to_numpy(x)
     return Array(runtime.to_device(arr), aval.weak_type)
 

@@ -54,7 +54,7 @@ def _descriptor(fn: Callable) -> str:
 
 
 def _is_array_leaf(x: Any) -> bool:
-    return isinstance(x, (Array, Tracer, np.ndarray, np.generic, bool, int, float, complex))
+    return core.is_array_like(x)
 
 
 def _split_args(args, kwargs):

@@ -430,6 +430,32 @@ class _IndexUpdateRef:
         """x with x[idx] = maximum(x[idx], values)."""
         return _update(self.array, self.index, values, "max", **kw)
 
+    def power(self, values, **kw):
+        """x with x[idx] **= values (repeated indices multiply exponents)."""
+        from mlax._src import numpy_impl as jnp
+
+        x = self.array
+        exponents = _update(jnp.ones_like(x), self.index, values, "mul", **kw)
+        return jnp.power(x, exponents)
+
+    def apply(self, func, **kw):
+        """x with func applied to x[idx]; an index repeated k times has func
+        applied k times (JAX's scatter_apply). func must be elementwise."""
+        from mlax._src import numpy_impl as jnp
+
+        x = self.array
+        counts = _update(
+            jnp.zeros(aval_of(x).shape, np.int32), self.index, np.int32(1), "add", **kw
+        )
+        once = jnp.where(counts > 0, func(x), x)
+
+        def body(carry):
+            i, y = carry
+            return i + 1, jnp.where(counts > i, func(y), y)
+
+        _, out = lax.while_loop(lambda c: c[0] < jnp.max(counts), body, (np.int32(1), once))
+        return out
+
 
 class _IndexUpdateHelper:
     """The `.at` property of arrays."""

@@ -69,8 +69,10 @@ def _flatten_list(a):
 
 
 def _const(arr: np.ndarray, weak: bool):
+    from mlax._src import core
+
     trace = current_trace()
-    if trace is None:
+    if trace is None or core._state.compile_time_eval:
         from mlax._src import runtime
 
         return Array(runtime.to_device(arr), weak)

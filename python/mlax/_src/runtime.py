@@ -86,6 +86,11 @@ class Executable:
         try:
             results = self._exe.execute_sharded(buffers)
         except Exception:
+            for b in buffers:
+                if b.is_deleted():  # donated to an earlier call, or deleted
+                    raise RuntimeError(
+                        f"Array has been deleted with shape={b.dtype}{list(b.shape)}."
+                    ) from None
             # A Python host callback failed: raise its own exception.
             errors = callback_errors.get(self.callback_key)
             error = errors.pop() if errors else None
@@ -183,3 +188,11 @@ def block_until_ready(buffer: Buffer) -> None:
 
 def is_buffer(x: Any) -> bool:
     return isinstance(x, _jax.ArrayImpl)
+
+
+def from_dlpack(x: Any, device=None) -> Buffer:
+    """A device buffer sharing the memory of a DLPack producer (numpy,
+    torch, jax arrays) when the device allows it (CPU), else a copy."""
+    import jax.dlpack as _dlpack
+
+    return _dlpack.from_dlpack(x, device=device)

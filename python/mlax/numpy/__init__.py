@@ -3,6 +3,7 @@
 import numpy as _np
 
 from mlax._src.core import Array as ndarray  # noqa: F401
+from mlax._src.core import from_dlpack  # noqa: F401
 from mlax._src.dtypes import bfloat16, finfo, iinfo, issubdtype  # noqa: F401
 from mlax._src.numpy_array_creation import (  # noqa: F401
     atleast_1d,
