@@ -140,8 +140,7 @@ def register_array_methods(cls: type, np_mod: Any) -> None:
 def _view(self, dtype=None, type=None):
     """The same bits seen as `dtype` (NumPy's view): the last axis scales by
     the ratio of the item sizes."""
-    from mlax._src import dtypes
-    from mlax._src import lax
+    from mlax._src import dtypes, lax
 
     if type is not None:
         raise NotImplementedError("`type` argument of Array.view() is not supported.")

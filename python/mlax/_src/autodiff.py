@@ -10,7 +10,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from mlax._src import api, core, dtypes, mlir, tree_util
-from mlax._src.core import Array, ShapedArray, Tracer, aval_of
+from mlax._src.core import ShapedArray, Tracer, aval_of
 from mlax.mlir import ir
 from mlax.mlir.dialects import mlax as mlax_d
 

@@ -17,7 +17,7 @@ from typing import Any, Callable
 import numpy as np
 
 from mlax._src import core, dtypes, mlir, tree_util
-from mlax._src.core import Array, ShapedArray, Tracer
+from mlax._src.core import ShapedArray
 from mlax.mlir import ir
 from mlax.mlir.dialects import mlax as mlax_d
 
