@@ -428,6 +428,16 @@ DotGeneralOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
   auto rhs = rankedOrNull(adaptor.getRhs().getType());
   if (!lhs || !rhs)
     return emitOptionalError(loc, "expected ranked tensor operands");
+  if (ArrayAttr precision = adaptor.getPrecisionConfigAttr()) {
+    auto valid = [](Attribute a) {
+      auto s = dyn_cast<StringAttr>(a);
+      return s &&
+             llvm::is_contained({"DEFAULT", "HIGH", "HIGHEST"}, s.getValue());
+    };
+    if (precision.size() != 2 || !llvm::all_of(precision, valid))
+      return emitOptionalError(loc, "precision_config must hold two of "
+                                    "\"DEFAULT\", \"HIGH\", \"HIGHEST\"");
+  }
   if (lhs.getElementType() != rhs.getElementType())
     return emitOptionalError(loc, "lhs and rhs element types differ");
   ArrayRef<int64_t> lb = adaptor.getLhsBatchingDimensions();

@@ -378,13 +378,17 @@ def Mlax_DotGeneralOp : Mlax_Op<"dot_general", [Mlax_OwnBatch, Mlax_OwnTranspose
   let summary = "Generalized dot product with batch and contracting dims";
   let description = [{
     Result dimensions are the batch dimensions, then lhs free dimensions,
-    then rhs free dimensions (StableHLO's order).
+    then rhs free dimensions (StableHLO's order). `precision_config` (two
+    of "DEFAULT", "HIGH", "HIGHEST", for lhs and rhs) is StableHLO's: how
+    precisely the backend multiplies (bf16 passes, TF32, full f32); the
+    dot_generals the rules derive from this one keep it.
   }];
   let arguments = (ins Mlax_Tensor:$lhs, Mlax_Tensor:$rhs,
       DenseI64ArrayAttr:$lhs_batching_dimensions,
       DenseI64ArrayAttr:$rhs_batching_dimensions,
       DenseI64ArrayAttr:$lhs_contracting_dimensions,
-      DenseI64ArrayAttr:$rhs_contracting_dimensions);
+      DenseI64ArrayAttr:$rhs_contracting_dimensions,
+      OptionalAttr<StrArrayAttr>:$precision_config);
   let results = (outs Mlax_Tensor:$result);
   let assemblyFormat = [{
     $lhs `,` $rhs `,` `batching_dims` `=` $lhs_batching_dimensions `x`

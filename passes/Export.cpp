@@ -78,6 +78,14 @@ SmallVector<NamedAttribute> exportedAttrs(Operation *op) {
     add("rhs_contracting_dimensions", dot.getRhsContractingDimensions());
     attrs.emplace_back(StringAttr::get(ctx, "dot_dimension_numbers"),
                        opaque(ctx, "dot<" + llvm::join(fields, ", ") + ">"));
+    if (ArrayAttr precision = dot.getPrecisionConfigAttr()) {
+      SmallVector<Attribute> config;
+      for (Attribute p : precision)
+        config.push_back(
+            opaque(ctx, ("precision " + cast<StringAttr>(p).getValue()).str()));
+      attrs.emplace_back(StringAttr::get(ctx, "precision_config"),
+                         ArrayAttr::get(ctx, config));
+    }
     return attrs;
   }
   if (auto cb = dyn_cast<PythonCallbackOp>(op)) {

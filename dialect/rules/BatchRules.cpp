@@ -453,7 +453,8 @@ LogicalResult DotGeneralOp::batch(OpBuilder &b, Values operands, Dims dims,
     resultDim = lb.size() + lhsFree + before;
   }
   results.push_back(DotGeneralOp::create(b, getLoc(), operands[0], operands[1],
-                                         lb, rb, lc, rc)
+                                         lb, rb, lc, rc,
+                                         getPrecisionConfigAttr())
                         .getResult());
   resultDims.push_back(resultDim);
   return success();

@@ -319,11 +319,12 @@ SmallVector<int64_t> argsort(ArrayRef<int64_t> v) {
 }
 
 /// Cotangent of x in dot_general(x, y) (JAX's _dot_general_transpose_lhs);
-/// `swapAns` when x was the rhs (its free dims come last in the result).
+/// `swapAns` when x was the rhs (its free dims come last in the result);
+/// the product has `precision` (the cotangent in x's place).
 Value transposeDotLhs(RuleBuilder &r, Value g, RankedTensorType xType, Value y,
                       ArrayRef<int64_t> xContract, ArrayRef<int64_t> yContract,
                       ArrayRef<int64_t> xBatch, ArrayRef<int64_t> yBatch,
-                      bool swapAns) {
+                      bool swapAns, ArrayAttr precision) {
   auto yType = cast<RankedTensorType>(y.getType());
   SmallVector<int64_t> xKept =
       remainingDims(xType.getRank(), xContract, xBatch);
@@ -335,7 +336,7 @@ Value transposeDotLhs(RuleBuilder &r, Value g, RankedTensorType xType, Value y,
                                       : range(nb + xKept.size(), yKept.size());
   // g . y contracting g's y-part with y's kept dims, batching as before.
   Value dot = DotGeneralOp::create(r.builder(), r.getLoc(), g, y, ansBatch,
-                                   yBatch, ansY, yKept)
+                                   yBatch, ansY, yKept, precision)
                   .getResult();
   SmallVector<int64_t> sortedByY;
   for (int64_t i : argsort(yContract))
@@ -354,18 +355,24 @@ LogicalResult DotGeneralOp::transpose(OpBuilder &b, Operands operands, Cts ct,
   RuleBuilder r(b, getLoc());
   auto lhsType = cast<RankedTensorType>(getLhs().getType());
   auto rhsType = cast<RankedTensorType>(getRhs().getType());
+  // JAX's rule keeps the operands' precisions (swapped for rhs's
+  // cotangent, which takes the lhs place).
+  ArrayAttr precision = getPrecisionConfigAttr();
+  ArrayAttr swapped =
+      precision ? ArrayAttr::get(getContext(), {precision[1], precision[0]})
+                : ArrayAttr();
   if (isLinear(operands, 0))
     out.push_back(transposeDotLhs(
         r, ct[0], lhsType, operands[1], getLhsContractingDimensions(),
         getRhsContractingDimensions(), getLhsBatchingDimensions(),
-        getRhsBatchingDimensions(), false));
+        getRhsBatchingDimensions(), false, precision));
   else
     out.push_back(Value());
   if (isLinear(operands, 1))
     out.push_back(transposeDotLhs(
         r, ct[0], rhsType, operands[0], getRhsContractingDimensions(),
         getLhsContractingDimensions(), getRhsBatchingDimensions(),
-        getLhsBatchingDimensions(), true));
+        getLhsBatchingDimensions(), true, swapped));
   else
     out.push_back(Value());
   return success();

@@ -872,3 +872,21 @@ func.func @f(%x: tensor<3xi1>) {
   %0 = mlax.cumsum %x, axis = 0 : tensor<3xi1>
   return
 }
+
+// -----
+
+func.func @dot_precision(%m: tensor<2x3xf32>) {
+  // expected-error @+2 {{precision_config must hold two of "DEFAULT", "HIGH", "HIGHEST"}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = mlax.dot_general %m, %m, batching_dims = [] x [], contracting_dims = [1] x [1] {precision_config = ["HIGHEST"]} : (tensor<2x3xf32>, tensor<2x3xf32>) -> tensor<2x2xf32>
+  return
+}
+
+// -----
+
+func.func @dot_precision_name(%m: tensor<2x3xf32>) {
+  // expected-error @+2 {{precision_config must hold two of}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = mlax.dot_general %m, %m, batching_dims = [] x [], contracting_dims = [1] x [1] {precision_config = ["HIGHEST", "TF32"]} : (tensor<2x3xf32>, tensor<2x3xf32>) -> tensor<2x2xf32>
+  return
+}

@@ -358,3 +358,51 @@ def test_debug_print_and_callback_details(capfd):
         mlax.debug.print("{} {}", 1.0)
     with pytest.raises(ValueError, match="keyword argument 'y'"):
         mlax.debug.print("{y}", 1.0)
+
+
+# --- precision, linearize(has_aux), vmap(axis_name) -------------------------
+
+
+def test_matmul_precision_reaches_the_program():
+    from mlax import lax
+
+    x = np.linspace(-1, 1, 6).reshape(2, 3).astype(F32)
+    f = mlax.jit(lambda a: jnp.dot(a, a.T, precision=lax.Precision.HIGHEST))
+    assert f.lower(x).as_text("stablehlo").count("precision HIGHEST") == 2
+    with mlax.default_matmul_precision("tensorfloat32"):
+        g = mlax.jit(lambda a: a @ a.T)
+        assert "precision HIGH>" in g.lower(x).as_text("stablehlo")
+        np.testing.assert_allclose(np.asarray(g(x)), x @ x.T, rtol=1e-6)
+    assert "precision" not in mlax.jit(lambda a: a @ a.T).lower(x).as_text("stablehlo")
+    # The precision of the cotangent products follows JAX's rule.
+    h = lambda a: jnp.sum(lax.dot(a, a.T, precision=("highest", "high")))  # noqa: E731
+    text = mlax.jit(mlax.grad(h)).lower(x).as_text()
+    assert text.count('precision_config = ["HIGH", "HIGHEST"]') == 1
+    np.testing.assert_allclose(
+        np.asarray(mlax.grad(h)(x)),
+        jax.grad(lambda a: ref.sum(jax.lax.dot(a, a.T, precision=("highest", "high"))))(x),
+        rtol=1e-6,
+    )
+    with pytest.raises(ValueError, match="Unrecognized precision"):
+        jnp.dot(x, x.T, precision="ultra")
+    assert lax.Precision("highest") is lax.Precision.HIGHEST
+
+
+def test_linearize_has_aux_and_vmap_axis_name():
+    def f(x):
+        return jnp.sin(x) * 2, {"aux": x.sum()}
+
+    def f_ref(x):
+        return ref.sin(x) * 2, {"aux": x.sum()}
+
+    x = np.array([0.1, 0.5], F32)
+    out, f_jvp, aux = mlax.linearize(f, x, has_aux=True)
+    jout, jf_jvp, jaux = jax.linearize(f_ref, x, has_aux=True)
+    np.testing.assert_allclose(np.asarray(out), jout, rtol=1e-6)
+    np.testing.assert_allclose(np.asarray(aux["aux"]), jaux["aux"], rtol=1e-6)
+    t = np.ones(2, F32)
+    np.testing.assert_allclose(np.asarray(f_jvp(t)), jf_jvp(t), rtol=1e-6)
+    with pytest.raises(TypeError, match="has_aux"):
+        mlax.linearize(jnp.sin, x, has_aux=True)
+    got = mlax.vmap(lambda v: v * 2, axis_name="batch")(x)
+    np.testing.assert_allclose(np.asarray(got), 2 * x)

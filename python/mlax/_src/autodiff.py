@@ -519,19 +519,28 @@ def grad(
     return g
 
 
-def linearize(fun: Callable, *primals: Any):
+def linearize(fun: Callable, *primals: Any, has_aux: bool = False):
     """Returns (fun(*primals), f_jvp) where f_jvp(*tangents) is the JVP at
-    primals (a linear function of the tangents)."""
+    primals (a linear function of the tangents); with has_aux, fun returns
+    (out, aux) and linearize returns (out, f_jvp, aux)."""
     out = _run(lambda ps: fun(*ps), list(primals))
+    if has_aux:
+        if not (isinstance(out, (tuple, list)) and len(out) == 2):
+            raise TypeError(
+                "linearize with has_aux=True requires fun to return a (output, aux) pair"
+            )
+        out, aux = out
 
     def f_jvp(*tangents):
         if len(tangents) != len(primals):
             raise TypeError(
                 f"linearized function takes {len(primals)} tangents, got {len(tangents)}"
             )
+        if has_aux:
+            return jvp(fun, primals, tangents, has_aux=True)[1]
         return jvp(fun, primals, tangents)[1]
 
-    return out, f_jvp
+    return (out, f_jvp, aux) if has_aux else (out, f_jvp)
 
 
 def linear_transpose(fun: Callable, *primals: Any) -> Callable:

@@ -46,16 +46,24 @@ def _broadcast_prefix(prefix: Any, tree: Any, what: str) -> list:
 
 
 def vmap(
-    fun: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_size: int | None = None
+    fun: Callable,
+    in_axes: Any = 0,
+    out_axes: Any = 0,
+    axis_name: Any = None,
+    axis_size: int | None = None,
+    spmd_axis_name: Any = None,
 ) -> Callable:
     """Vectorizes `fun` over a batch axis of its arguments, with JAX's vmap API.
 
     in_axes/out_axes: an int, None, or a pytree prefix of the arguments /
     outputs of such; negative axes count from the end. Keyword arguments are
-    mapped over axis 0.
+    mapped over axis 0. `axis_name` names the mapped axis for collectives
+    (mlax has none over vmap axes yet, so the name is only recorded).
     """
     if not callable(fun):
         raise TypeError(f"vmap expects a callable, got {type(fun).__name__}")
+    if spmd_axis_name is not None:
+        raise NotImplementedError("vmap(spmd_axis_name=): mlax runs on one device")
     if isinstance(in_axes, list):
         in_axes = tuple(in_axes)
 

@@ -9,6 +9,7 @@ JAX's lax; mlax.numpy adds broadcasting and promotion on top.
 from __future__ import annotations
 
 import builtins as _builtins
+import enum
 from typing import Any, Sequence
 
 import numpy as np
@@ -619,7 +620,66 @@ def transpose(operand: ArrayLike, permutation: Sequence[int]):
     return primitives["transpose"].bind(operand, permutation=perm)
 
 
-def _dot_emit(values, avals, *, dimension_numbers):
+class Precision(enum.Enum):
+    """How precisely a backend multiplies in dot products (JAX's
+    lax.Precision): DEFAULT (fastest, e.g. one bf16 pass on TPU), HIGH
+    (TF32 / three bf16 passes), HIGHEST (full float32)."""
+
+    DEFAULT = 0
+    HIGH = 1
+    HIGHEST = 2
+
+    @classmethod
+    def _missing_(cls, value):
+        names = {
+            "default": cls.DEFAULT,
+            "fastest": cls.DEFAULT,
+            "bfloat16": cls.DEFAULT,
+            "high": cls.HIGH,
+            "tensorfloat32": cls.HIGH,
+            "bfloat16_3x": cls.HIGH,
+            "highest": cls.HIGHEST,
+            "float32": cls.HIGHEST,
+        }
+        if isinstance(value, str) and value.lower() in names:
+            return names[value.lower()]
+        return None
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def canonicalize_precision(precision: Any) -> tuple[str, str] | None:
+    """(lhs, rhs) precision names for dot_general's precision_config, from
+    None (the mlax_default_matmul_precision flag), a Precision, a string, or
+    a pair of them; ValueError for anything else."""
+    if precision is None:
+        from mlax._src.config import config
+
+        precision = config.read("mlax_default_matmul_precision")
+        if precision is None:
+            return None
+    if isinstance(precision, (tuple, list)) and len(precision) == 2:
+        pair = tuple(precision)
+    elif isinstance(precision, (str, Precision)):
+        pair = (precision, precision)
+    else:
+        raise ValueError(
+            f"Precision argument must be one of:\n- None,\n- a string, a Precision or a "
+            f"pair of them,\ngot {precision!r}"
+        )
+    out = []
+    for p in pair:
+        try:
+            out.append(Precision(p).name if not isinstance(p, Precision) else p.name)
+        except ValueError:
+            raise ValueError(f"Unrecognized precision: {p!r}") from None
+    if out == ["DEFAULT", "DEFAULT"]:
+        return None  # the op's default
+    return tuple(out)
+
+
+def _dot_emit(values, avals, *, dimension_numbers, precision=None):
     (lc, rc), (lb, rb) = dimension_numbers
     return m.DotGeneralOp(
         values[0],
@@ -628,6 +688,9 @@ def _dot_emit(values, avals, *, dimension_numbers):
         mlir.i64_array(rb),
         mlir.i64_array(lc),
         mlir.i64_array(rc),
+        precision_config=None
+        if precision is None
+        else ir.ArrayAttr.get([ir.StringAttr.get(p) for p in precision]),
     ).result
 
 
@@ -673,7 +736,9 @@ def dot_general(
                 f"dimension {r} has size {ar.shape[r]} (shapes "
                 f"{al.shape} and {ar.shape})"
             )
-    out = primitives["dot_general"].bind(lhs, rhs, dimension_numbers=dn)
+    out = primitives["dot_general"].bind(
+        lhs, rhs, dimension_numbers=dn, precision=canonicalize_precision(precision)
+    )
     if preferred_element_type is not None:
         out = convert_element_type(out, preferred_element_type)
     return out
@@ -692,7 +757,11 @@ def dot(
             f"lax.dot requires 1-D or 2-D operands, got shapes {al.shape} and {ar.shape}"
         )
     return dot_general(
-        lhs, rhs, (((al.ndim - 1,), (0,)), ((), ())), preferred_element_type=preferred_element_type
+        lhs,
+        rhs,
+        (((al.ndim - 1,), (0,)), ((), ())),
+        precision=precision,
+        preferred_element_type=preferred_element_type,
     )
 
 

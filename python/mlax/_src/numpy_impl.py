@@ -823,10 +823,10 @@ def dot(
 ) -> Array:
     """numpy's dot; preferred_element_type is the result dtype."""
     a, b = _preferred(a, b, preferred_element_type)
-    return _as_preferred(_dot(a, b), preferred_element_type)
+    return _as_preferred(_dot(a, b, precision), preferred_element_type)
 
 
-def _dot(a, b) -> Array:
+def _dot(a, b, precision=None) -> Array:
     a, b = _promote_dtypes(a, b)
     aa, ab = aval_of(a), aval_of(b)
     if aa.ndim == 0 or ab.ndim == 0:
@@ -837,7 +837,7 @@ def _dot(a, b) -> Array:
             f"dot: shapes {aa.shape} and {ab.shape} not aligned: "
             f"{aa.shape[-1]} (dim {aa.ndim - 1}) != {ab.shape[contract_b]} (dim {contract_b})"
         )
-    return lax.dot_general(a, b, (((aa.ndim - 1,), (contract_b,)), ((), ())))
+    return lax.dot_general(a, b, (((aa.ndim - 1,), (contract_b,)), ((), ())), precision=precision)
 
 
 def matmul(
@@ -849,10 +849,10 @@ def matmul(
 ) -> Array:
     """numpy's matmul; preferred_element_type is the result dtype."""
     a, b = _preferred(a, b, preferred_element_type)
-    return _as_preferred(_matmul(a, b), preferred_element_type)
+    return _as_preferred(_matmul(a, b, precision), preferred_element_type)
 
 
-def _matmul(a, b) -> Array:
+def _matmul(a, b, precision=None) -> Array:
     a, b = _promote_dtypes(a, b)
     aa, ab = aval_of(a), aval_of(b)
     if aa.ndim == 0 or ab.ndim == 0:
@@ -870,7 +870,7 @@ def _matmul(a, b) -> Array:
                 f"(size {ab.shape[cb]} is different from {aa.shape[ca]}); "
                 f"shapes {aa.shape} and {ab.shape}"
             )
-        return lax.dot_general(a, b, (((ca,), (cb,)), ((), ())))
+        return lax.dot_general(a, b, (((ca,), (cb,)), ((), ())), precision=precision)
     if a_vec:
         a = lax.reshape(a, (1,) + aa.shape)
     if b_vec:
@@ -886,7 +886,9 @@ def _matmul(a, b) -> Array:
     a = _broadcast_to_shape(a, batch + aa.shape[-2:])
     b = _broadcast_to_shape(b, batch + ab.shape[-2:])
     nb = len(batch)
-    out = lax.dot_general(a, b, (((nb + 1,), (nb,)), (tuple(range(nb)), tuple(range(nb)))))
+    out = lax.dot_general(
+        a, b, (((nb + 1,), (nb,)), (tuple(range(nb)), tuple(range(nb)))), precision=precision
+    )
     shape = aval_of(out).shape
     if a_vec:
         shape = shape[:-2] + shape[-1:]
@@ -1013,7 +1015,9 @@ def vdot(
     a = asarray(a) if not _is_array(a) else a
     if dtypes.is_complex(aval_of(a).dtype):
         a = conj(a)
-    return dot(ravel(a), ravel(b), preferred_element_type=preferred_element_type)
+    return dot(
+        ravel(a), ravel(b), precision=precision, preferred_element_type=preferred_element_type
+    )
 
 
 def tensordot(
@@ -1025,10 +1029,10 @@ def tensordot(
     preferred_element_type: DTypeLike | None = None,
 ) -> Array:
     a, b = _preferred(a, b, preferred_element_type)
-    return _as_preferred(_tensordot(a, b, axes), preferred_element_type)
+    return _as_preferred(_tensordot(a, b, axes, precision), preferred_element_type)
 
 
-def _tensordot(a, b, axes) -> Array:
+def _tensordot(a, b, axes, precision=None) -> Array:
     a, b = _promote_dtypes(a, b)
     na, nb = aval_of(a).ndim, aval_of(b).ndim
     if isinstance(axes, int):
@@ -1039,7 +1043,7 @@ def _tensordot(a, b, axes) -> Array:
         cb = (cb,) if isinstance(cb, int) else tuple(cb)
     ca = tuple(_canonical_axis(x, na) for x in ca)
     cb = tuple(_canonical_axis(x, nb) for x in cb)
-    return lax.dot_general(a, b, ((ca, cb), ((), ())))
+    return lax.dot_general(a, b, ((ca, cb), ((), ())), precision=precision)
 
 
 def atleast_2d(a: ArrayLike) -> Array:
@@ -1274,7 +1278,9 @@ def inner(
     a, b = _preferred(a, b, preferred_element_type)
     if aval_of(a).ndim == 0 or aval_of(b).ndim == 0:
         return _as_preferred(multiply(a, b), preferred_element_type)
-    out = lax.dot_general(a, b, (((aval_of(a).ndim - 1,), (aval_of(b).ndim - 1,)), ((), ())))
+    out = lax.dot_general(
+        a, b, (((aval_of(a).ndim - 1,), (aval_of(b).ndim - 1,)), ((), ())), precision=precision
+    )
     return _as_preferred(out, preferred_element_type)
 
 

@@ -20,6 +20,7 @@ from mlax._src.gather_scatter import (  # noqa: F401,E402
     scatter_mul,
 )
 from mlax._src.lax import (  # noqa: F401
+    Precision,
     RoundingMethod,
     abs,
     add,
