@@ -406,3 +406,19 @@ def test_linearize_has_aux_and_vmap_axis_name():
         mlax.linearize(jnp.sin, x, has_aux=True)
     got = mlax.vmap(lambda v: v * 2, axis_name="batch")(x)
     np.testing.assert_allclose(np.asarray(got), 2 * x)
+
+
+def test_numpy_rank_promotion():
+    a, b = np.ones((2, 3), F32), np.ones(3, F32)
+    np.testing.assert_allclose(np.asarray(jnp.add(a, b)), a + b)
+    with mlax.numpy_rank_promotion("raise"):
+        with pytest.raises(ValueError, match="rank_promotion='raise'"):
+            jnp.add(a, b)
+        with pytest.raises(ValueError, match="rank_promotion"):
+            mlax.jit(lambda x, y: x * y)(a, b)
+        jnp.add(a, F32(2.0))  # scalars are not rank promotion
+        jnp.add(a, a)
+    with jax.numpy_rank_promotion("raise"), pytest.raises(ValueError):
+        ref.add(a, b)
+    with mlax.numpy_rank_promotion("warn"), pytest.warns(UserWarning, match="rank promotion"):
+        jnp.multiply(a, b)

@@ -194,9 +194,35 @@ def _broadcast_shapes(*shapes):
         raise (TypeError if len({len(s) for s in shapes}) == 1 else ValueError)(msg) from None
 
 
+def _check_rank_promotion(shapes) -> None:
+    """mlax_numpy_rank_promotion: 'warn' or 'raise' when non-scalar operands
+    of different ranks are broadcast (JAX's rule and messages)."""
+    from mlax._src.config import config
+
+    mode = config.read("mlax_numpy_rank_promotion")
+    if mode == "allow" or len({len(s) for s in shapes if s}) < 2:
+        return
+    import warnings
+
+    shown = " ".join(str(tuple(s)) for s in shapes)
+    if mode == "warn":
+        warnings.warn(
+            f"Following NumPy automatic rank promotion on shapes {shown}. Set the "
+            "mlax_numpy_rank_promotion config option to 'allow' to disable this warning.",
+            stacklevel=3,
+        )
+    else:
+        raise ValueError(
+            f"Operands could not be broadcast together on shapes {shown} and with the "
+            "config option mlax_numpy_rank_promotion='raise'."
+        )
+
+
 def _promote_and_broadcast(*xs):
     xs = _promote_dtypes(*xs)
-    shape = _broadcast_shapes(*[aval_of(x).shape for x in xs])
+    shapes = [aval_of(x).shape for x in xs]
+    _check_rank_promotion(shapes)
+    shape = _broadcast_shapes(*shapes)
     return [_broadcast_to_shape(x, shape) for x in xs]
 
 
