@@ -727,6 +727,28 @@ LogicalResult CumsumOp::verify() {
   return success();
 }
 
+LogicalResult SortOp::verify() {
+  if (getInputs().empty())
+    return emitOpError("needs at least one operand");
+  if (getNumKeys() > static_cast<int64_t>(getInputs().size()))
+    return emitOpError("num_keys ")
+           << getNumKeys() << " exceeds the number of operands ("
+           << getInputs().size() << ")";
+  auto first = cast<RankedTensorType>(getInputs()[0].getType());
+  if (getDimension() >= first.getRank())
+    return emitOpError("dimension ")
+           << getDimension() << " is out of range for rank " << first.getRank();
+  for (auto [i, v] : llvm::enumerate(getInputs())) {
+    auto t = cast<RankedTensorType>(v.getType());
+    if (t.getShape() != first.getShape())
+      return emitOpError("operands must have one shape: operand ")
+             << i << " has type " << t << ", operand 0 " << first;
+  }
+  if (getResultTypes() != getInputs().getTypes())
+    return emitOpError("result types must be the operand types");
+  return success();
+}
+
 LogicalResult ReverseOp::verify() {
   auto type = cast<RankedTensorType>(getOperand().getType());
   return verifyDimList(getLoc(), getDimensions(), type.getRank(),

@@ -627,6 +627,28 @@ def Mlax_CumsumOp : Mlax_Op<"cumsum", [Pure, SameOperandsAndResultType,
   let hasVerifier = 1;
 }
 
+def Mlax_SortOp : Mlax_Op<"sort", [Pure, Mlax_RegionJvp, Mlax_OwnBatch]> {
+  let summary = "Sorts operands along a dimension by their first num_keys (lax.sort)";
+  let description = [{
+    Sorts every operand along `dimension` by the lexicographic order of the
+    first `num_keys` operands (the others are permuted alongside), stably
+    when `stable`. The order is JAX's: a total order on floats with -0.0
+    equal to 0.0 and every NaN after +inf; complex keys compare (real,
+    imag). Exported as stablehlo.sort with that comparator. JVP: the keys
+    are sorted with an iota, whose permutation gathers the tangents (JAX's
+    rule; the gather is what reverse mode transposes).
+  }];
+  let arguments = (ins Variadic<Mlax_Tensor>:$inputs,
+      ConfinedAttr<I64Attr, [IntNonNegative]>:$dimension,
+      ConfinedAttr<I64Attr, [IntPositive]>:$num_keys, UnitAttr:$stable);
+  let results = (outs Variadic<Mlax_Tensor>:$results);
+  let assemblyFormat = [{
+    `(` $inputs `)` `dim` `=` $dimension `num_keys` `=` $num_keys
+    (`stable` $stable^)? attr-dict `:` functional-type($inputs, $results)
+  }];
+  let hasVerifier = 1;
+}
+
 //===----------------------------------------------------------------------===//
 // Control flow
 //===----------------------------------------------------------------------===//

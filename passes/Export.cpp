@@ -196,6 +196,77 @@ void expandCumsum(CumsumOp op) {
   op.erase();
 }
 
+/// JAX's float sort key: -0.0 as 0.0 and every NaN as one +NaN, so that
+/// the total order puts NaNs last and a stable sort keeps such ties.
+Value sortKey(RuleBuilder &r, Value x) {
+  Value zero = r.zerosLike(x);
+  x = r.select(r.compare(ComparisonDirection::EQ, x, zero), zero, x);
+  Value isNan = r.compare(ComparisonDirection::NE, x, x);
+  return r.select(isNan, r.splat(x, std::nan("")), x);
+}
+
+Value totalOrder(RuleBuilder &r, ComparisonDirection dir, Value x, Value y) {
+  if (!isa<FloatType>(getElementTypeOrSelf(x.getType())))
+    return r.compare(dir, x, y);
+  return CompareOp::create(r.builder(), r.getLoc(), x, y, dir,
+                           ComparisonTypeAttr::get(x.getContext(),
+                                                   ComparisonType::TOTALORDER))
+      .getResult();
+}
+
+/// sort as JAX lowers it: stablehlo.sort whose comparator orders the first
+/// num_keys operands lexicographically (complex keys as (real, imag)).
+void expandSort(SortOp op) {
+  OpBuilder b(op);
+  Location loc = op.getLoc();
+  OperationState state(loc, "stablehlo.sort");
+  state.addOperands(op.getInputs());
+  state.addTypes(op.getResultTypes());
+  state.addAttribute("dimension", b.getI64IntegerAttr(op.getDimension()));
+  state.addAttribute("is_stable", b.getBoolAttr(op.getStable()));
+  state.addRegion();
+  Operation *sortOp = b.create(state);
+  SmallVector<Type> argTypes;
+  for (Value v : op.getInputs()) {
+    auto scalar = RankedTensorType::get(
+        {}, cast<RankedTensorType>(v.getType()).getElementType());
+    argTypes.append({scalar, scalar});
+  }
+  SmallVector<Location> locs(argTypes.size(), loc);
+  Block *block = b.createBlock(&sortOp->getRegion(0), {}, argTypes, locs);
+  RuleBuilder r(b, loc);
+  SmallVector<std::pair<Value, Value>> keys;
+  for (int64_t k = 0; k < op.getNumKeys(); ++k) {
+    Value x = block->getArgument(2 * k), y = block->getArgument(2 * k + 1);
+    Type element = getElementTypeOrSelf(x.getType());
+    if (auto complex = dyn_cast<ComplexType>(element)) {
+      auto part = RankedTensorType::get({}, complex.getElementType());
+      keys.push_back({sortKey(r, RealOp::create(b, loc, part, x)),
+                      sortKey(r, RealOp::create(b, loc, part, y))});
+      keys.push_back({sortKey(r, ImagOp::create(b, loc, part, x)),
+                      sortKey(r, ImagOp::create(b, loc, part, y))});
+    } else if (isa<FloatType>(element)) {
+      keys.push_back({sortKey(r, x), sortKey(r, y)});
+    } else {
+      keys.push_back({x, y});
+    }
+  }
+  Value less;
+  for (auto [x, y] : llvm::reverse(keys)) {
+    Value lt = totalOrder(r, ComparisonDirection::LT, x, y);
+    less = less ? OrOp::create(b, loc, lt,
+                               AndOp::create(
+                                   b, loc,
+                                   totalOrder(r, ComparisonDirection::EQ, x, y),
+                                   less))
+                      .getResult()
+                : lt;
+  }
+  ReturnOp::create(b, loc, ValueRange{less});
+  op.replaceAllUsesWith(sortOp->getResults());
+  op.erase();
+}
+
 LogicalResult renameOps(ModuleOp module) {
   lowerScans(module);
   // stop_gradient is the identity outside differentiation.
@@ -220,6 +291,7 @@ LogicalResult renameOps(ModuleOp module) {
     op.erase();
   });
   module.walk([](CumsumOp op) { expandCumsum(op); });
+  module.walk([](SortOp op) { expandSort(op); });
   // integer_pow has no StableHLO op.
   module.walk([](IntegerPowOp op) {
     OpBuilder b(op);

@@ -890,3 +890,43 @@ func.func @dot_precision_name(%m: tensor<2x3xf32>) {
   %0 = mlax.dot_general %m, %m, batching_dims = [] x [], contracting_dims = [1] x [1] {precision_config = ["HIGHEST", "TF32"]} : (tensor<2x3xf32>, tensor<2x3xf32>) -> tensor<2x2xf32>
   return
 }
+
+// -----
+
+func.func @sort_num_keys(%x: tensor<3xf32>) {
+  // expected-error @+1 {{num_keys 2 exceeds the number of operands (1)}}
+  %0 = mlax.sort(%x) dim = 0 num_keys = 2 : (tensor<3xf32>) -> tensor<3xf32>
+  return
+}
+
+// -----
+
+func.func @sort_dim(%x: tensor<3xf32>) {
+  // expected-error @+1 {{dimension 1 is out of range for rank 1}}
+  %0 = mlax.sort(%x) dim = 1 num_keys = 1 : (tensor<3xf32>) -> tensor<3xf32>
+  return
+}
+
+// -----
+
+func.func @sort_shapes(%x: tensor<3xf32>, %y: tensor<4xf32>) {
+  // expected-error @+1 {{operands must have one shape: operand 1 has type 'tensor<4xf32>'}}
+  %0:2 = mlax.sort(%x, %y) dim = 0 num_keys = 1 : (tensor<3xf32>, tensor<4xf32>) -> (tensor<3xf32>, tensor<4xf32>)
+  return
+}
+
+// -----
+
+func.func @sort_results(%x: tensor<3xf32>) {
+  // expected-error @+1 {{result types must be the operand types}}
+  %0 = mlax.sort(%x) dim = 0 num_keys = 1 : (tensor<3xf32>) -> tensor<3xi32>
+  return
+}
+
+// -----
+
+func.func @sort_scalar(%x: tensor<f32>) {
+  // expected-error @+1 {{dimension 0 is out of range for rank 0}}
+  %0 = mlax.sort(%x) dim = 0 num_keys = 1 : (tensor<f32>) -> tensor<f32>
+  return
+}

@@ -137,6 +137,8 @@ func.func @main(%x: tensor<2x3xf32>, %y: tensor<2x3xf32>, %i: tensor<2x3xi32>,
   %rv = mlax.reverse %x, dims = [0] : tensor<2x3xf32>
   // CHECK: mlax.cumsum %{{.*}}, axis = 1 reverse : tensor<2x3xf32>
   %csum = mlax.cumsum %x, axis = 1 reverse : tensor<2x3xf32>
+  // CHECK: mlax.sort(%{{.*}}, %{{.*}}) dim = 1 num_keys = 2 stable : (tensor<2x3xf32>, tensor<2x3xf32>) -> (tensor<2x3xf32>, tensor<2x3xf32>)
+  %srt:2 = mlax.sort(%x, %y) dim = 1 num_keys = 2 stable : (tensor<2x3xf32>, tensor<2x3xf32>) -> (tensor<2x3xf32>, tensor<2x3xf32>)
 
   // CHECK: mlax.while(%{{.*}}, %{{.*}}) : tensor<i32>, tensor<2x3xf32>
   // CHECK: cond

@@ -136,6 +136,19 @@ def register_array_methods(cls: type, np_mod: Any) -> None:
     cls.copy = lambda self: np_mod.array(self)
     cls.view = _view
 
+    def sort(self, axis: int | None = -1, *, stable: bool = True, descending: bool = False):
+        from mlax._src.sorting import jnp_sort
+
+        return jnp_sort(self, axis, stable=stable, descending=descending)
+
+    def argsort(self, axis: int | None = -1, *, stable: bool = True, descending: bool = False):
+        from mlax._src.sorting import argsort
+
+        return argsort(self, axis, stable=stable, descending=descending)
+
+    cls.sort = sort
+    cls.argsort = argsort
+
 
 def _view(self, dtype=None, type=None):
     """The same bits seen as `dtype` (NumPy's view): the last axis scales by

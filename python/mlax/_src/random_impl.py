@@ -112,51 +112,18 @@ def _nextafter(x, up: bool):
     return jnp.where(keep, x, lax.bitcast_convert_type(nb, x.dtype))
 
 
-def _stable_argsort_ranks(keys, descending: bool = False):
-    """Each element's position in a stable sort along the last axis."""
-    n = keys.shape[-1]
-    a = jnp.expand_dims(keys, -1)  # [..., i, 1]
-    b = jnp.expand_dims(keys, -2)  # [..., 1, j]
-    before = lax.gt(b, a) if descending else lax.lt(b, a)
-    before = jnp.broadcast_to(before, (*keys.shape, n))
-    i = lax.broadcasted_iota(np.int32, (n, n), 0)
-    j = lax.broadcasted_iota(np.int32, (n, n), 1)
-    eq = lax.eq(jnp.broadcast_to(b, before.shape), jnp.broadcast_to(a, before.shape))
-    tie = lax.bitwise_and(eq, jnp.broadcast_to(lax.lt(j, i), before.shape))
-    return jnp.sum(lax.bitwise_or(before, tie).astype(np.int32), axis=-1)
-
-
-def _ranks_to_indices(ranks, k: int):
-    """indices[..., r] = the element whose rank is r, for r < k."""
-    n = ranks.shape[-1]
-    r = lax.broadcasted_iota(np.int32, (k, n), 0)
-    i = lax.broadcasted_iota(np.int32, (k, n), 1)
-    hit = lax.eq(jnp.expand_dims(ranks, -2), jnp.broadcast_to(r, (*ranks.shape[:-1], k, n)))
-    return jnp.sum(jnp.where(hit, jnp.broadcast_to(i, hit.shape), 0), axis=-1)
-
-
-def _take_last(x, idx):
-    """x[..., idx[..., j]] along the last axis (take_along_axis)."""
-    lead = tuple(x.shape[:-1])
-    n, k = x.shape[-1], idx.shape[-1]
-    b = math.prod(lead)
-    flat = jnp.reshape(x, (b * n,))
-    base = lax.broadcasted_iota(np.int32, (b, k), 0) * np.int32(n)
-    fi = jnp.reshape(idx, (b, k)) + base
-    return jnp.reshape(jnp.take(flat, jnp.reshape(fi, (b * k,))), (*lead, k))
-
-
 def _sort_key_val(sort_keys, x, axis: int):
-    """lax.sort_key_val(sort_keys, x, axis)[1] (a stable sort) by ranking."""
-    sk = jnp.moveaxis(sort_keys, axis, -1)
-    xv = jnp.moveaxis(x, axis, -1)
-    idx = _ranks_to_indices(_stable_argsort_ranks(sk), sk.shape[-1])
-    return jnp.moveaxis(_take_last(xv, idx), -1, axis)
+    """lax.sort_key_val(sort_keys, x, axis)[1] (a stable sort)."""
+    from mlax._src.sorting import sort_key_val
+
+    return sort_key_val(sort_keys, x, dimension=axis)[1]
 
 
 def _top_k_indices(x, k: int):
     """lax.top_k(x, k)[1] along the last axis (ties: lower index first)."""
-    return _ranks_to_indices(_stable_argsort_ranks(x, descending=True), k)
+    from mlax._src.sorting import argsort
+
+    return argsort(x, axis=-1, descending=True)[..., :k].astype(np.int32)
 
 
 # --------------------------------------------------------------------------
@@ -413,7 +380,7 @@ def _canonical_axis(axis: int, ndim: int) -> int:
 
 def permutation(key: KeyArrayLike, x: int | Any, axis: int = 0, independent: bool = False) -> Array:
     """A random permutation of arange(x) or of x along `axis` (stable sort by
-    random keys, as jax; the sort is computed by O(n^2) ranking)."""
+    random keys, as jax)."""
     k = _key("permutation", key)
     if isinstance(x, PRNGKeyArray):
         raise TypeError("permutation of a key array is not supported")

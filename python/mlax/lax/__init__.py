@@ -108,3 +108,4 @@ from mlax._src.lax import (  # noqa: F401
     while_loop,
     xor,
 )
+from mlax._src.sorting import sort, sort_key_val  # noqa: F401,E402

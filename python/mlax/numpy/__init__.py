@@ -240,6 +240,22 @@ from mlax._src.numpy_statistics import (  # noqa: F401
     trapezoid,
 )
 from mlax._src.numpy_vectorize import vectorize  # noqa: F401
+from mlax._src.sorting import (  # noqa: F401
+    argpartition,
+    argsort,
+    histogram,
+    histogram_bin_edges,
+    lexsort,
+    median,
+    nanmedian,
+    nanpercentile,
+    nanquantile,
+    partition,
+    percentile,
+    quantile,
+    unique,
+)
+from mlax._src.sorting import jnp_sort as sort  # noqa: F401
 
 bool_ = _np.bool_
 int8, int16, int32, int64 = _np.int8, _np.int16, _np.int32, _np.int64
