@@ -422,3 +422,11 @@ def test_numpy_rank_promotion():
         ref.add(a, b)
     with mlax.numpy_rank_promotion("warn"), pytest.warns(UserWarning, match="rank promotion"):
         jnp.multiply(a, b)
+
+
+def test_debug_nans_eager_ops():
+    x = jnp.asarray(np.float32(-1.0))
+    with mlax.debug_nans(True):
+        with pytest.raises(FloatingPointError, match="nan"):
+            jnp.log(x)
+    assert np.isnan(np.asarray(jnp.log(x)))

@@ -249,14 +249,11 @@ class JitFunction:
         return flat_fun
 
     def __call__(self, *args, **kwargs):
+        state = config.dispatch_state()
         if self._fast_ok and not kwargs:
             try:
                 key = tuple([a.aval for a in args if type(a) is Array])
-                compiled = (
-                    self._fast_cache.get((config.trace_context(), key))
-                    if len(key) == len(args)
-                    else None
-                )
+                compiled = self._fast_cache.get((state[1], key)) if len(key) == len(args) else None
             except TypeError:
                 compiled = None
             if compiled is not None:
@@ -264,7 +261,7 @@ class JitFunction:
                 out = compiled.unflatten_outputs(
                     compiled.executable.execute([a._buffer for a in args] + consts)
                 )
-                if self._user:
+                if state[2] and self._user:
                     _check_nans(out, self._name)
                 return out
         if core.current_trace() is not None:
@@ -279,7 +276,7 @@ class JitFunction:
             a, b = _input_aval_and_buffer(x)
             avals.append(a)
             buffers.append(b)
-        ctx = config.trace_context()
+        ctx = state[1]
         key = (in_tree, tuple(avals), static_key, ctx)
         entry = self._cache.get(key)
         if entry is None:
@@ -313,7 +310,7 @@ class JitFunction:
                 self._fast_cache[(ctx, tuple(a.aval for a in args))] = entry
         compiled, consts = entry
         out = compiled.unflatten_outputs(compiled.executable.execute(buffers + consts))
-        if self._user:
+        if state[2] and self._user:
             _check_nans(out, self._name)
         return out
 

@@ -10,6 +10,7 @@ produces are part of every jit cache key (`trace_context`).
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import threading
 from typing import Any, Callable, Iterator
@@ -84,6 +85,10 @@ class Config:
             self._values[name] = default if text is None else check(name, parse(env, text))
         self._local = threading.local()
         self._trace_flags = tuple(n for n, f in _FLAGS.items() if f[2])
+        # Bumped by every change (update, a context manager entering or
+        # leaving): dispatch_state recomputes only then.
+        self._counter = itertools.count(1)  # next() is atomic: no lost bumps
+        self._version = 0
 
     @staticmethod
     def _canonical(name: str) -> str:
@@ -98,6 +103,7 @@ class Config:
     def update(self, name: str, value: Any) -> None:
         name = self._canonical(name)
         self._values[name] = _FLAGS[name][1](name, value)
+        self._version = next(self._counter)
 
     def _overrides(self) -> dict[str, Any]:
         d = getattr(self._local, "overrides", None)
@@ -120,6 +126,7 @@ class Config:
         missing = object()
         old = d.get(name, missing)
         d[name] = value
+        self._version = next(self._counter)
         try:
             yield
         finally:
@@ -127,6 +134,7 @@ class Config:
                 del d[name]
             else:
                 d[name] = old
+            self._version = next(self._counter)
 
     def trace_context(self) -> tuple:
         """The values of the flags that change what a trace produces."""
@@ -135,6 +143,18 @@ class Config:
             v = self._values
             return tuple(v[n] for n in self._trace_flags)
         return tuple(d.get(n, self._values[n]) for n in self._trace_flags)
+
+    def dispatch_state(self) -> tuple:
+        """(version, trace_context(), whether outputs are checked for
+        NaN/inf), recomputed only after a change: what a jitted call reads
+        on its fast path."""
+        st = getattr(self._local, "state", None)
+        if st is not None and st[0] == self._version:
+            return st
+        version = self._version
+        check = bool(self.read("mlax_debug_nans") or self.read("mlax_debug_infs"))
+        st = self._local.state = (version, self.trace_context(), check)
+        return st
 
     @property
     def x64_enabled(self) -> bool:

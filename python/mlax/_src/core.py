@@ -18,6 +18,7 @@ from typing import Any, Callable, NamedTuple, Sequence, Union
 import numpy as np
 
 from mlax._src import dtypes, mlir, runtime, tree_util
+from mlax._src.config import config
 from mlax.mlir import ir
 from mlax.mlir.dialects import func as func_d
 from mlax.mlir.dialects import mlax as mlax_d
@@ -1095,4 +1096,9 @@ def _eager(prim: Primitive, args: Sequence[Any], params: dict):
         )
         compiled = compile_traced(traced)
         _eager_cache[key] = compiled
-    return compiled.unflatten_outputs(compiled.executable.execute([a._buffer for a in arrays]))
+    out = compiled.unflatten_outputs(compiled.executable.execute([a._buffer for a in arrays]))
+    if config.dispatch_state()[2]:  # mlax_debug_nans / mlax_debug_infs
+        from mlax._src.api import _check_nans
+
+        _check_nans(out, prim.name)
+    return out
