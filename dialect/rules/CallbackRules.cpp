@@ -32,63 +32,27 @@ LogicalResult PythonCallbackOp::jvp(JvpContext &ctx, OpBuilder &b) {
   return success();
 }
 
-namespace {
-/// Element `i` of a batched value (batch dimension `dim`), unbatched.
-Value batchElement(RuleBuilder &r, Value v, int64_t dim, int64_t i) {
-  auto type = cast<RankedTensorType>(v.getType());
-  SmallVector<int64_t> start(type.getRank(), 0), limit(type.getShape()),
-      strides(type.getRank(), 1);
-  start[dim] = i;
-  limit[dim] = i + 1;
-  SmallVector<int64_t> shape(type.getShape());
-  shape[dim] = 1;
-  Value slice =
-      SliceOp::create(r.builder(), r.getLoc(),
-                      RankedTensorType::get(shape, type.getElementType()), v,
-                      start, limit, strides);
-  shape.erase(shape.begin() + dim);
-  return r.reshape(slice, RankedTensorType::get(shape, type.getElementType()));
-}
-} // namespace
-
 LogicalResult PythonCallbackOp::batch(BatchContext &ctx, OpBuilder &b) {
   RuleBuilder r(b, getLoc());
   int64_t n = ctx.batchSize();
   StringRef method = getVmapMethod().value_or("");
-  if (getNumResults() == 0 || method == "sequential" ||
-      method == "sequential_unrolled") {
-    // One call per batch element; results stacked at the front.
-    SmallVector<SmallVector<Value>> perResult(getNumResults());
-    for (int64_t i = 0; i < n; ++i) {
-      IRMapping map;
-      for (Value v : getArgs()) {
-        int64_t d = ctx.batchDim(v);
-        Value nv = ctx.lookup(v);
-        map.map(v, d >= 0 ? batchElement(r, nv, d, i) : nv);
-      }
-      Operation *call = b.clone(**this, map);
-      for (auto [k, res] : llvm::enumerate(call->getResults()))
-        perResult[k].push_back(
-            r.reshape(res, withDim(res.getType(), 1, /*at=*/0)));
-    }
-    for (auto [k, res] : llvm::enumerate(getResults())) {
-      Value stacked = ConcatenateOp::create(
-          b, getLoc(), withDim(res.getType(), n, 0), perResult[k], 0);
-      ctx.map(res, stacked, 0);
-    }
-    return success();
-  }
-  if (method != "expand_dims" && method != "broadcast_all" &&
+  bool perElement = getNumResults() == 0 || method == "sequential" ||
+                    method == "sequential_unrolled";
+  if (!perElement && method != "expand_dims" && method != "broadcast_all" &&
       method != "legacy_vectorized")
     return emitOpError(
-               "vmap is only supported for the pure_callback primitive when "
-               "vmap_method is one of 'sequential', 'sequential_unrolled', "
-               "'expand_dims', 'broadcast_all', or 'legacy_vectorized'. Got "
-               "vmap_method=")
+        "vmap is only supported for the pure_callback primitive when "
+        "vmap_method is one of 'sequential', 'sequential_unrolled', "
+        "'expand_dims', 'broadcast_all', or 'legacy_vectorized'. Got "
+        "vmap_method=")
            << (method.empty() ? StringRef("None") : method) << ".";
-  // One call on whole batches: batched operands with the batch in front,
-  // the others with a size-1 (expand_dims) or size-n (broadcast_all) one.
-  int64_t other = method == "broadcast_all" ? n : 1;
+  // One call on whole batches, the batch in front of every operand. A
+  // per-element callback (debug callbacks, "sequential") gets every operand
+  // broadcast, and the host side calls the Python function once per
+  // element of the leading dimensions, in order; "expand_dims" gives the
+  // unbatched operands a size-1 dimension instead, "broadcast_all" the
+  // batch size, and the Python function sees the batches.
+  int64_t other = (perElement || method == "broadcast_all") ? n : 1;
   SmallVector<Value> operands;
   for (Value v : getArgs()) {
     int64_t d = ctx.batchDim(v);
@@ -99,8 +63,9 @@ LogicalResult PythonCallbackOp::batch(BatchContext &ctx, OpBuilder &b) {
   SmallVector<Type> types;
   for (Value res : getResults())
     types.push_back(withDim(res.getType(), n, 0));
-  auto call = PythonCallbackOp::create(b, getLoc(), types, operands, getIndex(),
-                                       getCallTarget(), getVmapMethodAttr());
+  auto call = PythonCallbackOp::create(b, getLoc(), types, operands,
+                                       getIndex(), getCallTarget(),
+                                       getVmapMethodAttr());
   call->setDiscardableAttrs((*this)->getDiscardableAttrDictionary());
   for (auto [old, nv] : llvm::zip(getResults(), call.getResults()))
     ctx.map(old, nv, 0);

@@ -1,8 +1,8 @@
 // RUN: mlax-opt %s --mlax-expand-transforms --inline --symbol-dce --canonicalize --cse | FileCheck %s
 
 // Host callbacks: a debug callback (no results) runs on primal values under
-// jvp and vjp, and once per element under vmap; a pure callback's vmap
-// follows vmap_method.
+// jvp and vjp and takes whole batches under vmap (the host loops over
+// them); a pure callback's vmap follows vmap_method.
 
 func.func private @dbg(%x: tensor<3xf32>) -> tensor<3xf32> {
   mlax.python_callback "xla_ffi_python_cpu_callback"[0](%x) : (tensor<3xf32>) -> ()
@@ -28,33 +28,28 @@ func.func @vjp_debug(%x: tensor<3xf32>, %ct: tensor<3xf32>) -> (tensor<3xf32>, t
   return %r#0, %r#1 : tensor<3xf32>, tensor<3xf32>
 }
 
-// One call per batch element (batch at dimension 1 here).
+// One call on the whole batch, batch in front; the host calls the Python
+// function once per element, in order (batch at dimension 1 here).
 // CHECK-LABEL: func.func @vmap_debug(
-// CHECK:        %[[S0:.*]] = mlax.slice %arg0, start = [0, 0], limit = [3, 1]
-// CHECK:        %[[E0:.*]] = mlax.reshape %[[S0]] : (tensor<3x1xf32>) -> tensor<3xf32>
-// CHECK:        mlax.python_callback "xla_ffi_python_cpu_callback"[0] (%[[E0]])
-// CHECK:        %[[S1:.*]] = mlax.slice %arg0, start = [0, 1], limit = [3, 2]
-// CHECK:        %[[E1:.*]] = mlax.reshape %[[S1]]
-// CHECK:        mlax.python_callback "xla_ffi_python_cpu_callback"[0] (%[[E1]])
+// CHECK:        %[[T:.*]] = mlax.transpose %arg0, dims = [1, 0] : (tensor<3x2xf32>) -> tensor<2x3xf32>
+// CHECK:        mlax.python_callback "xla_ffi_python_cpu_callback"[0] (%[[T]]) : (tensor<2x3xf32>) -> ()
 // CHECK-NOT:    mlax.python_callback
 func.func @vmap_debug(%xs: tensor<3x2xf32>) -> tensor<2x3xf32> {
   %r = mlax.vmap @dbg(%xs) in_dims = [1] out_dims = [0] size = 2 : (tensor<3x2xf32>) -> tensor<2x3xf32>
   return %r : tensor<2x3xf32>
 }
 
-func.func private @pure_seq(%x: tensor<3xf32>) -> tensor<3xf32> {
-  %0 = mlax.python_callback "xla_ffi_python_cpu_callback"[1](%x) {vmap_method = "sequential"} : (tensor<3xf32>) -> tensor<3xf32>
+func.func private @pure_seq(%x: tensor<3xf32>, %y: tensor<3xf32>) -> tensor<3xf32> {
+  %0 = mlax.python_callback "xla_ffi_python_cpu_callback"[1](%x, %y) {vmap_method = "sequential"} : (tensor<3xf32>, tensor<3xf32>) -> tensor<3xf32>
   return %0 : tensor<3xf32>
 }
 
+// "sequential": unbatched operands are broadcast too; results batched.
 // CHECK-LABEL: func.func @vmap_sequential(
-// CHECK:        %[[A:.*]] = mlax.python_callback "xla_ffi_python_cpu_callback"[1] (%{{.*}}) {vmap_method = "sequential"} : (tensor<3xf32>) -> tensor<3xf32>
-// CHECK:        %[[RA:.*]] = mlax.reshape %[[A]] : (tensor<3xf32>) -> tensor<1x3xf32>
-// CHECK:        %[[B:.*]] = mlax.python_callback "xla_ffi_python_cpu_callback"[1] (%{{.*}}) {vmap_method = "sequential"}
-// CHECK:        %[[RB:.*]] = mlax.reshape %[[B]]
-// CHECK:        mlax.concatenate(%[[RA]], %[[RB]]) dim = 0 : (tensor<1x3xf32>, tensor<1x3xf32>) -> tensor<2x3xf32>
-func.func @vmap_sequential(%xs: tensor<2x3xf32>) -> tensor<2x3xf32> {
-  %r = mlax.vmap @pure_seq(%xs) in_dims = [0] out_dims = [0] size = 2 : (tensor<2x3xf32>) -> tensor<2x3xf32>
+// CHECK:        %[[Y:.*]] = mlax.broadcast_in_dim %arg1, dims = [1] : (tensor<3xf32>) -> tensor<2x3xf32>
+// CHECK:        mlax.python_callback "xla_ffi_python_cpu_callback"[1] (%arg0, %[[Y]]) {vmap_method = "sequential"} : (tensor<2x3xf32>, tensor<2x3xf32>) -> tensor<2x3xf32>
+func.func @vmap_sequential(%xs: tensor<2x3xf32>, %y: tensor<3xf32>) -> tensor<2x3xf32> {
+  %r = mlax.vmap @pure_seq(%xs, %y) in_dims = [0, -1] out_dims = [0] size = 2 : (tensor<2x3xf32>, tensor<3xf32>) -> tensor<2x3xf32>
   return %r : tensor<2x3xf32>
 }
 

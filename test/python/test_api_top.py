@@ -430,3 +430,23 @@ def test_debug_nans_eager_ops():
         with pytest.raises(FloatingPointError, match="nan"):
             jnp.log(x)
     assert np.isnan(np.asarray(jnp.log(x)))
+
+
+def test_debug_print_vmap_order_like_jax(capfd):
+    def f(m):
+        def loop(x):
+            return m.lax.fori_loop(
+                0, 2, lambda i, c: (m.debug.print("i={} c={}", i, c), c + 1)[1], x
+            )
+
+        return m.vmap(m.vmap(loop))
+
+    xs = np.arange(6.0, dtype=F32).reshape(2, 3)
+    mlax.block_until_ready(f(mlax)(xs))
+    mine = capfd.readouterr().out
+    jax.block_until_ready(f(jax)(xs))
+    theirs = capfd.readouterr().out
+    # The same prints; jax's come in an order XLA chooses, mlax's in order.
+    assert sorted(mine.splitlines()) == sorted(theirs.splitlines())
+    want = [f"i={i} c={c + i:.1f}" for i in range(2) for c in range(6)]
+    assert mine.splitlines() == want

@@ -136,10 +136,21 @@ def pure_callback(
         raise NotImplementedError("pure_callback(sharding=): mlax runs on one device")
     avals, out_tree = _result_avals(result_shape_dtypes)
     arrays, rebuild = _split_args(args, kwargs)
+    ranks = [np.ndim(x) if not hasattr(x, "aval") else x.aval.ndim for x in arrays]
 
-    def host(*values):
-        a, k = rebuild([np.asarray(v) for v in values])
+    def call(*values):
+        a, k = rebuild(list(values))
         return _host_results(callback(*a, **k), out_tree, avals, "pure_callback")
+
+    if vmap_method in (None, "sequential", "sequential_unrolled"):
+
+        def host(*values):
+            return _per_element(call, values, ranks, avals)
+
+    else:
+
+        def host(*values):
+            return call(*[np.asarray(v) for v in values])
 
     if core.current_trace() is None:
         outs = host(*[np.asarray(x) for x in arrays])
@@ -168,12 +179,32 @@ def callback(
     _debug_callback(callback, _descriptor(callback), args, kwargs)
 
 
+def _per_element(call: Callable, values, ranks, avals) -> tuple:
+    """`call` on host values; when vmap added leading dimensions (the batch
+    rule puts them in front of every operand), once per element of them, in
+    order, with the results stacked."""
+    values = [np.asarray(v) for v in values]
+    lead = values[0].shape[: values[0].ndim - ranks[0]] if values else ()
+    if not lead:
+        return call(*values)
+    outs = [call(*[v[idx] for v in values]) for idx in np.ndindex(*lead)]
+    return tuple(
+        np.asarray(np.stack([o[i] for o in outs]).reshape(lead + a.shape), order="C")
+        for i, a in enumerate(avals)
+    )
+
+
 def _debug_callback(fn: Callable, descriptor: str, args, kwargs) -> None:
     arrays, rebuild = _split_args(args, kwargs)
+    ranks = [np.ndim(x) if not hasattr(x, "aval") else x.aval.ndim for x in arrays]
+
+    def call(*values):
+        a, k = rebuild(list(values))
+        fn(*a, **k)
+        return ()
 
     def host(*values):
-        a, k = rebuild([np.asarray(v) for v in values])
-        fn(*a, **k)
+        _per_element(call, values, ranks, ())
         return ()
 
     if core.current_trace() is None:
