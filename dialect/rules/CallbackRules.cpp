@@ -41,10 +41,10 @@ LogicalResult PythonCallbackOp::batch(BatchContext &ctx, OpBuilder &b) {
   if (!perElement && method != "expand_dims" && method != "broadcast_all" &&
       method != "legacy_vectorized")
     return emitOpError(
-        "vmap is only supported for the pure_callback primitive when "
-        "vmap_method is one of 'sequential', 'sequential_unrolled', "
-        "'expand_dims', 'broadcast_all', or 'legacy_vectorized'. Got "
-        "vmap_method=")
+               "vmap is only supported for the pure_callback primitive when "
+               "vmap_method is one of 'sequential', 'sequential_unrolled', "
+               "'expand_dims', 'broadcast_all', or 'legacy_vectorized'. Got "
+               "vmap_method=")
            << (method.empty() ? StringRef("None") : method) << ".";
   // One call on whole batches, the batch in front of every operand. A
   // per-element callback (debug callbacks, "sequential") gets every operand
@@ -63,9 +63,8 @@ LogicalResult PythonCallbackOp::batch(BatchContext &ctx, OpBuilder &b) {
   SmallVector<Type> types;
   for (Value res : getResults())
     types.push_back(withDim(res.getType(), n, 0));
-  auto call = PythonCallbackOp::create(b, getLoc(), types, operands,
-                                       getIndex(), getCallTarget(),
-                                       getVmapMethodAttr());
+  auto call = PythonCallbackOp::create(b, getLoc(), types, operands, getIndex(),
+                                       getCallTarget(), getVmapMethodAttr());
   call->setDiscardableAttrs((*this)->getDiscardableAttrDictionary());
   for (auto [old, nv] : llvm::zip(getResults(), call.getResults()))
     ctx.map(old, nv, 0);

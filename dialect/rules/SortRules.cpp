@@ -51,8 +51,8 @@ LogicalResult SortOp::jvp(JvpContext &ctx, OpBuilder &b) {
   SmallVector<Value> operands;
   for (Value v : getInputs())
     operands.push_back(ctx.primal(v));
-  operands.push_back(IotaOp::create(b, getLoc(), shapeType.clone(indexType),
-                                    getDimension()));
+  operands.push_back(
+      IotaOp::create(b, getLoc(), shapeType.clone(indexType), getDimension()));
   SmallVector<Type> types;
   for (Value v : operands)
     types.push_back(v.getType());
