@@ -1,6 +1,6 @@
 """mlax: a differentiable array compiler built on MLIR, with JAX's API."""
 
-from mlax import debug, dtypes, errors, lax, numpy, random, tree, tree_util
+from mlax import debug, dtypes, errors, lax, nn, numpy, random, tree, tree_util
 from mlax._src.api import (
     ShapeDtypeStruct,
     block_until_ready,
@@ -91,6 +91,7 @@ __all__ = [
     "make_mlir",
     "named_call",
     "named_scope",
+    "nn",
     "numpy",
     "numpy_rank_promotion",
     "process_count",
