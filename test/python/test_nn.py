@@ -33,8 +33,9 @@ def _check(got, want, rtol=1e-5, atol=1e-6):
     if got.dtype.kind in "biu":
         np.testing.assert_array_equal(got, want)
     else:
+        wide = np.complex128 if got.dtype.kind == "c" else np.float64
         np.testing.assert_allclose(
-            got.astype(np.float64), want.astype(np.float64), rtol=rtol, atol=atol, equal_nan=True
+            got.astype(wide), want.astype(wide), rtol=rtol, atol=atol, equal_nan=True
         )
 
 
@@ -363,13 +364,14 @@ INITS = [
 
 @pytest.mark.parametrize("name,args", INITS, ids=lambda v: str(v))
 def test_initializer_bit_identical(name, args):
-    for shape, dtype in (((3, 4), None), ((2, 3, 5), np.float16)):
-        for mk, jk in _keys():
-            if args is None:
-                got, want = getattr(I, name), getattr(RI, name)
-            else:
-                got, want = getattr(I, name)(*args), getattr(RI, name)(*args)
-            _same(got(mk, shape, dtype), want(jk, shape, dtype))
+    # Two keys (typed and raw), each with its own shape and dtype.
+    cases = zip((((3, 4), None), ((2, 3, 5), np.float16)), _keys())
+    for (shape, dtype), (mk, jk) in cases:
+        if args is None:
+            got, want = getattr(I, name), getattr(RI, name)
+        else:
+            got, want = getattr(I, name)(*args), getattr(RI, name)(*args)
+        _same(got(mk, shape, dtype), want(jk, shape, dtype))
 
 
 @pytest.mark.parametrize(
@@ -397,7 +399,7 @@ def test_complex_variance_scaling():
     for dist in ("truncated_normal", "uniform", "normal"):
         got = I.variance_scaling(1.0, "fan_in", dist)(mlax.random.key(1), (3, 4), np.complex64)
         want = RI.variance_scaling(1.0, "fan_in", dist)(jax.random.key(1), (3, 4), np.complex64)
-        _check(got, want, 1e-5, 1e-6)
+        _same(got, want)
 
 
 def test_initializer_errors():
