@@ -20,8 +20,10 @@ test: build lit pytest fuzz-smoke
 lit: build
 	$(BIN)/lit -sv $(BUILD_DIR)/test
 
+# pytest-xdist: one worker per core (at most 4); each test compiles its own
+# programs, so the suite scales with the cores.
 pytest: build
-	$(PY) -m pytest -q test/python
+	$(PY) -m pytest -q -n auto --maxprocesses 4 test/python
 
 # Formatting and lint: ruff (Python), clang-format (C++, LLVM style).
 CXX_SOURCES = $(shell git ls-files '*.cpp' '*.h')
