@@ -1,0 +1,1 @@
+"""mlax.scipy: jax.scipy's special, stats and linalg."""
