@@ -37,15 +37,20 @@ def _ensure_arraylike(fun_name: str, a: Any) -> Array:
     return _n.asarray(a)
 
 
-def _complex_dtype(dtype: np.dtype) -> np.dtype:
+def _inexact_dtype(dtype) -> np.dtype:
+    """jax's dtypes.to_inexact_dtype: bool and integers of up to 32 bits
+    become float32, 64-bit integers float64."""
     dtype = np.dtype(dtype)
+    if dtypes.is_inexact(dtype):
+        return dtype
+    return np.dtype(np.float64 if dtype.itemsize == 8 else np.float32)
+
+
+def _complex_dtype(dtype) -> np.dtype:
+    dtype = _inexact_dtype(dtype)
     if dtypes.is_complex(dtype):
         return dtype
-    if dtype == np.float64:
-        return np.dtype(np.complex128)
-    if dtypes.is_float(dtype):
-        return np.dtype(np.complex64)
-    return np.dtype(dtypes.default_complex_dtype())
+    return np.dtype(np.complex128 if dtype == np.float64 else np.complex64)
 
 
 def _lax_fft(x: Array, fft_type: str, fft_lengths: Sequence[int]) -> Array:
@@ -56,7 +61,7 @@ def _lax_fft(x: Array, fft_type: str, fft_lengths: Sequence[int]) -> Array:
         if dtypes.is_complex(dtype):
             raise ValueError("only real valued inputs supported for rfft")
         if not dtypes.is_float(dtype):
-            x = _lax.convert_element_type(x, dtypes.default_float_dtype())
+            x = _lax.convert_element_type(x, _inexact_dtype(dtype))
             dtype = aval_of(x).dtype
         if dtype not in (np.float32, np.float64):
             raise ValueError(f"RFFT input must be float32 or float64, got {dtype}")
@@ -150,7 +155,10 @@ def _fft_core(
     if orig_axes is not None:
         src = _canonical_axes(orig_axes, ndim)
         if len(set(src)) != len(src):
-            perm = tuple(i for i in range(ndim) if i not in src) + src
+            perm = [i for i in range(ndim) if i not in src]  # jnp.moveaxis's
+            for d, a in sorted(zip(range(ndim - len(src), ndim), src)):
+                perm.insert(d, a)
+            perm = tuple(perm)
             raise TypeError(
                 "transpose permutation isn't a permutation of operand dimensions, "
                 f"got permutation {perm} for operand shape {aval_of(arr).shape}."
@@ -376,8 +384,7 @@ def fftfreq(
     dtype = dtype or dtypes.default_float_dtype()
     _check_freq_args("fftfreq", n, d)
     out_dtype = dtypes.canonicalize_dtype(dtype)
-    dt = out_dtype if dtypes.is_inexact(out_dtype) else np.dtype(dtypes.default_float_dtype())
-    dt = dtypes.finfo(dt).dtype
+    dt = dtypes.finfo(_inexact_dtype(out_dtype)).dtype
     n = operator.index(n)
     i = np.arange(n)
     k = ((i + n // 2) % n - n // 2) if n else i  # exact small integers
@@ -395,7 +402,11 @@ def rfftfreq(
     _check_freq_args("rfftfreq", n, d)
     n = operator.index(n)
     k = _n.arange(0, n // 2 + 1, dtype=dtype)
-    result = _n.true_divide(k, _n.asarray(d * n, dtype=dtype))
+    den = _n.asarray(d * n, dtype=dtype)
+    if not dtypes.is_inexact(aval_of(k).dtype):  # integer / integer, as jax
+        dt = _inexact_dtype(aval_of(k).dtype)
+        k, den = _n.astype(k, dt), _n.astype(den, dt)
+    result = _n.true_divide(k, den)
     return _put(result, device)
 
 
