@@ -449,7 +449,7 @@ def _igammac_cf(ax, x, a, enabled, mode):
 
     y = 1 - a
     z = x + y + 1
-    c = jnp.zeros_like(x)
+    c = jnp.zeros((), dt)
     pkm2 = jnp.ones_like(x)
     qkm2 = x
     pkm1 = x + 1
