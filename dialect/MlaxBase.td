@@ -82,4 +82,17 @@ def Mlax_ComparisonType : I32EnumAttr<"ComparisonType",
   let cppNamespace = "::mlir::mlax";
 }
 
+def Mlax_Transpose : I32EnumAttr<"Transpose",
+    "how triangular_solve applies its matrix", [
+      I32EnumAttrCase<"NO_TRANSPOSE", 0>, I32EnumAttrCase<"TRANSPOSE", 1>,
+      I32EnumAttrCase<"ADJOINT", 2>]> {
+  let cppNamespace = "::mlir::mlax";
+}
+
+def Mlax_FftType : I32EnumAttr<"FftType", "FFT kind", [
+      I32EnumAttrCase<"FFT", 0>, I32EnumAttrCase<"IFFT", 1>,
+      I32EnumAttrCase<"RFFT", 2>, I32EnumAttrCase<"IRFFT", 3>]> {
+  let cppNamespace = "::mlir::mlax";
+}
+
 #endif // MLAX_BASE_TD

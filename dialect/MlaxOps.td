@@ -177,6 +177,15 @@ def Mlax_ErfOp : Mlax_UnaryOp<"erf", Mlax_FloatTensor, [Mlax_ExportsToChlo]> {
 def Mlax_ErfInvOp : Mlax_UnaryOp<"erf_inv", Mlax_FloatTensor, [Mlax_ExportsToChlo]> {
   let summary = "Elementwise inverse error function (exported as chlo.erf_inv)";
 }
+def Mlax_ErfcOp : Mlax_UnaryOp<"erfc", Mlax_FloatTensor, [Mlax_ExportsToChlo]> {
+  let summary = "Elementwise complementary error function (exported as chlo.erfc)";
+}
+def Mlax_LgammaOp : Mlax_UnaryOp<"lgamma", Mlax_FloatTensor, [Mlax_ExportsToChlo]> {
+  let summary = "Elementwise log |Gamma(x)| (exported as chlo.lgamma)";
+}
+def Mlax_DigammaOp : Mlax_UnaryOp<"digamma", Mlax_FloatTensor, [Mlax_ExportsToChlo]> {
+  let summary = "Elementwise digamma, d/dx lgamma(x) (exported as chlo.digamma)";
+}
 def Mlax_SinhOp : Mlax_UnaryOp<"sinh", Mlax_FloatOrComplexTensor, [Mlax_ExportsToChlo]> {
   let summary = "Elementwise hyperbolic sine (exported as chlo.sinh)";
 }
@@ -264,6 +273,14 @@ def Mlax_MinOp : Mlax_BinaryOp<"minimum", Mlax_Tensor, [Commutative]> {
 }
 def Mlax_Atan2Op : Mlax_BinaryOp<"atan2", Mlax_FloatTensor> {
   let summary = "Elementwise atan2(lhs, rhs)";
+}
+def Mlax_PolygammaOp : Mlax_BinaryOp<"polygamma", Mlax_FloatTensor, [Mlax_ExportsToChlo]> {
+  let summary = "Elementwise polygamma(n, x), the n-th derivative of digamma "
+                "(exported as chlo.polygamma; differentiable in x only)";
+}
+def Mlax_ZetaOp : Mlax_BinaryOp<"zeta", Mlax_FloatTensor, [Mlax_ExportsToChlo]> {
+  let summary = "Elementwise Hurwitz zeta(x, q) (exported as chlo.zeta; "
+                "differentiable in q only)";
 }
 def Mlax_AndOp : Mlax_BinaryOp<"and", Mlax_PredOrIntTensor, [Commutative],
     [Mlax_JvpOpInterface, Mlax_ZeroDerivative]> {
@@ -874,5 +891,7 @@ def Mlax_CustomLinOp : Mlax_Op<"custom_lin", [AttrSizedOperandSegments,
     functional-type(operands, results)
   }];
 }
+
+include "dialect/MlaxLinalgOps.td"
 
 #endif // MLAX_OPS_TD

@@ -10,6 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "passes/Export.h"
+#include "passes/LowerLinalg.h"
 #include "passes/LowerScan.h"
 
 #include "dialect/MlaxDialect.h"
@@ -267,8 +268,17 @@ void expandSort(SortOp op) {
   op.erase();
 }
 
+/// The platform the module is exported for: its `mlax.platform` attribute
+/// (set by the runtime; "cpu" when absent).
+constexpr StringLiteral kPlatformAttr = "mlax.platform";
+
 LogicalResult renameOps(ModuleOp module) {
+  StringRef platform = "cpu";
+  if (auto attr = module->getAttrOfType<StringAttr>(kPlatformAttr))
+    platform = attr.getValue();
   lowerScans(module);
+  if (failed(lowerLinalg(module, platform)))
+    return failure();
   // stop_gradient is the identity outside differentiation.
   module.walk([](StopGradientOp op) {
     op.replaceAllUsesWith(op.getOperand());
@@ -348,6 +358,7 @@ LogicalResult mlir::mlax::exportToStableHLO(ModuleOp module,
   {
     OwningOpRef<ModuleOp> clone(module.clone());
     result = renameOps(*clone);
+    (*clone)->removeAttr(kPlatformAttr);
     if (succeeded(result))
       clone->print(os, OpPrintingFlags().enableDebugInfo(false));
   }

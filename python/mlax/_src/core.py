@@ -1043,7 +1043,7 @@ def _compile_module(traced: Traced, key: str) -> tuple[runtime.Executable, str]:
             if needle in msg:
                 raise error(text) from None
         raise TransformationError(text) from None
-    text = mlir.export_stablehlo(module)
+    text = mlir.export_stablehlo(module, runtime.default_device().platform)
     callbacks = ()
     if traced.host_callbacks:
         # Trampolines to the table of this IR: a later trace of the same

@@ -71,6 +71,9 @@ _UNARY_TABLE = {
     "not": (m.NotOp, "boolean or integer"),
     "erf": (m.ErfOp, "floating"),
     "erf_inv": (m.ErfInvOp, "floating"),
+    "erfc": (m.ErfcOp, "floating"),
+    "lgamma": (m.LgammaOp, "floating"),
+    "digamma": (m.DigammaOp, "floating"),
     "abs": (m.AbsOp, "signed"),
     "is_finite": (m.IsFiniteOp, "floating"),
 }
@@ -85,6 +88,8 @@ _BINARY_TABLE = {
     "max": (m.MaxOp, "any"),
     "min": (m.MinOp, "any"),
     "atan2": (m.Atan2Op, "floating"),
+    "polygamma": (m.PolygammaOp, "floating"),
+    "zeta": (m.ZetaOp, "floating"),
     "and": (m.AndOp, "boolean or integer"),
     "or": (m.OrOp, "boolean or integer"),
     "xor": (m.XorOp, "boolean or integer"),
@@ -244,6 +249,9 @@ ceil = _unary("ceil")
 bitwise_not = not_ = _unary("not")
 erf = _unary("erf")
 erf_inv = _unary("erf_inv")
+erfc = _unary("erfc")
+lgamma = _unary("lgamma")
+digamma = _unary("digamma")
 abs = _unary("abs")
 is_finite = _unary("is_finite")
 
@@ -256,6 +264,8 @@ pow = _binary("pow")
 max = _binary("max")
 min = _binary("min")
 atan2 = _binary("atan2")
+polygamma = _binary("polygamma")
+zeta = _binary("zeta")
 bitwise_and = and_ = _binary("and")
 bitwise_or = or_ = _binary("or")
 bitwise_xor = xor = _binary("xor")

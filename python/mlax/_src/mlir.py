@@ -67,5 +67,12 @@ def run_pipeline(module: ir.Module, pipeline: str) -> None:
     pm.run(module.operation)
 
 
-def export_stablehlo(module: ir.Module) -> str:
-    return mlax_d.export_stablehlo(module.operation)
+def export_stablehlo(module: ir.Module, platform: str = "cpu") -> str:
+    """StableHLO text of `module` for `platform` (which picks the kernels of
+    the linear algebra ops: LAPACK custom calls on CPU)."""
+    with module.context:
+        module.operation.attributes["mlax.platform"] = ir.StringAttr.get(platform)
+    try:
+        return mlax_d.export_stablehlo(module.operation)
+    finally:
+        del module.operation.attributes["mlax.platform"]

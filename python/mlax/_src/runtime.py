@@ -35,6 +35,16 @@ def platform_name() -> str | None:
     return name or None
 
 
+@functools.lru_cache(maxsize=None)
+def _init_lapack() -> None:
+    """Loads the LAPACK routines behind jaxlib's lapack_*_ffi targets (the
+    targets are registered with XLA when jax is imported; the routines are
+    scipy's, bound on first use)."""
+    from jaxlib import lapack
+
+    lapack._lapack.initialize()
+
+
 def backend(platform: str | None = None):
     """The PJRT client for `platform` (default: the configured one)."""
     return _backend(platform or platform_name())
@@ -123,6 +133,8 @@ def compile(
     `host_callbacks[i]` serves the python callback custom calls of index i;
     their exceptions are filed under `callback_key` in `callback_errors`."""
     device = device or default_device()
+    if "lapack_" in stablehlo:
+        _init_lapack()
     options = _xc.CompileOptions()
     build = options.executable_build_options
     build.device_assignment = _xc.DeviceAssignment.create(np.array([[device.id]]))

@@ -8,6 +8,7 @@ from mlax._src.associative_scan import (  # noqa: F401
     cumprod,
     cumsum,
 )
+from mlax._src.fft_ops import FftType, fft  # noqa: F401,E402
 from mlax._src.gather_scatter import (  # noqa: F401,E402
     GatherDimensionNumbers,
     GatherScatterMode,
@@ -44,6 +45,7 @@ from mlax._src.lax import (  # noqa: F401
     convert_element_type,
     cos,
     cosh,
+    digamma,
     div,
     dot,
     dot_general,
@@ -52,6 +54,7 @@ from mlax._src.lax import (  # noqa: F401
     eq,
     erf,
     erf_inv,
+    erfc,
     exp,
     expm1,
     floor,
@@ -63,6 +66,7 @@ from mlax._src.lax import (  # noqa: F401
     iota,
     is_finite,
     le,
+    lgamma,
     log,
     log1p,
     logistic,
@@ -76,6 +80,7 @@ from mlax._src.lax import (  # noqa: F401
     not_,
     or_,
     pad,
+    polygamma,
     pow,
     real,
     reduce_and,
@@ -107,5 +112,7 @@ from mlax._src.lax import (  # noqa: F401
     transpose,
     while_loop,
     xor,
+    zeta,
 )
 from mlax._src.sorting import sort, sort_key_val  # noqa: F401,E402
+from mlax.lax import linalg  # noqa: F401,E402

@@ -1,0 +1,27 @@
+"""mlax.lax.linalg: matrix decompositions and solves (jax.lax.linalg)."""
+
+from mlax._src.lax_linalg import (  # noqa: F401
+    cholesky,
+    eigh,
+    geqrf,
+    householder_product,
+    lu,
+    lu_pivots_to_permutation,
+    qr,
+    svd,
+    symmetrize,
+    triangular_solve,
+)
+
+__all__ = [
+    "cholesky",
+    "eigh",
+    "geqrf",
+    "householder_product",
+    "lu",
+    "lu_pivots_to_permutation",
+    "qr",
+    "svd",
+    "symmetrize",
+    "triangular_solve",
+]
