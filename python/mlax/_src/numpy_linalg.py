@@ -18,6 +18,8 @@ from mlax._src.api import jit
 from mlax._src.core import Array, ArrayLike, DTypeLike, aval_of
 from mlax._src.custom_derivatives import custom_jvp
 from mlax._src.numpy_vectorize import vectorize
+from mlax._src.sorting import sort as _lax_sort
+from mlax._src.sorting import sort_key_val as _lax_sort_key_val
 
 __all__ = [
     "EigResult",
@@ -201,14 +203,14 @@ def _svd(a, full_matrices, compute_uv, hermitian, subset_by_index):
         if compute_uv:
             sign = _n.sign(v)
             idxs = lax.broadcasted_iota(np.int32, _shape(s), nd - 1)
-            s, idxs, sign = lax.sort((s, idxs, sign), dimension=-1, num_keys=1)
+            s, idxs, sign = _lax_sort((s, idxs, sign), dimension=-1, num_keys=1)
             s = lax.rev(s, (nd - 1,))
             idxs = lax.rev(idxs, (nd - 1,))
             sign = lax.rev(sign, (nd - 1,))
             u = _manip.take_along_axis(w, _n.broadcast_to(idxs[..., None, :], _shape(w)), axis=-1)
             vh = _H(u * sign[..., None, :].astype(_dtype(u)))
             return SVDResult(u, s, vh)
-        return lax.rev(lax.sort(s, dimension=-1), (nd - 1,))
+        return lax.rev(_lax_sort(s, dimension=-1), (nd - 1,))
     if compute_uv:
         u, s, vh = ll.svd(a, full_matrices=full_matrices, compute_uv=True)
         return SVDResult(u, s, vh)
@@ -349,7 +351,7 @@ def _lu_solve_core(lu: Array, permutation: Array, b: Array, trans: int) -> Array
             transpose_a=True,
             conjugate_a=conj,
         )
-        _, ind = lax.sort_key_val(permutation, lax.iota(np.int32, m))
+        _, ind = _lax_sort_key_val(permutation, lax.iota(np.int32, m))
         x = _n.take(x, ind, axis=0)
     else:
         raise ValueError(f"'trans' value must be 0, 1, or 2, got {trans}")
