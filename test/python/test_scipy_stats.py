@@ -1,0 +1,267 @@
+"""mlax.scipy.stats against jax.scipy.stats: modules, names and signatures,
+values and dtypes (float32, float64), edge values, gradients, vmap and jit,
+and the errors JAX raises."""
+
+import importlib
+import inspect
+
+import jax
+import jax.numpy as rnp
+import jax.scipy.stats as ref
+import mlax
+import mlax.numpy as jnp
+import mlax.scipy.stats as st
+import numpy as np
+import pytest
+
+jax.config.update("jax_platforms", "cpu")
+
+R = np.random.default_rng(3)
+DISTS = sorted(st.__all__)
+
+
+def _u(shape, lo, hi, dtype=np.float32):
+    return R.uniform(lo, hi, size=shape).astype(dtype)
+
+
+def _check(got, want, rtol=1e-5, atol=1e-6):
+    if isinstance(want, (tuple, list)):
+        assert len(got) == len(want)
+        for g, w in zip(got, want):
+            _check(g, w, rtol, atol)
+        return
+    got, want = np.asarray(got), np.asarray(want)
+    assert got.shape == want.shape, (got.shape, want.shape)
+    assert got.dtype == want.dtype, (got.dtype, want.dtype)
+    np.testing.assert_allclose(
+        got.astype(np.float64), want.astype(np.float64), rtol=rtol, atol=atol, equal_nan=True
+    )
+
+
+def _sig(f):
+    return [(p.name, p.kind, p.default) for p in inspect.signature(f).parameters.values()]
+
+
+@pytest.mark.parametrize("dist", DISTS)
+def test_module_names_and_signatures(dist):
+    mine = importlib.import_module(f"mlax.scipy.stats.{dist}")
+    theirs = importlib.import_module(f"jax.scipy.stats.{dist}")
+    public = sorted(n for n in dir(theirs) if not n.startswith("_"))
+    assert sorted(mine.__all__) == public
+    for name in public:
+        assert _sig(getattr(mine, name)) == _sig(getattr(theirs, name)), name
+
+
+X = np.array([-3.0, -1.0, -0.2, 0.0, 0.4, 1.0, 2.5, 7.0], np.float32)
+POS = np.array([0.0, 0.05, 0.5, 1.0, 2.0, 3.5, 8.0, -1.0], np.float32)
+P = np.array([0.0, 0.01, 0.2, 0.5, 0.7, 0.99, 1.0, 1.2], np.float32)
+K = np.array([-1.0, 0.0, 1.0, 2.0, 3.0, 5.0, 2.5, 9.0], np.float32)
+
+# dist.fn: argument tuples (each with broadcasting parameters)
+VALUES = {
+    "norm.logpdf": (X, _u((3, 1), -1, 1), _u((3, 1), 0.5, 2)),
+    "norm.pdf": (X, 0.5, 2.0),
+    "norm.cdf": (X * 4, 0.5, 2.0),
+    "norm.logcdf": (X * 8, 0.5, 1.5),
+    "norm.sf": (X * 4,),
+    "norm.logsf": (X * 8,),
+    "norm.ppf": (P, 1.0, 2.0),
+    "norm.isf": (P,),
+    "beta.logpdf": (P, _u((3, 1), 0.5, 4), _u((3, 1), 0.5, 4)),
+    "beta.pdf": (P, 2.0, 3.0),
+    "beta.cdf": (P, _u((3, 1), 0.5, 4), 2.0),
+    "beta.logcdf": (P, 2.0, 3.0),
+    "beta.sf": (P, 2.0, _u((3, 1), 0.5, 4)),
+    "beta.logsf": (P, 2.0, 3.0),
+    "gamma.logpdf": (POS, _u((3, 1), 0.5, 4)),
+    "gamma.pdf": (POS, 2.0, 0.5, 2.0),
+    "gamma.cdf": (POS, _u((3, 1), 0.5, 4)),
+    "gamma.logcdf": (POS, 2.0),
+    "gamma.sf": (POS, 2.0, 0.1, 1.5),
+    "gamma.logsf": (POS, 2.0),
+    "poisson.logpmf": (K, _u((3, 1), 0.5, 6)),
+    "poisson.pmf": (K, 2.5),
+    "poisson.cdf": (K, _u((3, 1), 0.5, 6)),
+    "poisson.entropy": (np.array([0.0, 0.5, 3.0, 9.9, 10.0, 40.0, 99.0, 150.0], np.float32),),
+    "bernoulli.logpmf": (K, 0.3),
+    "bernoulli.pmf": (K, _u((3, 1), 0, 1)),
+    "bernoulli.cdf": (K, np.array([0.3, np.nan, -0.5], np.float32)[:, None]),
+    "bernoulli.ppf": (P, 0.3),
+    "t.logpdf": (X, _u((3, 1), 1, 10)),
+    "t.pdf": (X, 3.0, 0.5, 2.0),
+    "uniform.logpdf": (X, -1.0, 3.0),
+    "uniform.pdf": (X,),
+    "uniform.cdf": (X, -1.0, 3.0),
+    "uniform.ppf": (P, -1.0, 3.0),
+    "logistic.logpdf": (X, 0.5, 2.0),
+    "logistic.pdf": (X,),
+    "logistic.cdf": (X, 0.5, 2.0),
+    "logistic.sf": (X,),
+    "logistic.ppf": (P, 0.5, 2.0),
+    "logistic.isf": (P,),
+    "laplace.logpdf": (X, 0.5, 2.0),
+    "laplace.pdf": (X,),
+    "laplace.cdf": (X, 0.5, 2.0),
+    "cauchy.logpdf": (X, 0.5, 2.0),
+    "cauchy.pdf": (X,),
+    "cauchy.cdf": (X, 0.5, 2.0),
+    "cauchy.logcdf": (X,),
+    "cauchy.sf": (X,),
+    "cauchy.logsf": (X, 0.5, 2.0),
+    "cauchy.ppf": (P[1:-2], 0.5, 2.0),
+    "cauchy.isf": (P[1:-2],),
+    "expon.logpdf": (X, 0.5, 2.0),
+    "expon.pdf": (X,),
+    "expon.cdf": (X, 0.5, 2.0),
+    "expon.logcdf": (POS[1:-1],),
+    "expon.sf": (X,),
+    "expon.logsf": (X, 0.5, 2.0),
+    "expon.ppf": (P, 0.5, 2.0),
+    "chi2.logpdf": (POS, _u((3, 1), 1, 6)),
+    "chi2.pdf": (POS, 3.0, 0.5, 2.0),
+    "chi2.cdf": (POS, _u((3, 1), 1, 6)),
+    "chi2.logcdf": (POS, 3.0),
+    "chi2.sf": (POS, 3.0),
+    "chi2.logsf": (POS, 3.0),
+    "truncnorm.logpdf": (X, -1.0, 2.0),
+    "truncnorm.logcdf": (X, np.array([-1.0, 1.0, -5.0], np.float32)[:, None], 3.0, 0.5, 1.5),
+    "truncnorm.sf": (X, -1.0, 2.0),
+    "truncnorm.logsf": (X, 1.0, 3.0),
+    "geom.logpmf": (K, _u((3, 1), 0.05, 0.95)),
+    "geom.pmf": (K, 0.3),
+    "binom.logpmf": (K, 5.0, _u((3, 1), 0.05, 0.95)),
+    "binom.pmf": (K, np.array([0.0, 3.0, 9.0], np.float32)[:, None], 0.4),
+    "dirichlet.logpdf": (
+        np.array([[0.2, 0.5], [0.3, 0.4], [0.5, 0.1]], np.float32),
+        np.array([1.0, 2.0, 3.0], np.float32),
+    ),
+    "dirichlet.pdf": (np.array([0.2, 0.3], np.float32), np.array([1.0, 2.0, 3.0], np.float32)),
+}
+
+
+def _fn(mod, case):
+    dist, name = case.split(".")
+    return getattr(getattr(mod, dist), name)
+
+
+@pytest.mark.parametrize("case", sorted(VALUES))
+def test_values_float32(case):
+    args = VALUES[case]
+    _check(_fn(st, case)(*args), _fn(ref, case)(*args), rtol=2e-5, atol=1e-6)
+
+
+def test_multivariate_normal():
+    n = 3
+    a = R.normal(size=(n, n)).astype(np.float32)
+    cov = (a @ a.T + n * np.eye(n)).astype(np.float32)
+    mean = R.normal(size=(n,)).astype(np.float32)
+    x = R.normal(size=(4, n)).astype(np.float32)
+    mvn, rmvn = st.multivariate_normal, ref.multivariate_normal
+    _check(mvn.logpdf(x, mean, cov), rmvn.logpdf(x, mean, cov), rtol=1e-5)
+    _check(mvn.logpdf(x, mean, 2.0), rmvn.logpdf(x, mean, 2.0))
+    _check(mvn.logpdf(x[:, 0], 0.5, 2.0), rmvn.logpdf(x[:, 0], 0.5, 2.0))
+    covs = np.stack([cov, 2 * cov])
+    _check(mvn.logpdf(x[:2], mean, covs), rmvn.logpdf(x[:2], mean, covs), rtol=1e-5)
+    got = mlax.grad(lambda m, c: jnp.sum(mvn.logpdf(x, m, c)), (0, 1))(mean, cov)
+    want = jax.grad(lambda m, c: rnp.sum(rmvn.logpdf(x, m, c)), (0, 1))(mean, cov)
+    _check(got, want, rtol=1e-4, atol=1e-5)
+    with pytest.raises(ValueError, match="incompatible shapes"):
+        mvn.logpdf(x, mean, np.eye(2, dtype=np.float32))
+    with pytest.raises(NotImplementedError):
+        mvn.logpdf(x, mean, cov, allow_singular=True)
+
+
+def test_values_float64():
+    mlax.config.update("mlax_enable_x64", True)
+    jax.config.update("jax_enable_x64", True)
+    try:
+        for case in [
+            "norm.logcdf",
+            "norm.ppf",
+            "beta.cdf",
+            "gamma.cdf",
+            "chi2.sf",
+            "truncnorm.logpdf",
+        ]:
+            args = tuple(
+                a.astype(np.float64) if isinstance(a, np.ndarray) else a for a in VALUES[case]
+            )
+            got = _fn(st, case)(*args)
+            assert np.asarray(got).dtype == np.float64, case
+            _check(got, _fn(ref, case)(*args), rtol=1e-12, atol=1e-14)
+    finally:
+        mlax.config.update("mlax_enable_x64", False)
+        jax.config.update("jax_enable_x64", False)
+
+
+# dist.fn, argnums, args (all elementwise arrays so that vmap maps them)
+GRADS = [
+    ("norm.logpdf", (0, 1, 2), (_u((4,), -2, 2), _u((4,), -1, 1), _u((4,), 0.5, 2))),
+    ("norm.logcdf", (0,), (np.array([-30.0, -3.0, 0.5, 9.0], np.float32),)),
+    ("norm.ppf", (0,), (_u((4,), 0.05, 0.95),)),
+    ("beta.logpdf", (0, 1, 2), (_u((4,), 0.1, 0.9), _u((4,), 0.5, 4), _u((4,), 0.5, 4))),
+    ("beta.cdf", (0,), (_u((4,), 0.1, 0.9), _u((4,), 0.5, 4), _u((4,), 0.5, 4))),
+    ("gamma.logpdf", (0, 1), (_u((4,), 0.1, 5), _u((4,), 0.5, 4))),
+    ("gamma.logcdf", (0, 1), (_u((4,), 0.1, 5), _u((4,), 0.5, 4))),
+    (
+        "gamma.sf",
+        (0, 1, 3),
+        (_u((4,), 0.1, 5), _u((4,), 0.5, 4), np.zeros(4, np.float32), _u((4,), 0.5, 2)),
+    ),
+    ("poisson.logpmf", (1,), (np.array([0.0, 1.0, 3.0, 6.0], np.float32), _u((4,), 0.5, 5))),
+    ("t.logpdf", (0, 1), (_u((4,), -3, 3), _u((4,), 1, 8))),
+    ("logistic.logpdf", (0, 1, 2), (_u((4,), -3, 3), _u((4,), -1, 1), _u((4,), 0.5, 2))),
+    ("laplace.logpdf", (0, 2), (_u((4,), -3, 3), _u((4,), -1, 1), _u((4,), 0.5, 2))),
+    ("cauchy.logcdf", (0,), (_u((4,), -3, 3),)),
+    ("expon.logsf", (0, 2), (_u((4,), 0.1, 3), np.zeros(4, np.float32), _u((4,), 0.5, 2))),
+    ("chi2.logpdf", (0, 1), (_u((4,), 0.1, 5), _u((4,), 1, 6))),
+    ("chi2.cdf", (0, 1), (_u((4,), 0.1, 5), _u((4,), 1, 6))),
+    ("truncnorm.logpdf", (0, 1, 2), (_u((4,), -0.5, 0.5), _u((4,), -3, -1), _u((4,), 1, 3))),
+    ("truncnorm.logcdf", (0,), (_u((4,), -0.5, 0.5), _u((4,), -3, -1), _u((4,), 1, 3))),
+    ("bernoulli.logpmf", (1,), (np.array([0.0, 1.0, 1.0, 0.0], np.float32), _u((4,), 0.1, 0.9))),
+    ("geom.logpmf", (1,), (np.array([1.0, 2.0, 3.0, 5.0], np.float32), _u((4,), 0.1, 0.9))),
+    (
+        "binom.logpmf",
+        (2,),
+        (
+            np.array([0.0, 2.0, 3.0, 5.0], np.float32),
+            np.full(4, 5.0, np.float32),
+            _u((4,), 0.1, 0.9),
+        ),
+    ),
+]
+
+
+@pytest.mark.parametrize("case,argnums,args", GRADS, ids=[g[0] for g in GRADS])
+def test_vmap_grad(case, argnums, args):
+    got = mlax.vmap(mlax.grad(_fn(st, case), argnums))(*args)
+    want = jax.vmap(jax.grad(_fn(ref, case), argnums))(*args)
+    _check(got, want, rtol=1e-4, atol=1e-6)
+
+
+def test_jit_and_dirichlet_grad():
+    f = mlax.jit(lambda x, a, b: st.beta.logpdf(x, a, b) + st.gamma.logcdf(x + 1, a))
+    g = jax.jit(lambda x, a, b: ref.beta.logpdf(x, a, b) + ref.gamma.logcdf(x + 1, a))
+    args = (_u((5,), 0.05, 0.95), _u((5,), 0.5, 3), 2.0)
+    _check(f(*args), g(*args), rtol=1e-5)
+    x = np.array([0.2, 0.3, 0.5], np.float32)
+    alpha = np.array([1.5, 2.0, 3.0], np.float32)
+    _check(
+        mlax.grad(st.dirichlet.logpdf, (0, 1))(x, alpha),
+        jax.grad(ref.dirichlet.logpdf, (0, 1))(x, alpha),
+        rtol=1e-5,
+    )
+
+
+def test_integer_inputs_promote():
+    _check(st.norm.logpdf(1), ref.norm.logpdf(1))
+    _check(st.poisson.logpmf(np.arange(4), 2), ref.poisson.logpmf(np.arange(4), 2))
+    _check(st.poisson.entropy(3), ref.poisson.entropy(3))
+
+
+def test_errors_match_jax():
+    for mod in (st, ref):
+        with pytest.raises(ValueError, match="one-dimensional"):
+            mod.dirichlet.logpdf(np.ones((2, 2)) / 2, np.ones((2, 2)))
+        with pytest.raises(ValueError, match="one entry fewer"):
+            mod.dirichlet.logpdf(np.ones(5) / 5, np.ones(3))
