@@ -333,6 +333,8 @@ def test_det_slogdet(dtype):
         a = rand((2, n, n), dtype)
         check(L.det(a), RL.det(a), rtol=1e-4)
         check_tree(L.slogdet(a), RL.slogdet(a), rtol=1e-4)
+        if dtype == F32 and hasattr(ll, "geqrf"):
+            check_tree(L.slogdet(a, method="qr"), RL.slogdet(a, method="qr"), rtol=1e-4)
         assert type(L.slogdet(a)).__name__ == "SlogdetResult"
         assert L.slogdet(a)._fields == ("sign", "logabsdet")
         if dtype == F32:
@@ -503,6 +505,8 @@ def test_qr(dtype, shape):
         np.testing.assert_allclose(np.asarray(q) @ np.asarray(r), a, atol=1e-4)
         np.testing.assert_allclose(np.abs(np.asarray(r)), np.abs(np.asarray(rr)), atol=1e-4)
         assert np.allclose(np.tril(np.asarray(r), -1), 0)
+    if hasattr(ll, "geqrf"):
+        check_tree(L.qr(a, mode="raw"), RL.qr(a, mode="raw"), rtol=1e-4)
     check(np.abs(np.asarray(L.qr(a, mode="r"))), np.abs(np.asarray(RL.qr(a, mode="r"))), rtol=1e-4)
     if dtype == F32 and shape[-2] >= shape[-1]:
         # |R| is invariant under the sign choices

@@ -512,6 +512,31 @@ def _slogdet_lu_jvp(primals, tangents):
     return _slogdet_tangents(x, sign, ans, ans_dot)
 
 
+def _slogdet_qr_impl(a):
+    if _iscomplex(a):
+        raise NotImplementedError("slogdet method='qr' not implemented for complex inputs")
+    n = _shape(a)[-1]
+    a, taus = _ll().geqrf(a)
+    a_diag = _n.diagonal(a, axis1=-2, axis2=-1)
+    log_abs_det = _n.sum(_n.log(_n.abs(a_diag)), axis=-1)
+    sign_diag = _n.prod(_n.sign(a_diag), axis=-1)
+    sign_taus = _n.prod(_n.where(taus[..., : (n - 1)] != 0, -1, 1), axis=-1).astype(
+        _dtype(sign_diag)
+    )
+    return sign_diag * sign_taus, log_abs_det
+
+
+_slogdet_qr = custom_jvp(_slogdet_qr_impl)
+
+
+@_slogdet_qr.defjvp
+def _slogdet_qr_jvp(primals, tangents):
+    (x,), (g,) = primals, tangents
+    sign, ans = _slogdet_qr(x)
+    ans_dot = _n.trace(_solve(x, g), axis1=-1, axis2=-2)
+    return _slogdet_tangents(x, sign, ans, ans_dot)
+
+
 def _slogdet(a, method):
     (a,) = _inexact(a)
     shape = _shape(a)
@@ -522,7 +547,7 @@ def _slogdet(a, method):
             return SlogdetResult(*_slogdet_small(a))
         return SlogdetResult(*_slogdet_lu(a))
     if method == "qr":
-        raise NotImplementedError("slogdet(method='qr') is not implemented in mlax")
+        return SlogdetResult(*_slogdet_qr(a))
     raise ValueError(
         f"Unknown slogdet method '{method}'. Supported methods are 'lu' (`None`), and 'qr'."
     )

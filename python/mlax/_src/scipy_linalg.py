@@ -846,6 +846,11 @@ def _toeplitz_2d(c, r):
     return _n.take(elems, _n.asarray(idx.astype(np.int32)))
 
 
+@jit
+def _toeplitz_jit(c, r):
+    return vectorize(_toeplitz_2d, signature="(m),(n)->(m,n)")(c, r)
+
+
 def toeplitz(c: ArrayLike, r: ArrayLike | None = None) -> Array:
     """The Toeplitz matrix with first column c and first row r (conj(c)
     when r is None); leading dimensions broadcast."""
@@ -854,8 +859,7 @@ def toeplitz(c: ArrayLike, r: ArrayLike | None = None) -> Array:
         r = _n.conjugate(_asarray(c))
     else:
         _check_arraylike("toeplitz", c, r)
-    c, r = _ac.atleast_1d(_asarray(c)), _ac.atleast_1d(_asarray(r))
-    return vectorize(_toeplitz_2d, signature="(m),(n)->(m,n)")(c, r)
+    return _toeplitz_jit(_ac.atleast_1d(_asarray(c)), _ac.atleast_1d(_asarray(r)))
 
 
 def _hankel_2d(c, r):
@@ -886,7 +890,21 @@ def hankel(c: ArrayLike, r: ArrayLike | None = None) -> Array:
         c = _n.reshape(c, (1,) * (len(_shape(r)) - len(_shape(c))) + _shape(c))
     elif len(_shape(r)) < len(_shape(c)):
         r = _n.reshape(r, (1,) * (len(_shape(c)) - len(_shape(r))) + _shape(r))
+    return _hankel_jit(c, r)
+
+
+@jit
+def _hankel_jit(c, r):
     return vectorize(_hankel_2d, signature="(m),(n)->(m,n)")(c, r)
+
+
+def _circ(c):
+    (n,) = _shape(c)
+    idx = (np.arange(n)[:, None] - np.arange(n)[None, :]) % n
+    return _n.take(c, _n.asarray(idx.astype(np.int32)))
+
+
+_circ_jit = jit(vectorize(_circ, signature="(n)->(n,n)"))
 
 
 def circulant(c: ArrayLike) -> Array:
@@ -894,12 +912,15 @@ def circulant(c: ArrayLike) -> Array:
     _check_arraylike("circulant", c)
     c = _ac.atleast_1d(_asarray(c))
 
-    def _circ(c):
-        (n,) = _shape(c)
-        idx = (np.arange(n)[:, None] - np.arange(n)[None, :]) % n
-        return _n.take(c, _n.asarray(idx.astype(np.int32)))
+    return _circ_jit(c)
 
-    return vectorize(_circ, signature="(n)->(n,n)")(c)
+
+def _les(f, s):
+    f, s = _n._promote_dtypes(f, s)
+    return _n.diag(s, k=-1).at[0].set(f)
+
+
+_les_jit = jit(vectorize(_les, signature="(n),(m)->(n,n)"))
 
 
 def leslie(f: ArrayLike, s: ArrayLike) -> Array:
@@ -917,11 +938,17 @@ def leslie(f: ArrayLike, s: ArrayLike) -> Array:
             f"{_shape(f_arr)} and s shape {_shape(s_arr)}."
         )
 
-    def _les(f, s):
-        f, s = _n._promote_dtypes(f, s)
-        return _n.diag(s, k=-1).at[0].set(f)
+    return _les_jit(f_arr, s_arr)
 
-    return vectorize(_les, signature="(n),(m)->(n,n)")(f_arr, s_arr)
+
+def _comp(a):
+    first_row = -a[1:] / a[0]
+    m = _shape(a)[0] - 1
+    out = _n.eye(m, m, k=-1, dtype=_dtype(first_row))
+    return out.at[0].set(first_row)
+
+
+_comp_jit = jit(vectorize(_comp, signature="(n)->(m,m)"))
 
 
 def companion(a: ArrayLike) -> Array:
@@ -934,13 +961,7 @@ def companion(a: ArrayLike) -> Array:
             f"The length of `a` along the last axis must be at least 2; got shape {_shape(a)}."
         )
 
-    def _comp(a):
-        first_row = -a[1:] / a[0]
-        m = _shape(a)[0] - 1
-        out = _n.eye(m, m, k=-1, dtype=_dtype(first_row))
-        return out.at[0].set(first_row)
-
-    return vectorize(_comp, signature="(n)->(m,m)")(a)
+    return _comp_jit(a)
 
 
 def fiedler(a: ArrayLike) -> Array:
@@ -948,6 +969,37 @@ def fiedler(a: ArrayLike) -> Array:
     _check_arraylike("fiedler", a)
     arr = _ac.atleast_1d(_asarray(a))
     return _n.abs(arr[..., None] - arr[..., None, :])
+
+
+def _fc(a):
+    n = _shape(a)[0] - 1
+    if n == 0:
+        return _n.zeros((0, 0), _dtype(a))
+    a = a / a[0]
+    if n == 1:
+        return _n.reshape(-a[1:], (1, 1))
+    i = np.arange(n)[:, None]
+    j = np.arange(n)[None, :]
+    super_val = -_n.take(a, _n.asarray(np.minimum(i + 2, n).astype(np.int32)))
+    sub_val = -_n.take(a, _n.asarray(np.minimum(i + 1, n).astype(np.int32)))
+    i_even, i_odd = i % 2 == 0, i % 2 == 1
+    one, zero = _n.array(1, dtype=_dtype(a)), _n.array(0, dtype=_dtype(a))
+    conditions = [
+        (i == 0) & (j == 0),
+        (i == 1) & (j == 0),
+        (j == i + 1) & i_even,
+        (j == i + 2) & i_even,
+        (j == i - 1) & i_even & (i >= 2),
+        (j == i - 2) & i_odd & (i >= 3),
+    ]
+    choices = [-a[1], one, super_val, one, sub_val, one]
+    out = _n.broadcast_to(zero, (n, n))
+    for cond_, choice in reversed(list(zip(conditions, choices))):
+        out = _n.where(cond_, choice, out)
+    return out
+
+
+_fc_jit = jit(vectorize(_fc, signature="(n)->(m,m)"))
 
 
 def fiedler_companion(a: ArrayLike) -> Array:
@@ -961,34 +1013,7 @@ def fiedler_companion(a: ArrayLike) -> Array:
             f"length, but got an array of shape {_shape(a)}."
         )
 
-    def _fc(a):
-        n = _shape(a)[0] - 1
-        if n == 0:
-            return _n.zeros((0, 0), _dtype(a))
-        a = a / a[0]
-        if n == 1:
-            return _n.reshape(-a[1:], (1, 1))
-        i = np.arange(n)[:, None]
-        j = np.arange(n)[None, :]
-        super_val = -_n.take(a, _n.asarray(np.minimum(i + 2, n).astype(np.int32)))
-        sub_val = -_n.take(a, _n.asarray(np.minimum(i + 1, n).astype(np.int32)))
-        i_even, i_odd = i % 2 == 0, i % 2 == 1
-        one, zero = _n.array(1, dtype=_dtype(a)), _n.array(0, dtype=_dtype(a))
-        conditions = [
-            (i == 0) & (j == 0),
-            (i == 1) & (j == 0),
-            (j == i + 1) & i_even,
-            (j == i + 2) & i_even,
-            (j == i - 1) & i_even & (i >= 2),
-            (j == i - 2) & i_odd & (i >= 3),
-        ]
-        choices = [-a[1], one, super_val, one, sub_val, one]
-        out = _n.broadcast_to(zero, (n, n))
-        for cond_, choice in reversed(list(zip(conditions, choices))):
-            out = _n.where(cond_, choice, out)
-        return out
-
-    return vectorize(_fc, signature="(n)->(m,m)")(a)
+    return _fc_jit(a)
 
 
 def convolution_matrix(a: ArrayLike, n: int, mode: str = "full") -> Array:
@@ -1025,13 +1050,16 @@ def convolution_matrix(a: ArrayLike, n: int, mode: str = "full") -> Array:
     return toeplitz(col0, row0)
 
 
-def hilbert(n: int) -> Array:
+def _hilbert_impl(n: int) -> Array:
     """The n x n Hilbert matrix 1 / (i + j + 1)."""
     a = lax.broadcasted_iota(dtypes.default_float_dtype(), (n, 1), 0)
     return 1 / (a + _mT(a) + 1)
 
 
-def helmert(n: int, full: bool = False) -> Array:
+_hilbert_jit = jit(_hilbert_impl, static_argnames=('n',))
+
+
+def _helmert_impl(n: int, full: bool = False) -> Array:
     """The Helmert matrix of order n ((n-1) x n, or n x n with full=True)."""
     if n < 1:
         raise ValueError(f"n must be a positive integer; got {n}.")
@@ -1048,7 +1076,10 @@ def helmert(n: int, full: bool = False) -> Array:
     return H
 
 
-def hadamard(n: int, dtype: DTypeLike = int) -> Array:
+_helmert_jit = jit(_helmert_impl, static_argnames=('n', 'full'))
+
+
+def _hadamard_impl(n: int, dtype: DTypeLike = int) -> Array:
     """The n x n Hadamard matrix (n a power of 2)."""
     if n < 1 or not math.log2(n).is_integer():
         raise ValueError(f"n must be a positive power of 2; got {n}.")
@@ -1060,7 +1091,10 @@ def hadamard(n: int, dtype: DTypeLike = int) -> Array:
     return H
 
 
-def dft(n: int, scale: str | None = None, *, dtype: DTypeLike | None = None) -> Array:
+_hadamard_jit = jit(_hadamard_impl, static_argnames=('n', 'dtype'))
+
+
+def _dft_impl(n: int, scale: str | None = None, *, dtype: DTypeLike | None = None) -> Array:
     """The n x n discrete Fourier transform matrix exp(-2 pi i jk / n)
     (scaled by 1/sqrt(n) or 1/n)."""
     if scale is not None and scale not in ("sqrtn", "n"):
@@ -1078,3 +1112,27 @@ def dft(n: int, scale: str | None = None, *, dtype: DTypeLike | None = None) -> 
     elif scale == "n":
         omegas = omegas / n
     return omegas
+
+
+_dft_jit = jit(_dft_impl, static_argnames=('n', 'scale', 'dtype'))
+
+
+def hilbert(n: int) -> Array:
+    """The n x n Hilbert matrix 1 / (i + j + 1)."""
+    return _hilbert_jit(n=operator.index(n))
+
+
+def helmert(n: int, full: bool = False) -> Array:
+    """The Helmert matrix of order n ((n-1) x n, or n x n with full=True)."""
+    return _helmert_jit(n=operator.index(n), full=bool(full))
+
+
+def hadamard(n: int, dtype: DTypeLike = int) -> Array:
+    """The n x n Hadamard matrix (n a power of 2)."""
+    return _hadamard_jit(n=operator.index(n), dtype=dtype)
+
+
+def dft(n: int, scale: str | None = None, *, dtype: DTypeLike | None = None) -> Array:
+    """The n x n discrete Fourier transform matrix exp(-2 pi i jk / n)
+    (scaled by 1/sqrt(n) or 1/n)."""
+    return _dft_jit(n=operator.index(n), scale=scale, dtype=dtype)
