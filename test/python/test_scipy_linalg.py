@@ -419,14 +419,22 @@ def test_special_matrices():
         ("hadamard", (4,)),
         ("hadamard", (2, np.float32)),
         ("dft", (4,)),
+        ("pascal", (4,)),
+        ("pascal", (5, "lower")),
+        ("pascal", (3, "upper")),
+        ("invpascal", (4,)),
+        ("invpascal", (4, "lower")),
+        ("invpascal", (3, "upper")),
+        ("invhilbert", (4,)),
         ("dft", (3, "n")),
         ("dft", (3, "sqrtn")),
     ]
     for name, args in cases:
-        check(getattr(S, name)(*args), getattr(RS, name)(*args), rtol=1e-6)
+        check(getattr(S, name)(*args), getattr(RS, name)(*args), rtol=1e-5)
     errors = [
         ("block_diag", (np.ones((2, 2, 2)),), ValueError),
         ("hadamard", (3,), ValueError),
+        ("pascal", (3, "bogus"), ValueError),
         ("helmert", (0,), ValueError),
         ("dft", (3, "bogus"), ValueError),
         ("leslie", (c, c), ValueError),
@@ -448,3 +456,29 @@ def test_special_matrices():
         mlax.grad(lambda v: (S.block_diag(v, v[:2]) ** 2).sum())(c),
         jax.grad(lambda v: (RS.block_diag(v, v[:2]) ** 2).sum())(c),
     )
+
+
+@needs("eigh")
+@pytest.mark.parametrize("dtype", [F32, C64])
+def test_eigh_tridiagonal(dtype):
+    d = rand((5,), F32).astype(dtype)
+    e = rand((4,), dtype)
+    w = S.eigh_tridiagonal(d, e, eigvals_only=True)
+    check(w, RS.eigh_tridiagonal(d, e, eigvals_only=True), rtol=1e-4)
+    sub = S.eigh_tridiagonal(d, e, eigvals_only=True, select="i", select_range=(1, 3))
+    check(
+        sub,
+        RS.eigh_tridiagonal(d, e, eigvals_only=True, select="i", select_range=(1, 3)),
+        rtol=1e-4,
+    )
+    w, v = S.eigh_tridiagonal(d, e)
+    rw, rv = RS.eigh_tridiagonal(d, e)
+    check(w, rw, rtol=1e-4)
+    assert np.asarray(v).shape == rv.shape and np.asarray(v).dtype == rv.dtype
+    t = np.diag(d) + np.diag(e, -1) + np.diag(np.conj(e), 1)
+    np.testing.assert_allclose(t @ np.asarray(v), np.asarray(v) * np.asarray(w), atol=1e-4)
+    for m in (S, RS):
+        with pytest.raises(TypeError):
+            m.eigh_tridiagonal(np.arange(3), np.arange(2))
+        with pytest.raises(ValueError):
+            m.eigh_tridiagonal(d, e, eigvals_only=True, select="i", select_range=(3, 1))

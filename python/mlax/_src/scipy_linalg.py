@@ -36,6 +36,7 @@ __all__ = [
     "det",
     "dft",
     "eigh",
+    "eigh_tridiagonal",
     "expm",
     "expm_frechet",
     "fiedler",
@@ -45,10 +46,13 @@ __all__ = [
     "helmert",
     "hilbert",
     "inv",
+    "invhilbert",
+    "invpascal",
     "leslie",
     "lu",
     "lu_factor",
     "lu_solve",
+    "pascal",
     "polar",
     "qr",
     "qr_multiply",
@@ -1136,3 +1140,207 @@ def dft(n: int, scale: str | None = None, *, dtype: DTypeLike | None = None) -> 
     """The n x n discrete Fourier transform matrix exp(-2 pi i jk / n)
     (scaled by 1/sqrt(n) or 1/n)."""
     return _dft_jit(n=operator.index(n), scale=scale, dtype=dtype)
+
+
+def _check_kind(kind):
+    if kind is None:
+        kind = "symmetric"
+    valid_kind = ["symmetric", "lower", "upper"]
+    if kind not in valid_kind:
+        raise ValueError(f"Expected kind to be one of: {valid_kind}; got {kind}")
+    return kind
+
+
+def _binom_table(n: int) -> np.ndarray:
+    return np.array([[math.comb(i, j) for j in range(n)] for i in range(n)], dtype=object)
+
+
+def pascal(n: int, kind: str | None = None) -> Array:
+    """The n x n Pascal matrix (symmetric, lower or upper), float32 as
+    JAX's; exact binomial coefficients (computed on the host)."""
+    kind = _check_kind(kind)
+    n = operator.index(n)
+    L_n = _binom_table(n)
+    if kind == "lower":
+        out = L_n
+    elif kind == "upper":
+        out = L_n.T
+    else:
+        out = L_n.dot(L_n.T) if n else L_n
+    return _n.asarray(np.asarray(out, dtype=np.float64).astype(np.float32).reshape(n, n))
+
+
+def invpascal(n: int, kind: str | None = None) -> Array:
+    """The inverse of pascal(n, kind), in the default float dtype."""
+    kind = _check_kind(kind)
+    n = operator.index(n)
+    sign = np.array([[(-1) ** ((i - j) % 2) for j in range(n)] for i in range(n)], dtype=object)
+    L_inv = sign * _binom_table(n) if n else _binom_table(n)
+    if kind == "lower":
+        out = L_inv
+    elif kind == "upper":
+        out = L_inv.T
+    else:
+        out = L_inv.T.dot(L_inv) if n else L_inv
+    fdt = dtypes.default_float_dtype()
+    return _n.asarray(np.asarray(out, dtype=np.float64).astype(fdt).reshape(n, n))
+
+
+def invhilbert(n: int) -> Array:
+    """The inverse of hilbert(n) (exact integers, computed on the host), in
+    the default float dtype."""
+    n = operator.index(n)
+    out = np.zeros((n, n), dtype=object)
+    for i in range(n):
+        for j in range(n):
+            s = i + j
+            out[i, j] = (
+                (-1) ** s
+                * (s + 1)
+                * math.comb(n + i, n - j - 1)
+                * math.comb(n + j, n - i - 1)
+                * math.comb(s, i) ** 2
+            )
+    fdt = dtypes.default_float_dtype()
+    return _n.asarray(np.asarray(out, dtype=np.float64).astype(fdt).reshape(n, n))
+
+
+# --------------------------------------------------------------------------
+# Symmetric tridiagonal eigenvalues (bisection with Sturm counts, as JAX)
+# --------------------------------------------------------------------------
+
+
+def _sturm(alpha, beta_sq, pivmin, alpha0_perturbation, x):
+    """The number of eigenvalues below each x (Sturm sequence counts)."""
+    n = _shape(alpha)[0]
+    zeros = _n.zeros(_shape(x), dtype=np.int32)
+    ones = _n.ones(_shape(x), dtype=np.int32)
+    q = alpha[0] - x
+    count = _n.where(q < 0, ones, zeros)
+    q = _n.where(alpha[0] == x, alpha0_perturbation, q)
+
+    def step(i, qc):
+        q, count = qc
+        q = alpha[i] - beta_sq[i - 1] / q - x
+        count = _n.where(q <= pivmin, count + 1, count)
+        q = _n.where(q <= pivmin, _n.minimum(q, -pivmin), q)
+        return q, count
+
+    _, count = lax.fori_loop(1, n, step, (q, count))
+    return count
+
+
+def _eigh_tridiagonal(d, e, tol, eigvals_only, select, select_range):
+    alpha, beta = _asarray(d), _asarray(e)
+    supported = (np.float32, np.float64, np.complex64, np.complex128)
+    if _dtype(alpha) != _dtype(beta):
+        raise TypeError(
+            "diagonal and off-diagonal values must have same dtype, "
+            f"got {_dtype(alpha)} and {_dtype(beta)}"
+        )
+    if _dtype(alpha) not in supported or _dtype(beta) not in supported:
+        raise TypeError(
+            "Only float32 and float64 inputs are supported as inputs "
+            "to jax.scipy.linalg.eigh_tridiagonal, got "
+            f"{_dtype(alpha)} and {_dtype(beta)}"
+        )
+    n = _shape(alpha)[0]
+    if n <= 1:
+        if eigvals_only:
+            return _n.real(alpha)
+        return _n.real(alpha), _n.eye(n, dtype=_dtype(alpha))
+    beta_c = beta
+    if dtypes.is_complex(_dtype(alpha)):
+        alpha = _n.real(alpha)
+        beta_sq = _n.real(beta * _n.conjugate(beta))
+        beta_abs = _n.sqrt(beta_sq)
+    else:
+        beta_abs = _n.abs(beta)
+        beta_sq = _n.square(beta)
+    off_diag_abs_row_sum = _n.concatenate(
+        [beta_abs[:1], beta_abs[:-1] + beta_abs[1:], beta_abs[-1:]], axis=0
+    )
+    lambda_est_max = _n.max(alpha + off_diag_abs_row_sum)
+    lambda_est_min = _n.min(alpha - off_diag_abs_row_sum)
+    t_norm = _n.maximum(_n.abs(lambda_est_min), _n.abs(lambda_est_max))
+    finfo = np.finfo(_dtype(alpha))
+    one = np.ones([], dtype=_dtype(alpha))
+    safemin = np.maximum(one / finfo.max, (one + finfo.eps) * finfo.tiny)
+    pivmin = safemin * _n.maximum(1, _n.max(beta_sq))
+    alpha0_perturbation = _n.square(finfo.eps * beta_abs[0])
+    abs_tol = finfo.eps * t_norm
+    if tol is not None:
+        abs_tol = _n.maximum(tol, abs_tol)
+    max_it = finfo.nmant + 1
+    if select == "a":
+        target_counts = _n.arange(n, dtype=np.int32)
+    elif select == "i":
+        if select_range is None:
+            raise ValueError("for select='i', select_range must be specified.")
+        if select_range[0] > select_range[1]:
+            raise ValueError("Got empty index range in select_range.")
+        target_counts = _n.arange(select_range[0], select_range[1] + 1, dtype=np.int32)
+    elif select == "v":
+        raise NotImplementedError("eigh_tridiagonal(..., select='v') is not implemented")
+    else:
+        raise ValueError("'select must have a value in {'a', 'i', 'v'}.")
+    fudge = 2.1
+    norm_slack = _n.array(n, _dtype(alpha)) * fudge * finfo.eps * t_norm
+    lower = lambda_est_min - norm_slack - 2 * fudge * pivmin
+    upper = lambda_est_max + norm_slack + fudge * pivmin
+    target_shape = _shape(target_counts)
+    lower = _n.broadcast_to(lower, target_shape)
+    upper = _n.broadcast_to(upper, target_shape)
+    mid = 0.5 * (upper + lower)
+    pivmin = _n.broadcast_to(pivmin, target_shape)
+    alpha0_perturbation = _n.broadcast_to(alpha0_perturbation, target_shape)
+
+    def cond(args):
+        i, lower, _, upper = args
+        return (i < max_it) & (abs_tol < _n.max(upper - lower))
+
+    def body(args):
+        i, lower, mid, upper = args
+        counts = _sturm(alpha, beta_sq, pivmin, alpha0_perturbation, mid)
+        lower = _n.where(counts <= target_counts, mid, lower)
+        upper = _n.where(counts > target_counts, mid, upper)
+        mid = 0.5 * (lower + upper)
+        return i + 1, lower, mid, upper
+
+    _, _, mid, _ = lax.while_loop(cond, body, (_n.asarray(0, np.int32), lower, mid, upper))
+    if eigvals_only:
+        return mid
+    # Eigenvectors from the dense tridiagonal matrix (JAX: inverse iteration).
+    dt = _dtype(beta_c)
+    t = _n.diag(alpha.astype(dt)) + _n.diag(beta_c, k=-1) + _n.diag(_n.conjugate(beta_c), k=1)
+    v, _ = _ll().eigh(t)
+    if select == "i":
+        v = v[:, select_range[0] : select_range[1] + 1]
+    return mid, v
+
+
+_eigh_tridiagonal_jit = jit(
+    _eigh_tridiagonal, static_argnames=("eigvals_only", "select", "select_range")
+)
+
+
+def eigh_tridiagonal(
+    d: ArrayLike,
+    e: ArrayLike,
+    *,
+    eigvals_only: bool = False,
+    select: str = "a",
+    select_range: tuple[float, float] | None = None,
+    tol: float | None = None,
+    key: Any = None,
+) -> Array | tuple[Array, Array]:
+    """Eigenvalues (ascending; by bisection, as JAX) of the Hermitian
+    tridiagonal matrix with diagonal d and subdiagonal e, and with
+    eigvals_only=False its eigenvectors (columns; from eigh of the dense
+    matrix, where JAX uses inverse iteration)."""
+    del key
+    if select_range is not None:
+        select_range = tuple(select_range)
+    return _eigh_tridiagonal_jit(
+        d, e, tol, eigvals_only=eigvals_only, select=select, select_range=select_range
+    )
