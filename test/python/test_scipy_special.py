@@ -22,6 +22,11 @@ def _u(shape, lo, hi, dtype=np.float32):
     return R.uniform(lo, hi, size=shape).astype(dtype)
 
 
+def _cplx(shape, dtype):
+    z = _u(shape, -3, 3, np.float64) + 1j * _u(shape, -3, 3, np.float64)
+    return z.astype(np.result_type(dtype, np.complex64))
+
+
 def _check(got, want, rtol=1e-5, atol=1e-6):
     if isinstance(want, (tuple, list)):
         assert len(got) == len(want)
@@ -94,6 +99,10 @@ CASES = {
         {},
         1e-5,
     ),
+    "erfcx": (lambda d: (_u((6,), -5, 40, d),), {}, 1e-5),
+    "erfcx_complex": (lambda d: (_cplx((6,), d),), {}, 1e-5),
+    "wofz": (lambda d: (_cplx((6,), d),), {}, 1e-5),
+    "dawsn": (lambda d: (_u((3, 4), -12, 12, d),), {}, 1e-5),
     "logsumexp": (lambda d: (_u((3, 4), -5, 5, d),), {"axis": 1}, 1e-6),
     "softmax": (lambda d: (_u((3, 4), -5, 5, d),), {"axis": 0}, 1e-6),
     "log_softmax": (lambda d: (_u((3, 4), -5, 5, d),), {}, 1e-6),
@@ -106,7 +115,7 @@ STATIC = {"multigammaln": (1,)}
 
 
 def _name(case):
-    return case.split("_order")[0]
+    return case.split("_order")[0].split("_complex")[0]
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
@@ -130,6 +139,8 @@ X64_CASES = [
     "i0e",
     "zeta",
     "xlogy",
+    "erfcx",
+    "dawsn",
 ]
 
 
@@ -172,6 +183,8 @@ PROB_EDGE = np.array([0.0, 1.0, 0.5, -0.1, 1.1, np.nan, 1e-30], np.float32)
         "spence",
         "factorial",
         "loggamma",
+        "erfcx",
+        "dawsn",
     ],
 )
 def test_edge_values_unary(name):
@@ -272,6 +285,8 @@ GRADS = [
     ("i0", 0, lambda: (_u((5,), -5, 5),), 1e-5),
     ("zeta", (0, 1), lambda: (_u((5,), 1.5, 5), _u((5,), 0.5, 4)), 1e-4),
     ("poch", (0, 1), lambda: (_u((5,), 0.5, 3), _u((5,), 0.1, 2)), 1e-4),
+    ("erfcx", 0, lambda: (_u((5,), -3, 30),), 1e-5),
+    ("dawsn", 0, lambda: (_u((5,), -8, 8),), 1e-5),
     ("spence", 0, lambda: (_u((5,), 0.1, 4),), 1e-5),
     ("multigammaln", 0, lambda: (np.float32(4.5), 3), 1e-5),
 ]

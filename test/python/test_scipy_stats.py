@@ -131,6 +131,44 @@ VALUES = {
     "geom.pmf": (K, 0.3),
     "binom.logpmf": (K, 5.0, _u((3, 1), 0.05, 0.95)),
     "binom.pmf": (K, np.array([0.0, 3.0, 9.0], np.float32)[:, None], 0.4),
+    "pareto.logpdf": (POS * 2, _u((3, 1), 0.5, 4)),
+    "pareto.pdf": (POS * 2, 2.0, 0.5, 1.5),
+    "pareto.cdf": (POS * 2, 2.0),
+    "pareto.logcdf": (POS * 2, 2.0),
+    "pareto.sf": (POS * 2, 3.0),
+    "pareto.logsf": (POS * 2, 2.0, 0.5, 1.5),
+    "pareto.ppf": (P, 2.0),
+    "nbinom.logpmf": (K, 3.0, _u((3, 1), 0.05, 0.95)),
+    "nbinom.pmf": (K, 2.5, 0.4),
+    "betabinom.logpmf": (K, 6.0, _u((3, 1), 0.5, 4), 2.0),
+    "betabinom.pmf": (K, np.array([0.0, 3.0, -1.0], np.float32)[:, None], 2.0, 3.0),
+    "gennorm.logpdf": (X, _u((3, 1), 0.5, 3)),
+    "gennorm.pdf": (X, 1.5),
+    "gennorm.cdf": (X, _u((3, 1), 0.5, 3)),
+    "gumbel_r.logpdf": (X, 0.5, np.array([2.0, -1.0], np.float32)[:, None]),
+    "gumbel_r.pdf": (X,),
+    "gumbel_r.cdf": (X, 0.5, 2.0),
+    "gumbel_r.logcdf": (X,),
+    "gumbel_r.sf": (X, 0.5, 2.0),
+    "gumbel_r.logsf": (X,),
+    "gumbel_r.ppf": (P, 0.5, 2.0),
+    "gumbel_l.logpdf": (X, 0.5, np.array([2.0, -1.0], np.float32)[:, None]),
+    "gumbel_l.pdf": (X,),
+    "gumbel_l.cdf": (X, 0.5, 2.0),
+    "gumbel_l.logcdf": (X,),
+    "gumbel_l.sf": (X, 0.5, 2.0),
+    "gumbel_l.logsf": (X,),
+    "gumbel_l.ppf": (P, 0.5, 2.0),
+    "wrapcauchy.logpdf": (POS, np.array([0.3, 0.0, 0.9], np.float32)[:, None]),
+    "wrapcauchy.pdf": (POS, 0.5),
+    "vonmises.logpdf": (X, np.array([0.5, 0.0, 4.0, 30.0], np.float32)[:, None]),
+    "vonmises.pdf": (X, 2.0),
+    "multinomial.logpmf": (
+        np.array([[1, 2, 0], [0, 0, 3]]),
+        3,
+        np.array([0.2, 0.3, 0.5], np.float32),
+    ),
+    "multinomial.pmf": (np.array([1, 1, 1]), 3, np.array([0.2, 0.3, 0.5], np.float32)),
     "dirichlet.logpdf": (
         np.array([[0.2, 0.5], [0.3, 0.4], [0.5, 0.1]], np.float32),
         np.array([1.0, 2.0, 3.0], np.float32),
@@ -263,5 +301,7 @@ def test_errors_match_jax():
     for mod in (st, ref):
         with pytest.raises(ValueError, match="one-dimensional"):
             mod.dirichlet.logpdf(np.ones((2, 2)) / 2, np.ones((2, 2)))
+        with pytest.raises(ValueError, match="integer type"):
+            mod.multinomial.logpmf(np.ones(3), 3, np.ones(3) / 3)
         with pytest.raises(ValueError, match="one entry fewer"):
             mod.dirichlet.logpdf(np.ones(5) / 5, np.ones(3))

@@ -1212,3 +1212,243 @@ def bernoulli(n: int) -> Array:
     out = jnp.zeros(n + 1, dt)
     out = out.at[:3].set(b3)
     return out.at[4::2].set(even)
+
+
+# --------------------------------------------------------------------------
+# Faddeeva function, erfcx and Dawson's integral
+
+# Weideman (1994) N=32 rational approximation of the Faddeeva function.
+_WOFZ_L = 4.7568284600108841
+_WOFZ_C = [
+    -1.3034426067909105e-12,
+    3.7411838373738471e-12,
+    8.030427700497756e-12,
+    -2.1543593557490879e-11,
+    -5.5442449963237932e-11,
+    1.165824698850374e-10,
+    4.1537441121999766e-10,
+    -5.2310202114920615e-10,
+    -3.2080151339721323e-09,
+    8.1248864216535907e-10,
+    2.3797556530014025e-08,
+    2.2930438438915445e-08,
+    -1.4813078929137642e-07,
+    -4.1840763750512053e-07,
+    4.2558331397138446e-07,
+    4.4015317312832251e-06,
+    6.8210319443575151e-06,
+    -2.1409619201999998e-05,
+    -0.00013075449254579421,
+    -0.00024532980270038237,
+    0.00039259136070109705,
+    0.0045195411053493093,
+    0.019006155784845501,
+    0.057304403529837282,
+    0.14060716226893755,
+    0.29544451071508743,
+    0.54601397206393376,
+    0.9019254893648001,
+    1.3455441692345449,
+    1.8256696296324815,
+    2.2635372999002676,
+    2.5722534081245696,
+]
+
+
+def _wofz_upper(z):
+    re = jnp.real(z)
+    rt = _dtype(re).type
+    big_l = lax.complex(jnp.full_like(re, rt(_WOFZ_L)), jnp.zeros_like(re))
+    iz = lax.complex(-jnp.imag(z), re)
+    denom = big_l - iz
+    zz = (big_l + iz) / denom
+    p = _polyval(_WOFZ_C, zz)
+    one_over_sqrtpi = lax.complex(jnp.full_like(re, rt(1.0 / np.sqrt(np.pi))), jnp.zeros_like(re))
+    return 2 * p / (denom * denom) + one_over_sqrtpi / denom
+
+
+@custom_jvp
+def _wofz(z):
+    sign = jnp.imag(z) >= 0
+    z_upper = jnp.where(sign, z, -z)
+    w_upper = _wofz_upper(z_upper)
+    correction = 2 * lax.exp(-(z * z)) - w_upper
+    return jnp.where(sign, w_upper, correction)
+
+
+def _wofz_dz(g, ans, z):
+    re = jnp.real(z)
+    rt = _dtype(re).type
+    two_i_over_sqrtpi = lax.complex(jnp.zeros_like(re), jnp.full_like(re, rt(2.0 / np.sqrt(np.pi))))
+    return g * (-(2 * z * ans) + two_i_over_sqrtpi)
+
+
+_wofz.defjvps(_wofz_dz)
+
+
+def wofz(z: ArrayLike) -> Array:
+    """The Faddeeva function exp(-z**2) erfc(-iz) (Weideman's approximation)."""
+    (z,) = _promote("wofz", z)
+    if not _is_complex(z):
+        z = z.astype(np.result_type(_dtype(z), np.complex64))
+    return _wofz(z)
+
+
+_ERFCX_COEFFS = [
+    7918.06640625,
+    -1055.7421875,
+    162.421875,
+    -29.53125,
+    6.5625,
+    -1.875,
+    0.75,
+    -0.5,
+    1.0,
+]
+
+
+def _erfcx_impl(x, nterms):
+    dt = _dtype(x)
+    typ = dt.type
+    threshold = typ(np.sqrt(np.log(np.finfo(dt).max)))
+    large = x > threshold
+    safe_x = jnp.where(large, typ(1.0), x)
+    direct = lax.exp(lax.square(safe_x)) * _erfc(safe_x)
+    t = typ(1.0) / lax.square(x)
+    asymp = _polyval(_ERFCX_COEFFS[-nterms:], t) / (x * typ(np.sqrt(np.pi)))
+    return jnp.where(large, asymp, direct)
+
+
+@custom_jvp
+def _erfcx(x):
+    dt = _dtype(x)
+    if dt == np.float64:
+        return _erfcx_impl(x, 9)
+    if dt == np.float32:
+        return _erfcx_impl(x, 5)
+    return _erfcx_impl(x.astype(np.float32), 5).astype(dt)
+
+
+_erfcx.defjvps(lambda g, ans, x: g * (2 * x * ans - _dtype(x).type(2.0 / np.sqrt(np.pi))))
+
+
+def erfcx(x: ArrayLike) -> Array:
+    """The scaled complementary error function exp(x**2) erfc(x)."""
+    (x,) = _promote("erfcx", x)
+    if _is_complex(x):
+        return _wofz(lax.complex(-jnp.imag(x), jnp.real(x)))
+    return _erfcx(x)
+
+
+# Cody, Paciorek and Thacher (1970) rational approximations on [0, 3.25),
+# [3.25, 6.25) and [6.25, inf).
+_DAWSN_AN = [
+    1.13681498971755972054e-11,
+    8.49262267667473811108e-10,
+    1.94434204175553054283e-8,
+    9.53151741254484363489e-7,
+    3.07828309874913200438e-6,
+    3.52513368520288738649e-4,
+    -8.50149846724410912031e-4,
+    4.22618223005546594270e-2,
+    -9.17480371773452345351e-2,
+    9.99999999999999994612e-1,
+]
+_DAWSN_AD = [
+    2.40372073066762605484e-11,
+    1.48864681368493396752e-9,
+    5.21265281010541664570e-8,
+    1.27258478273186970203e-6,
+    2.32490249820789513991e-5,
+    3.25524741826057911661e-4,
+    3.48805814657162590916e-3,
+    2.79448531198828973716e-2,
+    1.58874241960120565368e-1,
+    5.74918629489320327824e-1,
+    1.00000000000000000539e0,
+]
+_DAWSN_BN = [
+    5.08955156417900903354e-1,
+    -2.44754418142697847934e-1,
+    9.41512335303534411857e-2,
+    -2.18711255142039025206e-2,
+    3.66207612329569181322e-3,
+    -4.23209114460388756528e-4,
+    3.59641304793896631888e-5,
+    -2.14640351719968974225e-6,
+    9.10010780076391431042e-8,
+    -2.40274520828250956942e-9,
+    3.59233385440928410398e-11,
+]
+_DAWSN_BD = [
+    1.00000000000000000000e0,
+    -6.31839869873368190192e-1,
+    2.36706788228248691528e-1,
+    -5.31806367003223277662e-2,
+    8.48041718586295374409e-3,
+    -9.47996768486665330168e-4,
+    7.81025592944552338085e-5,
+    -4.55875153252442634831e-6,
+    1.89100358111421846170e-7,
+    -4.91324691331920606875e-9,
+    7.18466403235734541950e-11,
+]
+_DAWSN_CN = [
+    -5.90592860534773254987e-1,
+    6.29235242724368800674e-1,
+    -1.72858975380388136411e-1,
+    1.64837047825189632310e-2,
+    -4.86827613020462700845e-4,
+]
+_DAWSN_CD = [
+    1.00000000000000000000e0,
+    -2.69820057197544900361e0,
+    1.73270799045947845857e0,
+    -3.93708582281939493482e-1,
+    3.44278924041233391079e-2,
+    -9.73655226040941223894e-4,
+]
+
+
+def _dawsn_impl(x):
+    typ = _dtype(x).type
+    sign = jnp.sign(x)
+    ax = jnp.abs(x)
+    t = typ(1.0) / lax.square(ax)
+    r1 = ax < typ(3.25)
+    r2 = (ax >= typ(3.25)) & (ax < typ(6.25))
+    r3 = ax >= typ(6.25)
+    safe_ax_r1 = jnp.where(r1, ax, typ(1.0))
+    safe_ax2_r1 = lax.square(safe_ax_r1)
+    val_r1 = safe_ax_r1 * _polyval(_DAWSN_AN, safe_ax2_r1) / _polyval(_DAWSN_AD, safe_ax2_r1)
+    safe_t_r2 = jnp.where(r2, t, typ(1.0))
+    safe_ax_r2 = jnp.where(r2, ax, typ(1.0))
+    val_r2 = (typ(0.5) / safe_ax_r2) * (
+        typ(1.0) + safe_t_r2 * _polyval(_DAWSN_BN, safe_t_r2) / _polyval(_DAWSN_BD, safe_t_r2)
+    )
+    safe_t_r3 = jnp.where(r3, t, typ(1.0))
+    safe_ax_r3 = jnp.where(r3, ax, typ(1.0))
+    val_r3 = (typ(0.5) / safe_ax_r3) * (
+        typ(1.0) + safe_t_r3 * _polyval(_DAWSN_CN, safe_t_r3) / _polyval(_DAWSN_CD, safe_t_r3)
+    )
+    result = jnp.where(r1, val_r1, jnp.where(ax < typ(6.25), val_r2, val_r3))
+    return sign * result
+
+
+@custom_jvp
+def _dawsn(x):
+    dt = _dtype(x)
+    if dt in (np.float32, np.float64):
+        return _dawsn_impl(x)
+    return _dawsn_impl(x.astype(np.float32)).astype(dt)
+
+
+_dawsn.defjvps(lambda g, ans, x: g * (_dtype(x).type(1.0) - _dtype(x).type(2.0) * x * ans))
+
+
+def dawsn(x: ArrayLike) -> Array:
+    """Dawson's integral exp(-x**2) * integral_0^x exp(t**2) dt."""
+    (x,) = _promote("dawsn", x)
+    if _is_complex(x):
+        raise ValueError("dawsn does not support complex-valued inputs.")
+    return _dawsn(x)

@@ -9,6 +9,7 @@ import numpy as np
 
 import mlax.numpy as jnp
 from mlax._src import lax
+from mlax._src import nn_functions as _nn
 from mlax._src import numpy_impl as _n
 from mlax._src import numpy_math as jmath
 from mlax._src import scipy_special as sp
@@ -646,3 +647,226 @@ def binom_logpmf(k: ArrayLike, n: ArrayLike, p: ArrayLike, loc: ArrayLike = 0) -
 
 def binom_pmf(k: ArrayLike, n: ArrayLike, p: ArrayLike, loc: ArrayLike = 0) -> Array:
     return lax.exp(binom_logpmf(k, n, p, loc))
+
+
+# --------------------------------------------------------------------------
+# pareto
+
+
+def pareto_logpdf(x: ArrayLike, b: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
+    x, b, loc, scale = _promote(x, b, loc, scale)
+    scaled_x = (x - loc) / scale
+    normalize_term = lax.log(scale / b)
+    log_probs = -(normalize_term + (b + 1) * lax.log(scaled_x))
+    return jnp.where(x < loc + scale, -_INF, log_probs)
+
+
+def pareto_pdf(x: ArrayLike, b: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
+    return lax.exp(pareto_logpdf(x, b, loc, scale))
+
+
+def pareto_cdf(x: ArrayLike, b: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
+    x, b, loc, scale = _promote(x, b, loc, scale)
+    scaled_x = (x - loc) / scale
+    cdf = 1 - lax.pow(scaled_x, -b)
+    return jnp.where(x < loc + scale, _typ(x)(0), cdf)
+
+
+def pareto_logcdf(x: ArrayLike, b: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
+    x, b, loc, scale = _promote(x, b, loc, scale)
+    scaled_x = (x - loc) / scale
+    return jnp.where(x < loc + scale, -_INF, lax.log1p(-lax.pow(scaled_x, -b)))
+
+
+def pareto_logsf(x: ArrayLike, b: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
+    x, b, loc, scale = _promote(x, b, loc, scale)
+    scaled_x = (x - loc) / scale
+    return jnp.where(x < loc + scale, _typ(x)(0), -(b * lax.log(scaled_x)))
+
+
+def pareto_sf(x: ArrayLike, b: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
+    return lax.exp(pareto_logsf(x, b, loc, scale))
+
+
+def pareto_ppf(q: ArrayLike, b: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
+    q, b, loc, scale = _promote(q, b, loc, scale)
+    one = _typ(q)(1)
+    ppf_val = loc + scale * lax.pow(one - q, -(one / b))
+    return jnp.where(jnp.isnan(q) | (q < 0) | (q > 1), np.nan, ppf_val)
+
+
+# --------------------------------------------------------------------------
+# nbinom, betabinom, multinomial
+
+
+def nbinom_logpmf(k: ArrayLike, n: ArrayLike, p: ArrayLike, loc: ArrayLike = 0) -> Array:
+    k, n, p, loc = _promote(k, n, p, loc)
+    one = _typ(k)(1)
+    y = k - loc
+    comb_term = sp.gammaln(y + n) - sp.gammaln(n) - sp.gammaln(y + one)
+    log_linear_term = sp.xlogy(n, p) + sp.xlogy(y, one - p)
+    return jnp.where(k < loc, -_INF, comb_term + log_linear_term)
+
+
+def nbinom_pmf(k: ArrayLike, n: ArrayLike, p: ArrayLike, loc: ArrayLike = 0) -> Array:
+    return lax.exp(nbinom_logpmf(k, n, p, loc))
+
+
+def betabinom_logpmf(
+    k: ArrayLike, n: ArrayLike, a: ArrayLike, b: ArrayLike, loc: ArrayLike = 0
+) -> Array:
+    k, n, a, b, loc = _promote(k, n, a, b, loc)
+    y = lax.floor(k) - loc
+    one, zero = _typ(y)(1), _typ(y)(0)
+    combiln = -(lax.log1p(n) + sp.betaln(n - y + one, y + one))
+    beta_lns = sp.betaln(y + a, n - y + b) - sp.betaln(a, b)
+    log_probs = combiln + beta_lns
+    log_probs = jnp.where((y == zero) & (n == zero), 0.0, log_probs)
+    y_cond = (y < -loc) | (y > n) | (y + a <= zero)
+    log_probs = jnp.where(y_cond, -_INF, log_probs)
+    return jnp.where((n < zero) | (a <= zero) | (b <= zero), np.nan, log_probs)
+
+
+def betabinom_pmf(
+    k: ArrayLike, n: ArrayLike, a: ArrayLike, b: ArrayLike, loc: ArrayLike = 0
+) -> Array:
+    return lax.exp(betabinom_logpmf(k, n, a, b, loc))
+
+
+def multinomial_logpmf(x: ArrayLike, n: ArrayLike, p: ArrayLike) -> Array:
+    (p,) = _promote_dtypes(p)
+    x, n = _n._promote_dtypes(_n.asarray(x), _n.asarray(n))
+    xdt = np.dtype(aval_of(x).dtype)
+    if not np.issubdtype(xdt, np.integer):
+        ndt = np.dtype(aval_of(n).dtype)
+        raise ValueError(f"x and n must be of integer type; got x.dtype={xdt}, n.dtype={ndt}")
+    dt = aval_of(p).dtype
+    x, n = x.astype(dt), n.astype(dt)
+    logprobs = sp.gammaln(n + 1) + jnp.sum(sp.xlogy(x, p) - sp.gammaln(x + 1), axis=-1)
+    return jnp.where(jnp.equal(jnp.sum(x), n), logprobs, -_INF)
+
+
+def multinomial_pmf(x: ArrayLike, n: ArrayLike, p: ArrayLike) -> Array:
+    return lax.exp(multinomial_logpmf(x, n, p))
+
+
+# --------------------------------------------------------------------------
+# gennorm, gumbel_r, gumbel_l
+
+
+def gennorm_logpdf(x: ArrayLike, beta: ArrayLike) -> Array:
+    x, beta = _promote(x, beta)
+    return lax.log(0.5 * beta) - sp.gammaln(1 / beta) - jnp.abs(x) ** beta
+
+
+def gennorm_cdf(x: ArrayLike, beta: ArrayLike) -> Array:
+    x, beta = _promote(x, beta)
+    return 0.5 * (1 + lax.sign(x) * sp.gammainc(1 / beta, jnp.abs(x) ** beta))
+
+
+def gennorm_pdf(x: ArrayLike, beta: ArrayLike) -> Array:
+    return lax.exp(gennorm_logpdf(x, beta))
+
+
+def gumbel_r_logpdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
+    x, loc, scale = _promote(x, loc, scale)
+    z = (x - loc) / scale
+    log_pdf = sp.xlogy(-1, scale) - (z + lax.exp(-z))
+    return jnp.where(scale > 0, log_pdf, np.nan)
+
+
+def gumbel_r_pdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
+    return lax.exp(gumbel_r_logpdf(x, loc, scale))
+
+
+def gumbel_r_logcdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
+    x, loc, scale = _promote(x, loc, scale)
+    z = (x - loc) / scale
+    return jnp.where(scale > 0, -lax.exp(-z), np.nan)
+
+
+def gumbel_r_cdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
+    return lax.exp(gumbel_r_logcdf(x, loc, scale))
+
+
+def gumbel_r_ppf(p: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
+    p, loc, scale = _promote(p, loc, scale)
+    quantile = loc - scale * lax.log(sp.xlogy(-1, p))
+    return jnp.where((p > 0) & (p < 1), quantile, np.nan)
+
+
+def gumbel_r_sf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
+    x, loc, scale = _promote(x, loc, scale)
+    neg_z = (loc - x) / scale
+    return jnp.where(scale > 0, 1 - lax.exp(-lax.exp(neg_z)), np.nan)
+
+
+def gumbel_r_logsf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
+    x, loc, scale = _promote(x, loc, scale)
+    neg_z = (loc - x) / scale
+    return jnp.where(scale > 0, _nn.log1mexp(lax.exp(neg_z)), np.nan)
+
+
+def gumbel_l_logpdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
+    x, loc, scale = _promote(x, loc, scale)
+    z = (x - loc) / scale
+    log_pdf = sp.xlogy(-1, scale) + (z - lax.exp(z))
+    return jnp.where(scale > 0, log_pdf, np.nan)
+
+
+def gumbel_l_pdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
+    return lax.exp(gumbel_l_logpdf(x, loc, scale))
+
+
+def gumbel_l_logcdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
+    x, loc, scale = _promote(x, loc, scale)
+    z = (x - loc) / scale
+    return jnp.where(scale > 0, lax.log(-lax.expm1(-lax.exp(z))), np.nan)
+
+
+def gumbel_l_cdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
+    return lax.exp(gumbel_l_logcdf(x, loc, scale))
+
+
+def gumbel_l_ppf(p: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
+    p, loc, scale = _promote(p, loc, scale)
+    quantile = loc + scale * lax.log(sp.xlog1py(-1, -p))
+    return jnp.where((p > 0) & (p < 1), quantile, np.nan)
+
+
+def gumbel_l_logsf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
+    x, loc, scale = _promote(x, loc, scale)
+    z = (x - loc) / scale
+    return jnp.where(scale > 0, -lax.exp(z), np.nan)
+
+
+def gumbel_l_sf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1) -> Array:
+    return jnp.exp(gumbel_l_logsf(x, loc, scale))
+
+
+# --------------------------------------------------------------------------
+# wrapcauchy, vonmises
+
+
+def wrapcauchy_logpdf(x: ArrayLike, c: ArrayLike) -> Array:
+    x, c = _promote(x, c)
+    inside = jnp.where(
+        (x >= 0) & (x <= _typ(x)(np.pi * 2)),
+        jnp.log(1 - c * c) - jnp.log(2 * np.pi) - jnp.log(1 + c * c - 2 * c * jnp.cos(x)),
+        -_INF,
+    )
+    return jnp.where((c > 0) & (c < 1), inside, np.nan)
+
+
+def wrapcauchy_pdf(x: ArrayLike, c: ArrayLike) -> Array:
+    return lax.exp(wrapcauchy_logpdf(x, c))
+
+
+def vonmises_logpdf(x: ArrayLike, kappa: ArrayLike) -> Array:
+    x, kappa = _promote(x, kappa)
+    val = kappa * (jnp.cos(x) - 1) - jnp.log(2 * np.pi * sp.i0e(kappa))
+    return jnp.where(kappa > 0, val, np.nan)
+
+
+def vonmises_pdf(x: ArrayLike, kappa: ArrayLike) -> Array:
+    return lax.exp(vonmises_logpdf(x, kappa))

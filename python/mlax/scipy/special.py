@@ -1,7 +1,8 @@
 """mlax.scipy.special: jax.scipy.special's functions (same names,
-signatures, dtypes, values and derivatives). Not provided: bessel_jn, dawsn,
-erfcx, exp1, expi, expn, fresnel, hyp1f1, hyp2f1, lpmn, lpmn_values,
-owens_t, sici, sph_harm_y, wofz, and complex inputs of gamma / loggamma."""
+signatures, dtypes, values and derivatives). Not provided: bessel_jn, exp1,
+expi, expn, fresnel, hyp1f1, hyp2f1, lpmn, lpmn_values, owens_t, sici,
+sph_harm_y, and complex inputs of gamma / loggamma. betainc's derivative
+w.r.t. a and b is zero (JAX raises)."""
 
 from mlax._src.scipy_special import (
     bernoulli,
@@ -11,10 +12,12 @@ from mlax._src.scipy_special import (
     boxcox,
     boxcox1p,
     comb,
+    dawsn,
     digamma,
     entr,
     erf,
     erfc,
+    erfcx,
     erfinv,
     expit,
     factorial,
@@ -41,6 +44,7 @@ from mlax._src.scipy_special import (
     rel_entr,
     softmax,
     spence,
+    wofz,
     xlog1py,
     xlogy,
     zeta,
@@ -54,10 +58,12 @@ __all__ = [
     "boxcox",
     "boxcox1p",
     "comb",
+    "dawsn",
     "digamma",
     "entr",
     "erf",
     "erfc",
+    "erfcx",
     "erfinv",
     "expit",
     "factorial",
@@ -84,6 +90,7 @@ __all__ = [
     "rel_entr",
     "softmax",
     "spence",
+    "wofz",
     "xlog1py",
     "xlogy",
     "zeta",
