@@ -229,3 +229,26 @@ LogicalResult HouseholderProductOp::verify() {
   return expectType(*this, "result", getResult().getType(), a.getShape(),
                     a.getElementType());
 }
+
+LogicalResult EigOp::verify() {
+  auto a = cast<RankedTensorType>(getOperand().getType());
+  if (failed(verifySquare(*this, "operand", a)))
+    return failure();
+  size_t expected = 1 + size_t(getComputeLeftEigenvectors()) +
+                    size_t(getComputeRightEigenvectors());
+  if (getResults().size() != expected)
+    return emitOpError("expected ")
+           << expected << " results, got " << getResults().size();
+  Type element = a.getElementType();
+  if (!isa<ComplexType>(element))
+    element = ComplexType::get(element);
+  int64_t n = a.getShape().back();
+  if (failed(expectType(*this, "eigenvalues", getResults()[0].getType(),
+                        batchShape(a, {n}), element)))
+    return failure();
+  for (Value v : getResults().drop_front())
+    if (failed(expectType(*this, "eigenvectors", v.getType(), a.getShape(),
+                          element)))
+      return failure();
+  return success();
+}

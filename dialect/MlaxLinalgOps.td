@@ -154,4 +154,19 @@ def Mlax_HouseholderProductOp : Mlax_Op<"householder_product", [Pure, Mlax_OwnBa
   let hasVerifier = 1;
 }
 
+def Mlax_EigOp : Mlax_Op<"eig", [Pure, Mlax_OwnJvp, Mlax_OwnBatch]> {
+  let summary = "Eigendecomposition of general square matrices (CPU)";
+  let description = [{
+    For A of shape [..., n, n]: the complex eigenvalues w ([..., n]), then
+    the left and the right eigenvectors ([..., n, n], complex; columns) when
+    asked for. A failed decomposition gives NaNs. JVP: of the eigenvalues
+    only (JAX's default), dw = diag(V^-1 dA V).
+  }];
+  let arguments = (ins Mlax_FloatOrComplexTensor:$operand,
+      BoolAttr:$compute_left_eigenvectors, BoolAttr:$compute_right_eigenvectors);
+  let results = (outs Variadic<Mlax_ComplexTensor>:$results);
+  let assemblyFormat = "$operand attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
 #endif // MLAX_LINALG_OPS_TD

@@ -177,6 +177,14 @@ def Mlax_ErfOp : Mlax_UnaryOp<"erf", Mlax_FloatTensor, [Mlax_ExportsToChlo]> {
 def Mlax_ErfInvOp : Mlax_UnaryOp<"erf_inv", Mlax_FloatTensor, [Mlax_ExportsToChlo]> {
   let summary = "Elementwise inverse error function (exported as chlo.erf_inv)";
 }
+def Mlax_ConjOp : Mlax_UnaryOp<"conj", Mlax_ComplexTensor, [Mlax_OwnTranspose],
+    [Mlax_JvpOpInterface, Mlax_LinearInOperands]> {
+  let summary = "Elementwise complex conjugate (exported as complex(real, -imag))";
+  let description = [{
+    Real-linear; its transpose is the conjugate of the cotangent (JAX's
+    conj_p), so a conjugated zero keeps its sign (1 - 0j).
+  }];
+}
 def Mlax_ErfcOp : Mlax_UnaryOp<"erfc", Mlax_FloatTensor, [Mlax_ExportsToChlo]> {
   let summary = "Elementwise complementary error function (exported as chlo.erfc)";
 }

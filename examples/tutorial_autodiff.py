@@ -225,6 +225,111 @@ def main():
     )
     print("loop and vmap products agree")
 
+    section("Complex numbers and differentiation")
+
+    def check_jvp(seed):
+        key = random.key(seed)
+        # random coeffs for u and v
+        key, subkey = random.split(key)
+        a, b, c, d = random.uniform(subkey, (4,))
+
+        def fun(z):
+            x, y = jnp.real(z), jnp.imag(z)
+            return u(x, y) + v(x, y) * 1j
+
+        def u(x, y):
+            return a * x + b * y
+
+        def v(x, y):
+            return c * x + d * y
+
+        # primal point
+        key, subkey = random.split(key)
+        x, y = random.uniform(subkey, (2,))
+        z = x + y * 1j
+        # tangent vector
+        key, subkey = random.split(key)
+        c, d = random.uniform(subkey, (2,))
+        z_dot = c + d * 1j
+        # check jvp
+        _, ans = jvp(fun, (z,), (z_dot,))
+        expected = (
+            grad(u, 0)(x, y) * c
+            + grad(u, 1)(x, y) * d
+            + grad(v, 0)(x, y) * c * 1j
+            + grad(v, 1)(x, y) * d * 1j
+        )
+        print(jnp.allclose(ans, expected))
+
+    check_jvp(0)
+    check_jvp(1)
+    check_jvp(2)
+
+    def check_vjp(seed):
+        key = random.key(seed)
+        # random coeffs for u and v
+        key, subkey = random.split(key)
+        a, b, c, d = random.uniform(subkey, (4,))
+
+        def fun(z):
+            x, y = jnp.real(z), jnp.imag(z)
+            return u(x, y) + v(x, y) * 1j
+
+        def u(x, y):
+            return a * x + b * y
+
+        def v(x, y):
+            return c * x + d * y
+
+        # primal point
+        key, subkey = random.split(key)
+        x, y = random.uniform(subkey, (2,))
+        z = x + y * 1j
+        # cotangent vector
+        key, subkey = random.split(key)
+        c, d = random.uniform(subkey, (2,))
+        z_bar = jnp.array(c + d * 1j)  # for dtype control
+        # check vjp
+        _, fun_vjp = vjp(fun, z)
+        (ans,) = fun_vjp(z_bar)
+        expected = (
+            grad(u, 0)(x, y) * c
+            + grad(v, 0)(x, y) * (-d)
+            + grad(u, 1)(x, y) * c * (-1j)
+            + grad(v, 1)(x, y) * (-d) * (-1j)
+        )
+        assert jnp.allclose(ans, expected, atol=1e-5, rtol=1e-5)
+
+    check_vjp(0)
+    check_vjp(1)
+    check_vjp(2)
+
+    def f(z):
+        x, y = jnp.real(z), jnp.imag(z)
+        return x**2 + y**2
+
+    z = 3.0 + 4j
+    print(repr(grad(f)(z)))
+
+    def f(z):  # noqa: F811
+        return jnp.sin(z)
+
+    print(repr(grad(f, holomorphic=True)(z)))
+
+    def f(z):  # noqa: F811
+        return jnp.conjugate(z)
+
+    print(repr(grad(f, holomorphic=True)(z)))
+
+    # Differentiating through the Cholesky decomposition of a complex matrix.
+    A = jnp.array([[5.0, 2.0 + 3j, 5j], [2.0 - 3j, 7.0, 1.0 + 7j], [-5j, 1.0 - 7j, 12.0]])
+
+    def f(X):  # noqa: F811
+        L = jnp.linalg.cholesky(X)
+        return jnp.sum((L - jnp.sin(L)) ** 2)
+
+    print(repr(grad(f, holomorphic=True)(A)))
+
     section("custom_jvp TL;DR")
 
     @custom_jvp

@@ -143,6 +143,16 @@ SmallVector<NamedAttribute> exportedAttrs(Operation *op) {
   return attrs;
 }
 
+Value conjugateParts(OpBuilder &b, Location loc, Value x) {
+  auto type = cast<RankedTensorType>(x.getType());
+  auto part =
+      type.clone(cast<ComplexType>(type.getElementType()).getElementType());
+  RuleBuilder r(b, loc);
+  Value re = RealOp::create(b, loc, part, x);
+  Value im = ImagOp::create(b, loc, part, x);
+  return ComplexOp::create(b, loc, type, re, r.neg(im));
+}
+
 /// x^n as JAX lowers integer_pow: repeated squaring, 1 / x^-n for n < 0.
 Value expandIntegerPow(OpBuilder &b, IntegerPowOp op) {
   RuleBuilder r(b, op.getLoc());
@@ -302,6 +312,12 @@ LogicalResult renameOps(ModuleOp module) {
   });
   module.walk([](CumsumOp op) { expandCumsum(op); });
   module.walk([](SortOp op) { expandSort(op); });
+  // conj is complex(real, -imag), as JAX lowers it.
+  module.walk([](ConjOp op) {
+    OpBuilder b(op);
+    op.replaceAllUsesWith(conjugateParts(b, op.getLoc(), op.getOperand()));
+    op.erase();
+  });
   // integer_pow has no StableHLO op.
   module.walk([](IntegerPowOp op) {
     OpBuilder b(op);

@@ -407,6 +407,40 @@ void lowerLu(LuOp op) {
   op.erase();
 }
 
+void lowerEig(EigOp op) {
+  OpBuilder b(op);
+  RuleBuilder r(b, op.getLoc());
+  auto a = cast<RankedTensorType>(op.getOperand().getType());
+  auto w = cast<RankedTensorType>(op.getResults()[0].getType());
+  auto v = a.clone(w.getElementType());
+  bool real = !isComplex(a);
+  SmallVector<Type> types;
+  if (real)
+    types.append(2, w.clone(a.getElementType()));
+  else
+    types.push_back(w);
+  types.append({v, v, infoType(b, a)});
+  LapackCall call = matrixCall("geev", a, {op.getOperand()}, types);
+  call.options = {charOption(b, "compute_left",
+                             op.getComputeLeftEigenvectors() ? 'V' : 'N'),
+                  charOption(b, "compute_right",
+                             op.getComputeRightEigenvectors() ? 'V' : 'N')};
+  Operation *geev = emitLapack(b, op.getLoc(), a, call);
+  unsigned next = real ? 2 : 1;
+  Value values = geev->getResult(0);
+  if (real)
+    values = ComplexOp::create(b, op.getLoc(), w, geev->getResult(0),
+                               geev->getResult(1));
+  Value info = geev->getResult(next + 2);
+  SmallVector<Value> results{nanWhereFailed(r, info, values)};
+  if (op.getComputeLeftEigenvectors())
+    results.push_back(nanWhereFailed(r, info, geev->getResult(next)));
+  if (op.getComputeRightEigenvectors())
+    results.push_back(nanWhereFailed(r, info, geev->getResult(next + 1)));
+  op.replaceAllUsesWith(results);
+  op.erase();
+}
+
 void lowerFft(FftOp op) {
   OpBuilder b(op);
   OperationState state(op.getLoc(), "stablehlo.fft");
@@ -429,7 +463,8 @@ LogicalResult mlir::mlax::lowerLinalg(Operation *root, StringRef platform) {
   root->walk([&](FftOp op) { lowerFft(op); });
   // The decompositions StableHLO lacks: LAPACK only, for now.
   WalkResult unsupported = root->walk([&](Operation *op) {
-    if (!isa<EighOp, SvdOp, QrOp, LuOp, GeqrfOp, HouseholderProductOp>(op))
+    if (!isa<EighOp, SvdOp, QrOp, LuOp, GeqrfOp, HouseholderProductOp, EigOp>(
+            op))
       return WalkResult::advance();
     if (!cpu || lapackPrefix(op->getOperand(0).getType()).empty()) {
       op->emitOpError("has no kernel for element type ")
@@ -446,6 +481,7 @@ LogicalResult mlir::mlax::lowerLinalg(Operation *root, StringRef platform) {
   root->walk([&](SvdOp op) { lowerSvd(op); });
   root->walk([&](QrOp op) { lowerQr(op); });
   root->walk([&](LuOp op) { lowerLu(op); });
+  root->walk([&](EigOp op) { lowerEig(op); });
   root->walk([&](GeqrfOp op) {
     OpBuilder b(op);
     Operation *geqrf = emitGeqrf(b, op.getLoc(), op.getOperand());

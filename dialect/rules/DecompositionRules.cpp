@@ -318,6 +318,54 @@ LogicalResult LuOp::batch(OpBuilder &b, Values operands, Dims dims, int64_t n,
 }
 
 //===----------------------------------------------------------------------===//
+// eig
+//===----------------------------------------------------------------------===//
+
+namespace {
+/// a^-1 x for square a, through a's LU factorization.
+Value luSolve(RuleBuilder &r, Value a, Value x) {
+  auto type = cast<RankedTensorType>(a.getType());
+  SmallVector<int64_t> vec(type.getShape().drop_back());
+  auto i32 = RankedTensorType::get(vec, r.builder().getI32Type());
+  auto lu = LuOp::create(r.builder(), r.getLoc(), type, i32, i32, a);
+  Value px = permuteRows(r, x, lu.getPermutation());
+  Value y =
+      triangularSolve(r, lu.getLu(), px, /*leftSide=*/true,
+                      /*lower=*/true, /*unitDiagonal=*/true, false, false);
+  return triangularSolve(r, lu.getLu(), y, /*leftSide=*/true, /*lower=*/false,
+                         false, false, false);
+}
+} // namespace
+
+LogicalResult EigOp::jvp(OpBuilder &b, Values t, Results &out) {
+  if (getComputeLeftEigenvectors() || getComputeRightEigenvectors())
+    return emitOpError("has no JVP for eigenvectors (as JAX by default: they "
+                       "are only defined under assumptions on the input); "
+                       "differentiate the eigenvalues alone");
+  RuleBuilder r(b, getLoc());
+  Type wType = getResults()[0].getType();
+  auto vType = cast<RankedTensorType>(getOperand().getType())
+                   .clone(getElementTypeOrSelf(wType));
+  OperationState state(getLoc(), getOperationName());
+  state.addOperands(getOperand());
+  state.addAttribute(getComputeLeftEigenvectorsAttrName(),
+                     b.getBoolAttr(false));
+  state.addAttribute(getComputeRightEigenvectorsAttrName(),
+                     b.getBoolAttr(true));
+  state.addTypes({wType, vType});
+  Value vr = b.create(state)->getResult(1);
+  // dw = diag(V^-1 dA V)
+  Value da = asTypeOf(r, t[0], vr);
+  out.push_back(diagonal(r, batchMatmul(r, luSolve(r, vr, da), vr)));
+  return success();
+}
+
+LogicalResult EigOp::batch(OpBuilder &b, Values operands, Dims dims, int64_t n,
+                           Results &results, ResultDims &resultDims) {
+  return batchAtFront(*this, b, operands, dims, n, results, resultDims);
+}
+
+//===----------------------------------------------------------------------===//
 // geqrf, householder_product (no derivatives, as in JAX)
 //===----------------------------------------------------------------------===//
 

@@ -7,15 +7,9 @@ using namespace mlir;
 using namespace mlir::mlax;
 
 Value mlir::mlax::conjugate(RuleBuilder &r, Value x) {
-  auto type = cast<RankedTensorType>(x.getType());
-  auto complex = dyn_cast<ComplexType>(type.getElementType());
-  if (!complex)
+  if (!isa<ComplexType>(getElementTypeOrSelf(x.getType())))
     return x;
-  auto part = type.clone(complex.getElementType());
-  OpBuilder &b = r.builder();
-  Value re = RealOp::create(b, r.getLoc(), part, x);
-  Value im = ImagOp::create(b, r.getLoc(), part, x);
-  return ComplexOp::create(b, r.getLoc(), type, re, r.neg(im));
+  return r.create<ConjOp>(x);
 }
 
 Value mlir::mlax::matrixTranspose(RuleBuilder &r, Value x) {

@@ -169,6 +169,11 @@ LogicalResult ReverseOp::transpose(OpBuilder &b, Operands, Cts ct,
   return success();
 }
 
+LogicalResult ConjOp::transpose(OpBuilder &b, Operands, Cts ct, Results &out) {
+  out.push_back(RuleBuilder(b, getLoc()).create<ConjOp>(ct[0]));
+  return success();
+}
+
 /// The transpose of a prefix sum is the suffix sum.
 LogicalResult CumsumOp::transpose(OpBuilder &b, Operands, Cts ct,
                                   Results &out) {

@@ -1,6 +1,6 @@
 """mlax: a differentiable array compiler built on MLIR, with JAX's API."""
 
-from mlax import debug, dtypes, errors, lax, nn, numpy, random, tree, tree_util
+from mlax import debug, dtypes, errors, lax, nn, numpy, random, scipy, tree, tree_util
 from mlax._src.api import (
     ShapeDtypeStruct,
     block_until_ready,

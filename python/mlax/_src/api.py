@@ -56,9 +56,7 @@ class Lowered:
                 return self._traced.module.operation.get_asm(enable_debug_info=True)
             return str(self._traced.module)
         if dialect in ("stablehlo", "hlo"):
-            return mlir.export_stablehlo(
-                self._traced.module, runtime.default_device().platform
-            )
+            return mlir.export_stablehlo(self._traced.module, runtime.default_device().platform)
         raise ValueError(f"unknown dialect {dialect!r}: use 'mlax' or 'stablehlo'")
 
     def compile(self) -> Compiled:

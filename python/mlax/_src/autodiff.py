@@ -468,6 +468,18 @@ def value_and_grad(
         cts = [np.ones((), out_aval.dtype)]
         cts += [np.zeros(a.shape, a.dtype) for a in tf.out_avals[1:] if _differentiable(a.dtype)]
         outs, grads = _emit_vjp(tf, flat_d, active, cts)
+        if not dtypes.is_complex(out_aval.dtype):
+            # A complex input reaches a real output through real/imag,
+            # whose transposes build strongly typed complex cotangents (as
+            # in JAX, where such a gradient is not weak).
+            grads = [
+                Tracer(
+                    g._trace, g.value, ShapedArray(g.aval.shape, g.aval.dtype, False), g.concrete
+                )
+                if dtypes.is_complex(g.aval.dtype) and g.aval.weak_type
+                else g
+                for g in grads
+            ]
         g_full = _input_cotangents(flat_d, d_tree, active, grads)
         value = tree_util.tree_unflatten(tf.out_tree, outs)
         return value, (g_full[0] if single else g_full)

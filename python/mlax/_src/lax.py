@@ -72,6 +72,7 @@ _UNARY_TABLE = {
     "erf": (m.ErfOp, "floating"),
     "erf_inv": (m.ErfInvOp, "floating"),
     "erfc": (m.ErfcOp, "floating"),
+    "conj": (m.ConjOp, "complex"),
     "lgamma": (m.LgammaOp, "floating"),
     "digamma": (m.DigammaOp, "floating"),
     "abs": (m.AbsOp, "signed"),
@@ -343,7 +344,7 @@ def conj(x: ArrayLike):
     a = aval_of(x)
     if not dtypes.is_complex(a.dtype):
         return x
-    return complex(real(x), neg(imag(x)))
+    return primitives["conj"].bind(x)
 
 
 class RoundingMethod:

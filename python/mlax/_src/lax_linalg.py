@@ -164,13 +164,16 @@ def _real_dtype(dt: np.dtype) -> np.dtype:
     )
 
 
+_VARIADIC = (m.SvdOp, m.EigOp)  # ops whose results are one variadic group
+
+
 def _emit_with_results(op_cls):
     def emit(values, avals, *, types, **params):
         results = [tensor_type(s, d) for s, d in types]
         args = [ir.BoolAttr.get(v) for v in params.values()]
         op = (
             op_cls(*results, *values, *args)
-            if op_cls is not m.SvdOp
+            if op_cls not in _VARIADIC
             else op_cls(results, *values, *args)
         )
         return list(op.results)
@@ -190,11 +193,17 @@ _householder_product_p = Primitive(
 )
 
 
+_LAPACK_DTYPES = tuple(np.dtype(t) for t in (np.float32, np.float64, np.complex64, np.complex128))
+
+
 def _prepare(name: str, x, square: bool = False):
     x = _asarray(x)
     _check_matrices(name, x, square)
     _check_inexact(name, x)
-    return x, aval_of(x)
+    aval = aval_of(x)
+    if aval.dtype not in _LAPACK_DTYPES:
+        raise NotImplementedError(f"{name}: unsupported dtype {aval.dtype.name} (LAPACK on CPU)")
+    return x, aval
 
 
 def eigh(
@@ -351,3 +360,38 @@ def lu_pivots_to_permutation(pivots: ArrayLike, permutation_size: int):
         return _n.where(at_i, pj, p)
 
     return _lax.fori_loop(0, k, body, perm)
+
+
+_eig_p = Primitive("eig", _emit_with_results(m.EigOp), multiple_results=True, weak="none")
+
+
+def _complex_dtype(dt: np.dtype) -> np.dtype:
+    if dtypes.is_complex(dt):
+        return dt
+    return np.dtype(np.complex128 if dt == np.float64 else np.complex64)
+
+
+def eig(
+    x: ArrayLike,
+    *,
+    compute_left_eigenvectors: bool = True,
+    compute_right_eigenvectors: bool = True,
+    use_magma: bool | None = None,
+) -> list:
+    """[w, vl?, vr?]: the complex eigenvalues of general square matrices and,
+    as asked, the left and right eigenvectors (columns). CPU only, as in
+    jax. Differentiable in the eigenvalues."""
+    x, aval = _prepare("eig", x, square=True)
+    c = _complex_dtype(aval.dtype)
+    types = [(aval.shape[:-1], c)]
+    types += [(aval.shape, c)] * (
+        bool(compute_left_eigenvectors) + bool(compute_right_eigenvectors)
+    )
+    return list(
+        _eig_p.bind(
+            x,
+            types=tuple(types),
+            compute_left_eigenvectors=bool(compute_left_eigenvectors),
+            compute_right_eigenvectors=bool(compute_right_eigenvectors),
+        )
+    )

@@ -2,6 +2,7 @@
 
 from mlax._src.lax_linalg import (  # noqa: F401
     cholesky,
+    eig,
     eigh,
     geqrf,
     householder_product,
@@ -15,6 +16,7 @@ from mlax._src.lax_linalg import (  # noqa: F401
 
 __all__ = [
     "cholesky",
+    "eig",
     "eigh",
     "geqrf",
     "householder_product",

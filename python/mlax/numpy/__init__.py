@@ -268,3 +268,5 @@ pi = _np.pi
 e = _np.e
 inf = _np.inf
 nan = _np.nan
+
+from mlax.numpy import fft, linalg  # noqa: E402,F401
