@@ -482,3 +482,29 @@ def test_eigh_tridiagonal(dtype):
             m.eigh_tridiagonal(np.arange(3), np.arange(2))
         with pytest.raises(ValueError):
             m.eigh_tridiagonal(d, e, eigvals_only=True, select="i", select_range=(3, 1))
+
+
+def test_decomposition_errors():
+    x34, x3 = np.ones((3, 4), F32), np.ones(3, F32)
+    cases = [
+        lambda m: m.cholesky(x34),
+        lambda m: m.lu(x3),
+        lambda m: m.lu_factor(x3),
+        lambda m: m.svd(x3),
+        lambda m: m.qr(x3),
+        lambda m: m.eigh(x34),
+        lambda m: m.solve_triangular(x34, x3),
+        lambda m: m.cho_solve((x34, False), x3),
+        lambda m: m.solve(x34, x3, assume_a="pos"),
+        lambda m: m.solve(x34, x3),
+        lambda m: m.det(x3),
+        lambda m: m.inv(x34),
+    ]
+    for fn in cases:
+        try:
+            fn(RS)
+        except Exception as e:  # noqa: BLE001
+            with pytest.raises(type(e)):
+                fn(S)
+        else:
+            fn(S)

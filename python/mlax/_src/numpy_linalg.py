@@ -161,6 +161,29 @@ def _canon_axis(axis: int, ndim: int) -> int:
     return axis % ndim
 
 
+def _check_rank2(name: str, x) -> None:
+    """jax.lax.linalg's rank check (a TypeError)."""
+    shape = _shape(x)
+    if len(shape) < 2:
+        raise TypeError(f"Input 0 to {name} must have rank at least 2, but got shape={shape}")
+
+
+def _check_symmetrizable(x, symmetrize_input: bool) -> None:
+    """What jax raises when symmetrizing a non-square or 1-D input."""
+    if not symmetrize_input:
+        return
+    shape = _shape(x)
+    if len(shape) < 2:
+        raise TypeError(
+            "transpose permutation isn't a permutation of operand dimensions, "
+            f"got permutation {tuple(range(len(shape) - 2)) + (len(shape) - 1, len(shape) - 2)} "
+            f"for operand shape {shape}."
+        )
+    if shape[-1] != shape[-2]:
+        swapped = shape[:-2] + (shape[-1], shape[-2])
+        raise TypeError(f"add got incompatible shapes for broadcasting: {shape}, {swapped}.")
+
+
 def _hi_matmul(a, b):
     return _n.matmul(a, b, precision=lax.Precision.HIGHEST)
 
@@ -175,6 +198,7 @@ def _real_dtype(dt: np.dtype) -> np.dtype:
 
 
 def _cholesky(a, upper, symmetrize_input):
+    _check_symmetrizable(a, symmetrize_input)
     (a,) = _inexact(a)
     L = _ll().cholesky(a, symmetrize_input=symmetrize_input)
     return _H(L) if upper else L
@@ -197,6 +221,7 @@ def _svd(a, full_matrices, compute_uv, hermitian, subset_by_index):
     if subset_by_index is not None:
         raise NotImplementedError("svd(subset_by_index=...) is not implemented in mlax")
     if hermitian:
+        _check_symmetrizable(a, True)
         w, v = ll.eigh(a)  # w: eigenvectors, v: eigenvalues
         s = _n.abs(v)
         nd = len(_shape(s))
@@ -211,6 +236,7 @@ def _svd(a, full_matrices, compute_uv, hermitian, subset_by_index):
             vh = _H(u * sign[..., None, :].astype(_dtype(u)))
             return SVDResult(u, s, vh)
         return lax.rev(_lax_sort(s, dimension=-1), (nd - 1,))
+    _check_rank2("svd", a)
     if compute_uv:
         u, s, vh = ll.svd(a, full_matrices=full_matrices, compute_uv=True)
         return SVDResult(u, s, vh)
@@ -249,6 +275,7 @@ def svdvals(x: ArrayLike, /) -> Array:
 
 
 def _qr(a, mode):
+    _check_rank2("geqrf" if mode == "raw" else "qr", a)
     (a,) = _inexact(a)
     ll = _ll()
     if mode == "raw":
@@ -285,6 +312,7 @@ def _eigh(a, UPLO, symmetrize_input):
         lower = False
     else:
         raise ValueError(f"UPLO must be one of None, 'L', or 'U', got {UPLO}")
+    _check_symmetrizable(a, symmetrize_input)
     (a,) = _inexact(a)
     v, w = _ll().eigh(a, lower=lower, symmetrize_input=symmetrize_input)
     return EighResult(w, v)

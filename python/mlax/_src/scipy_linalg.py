@@ -22,7 +22,16 @@ from mlax._src import numpy_math as _math
 from mlax._src.api import jit
 from mlax._src.core import Array, ArrayLike, DTypeLike
 from mlax._src.custom_derivatives import custom_jvp
-from mlax._src.numpy_linalg import _H, _dtype, _inexact, _ll, _mT, _shape
+from mlax._src.numpy_linalg import (
+    _H,
+    _check_rank2,
+    _check_symmetrizable,
+    _dtype,
+    _inexact,
+    _ll,
+    _mT,
+    _shape,
+)
 from mlax._src.numpy_vectorize import vectorize
 
 __all__ = [
@@ -169,6 +178,7 @@ def cho_solve(
 
 
 def _svd(a, full_matrices, compute_uv):
+    _check_rank2("svd", _asarray(a))
     (a,) = _inexact(_asarray(a))
     return _ll().svd(a, full_matrices=full_matrices, compute_uv=compute_uv)
 
@@ -208,6 +218,7 @@ def _eigh(a, b, lower, eigvals_only, eigvals, type):
         raise NotImplementedError("Only the type=1 case of eigh is implemented.")
     if eigvals is not None:
         raise NotImplementedError("Only the eigvals=None case of eigh is implemented.")
+    _check_symmetrizable(_asarray(a), True)
     (a,) = _inexact(_asarray(a))
     v, w = _ll().eigh(a, lower=lower)
     return w if eigvals_only else (w, v)
@@ -244,6 +255,7 @@ def eigh(
 
 
 def _lu_factor(a):
+    _check_rank2("lu", _asarray(a))
     (a,) = _inexact(_asarray(a))
     lu_, pivots, _ = _ll().lu(a)
     return lu_, pivots
@@ -307,6 +319,7 @@ def lu_solve(
 
 
 def _lu(a, permute_l):
+    _check_rank2("lu", _asarray(a))
     (a,) = _inexact(_asarray(a))
     lu_, _, permutation = _ll().lu(a)
     dtype = _dtype(a)
@@ -350,6 +363,7 @@ def _qr(a, mode, pivoting):
         raise ValueError(f"Unsupported QR decomposition mode '{mode}'")
     if pivoting:
         raise NotImplementedError("qr(pivoting=True) is not implemented in mlax")
+    _check_rank2("qr", _asarray(a))
     (a,) = _inexact(_asarray(a))
     q, r = _ll().qr(a, full_matrices=full_matrices)
     if mode == "r":
