@@ -930,3 +930,99 @@ func.func @sort_scalar(%x: tensor<f32>) {
   %0 = mlax.sort(%x) dim = 0 num_keys = 1 : (tensor<f32>) -> tensor<f32>
   return
 }
+
+// -----
+
+func.func @cholesky_not_square(%a: tensor<3x4xf32>) {
+  // expected-error @+1 {{operand must be square in its two trailing dimensions}}
+  %0 = mlax.cholesky %a : tensor<3x4xf32>
+  return
+}
+
+// -----
+
+func.func @trsm_batch_mismatch(%a: tensor<2x3x3xf32>, %b: tensor<3x3x4xf32>) {
+  // expected-error @+1 {{a and b must have the same batch dimensions}}
+  %0 = mlax.triangular_solve %a, %b, transpose_a = NO_TRANSPOSE {left_side = true, lower = true, unit_diagonal = false} : (tensor<2x3x3xf32>, tensor<3x3x4xf32>) -> tensor<3x3x4xf32>
+  return
+}
+
+// -----
+
+func.func @trsm_rows(%a: tensor<3x3xf32>, %b: tensor<4x2xf32>) {
+  // expected-error @+1 {{b's rows (4) must match a's size 3}}
+  %0 = mlax.triangular_solve %a, %b, transpose_a = NO_TRANSPOSE {left_side = true, lower = true, unit_diagonal = false} : (tensor<3x3xf32>, tensor<4x2xf32>) -> tensor<4x2xf32>
+  return
+}
+
+// -----
+
+func.func @fft_type(%x: tensor<8xf32>) {
+  // expected-error @+1 {{do not match fft_type FFT}}
+  %0 = mlax.fft %x, type = FFT, length = [8] : (tensor<8xf32>) -> tensor<8xcomplex<f32>>
+  return
+}
+
+// -----
+
+func.func @rfft_shape(%x: tensor<8xf32>) {
+  // expected-error @+1 {{do not match fft_length [8] for RFFT}}
+  %0 = mlax.fft %x, type = RFFT, length = [8] : (tensor<8xf32>) -> tensor<4xcomplex<f32>>
+  return
+}
+
+// -----
+
+func.func @fft_lengths(%x: tensor<2x2x2x2xcomplex<f32>>) {
+  // expected-error @+1 {{fft_length must have 1 to 3 entries, got 4}}
+  %0 = mlax.fft %x, type = FFT, length = [2, 2, 2, 2] : (tensor<2x2x2x2xcomplex<f32>>) -> tensor<2x2x2x2xcomplex<f32>>
+  return
+}
+
+// -----
+
+func.func @eigh_values(%a: tensor<3x3xcomplex<f32>>) {
+  // expected-error @+1 {{values must have type 'tensor<3xf32>'}}
+  %0:2 = mlax.eigh %a {lower = true} : (tensor<3x3xcomplex<f32>>) -> (tensor<3x3xcomplex<f32>>, tensor<3xf64>)
+  return
+}
+
+// -----
+
+func.func @svd_results(%a: tensor<4x3xf32>) {
+  // expected-error @+1 {{expected 1 results, got 3}}
+  %0:3 = mlax.svd %a {compute_uv = false, full_matrices = false} : (tensor<4x3xf32>) -> (tensor<3xf32>, tensor<4x3xf32>, tensor<3x3xf32>)
+  return
+}
+
+// -----
+
+func.func @qr_shape(%a: tensor<4x3xf32>) {
+  // expected-error @+1 {{q must have type 'tensor<4x4xf32>'}}
+  %0:2 = mlax.qr %a {full_matrices = true} : (tensor<4x3xf32>) -> (tensor<4x3xf32>, tensor<3x3xf32>)
+  return
+}
+
+// -----
+
+func.func @lu_pivots(%a: tensor<4x3xf32>) {
+  // expected-error @+1 {{pivots must have type 'tensor<3xi32>'}}
+  %0:3 = mlax.lu %a : (tensor<4x3xf32>) -> (tensor<4x3xf32>, tensor<4xi32>, tensor<4xi32>)
+  return
+}
+
+// -----
+
+func.func @householder_taus(%a: tensor<4x3xf32>, %t: tensor<4xf32>) {
+  // expected-error @+1 {{taus must be [..., k] with k <= 3}}
+  %0 = mlax.householder_product %a, %t : (tensor<4x3xf32>, tensor<4xf32>) -> tensor<4x3xf32>
+  return
+}
+
+// -----
+
+func.func @eig_results(%a: tensor<3x3xf32>) {
+  // expected-error @+1 {{eigenvalues must have type 'tensor<3xcomplex<f32>>'}}
+  %0:2 = mlax.eig %a {compute_left_eigenvectors = false, compute_right_eigenvectors = true} : (tensor<3x3xf32>) -> (tensor<4xcomplex<f32>>, tensor<3x3xcomplex<f32>>)
+  return
+}

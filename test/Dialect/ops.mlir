@@ -164,3 +164,40 @@ func.func @main(%x: tensor<2x3xf32>, %y: tensor<2x3xf32>, %i: tensor<2x3xi32>,
   }
   return %cs : tensor<2x3xf32>
 }
+
+// CHECK-LABEL: func.func @linalg
+func.func @linalg(%a: tensor<2x3x3xf32>, %b: tensor<2x3x4xf32>, %c: tensor<4x3xcomplex<f32>>, %x: tensor<4x8xf32>) -> tensor<2x3x4xf32> {
+  // CHECK: mlax.cholesky %{{.*}} : tensor<2x3x3xf32>
+  %l = mlax.cholesky %a : tensor<2x3x3xf32>
+  // CHECK: mlax.triangular_solve %{{.*}}, %{{.*}}, transpose_a = ADJOINT {left_side = true, lower = true, unit_diagonal = false}
+  %s = mlax.triangular_solve %l, %b, transpose_a = ADJOINT {left_side = true, lower = true, unit_diagonal = false} : (tensor<2x3x3xf32>, tensor<2x3x4xf32>) -> tensor<2x3x4xf32>
+  // CHECK: mlax.eigh %{{.*}} {lower = true}
+  %e:2 = mlax.eigh %a {lower = true} : (tensor<2x3x3xf32>) -> (tensor<2x3x3xf32>, tensor<2x3xf32>)
+  // CHECK: mlax.svd %{{.*}} {compute_uv = true, full_matrices = false}
+  %u:3 = mlax.svd %c {compute_uv = true, full_matrices = false} : (tensor<4x3xcomplex<f32>>) -> (tensor<3xf32>, tensor<4x3xcomplex<f32>>, tensor<3x3xcomplex<f32>>)
+  // CHECK: mlax.qr %{{.*}} {full_matrices = true}
+  %q:2 = mlax.qr %c {full_matrices = true} : (tensor<4x3xcomplex<f32>>) -> (tensor<4x4xcomplex<f32>>, tensor<4x3xcomplex<f32>>)
+  // CHECK: mlax.lu %{{.*}} : (tensor<2x3x3xf32>) -> (tensor<2x3x3xf32>, tensor<2x3xi32>, tensor<2x3xi32>)
+  %p:3 = mlax.lu %a : (tensor<2x3x3xf32>) -> (tensor<2x3x3xf32>, tensor<2x3xi32>, tensor<2x3xi32>)
+  // CHECK: mlax.eig %{{.*}} {compute_left_eigenvectors = false, compute_right_eigenvectors = true}
+  %g:2 = mlax.eig %a {compute_left_eigenvectors = false, compute_right_eigenvectors = true} : (tensor<2x3x3xf32>) -> (tensor<2x3xcomplex<f32>>, tensor<2x3x3xcomplex<f32>>)
+  // CHECK: mlax.geqrf
+  %h:2 = mlax.geqrf %c : (tensor<4x3xcomplex<f32>>) -> (tensor<4x3xcomplex<f32>>, tensor<3xcomplex<f32>>)
+  // CHECK: mlax.householder_product
+  %hq = mlax.householder_product %h#0, %h#1 : (tensor<4x3xcomplex<f32>>, tensor<3xcomplex<f32>>) -> tensor<4x3xcomplex<f32>>
+  // CHECK: mlax.fft %{{.*}}, type = RFFT, length = [4, 8]
+  %f = mlax.fft %x, type = RFFT, length = [4, 8] : (tensor<4x8xf32>) -> tensor<4x5xcomplex<f32>>
+  // CHECK: mlax.conj
+  %cj = mlax.conj %c : tensor<4x3xcomplex<f32>>
+  // CHECK: mlax.lgamma
+  %lg = mlax.lgamma %x : tensor<4x8xf32>
+  // CHECK: mlax.digamma
+  %dg = mlax.digamma %x : tensor<4x8xf32>
+  // CHECK: mlax.erfc
+  %ec = mlax.erfc %x : tensor<4x8xf32>
+  // CHECK: mlax.polygamma
+  %pg = mlax.polygamma %x, %x : tensor<4x8xf32>
+  // CHECK: mlax.zeta
+  %z = mlax.zeta %x, %x : tensor<4x8xf32>
+  return %s : tensor<2x3x4xf32>
+}
