@@ -101,3 +101,51 @@ func.func @fft_vmap(%x: tensor<2x8x3xcomplex<f32>>) -> tensor<3x2x8xcomplex<f32>
   %r = mlax.vmap @cfft(%x) in_dims = [2] out_dims = [0] size = 3 : (tensor<2x8x3xcomplex<f32>>) -> tensor<3x2x8xcomplex<f32>>
   return %r : tensor<3x2x8xcomplex<f32>>
 }
+
+// eigh's eigenvalue cotangent: V diag(ct) V^T (the diagonal of V^T dA V, transposed).
+// CHECK-LABEL: func.func @eigh_vjp(
+// CHECK:        %[[V:.*]], %[[W:.*]] = mlax.eigh %arg0 {lower = true}
+// CHECK:        %[[D:.*]] = mlax.select %{{.*}}, %{{.*}}, %{{.*}} : tensor<3x3xi1>, tensor<3x3xf32>
+// CHECK:        mlax.dot_general %[[D]], %[[V]]
+// CHECK:        return %[[W]], %{{.*}}
+
+// lu's JVP: the permuted tangent solved with L (unit) and U, split back
+// into its triangles.
+// CHECK-LABEL: func.func @lu_jvp(
+// CHECK:        %[[LU:.*]], %{{.*}}, %[[P:.*]] = mlax.lu %arg0
+// CHECK:        %[[I:.*]] = mlax.reshape %[[P]] : (tensor<3xi32>) -> tensor<3x1xi32>
+// CHECK:        %[[X:.*]] = mlax.gather %arg1[%[[I]]], offset_dims = [1], collapsed_slice_dims = [0]
+// CHECK:        %[[LA:.*]] = mlax.triangular_solve %{{.*}}, %[[X]], transpose_a = NO_TRANSPOSE {left_side = true, lower = true, unit_diagonal = true}
+// CHECK:        mlax.triangular_solve %{{.*}}, %[[LA]], transpose_a = NO_TRANSPOSE {left_side = false, lower = false, unit_diagonal = false}
+// CHECK-COUNT-2: mlax.dot_general
+// CHECK:        return %[[LU]]
+
+// Singular values alone: the JVP takes U and V^H from a reduced svd.
+// CHECK-LABEL: func.func @svd_jvp(
+// CHECK:        mlax.svd %arg0 {compute_uv = true, full_matrices = false} : (tensor<4x3xf32>) -> (tensor<3xf32>, tensor<4x3xf32>, tensor<3x3xf32>)
+// CHECK:        mlax.reduce
+
+func.func private @eigh(%a: tensor<3x3xf32>) -> tensor<3xf32> {
+  %0:2 = mlax.eigh %a {lower = true} : (tensor<3x3xf32>) -> (tensor<3x3xf32>, tensor<3xf32>)
+  return %0#1 : tensor<3xf32>
+}
+func.func @eigh_vjp(%a: tensor<3x3xf32>, %ct: tensor<3xf32>) -> (tensor<3xf32>, tensor<3x3xf32>) {
+  %r:2 = mlax.vjp @eigh(%a) cotangents(%ct) active = [0] : (tensor<3x3xf32>, tensor<3xf32>) -> (tensor<3xf32>, tensor<3x3xf32>)
+  return %r#0, %r#1 : tensor<3xf32>, tensor<3x3xf32>
+}
+func.func private @lu(%a: tensor<3x3xf32>) -> tensor<3x3xf32> {
+  %0:3 = mlax.lu %a : (tensor<3x3xf32>) -> (tensor<3x3xf32>, tensor<3xi32>, tensor<3xi32>)
+  return %0#0 : tensor<3x3xf32>
+}
+func.func @lu_jvp(%a: tensor<3x3xf32>, %t: tensor<3x3xf32>) -> (tensor<3x3xf32>, tensor<3x3xf32>) {
+  %r:2 = mlax.jvp @lu(%a) tangents(%t) active = [0] : (tensor<3x3xf32>, tensor<3x3xf32>) -> (tensor<3x3xf32>, tensor<3x3xf32>)
+  return %r#0, %r#1 : tensor<3x3xf32>, tensor<3x3xf32>
+}
+func.func private @svd(%a: tensor<4x3xf32>) -> tensor<3xf32> {
+  %0 = mlax.svd %a {compute_uv = false, full_matrices = true} : (tensor<4x3xf32>) -> tensor<3xf32>
+  return %0 : tensor<3xf32>
+}
+func.func @svd_jvp(%a: tensor<4x3xf32>, %t: tensor<4x3xf32>) -> (tensor<3xf32>, tensor<3xf32>) {
+  %r:2 = mlax.jvp @svd(%a) tangents(%t) active = [0] : (tensor<4x3xf32>, tensor<4x3xf32>) -> (tensor<3xf32>, tensor<3xf32>)
+  return %r#0, %r#1 : tensor<3xf32>, tensor<3xf32>
+}
