@@ -555,6 +555,16 @@ def test_pinv(shape):
     )
     t = rand(shape)
     check_tree(mlax.jvp(L.pinv, (a,), (t,)), jax.jvp(RL.pinv, (a,), (t,)), rtol=1e-3, atol=1e-4)
+    if len(shape) == 3:
+        h = a[..., :3, :3] + H(a[..., :3, :3])
+        check(L.pinv(h, hermitian=True), RL.pinv(h, hermitian=True), rtol=1e-4, atol=1e-4)
+        check(L.matrix_rank(h, hermitian=True), RL.matrix_rank(h, hermitian=True))
+        check(
+            mlax.grad(lambda m: (L.pinv(m, hermitian=True) ** 2).sum())(h[0]),
+            jax.grad(lambda m: (RL.pinv(m, hermitian=True) ** 2).sum())(h[0]),
+            rtol=1e-3,
+            atol=1e-4,
+        )
 
 
 @needs("svd")

@@ -269,9 +269,14 @@ def test_qr(dtype, shape):
     if len(shape) == 2:
         for mode in ["right", "left"]:
             c = rand((2, shape[0]) if mode == "right" else (min(shape), 2), dtype)
-            cq, r = S.qr_multiply(a, c, mode=mode)
-            rcq, rr = RS.qr_multiply(a, c, mode=mode)
-            assert np.asarray(cq).shape == rcq.shape and np.asarray(r).shape == rr.shape
+            for conjugate in [False, True]:
+                check_tree(
+                    S.qr_multiply(a, c, mode=mode, conjugate=conjugate),
+                    RS.qr_multiply(a, c, mode=mode, conjugate=conjugate),
+                    rtol=1e-4,
+                )
+            v = c[0] if mode == "right" else c[:, 0]
+            check_tree(S.qr_multiply(a, v, mode=mode), RS.qr_multiply(a, v, mode=mode), rtol=1e-4)
 
 
 @needs("svd")
