@@ -513,3 +513,17 @@ def test_decomposition_errors():
                 fn(S)
         else:
             fn(S)
+
+
+@needs("householder_product")
+@pytest.mark.parametrize("dtype", [F32, C64])
+def test_hessenberg(dtype):
+    for shape in [(1, 1), (2, 2), (5, 5), (2, 4, 4)]:
+        a = rand(shape, dtype)
+        check(S.hessenberg(a), RS.hessenberg(a), rtol=1e-4, atol=1e-5)
+        h, q = S.hessenberg(a, calc_q=True)
+        rh, rq = RS.hessenberg(a, calc_q=True)
+        check(h, rh, rtol=1e-4, atol=1e-5)
+        check(q, rq, rtol=1e-4, atol=1e-5)
+        np.testing.assert_allclose(np.asarray(q) @ np.asarray(h) @ H(q), a, atol=1e-5)
+    check(mlax.jit(S.hessenberg)(a), RS.hessenberg(a), rtol=1e-4, atol=1e-5)

@@ -53,6 +53,7 @@ __all__ = [
     "hadamard",
     "hankel",
     "helmert",
+    "hessenberg",
     "hilbert",
     "inv",
     "invhilbert",
@@ -1358,3 +1359,76 @@ def eigh_tridiagonal(
     return _eigh_tridiagonal_jit(
         d, e, tol, eigvals_only=eigvals_only, select=select, select_range=select_range
     )
+
+
+# --------------------------------------------------------------------------
+# Hessenberg form (Householder reflections, LAPACK's gehrd conventions)
+# --------------------------------------------------------------------------
+
+
+def _hessenberg_2d(a):
+    """(a_out, taus) as LAPACK's gehrd: the Hessenberg matrix on and above
+    the first subdiagonal, the reflectors' vectors below it."""
+    n = _shape(a)[0]
+    dt = _dtype(a)
+    cplx = dtypes.is_complex(dt)
+    rows = np.arange(n)
+    taus = []
+    packed = _n.zeros((n, n), dt)
+    for i in range(n - 1):
+        alpha = a[i + 1, i]
+        tail = rows >= i + 2
+        x = _n.where(_n.asarray(tail), a[:, i], _n.zeros((), dt))
+        xnorm = _n.sqrt(_n.sum(_n.real(x * _n.conjugate(x))))
+        ar = _n.real(alpha)
+        trivial = (xnorm == 0) & ((_n.imag(alpha) == 0) if cplx else True)
+        norm = _n.sqrt(ar * ar + (_n.imag(alpha) ** 2 if cplx else 0) + xnorm * xnorm)
+        beta = -_n.where(ar >= 0, norm, -norm)
+        safe_beta = _n.where(trivial, 1, beta)
+        tau = _n.where(trivial, _n.zeros((), dt), ((safe_beta - alpha) / safe_beta).astype(dt))
+        scale = _n.where(trivial, _n.zeros((), dt), 1 / _n.where(trivial, 1, alpha - beta))
+        v = x * scale + _n.asarray((rows == i + 1).astype(dt))
+        # A <- H^H A H with H = I - tau v v^H
+        vh = _n.conjugate(v)
+        a = a - tau * _n.outer(_n.matmul(a, v), vh)
+        a = a - _n.conjugate(tau) * _n.outer(v, _n.matmul(vh, a))
+        col = _n.where(
+            _n.asarray(rows == i + 1), _n.where(trivial, alpha, beta.astype(dt)), a[:, i]
+        )
+        col = _n.where(_n.asarray(tail), _n.zeros((), dt), col)
+        a = a.at[:, i].set(col)
+        packed = packed.at[:, i].set(_n.where(_n.asarray(tail), v, _n.zeros((), dt)))
+        taus.append(tau)
+    taus_arr = _n.stack(taus) if taus else _n.zeros((0,), dt)
+    return a + packed, taus_arr
+
+
+def _hessenberg(a, calc_q):
+    (a,) = _inexact(_asarray(a))
+    n = _shape(a)[-1]
+    if n == 0:
+        return (_n.zeros_like(a), _n.zeros_like(a)) if calc_q else _n.zeros_like(a)
+    a_out, taus = vectorize(_hessenberg_2d, signature="(n,n)->(n,n),(k)")(a)
+    h = _ac.triu(a_out, -1)
+    if not calc_q:
+        return h
+    if n == 1:
+        return h, _n.ones_like(a)
+    q = _ll().householder_product(a_out[..., 1:, :-1], taus)
+    batch = _shape(a_out)[:-2]
+    dt = _dtype(a_out)
+    top = _n.concatenate([_n.ones(batch + (1, 1), dt), _n.zeros(batch + (1, n - 1), dt)], axis=-1)
+    bottom = _n.concatenate([_n.zeros(batch + (n - 1, 1), dt), q], axis=-1)
+    return h, _n.concatenate([top, bottom], axis=-2)
+
+
+_hessenberg_jit = jit(_hessenberg, static_argnames=("calc_q",))
+
+
+def hessenberg(
+    a: ArrayLike, *, calc_q: bool = False, overwrite_a: bool = False, check_finite: bool = True
+) -> Array | tuple[Array, Array]:
+    """Upper Hessenberg form h of a (a = q @ h @ q^H), and q with
+    calc_q=True; Householder reflections as LAPACK's gehrd."""
+    del overwrite_a, check_finite
+    return _hessenberg_jit(_asarray(a), calc_q=calc_q)
