@@ -76,9 +76,19 @@ def main():
             lambda: jax.jit(jax.grad(chol_loss(jref, jl), (0, 1))),
             (spd, b),
         ),
-        ("eigh 256", lambda: mlax.jit(ml.eigh), lambda: jax.jit(jl.eigh), (sym256,)),
-        ("svd 256", lambda: mlax.jit(ml.svd), lambda: jax.jit(jl.svd), (s256,)),
-        ("qr 512", lambda: mlax.jit(ml.qr), lambda: jax.jit(jl.qr), (m,)),
+        (
+            "eigh 256",
+            lambda: mlax.jit(lambda a: ml.eigh(a)),
+            lambda: jax.jit(lambda a: jl.eigh(a)),
+            (sym256,),
+        ),
+        (
+            "svd 256",
+            lambda: mlax.jit(lambda a: ml.svd(a)),
+            lambda: jax.jit(lambda a: jl.svd(a)),
+            (s256,),
+        ),
+        ("qr 512", lambda: mlax.jit(lambda a: ml.qr(a)), lambda: jax.jit(lambda a: jl.qr(a)), (m,)),
         (
             "rfft 2^16",
             lambda: mlax.jit(lambda x: mlax.lax.fft(x, "RFFT", (2**16,))),

@@ -309,7 +309,7 @@ void lowerQr(QrOp op) {
   if (m < n) {
     q = emitHouseholderProduct(b, op.getLoc(), sliceMatrix(r, factors, m, m),
                                taus);
-  } else if (op.getFullMatrices()) {
+  } else if (op.getFullMatrices() && m > n) {
     int64_t rank = a.getRank();
     SmallVector<int64_t> lo(rank, 0), hi(rank, 0), interior(rank, 0);
     hi[rank - 1] = m - n;

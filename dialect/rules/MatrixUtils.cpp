@@ -56,7 +56,7 @@ Value mlir::mlax::triangleMask(RuleBuilder &r, Value like, bool lower,
   int64_t rank = type.getRank();
   auto square = RankedTensorType::get(
       {type.getDimSize(rank - 2), type.getDimSize(rank - 1)},
-      r.builder().getI64Type());
+      r.builder().getI32Type()); // JAX's index type for masks
   OpBuilder &b = r.builder();
   Value rows = IotaOp::create(b, r.getLoc(), square, 0);
   Value cols = IotaOp::create(b, r.getLoc(), square, 1);

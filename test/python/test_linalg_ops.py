@@ -332,3 +332,38 @@ def test_polygamma_zeta():
 def test_conj_transpose_keeps_negative_zero():
     g = mlax.grad(jnp.conjugate, holomorphic=True)(3.0 + 4j)
     assert repr(g) == "Array(1.-0.j, dtype=complex64, weak_type=True)"
+
+
+def test_tridiagonal_solve():
+    m = 5
+    dl, du = _mat((2, m)), _mat((2, m))
+    d = _mat((2, m)) + 4
+    b = _mat((2, m, 3))
+    dl[:, 0] = 0
+    du[:, -1] = 0
+    _close(
+        lax.linalg.tridiagonal_solve(dl, d, du, b), jax.lax.linalg.tridiagonal_solve(dl, d, du, b)
+    )
+
+    def f(lib, la):
+        return lambda *a: lib.sum(lib.sin(la.tridiagonal_solve(*a)))
+
+    for g, w in zip(
+        mlax.grad(f(jnp, lax.linalg), (0, 1, 2, 3))(dl, d, du, b),
+        jax.grad(f(ref, jax.lax.linalg), (0, 1, 2, 3))(dl, d, du, b),
+    ):
+        _close(g, w, 1e-5)
+    _close(
+        mlax.jit(mlax.vmap(lax.linalg.tridiagonal_solve))(dl, d, du, b),
+        jax.vmap(jax.lax.linalg.tridiagonal_solve)(dl, d, du, b),
+    )
+    with pytest.raises(ValueError, match="shape"):
+        lax.linalg.tridiagonal_solve(dl[:, 1:], d, du, b)
+
+
+def test_isfinite_isinf_complex():
+    x = np.array([1 + 1j, np.inf + 0j, complex(0, np.nan), complex(1, -np.inf)], np.complex64)
+    _close(jnp.isfinite(x), ref.isfinite(x))
+    _close(jnp.isinf(x), ref.isinf(x))
+    _close(jnp.isnan(x), ref.isnan(x))
+    _close(jnp.isfinite(np.arange(3)), ref.isfinite(np.arange(3)))

@@ -395,3 +395,60 @@ def eig(
             compute_right_eigenvectors=bool(compute_right_eigenvectors),
         )
     )
+
+
+def tridiagonal_solve(dl: ArrayLike, d: ArrayLike, du: ArrayLike, b: ArrayLike):
+    """Solves the tridiagonal systems with sub-, main and super-diagonals dl,
+    d, du ([..., m]; dl[..., 0] and du[..., -1] are ignored) for the
+    right-hand sides b ([..., m, n]): the Thomas algorithm as two scans (so
+    every transformation of scan applies)."""
+    dl, d, du, b = (_asarray(v) for v in (dl, d, du, b))
+    avals = [aval_of(v) for v in (dl, d, du)]
+    ab = aval_of(b)
+    if len(ab.shape) < 2:
+        raise ValueError(f"tridiagonal_solve requires b of rank >= 2, got shape {ab.shape}")
+    m_ = ab.shape[-2]
+    for name, a in zip(("dl", "d", "du"), avals):
+        if a.shape != ab.shape[:-1]:
+            raise ValueError(
+                f"tridiagonal_solve requires {name} of shape {ab.shape[:-1]} (b's without its "
+                f"last dimension), got {a.shape}"
+            )
+        if a.dtype != ab.dtype:
+            raise ValueError(
+                f"tridiagonal_solve requires one dtype, got {name} {a.dtype} and b {ab.dtype}"
+            )
+    _check_inexact("tridiagonal_solve", b)
+    if m_ == 0:
+        return b
+    nd = len(ab.shape)
+
+    def front(x, axis):
+        return _n.moveaxis(x, axis, 0)
+
+    dl_, d_, du_ = (front(v, -1) for v in (dl, d, du))
+    b_ = front(b, -2)
+    zero_c = _n.zeros_like(d_[0])
+    zero_b = _n.zeros_like(b_[0])
+
+    def forward(carry, row):
+        c_prev, y_prev = carry
+        l, dd, u, bb = row
+        denom = dd - l * c_prev
+        c = u / denom
+        y = (bb - l[..., None] * y_prev) / denom[..., None]
+        return (c, y), (c, y)
+
+    # The first row has no sub-diagonal term.
+    dl0 = _n.concatenate([_n.zeros_like(dl_[:1]), dl_[1:]], axis=0)
+    _, (cs, ys) = _lax.scan(forward, (zero_c, zero_b), (dl0, d_, du_, b_))
+
+    def backward(x_next, row):
+        c, y = row
+        x = y - c[..., None] * x_next
+        return x, x
+
+    # The last row has no super-diagonal term: its x is its y.
+    cs = _n.concatenate([cs[:-1], _n.zeros_like(cs[-1:])], axis=0)
+    _, xs = _lax.scan(backward, zero_b, (cs, ys), reverse=True)
+    return _n.moveaxis(xs, 0, nd - 2)

@@ -381,7 +381,17 @@ sinh = _unary_op(lax.sinh, "sinh", True)
 cosh = _unary_op(lax.cosh, "cosh", True)
 floor = _unary_op(lax.floor, "floor", True)
 ceil = _unary_op(lax.ceil, "ceil", True)
-isfinite = _unary_op(lax.is_finite, "isfinite", True)
+
+
+def isfinite(x: ArrayLike) -> Array:
+    """Elementwise finiteness (of both parts for complex; True for integers)."""
+    x = asarray(x) if not _is_array(x) else x
+    dt = aval_of(x).dtype
+    if dtypes.is_complex(dt):
+        return lax.bitwise_and(lax.is_finite(lax.real(x)), lax.is_finite(lax.imag(x)))
+    if not dtypes.is_float(dt):
+        return full(aval_of(x).shape, True, np.bool_)
+    return lax.is_finite(x)
 
 
 def abs(x: ArrayLike) -> Array:
@@ -1428,6 +1438,8 @@ def isnan(x: ArrayLike) -> Array:
 
 def isinf(x: ArrayLike) -> Array:
     x = asarray(x) if not _is_array(x) else x
+    if dtypes.is_complex(aval_of(x).dtype):
+        return lax.bitwise_or(isinf(lax.real(x)), isinf(lax.imag(x)))
     if not dtypes.is_float(aval_of(x).dtype):
         return full(aval_of(x).shape, False, np.bool_)
     return equal(abs(x), np.inf)

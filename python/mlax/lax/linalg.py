@@ -12,6 +12,7 @@ from mlax._src.lax_linalg import (  # noqa: F401
     svd,
     symmetrize,
     triangular_solve,
+    tridiagonal_solve,
 )
 
 __all__ = [
@@ -26,4 +27,5 @@ __all__ = [
     "svd",
     "symmetrize",
     "triangular_solve",
+    "tridiagonal_solve",
 ]
