@@ -527,3 +527,37 @@ def test_hessenberg(dtype):
         check(q, rq, rtol=1e-4, atol=1e-5)
         np.testing.assert_allclose(np.asarray(q) @ np.asarray(h) @ H(q), a, atol=1e-5)
     check(mlax.jit(S.hessenberg)(a), RS.hessenberg(a), rtol=1e-4, atol=1e-5)
+
+
+@needs("schur", "eig")
+def test_schur_family():
+    import jax.numpy as ref
+    import mlax.numpy as jnp
+
+    a = rand((4, 4))
+    t, z = S.schur(a)
+    rt, rz = RS.schur(a)
+    assert np.asarray(t).dtype == rt.dtype and np.asarray(z).shape == rz.shape
+    np.testing.assert_allclose(np.asarray(z) @ np.asarray(t) @ H(z), a, atol=1e-4)
+    assert np.allclose(np.tril(np.asarray(t), -2), 0)
+    tc, zc = S.schur(a, output="complex")
+    rtc, _ = RS.schur(a, output="complex")
+    assert np.asarray(tc).dtype == rtc.dtype
+    assert np.allclose(np.tril(np.asarray(tc), -1), 0, atol=1e-6)
+    np.testing.assert_allclose(np.asarray(zc) @ np.asarray(tc) @ H(zc), a, atol=1e-4)
+    for m in (S, RS):
+        with pytest.raises(ValueError):
+            m.schur(a, output="bogus")
+    # rsf2csf of the same real Schur form
+    check_tree(S.rsf2csf(rt, rz), RS.rsf2csf(rt, rz), rtol=1e-4, atol=1e-4)
+    p = spd((3, 3))
+    check(S.sqrtm(p), RS.sqrtm(p), rtol=1e-3, atol=1e-4)
+    check(S.funm(a, jnp.exp), RS.funm(a, ref.exp), rtol=1e-3, atol=1e-4)
+    b, c = rand((3, 3)), rand((4, 3))
+    for method in ["schur", "eigen"]:
+        check(
+            S.solve_sylvester(a, b, c, method=method),
+            RS.solve_sylvester(a, b, c, method=method),
+            rtol=1e-3,
+            atol=1e-4,
+        )

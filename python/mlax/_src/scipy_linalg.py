@@ -50,6 +50,7 @@ __all__ = [
     "expm_frechet",
     "fiedler",
     "fiedler_companion",
+    "funm",
     "hadamard",
     "hankel",
     "helmert",
@@ -66,8 +67,12 @@ __all__ = [
     "polar",
     "qr",
     "qr_multiply",
+    "rsf2csf",
+    "schur",
     "solve",
+    "solve_sylvester",
     "solve_triangular",
+    "sqrtm",
     "svd",
     "toeplitz",
 ]
@@ -1432,3 +1437,260 @@ def hessenberg(
     calc_q=True; Householder reflections as LAPACK's gehrd."""
     del overwrite_a, check_finite
     return _hessenberg_jit(_asarray(a), calc_q=calc_q)
+
+
+# --------------------------------------------------------------------------
+# Schur form and the functions built on it (sqrtm, rsf2csf, funm,
+# solve_sylvester)
+# --------------------------------------------------------------------------
+
+
+def _to_complex_dtype(dt: np.dtype) -> np.dtype:
+    return np.dtype(np.complex128 if np.dtype(dt).itemsize >= 8 else np.complex64)
+
+
+def _schur(a, output):
+    a = _asarray(a)
+    if output == "complex":
+        a = a.astype(_to_complex_dtype(_dtype(_n._to_inexact(a))))
+    return tuple(_ll().schur(a))
+
+
+_schur_jit = jit(_schur, static_argnames=("output",))
+
+
+def schur(a: ArrayLike, output: str = "real") -> tuple[Array, Array]:
+    """Schur decomposition a = z @ t @ z^H: t upper (quasi-)triangular,
+    z unitary; output='complex' gives a triangular t."""
+    if output not in ("real", "complex"):
+        raise ValueError(
+            f"Expected 'output' to be either 'real' or 'complex', got output={output}."
+        )
+    return _schur_jit(_asarray(a), output=output)
+
+
+def _sqrtm_triu(T):
+    diag = _n.sqrt(_n.diagonal(T))
+    n = _shape(diag)[0]
+    U = _n.diag(diag)
+
+    def i_loop(l_, data):
+        j, U = data
+        i = j - 1 - l_
+        s = lax.fori_loop(i + 1, j, lambda k, val: val + U[i, k] * U[k, j], _n.zeros((), _dtype(T)))
+        value = _n.where(T[i, j] == s, _n.zeros((), _dtype(T)), (T[i, j] - s) / (diag[i] + diag[j]))
+        return j, U.at[i, j].set(value)
+
+    def j_loop(j, U):
+        _, U = lax.fori_loop(0, j, i_loop, (j, U))
+        return U
+
+    return lax.fori_loop(0, n, j_loop, U)
+
+
+def _sqrtm(A):
+    T, Z = _schur(A, "complex")
+    sqrt_T = _sqrtm_triu(T)
+    hi = lax.Precision.HIGHEST
+    return _n.matmul(_n.matmul(Z, sqrt_T, precision=hi), _H(Z), precision=hi)
+
+
+_sqrtm_jit = jit(_sqrtm)
+
+
+def sqrtm(A: ArrayLike, blocksize: int = 1) -> Array:
+    """The principal matrix square root (complex), through the complex
+    Schur form."""
+    if blocksize > 1:
+        raise NotImplementedError("Blocked version is not implemented yet.")
+    return _sqrtm_jit(_asarray(A))
+
+
+def _rsf2csf_2d(T, Z):
+    dt = _to_complex_dtype(np.result_type(_dtype(T), _dtype(Z)))
+    T, Z = T.astype(dt), Z.astype(dt)
+    eps = float(np.finfo(dt).eps)
+    N = _shape(T)[0]
+    if N == 1:
+        return T, Z
+
+    def _update_T_Z(m, T, Z):
+        mu = _nl.eigvals(lax.dynamic_slice(T, (m - 1, m - 1), (2, 2))) - T[m, m]
+        r = _nl.norm(_n.stack([mu[0], T[m, m - 1]])).astype(dt)
+        c = mu[0] / r
+        s = T[m, m - 1] / r
+        G = _n.stack([_n.stack([_n.conjugate(c), s]), _n.stack([-s, c])]).astype(dt)
+        T_rows = lax.dynamic_slice(T, (m - 1, 0), (2, N))
+        col_mask = _n.arange(N) >= m - 1
+        G_dot_T_zeroed_cols = G @ _n.where(col_mask, T_rows, 0)
+        T_rows_new = _n.where(~col_mask, T_rows, G_dot_T_zeroed_cols)
+        T = lax.dynamic_update_slice(T, T_rows_new, (m - 1, 0))
+        T_cols = lax.dynamic_slice(T, (0, m - 1), (N, 2))
+        row_mask = _n.arange(N)[:, None] < m + 1
+        T_zeroed_rows_dot_GH = _n.where(row_mask, T_cols, 0) @ _H(G)
+        T_cols_new = _n.where(~row_mask, T_cols, T_zeroed_rows_dot_GH)
+        T = lax.dynamic_update_slice(T, T_cols_new, (0, m - 1))
+        Z_cols = lax.dynamic_slice(Z, (0, m - 1), (N, 2))
+        Z = lax.dynamic_update_slice(Z, Z_cols @ _H(G), (0, m - 1))
+        return T, Z
+
+    def _rsf2csf_iter(i, TZ):
+        m = N - i
+        T, Z = TZ
+        T, Z = lax.cond(
+            _n.abs(T[m, m - 1]) > eps * (_n.abs(T[m - 1, m - 1]) + _n.abs(T[m, m])),
+            _update_T_Z,
+            lambda m, T, Z: (T, Z),
+            m,
+            T,
+            Z,
+        )
+        T = T.at[m, m - 1].set(0.0)
+        return T, Z
+
+    return lax.fori_loop(1, N, _rsf2csf_iter, (T, Z))
+
+
+def _rsf2csf(T, Z):
+    return vectorize(_rsf2csf_2d, signature="(n,n),(n,n)->(n,n),(n,n)")(T, Z)
+
+
+_rsf2csf_jit = jit(_rsf2csf)
+
+
+def rsf2csf(T: ArrayLike, Z: ArrayLike, check_finite: bool = True) -> tuple[Array, Array]:
+    """Converts a real Schur form (T, Z) to the complex Schur form."""
+    del check_finite
+    T_arr, Z_arr = _asarray(T), _asarray(Z)
+    if len(_shape(T_arr)) < 2 or _shape(T_arr)[-1] != _shape(T_arr)[-2]:
+        raise ValueError("Input 'T' must be square.")
+    if len(_shape(Z_arr)) < 2 or _shape(Z_arr)[-1] != _shape(Z_arr)[-2]:
+        raise ValueError("Input 'Z' must be square.")
+    if _shape(T_arr)[-1] != _shape(Z_arr)[-1]:
+        raise ValueError(
+            f"Input array shapes must match: Z: {_shape(Z_arr)} vs. T: {_shape(T_arr)}"
+        )
+    return _rsf2csf_jit(T_arr, Z_arr)
+
+
+def _algorithm_11_1_1(F, T):
+    N = _shape(T)[0]
+    minden = _n.abs(T[0, 0])
+
+    def _outer_loop(p, F_minden):
+        _, F, minden = lax.fori_loop(1, N - p + 1, _inner_loop, (p, *F_minden))
+        return F, minden
+
+    def _inner_loop(i, p_F_minden):
+        p, F, minden = p_F_minden
+        j = i + p
+        s = T[i - 1, j - 1] * (F[j - 1, j - 1] - F[i - 1, i - 1])
+        T_row, T_col = T[i - 1], T[:, j - 1]
+        F_row, F_col = F[i - 1], F[:, j - 1]
+        ind = (_n.arange(N) >= i) & (_n.arange(N) < j - 1)
+        val = _n.where(ind, T_row, 0) @ _n.where(ind, F_col, 0) - _n.where(
+            ind, F_row, 0
+        ) @ _n.where(ind, T_col, 0)
+        s = s + val
+        den = T[j - 1, j - 1] - T[i - 1, i - 1]
+        s = _n.where(den != 0, s / den, s)
+        F = F.at[i - 1, j - 1].set(s)
+        minden = _n.minimum(minden, _n.abs(den))
+        return p, F, minden
+
+    return lax.fori_loop(1, N, _outer_loop, (F, minden))
+
+
+def funm(A: ArrayLike, func: Any, disp: bool = True) -> Array | tuple[Array, Array]:
+    """The matrix function func(A) through the complex Schur form (Parlett's
+    recurrence, as JAX's)."""
+    A_arr = _asarray(A)
+    if len(_shape(A_arr)) != 2 or _shape(A_arr)[0] != _shape(A_arr)[1]:
+        raise ValueError("expected square array_like input")
+    T, Z = schur(A_arr)
+    T, Z = rsf2csf(T, Z)
+    F = _n.diag(func(_n.diagonal(T)))
+    F = F.astype(_dtype(T))
+    F, minden = jit(_algorithm_11_1_1)(F, T)
+    F = Z @ F @ _H(Z)
+    if disp:
+        return F
+    tol = float(np.finfo(_dtype(F)).eps)
+    minden = _n.where(minden == 0.0, tol, minden)
+    err = _n.where(
+        _n.any(_n.isinf(F)),
+        np.inf,
+        _n.minimum(1, _n.maximum(tol, (tol / minden) * _nl.norm(_ac.triu(T, 1), 1))),
+    )
+    return F, err
+
+
+def _solve_sylvester_triangular_scan(R_, S_, F):
+    m, n = _shape(F)
+    flat_indices = _n.arange(m * n - 1, -1, -1)
+    Y0 = _n.zeros((m * n,), dtype=_dtype(F))
+
+    def scan_fn(Y_flat, idx):
+        i = idx // n
+        j = idx % n
+        Y = _n.reshape(Y_flat, (m, n))
+        rhs = F[i, j]
+        row_term = _n.sum(_n.where(_n.arange(m) > i, R_[i, :] * Y[:, j], 0.0))
+        col_term = _n.sum(_n.where(_n.arange(n) > j, Y[i, :] * S_[:, j], 0.0))
+        rhs = rhs - (row_term + col_term)
+        val = rhs / (R_[i, i] + S_[j, j])
+        return Y_flat.at[i * n + j].set(val), None
+
+    Y_flat_final, _ = lax.scan(scan_fn, Y0, flat_indices)
+    return _n.reshape(Y_flat_final, (m, n))
+
+
+def _solve_sylvester_2d(A, B, C, method, tol):
+    m, n = _shape(C)[-2:]
+    if method == "schur":
+        R_, U = _schur(A, "complex")
+        S_, V = _schur(_H(B), "complex")
+        F = _H(U) @ C.astype(_dtype(R_)) @ V
+        Y = _solve_sylvester_triangular_scan(R_, _H(S_), F)
+        X = U @ Y @ _H(V)
+    elif method == "eigen":
+        RA, UA = _nl.eig(A)
+        RB, UB = _nl.eig(B)
+        F = _nl._solve(UA, C.astype(_dtype(RA)) @ UB)
+        W = RA[:, None] + RB[None, :]
+        Y = F / W
+        X = UA[:m, :m] @ Y[:m, :n] @ _nl._inv(UB)[:n, :n]
+    else:
+        raise ValueError(
+            f'Unrecognized method {method}. The two valid methods are either "schur" or "eigen".'
+        )
+    if not dtypes.is_complex(_dtype(C)):
+        X = _n.real(X)
+    ev = _n.abs(_nl.eigvals(A)[:, None] + _nl.eigvals(B)[None, :])
+    return lax.cond(_n.any(ev < tol), lambda: _n.zeros_like(X) * np.nan, lambda: X)
+
+
+def _solve_sylvester(A, B, C, tol, method):
+    A, B, C = _inexact(_asarray(A), _asarray(B), _asarray(C))
+    m, n = _shape(C)[-2:]
+    if _shape(A)[-2:] != (m, m) or _shape(B)[-2:] != (n, n):
+        raise ValueError(
+            "Incompatible shapes for Sylvester equation:\n"
+            f"A: {_shape(A)}\nB: {_shape(B)}\nC: {_shape(C)}"
+        )
+    return vectorize(
+        functools.partial(_solve_sylvester_2d, method=method, tol=tol),
+        signature="(m,m),(n,n),(m,n)->(m,n)",
+    )(A, B, C)
+
+
+_solve_sylvester_jit = jit(_solve_sylvester, static_argnames=("method",))
+
+
+def solve_sylvester(
+    A: ArrayLike, B: ArrayLike, C: ArrayLike, *, method: str = "schur", tol: float = 1e-8
+) -> Array:
+    """Solves A @ X + X @ B = C (Bartels-Stewart through Schur forms, or
+    through eigendecompositions with method='eigen'); NaNs where A and -B
+    share an eigenvalue (within tol)."""
+    return _solve_sylvester_jit(A, B, C, tol, method=method)
