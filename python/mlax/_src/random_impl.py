@@ -3,6 +3,7 @@ op so that the same key gives the same values, bit for bit."""
 
 from __future__ import annotations
 
+import functools
 import math
 import operator
 from typing import Any, Sequence
@@ -976,3 +977,628 @@ def maxwell(key: KeyArrayLike, shape: Shape = (), dtype: DTypeLike | None = None
     """One-sided Maxwell samples (norm of 3 standard normals)."""
     k = _key("maxwell", key)
     return _maxwell(k, _shape(shape), _float_dtype("maxwell", dtype))
+
+
+def double_sided_maxwell(
+    key: KeyArrayLike,
+    loc: RealArray,
+    scale: RealArray,
+    shape: Shape = (),
+    dtype: DTypeLike | None = None,
+) -> Array:
+    """Double-sided Maxwell samples: loc + scale * (random sign) * maxwell."""
+    k = _key("double_sided_maxwell", key)
+    dt = _float_dtype("double_sided_maxwell", dtype)
+    return _double_sided_maxwell(k, jnp.asarray(loc), jnp.asarray(scale), _shape(shape), dt)
+
+
+@jit(static_argnums=(3, 4))
+def _double_sided_maxwell(k, loc, scale, shape, dtype):
+    params_shape = tuple(np.broadcast_shapes(tuple(loc.shape), tuple(scale.shape)))
+    if not shape:
+        shape = params_shape
+    shape = shape + params_shape
+    km, kr = _split(k)
+    m = _maxwell(km, shape, dtype)
+    sign = _rademacher(kr, shape, dtype)
+    return jnp.add(jnp.multiply(jnp.multiply(sign, m), scale), loc)
+
+
+def weibull_min(
+    key: KeyArrayLike,
+    scale: RealArray,
+    concentration: RealArray,
+    shape: Shape = (),
+    dtype: DTypeLike | None = None,
+) -> Array:
+    """Weibull samples (inverse CDF of a uniform)."""
+    k = _key("weibull_min", key)
+    dt = _float_dtype("weibull_min", dtype)
+    return _weibull_min(k, jnp.asarray(scale), jnp.asarray(concentration), _shape(shape), dt)
+
+
+@jit(static_argnums=(3, 4))
+def _weibull_min(k, scale, concentration, shape, dtype):
+    u = _uniform(k, shape, dtype)
+    return jnp.multiply(
+        jnp.power(jnp.negative(jnp.log1p(jnp.negative(u))), jnp.divide(1.0, concentration)),
+        scale,
+    )
+
+
+def _check_safe_cast(name: str, dtype, *args) -> None:
+    for a in args:
+        adt = np.asarray(a).dtype if not hasattr(a, "dtype") else np.dtype(a.dtype)
+        weak = isinstance(a, (int, float, complex)) and not isinstance(a, bool)
+        if not weak and not np.can_cast(adt, dtype, casting="same_kind"):
+            raise TypeError(
+                f"{name} requires all parameters to be safely castable to the "
+                f"dtype {np.dtype(dtype)}, but got a parameter of dtype {adt}"
+            )
+
+
+def wald(
+    key: KeyArrayLike, mean: RealArray, shape: Shape | None = None, dtype: DTypeLike | None = None
+) -> Array:
+    """Wald (inverse Gaussian) samples with the given mean."""
+    k = _key("wald", key)
+    dt = _float_dtype("wald", dtype)
+    shape = _broadcast_shapes("wald", shape, mean)
+    return _wald(k, jnp.asarray(mean), shape, dt)
+
+
+@jit(static_argnums=(2, 3))
+def _wald(k, mean, shape, dtype):
+    k1, k2 = _split(k)
+    mean = jnp.broadcast_to(mean.astype(dtype), shape)
+    v = _normal(k1, shape, dtype)
+    z = _uniform(k2, shape, dtype)
+    y = lax.integer_pow(v, 2)
+    y_sq = lax.integer_pow(y, 2)
+    mean_sq = lax.integer_pow(mean, 2)
+    c = functools.partial(np.array, dtype=dtype)
+    sqrt_term = lax.sqrt(lax.add(lax.mul(lax.mul(c(4), mean), y), lax.mul(mean_sq, y_sq)))
+    x = lax.sub(
+        lax.add(mean, lax.div(lax.mul(mean_sq, y), c(2))),
+        lax.mul(lax.div(mean, c(2)), sqrt_term),
+    )
+    return lax.select(lax.le(z, lax.div(mean, lax.add(mean, x))), x, lax.div(mean_sq, x))
+
+
+def geometric(
+    key: KeyArrayLike, p: RealArray, shape: Shape | None = None, dtype: DTypeLike | None = None
+) -> Array:
+    """Geometric samples: the number of trials up to the first success."""
+    k = _key("geometric", key)
+    dt = _int_dtype(dtype)
+    if not dtypes.is_integer(dt):
+        raise ValueError(f"dtype argument to `geometric` must be an int dtype, got {dt}")
+    shape = _broadcast_shapes("geometric", shape, p)
+    p = jnp.asarray(p)
+    if not dtypes.is_inexact(p.dtype):
+        p = p.astype(dtypes.default_float_dtype())
+    return _geometric(k, p, shape, dt)
+
+
+@jit(static_argnums=(2, 3))
+def _geometric(k, p, shape, dtype):
+    fdt = np.dtype(p.dtype)
+    u = _uniform(k, shape, fdt)
+    u = jnp.where(jnp.equal(u, 0), np.array(1, fdt), u)
+    log_u = lax.log(u)
+    log_one_minus_p = jnp.broadcast_to(lax.log1p(lax.neg(p)), shape)
+    g = jnp.add(lax.floor(lax.div(log_u, log_one_minus_p)), np.array(1, fdt))
+    return g.astype(dtype)
+
+
+def triangular(
+    key: KeyArrayLike,
+    left: RealArray,
+    mode: RealArray,
+    right: RealArray,
+    shape: Shape | None = None,
+    dtype: DTypeLike | None = None,
+) -> Array:
+    """Triangular samples on [left, right] with peak at `mode`."""
+    k = _key("triangular", key)
+    dt = _float_dtype("triangular", dtype)
+    shape = _broadcast_shapes("triangular", shape, left, mode, right)
+    _check_safe_cast("triangular", dt, left, mode, right)
+    return _triangular(k, jnp.asarray(left), jnp.asarray(mode), jnp.asarray(right), shape, dt)
+
+
+@jit(static_argnums=(4, 5))
+def _triangular(k, left, mode, right, shape, dtype):
+    left = jnp.broadcast_to(lax.convert_element_type(left, dtype), shape)
+    right = jnp.broadcast_to(lax.convert_element_type(right, dtype), shape)
+    mode = jnp.broadcast_to(lax.convert_element_type(mode, dtype), shape)
+    fc = lax.div(lax.sub(mode, left), lax.sub(right, left))
+    u = _uniform(k, shape, dtype)
+    width = lax.sub(right, left)
+    out1 = lax.add(left, lax.sqrt(lax.mul(lax.mul(u, width), lax.sub(mode, left))))
+    one_minus_u = lax.sub(np.array(1, dtype), u)
+    out2 = lax.sub(right, lax.sqrt(lax.mul(lax.mul(one_minus_u, width), lax.sub(right, mode))))
+    return lax.select(lax.lt(u, fc), out1, out2)
+
+
+# --------------------------------------------------------------------------
+# generalized normal, ball, orthogonal, multivariate normal
+# --------------------------------------------------------------------------
+
+
+def _index(name: str, v) -> int:
+    try:
+        return operator.index(v)
+    except TypeError:
+        raise TypeError(f"{name} must be a concrete integer, got {v!r}") from None
+
+
+def generalized_normal(
+    key: KeyArrayLike, p: float, shape: Shape = (), dtype: DTypeLike | None = None
+) -> Array:
+    """Generalized normal samples, density proportional to exp(-|x|^p)."""
+    k = _key("generalized_normal", key)
+    dt = _float_dtype("generalized_normal", dtype)
+    return _generalized_normal_jit(k, jnp.asarray(p), _shape(shape), dt)
+
+
+def _generalized_normal(k, p, shape, dtype):
+    k1, k2 = _split(k)
+    inv_p = jnp.divide(1, p)
+    g = _gamma(k1, inv_p, shape, dtype, False)
+    r = _rademacher(k2, shape, dtype)
+    return jnp.multiply(r, lax.pow(g, lax.convert_element_type(inv_p, dtype)))
+
+
+_generalized_normal_jit = jit(_generalized_normal, static_argnums=(2, 3))
+
+
+def ball(
+    key: KeyArrayLike, d: int, p: float = 2, shape: Shape = (), dtype: DTypeLike | None = None
+) -> Array:
+    """Uniform samples from the unit Lp ball in d dimensions (shape (*shape, d))."""
+    k = _key("ball", key)
+    dt = _float_dtype("ball", dtype)
+    d = _index("d", d)
+    return _ball(k, jnp.asarray(p), d, _shape(shape), dt)
+
+
+@jit(static_argnums=(2, 3, 4))
+def _ball(k, p, d, shape, dtype):
+    k1, k2 = _split(k)
+    g = _generalized_normal(k1, p, (*shape, d), dtype)
+    e = _exponential(k2, shape, dtype)
+    pf = lax.convert_element_type(p, dtype)
+    s = jnp.add(jnp.sum(lax.pow(jnp.abs(g), pf), axis=-1), e)
+    inv_p = lax.convert_element_type(jnp.divide(1, p), dtype)
+    return jnp.divide(g, jnp.expand_dims(lax.pow(s, inv_p), -1))
+
+
+def orthogonal(
+    key: KeyArrayLike,
+    n: int,
+    shape: Shape = (),
+    dtype: DTypeLike | None = None,
+    m: int | None = None,
+) -> Array:
+    """Uniform samples from O(n) (U(n) for complex dtypes), of shape (*shape, n, m);
+    semi-orthogonal when m != n (QR of a normal matrix, signs fixed by diag(R))."""
+    k = _key("orthogonal", key)
+    dt = dtypes.default_float_dtype() if dtype is None else dtypes.canonicalize_dtype(dtype)
+    if not dtypes.is_inexact(dt):
+        raise ValueError(
+            f"dtype argument to `orthogonal` must be a float or complex dtype, got {dt}"
+        )
+    n = _index("n", n)
+    m = n if m is None else _index("m", m)
+    return _orthogonal(k, n, m, _shape(shape), dt)
+
+
+@jit(static_argnums=(1, 2, 3, 4))
+def _orthogonal(k, n, m, shape, dtype):
+    from mlax._src import numpy_linalg
+
+    z = _normal(k, (*shape, max(n, m), min(n, m)), dtype)
+    q, r = numpy_linalg.qr(z)
+    d = jnp.diagonal(r, axis1=-2, axis2=-1)
+    x = jnp.multiply(q, jnp.expand_dims(jnp.sign(d), -2))
+    return jnp.swapaxes(x, -1, -2) if n < m else x
+
+
+def multivariate_normal(
+    key: KeyArrayLike,
+    mean: RealArray,
+    cov: RealArray,
+    shape: Shape | None = None,
+    dtype: DTypeLike | None = None,
+    method: str = "cholesky",
+) -> Array:
+    """Multivariate normal samples, of shape shape + mean.shape[-1:]; the factor of
+    `cov` by 'cholesky' (default), 'eigh' or 'svd' (for singular covariances)."""
+    k = _key("multivariate_normal", key)
+    mean, cov = jnp.asarray(mean), jnp.asarray(cov)
+    dt = np.dtype(jnp.result_type(mean, cov))
+    if not dtypes.is_inexact(dt):
+        dt = dtypes.default_float_dtype()
+    mean, cov = mean.astype(dt), cov.astype(dt)
+    if method not in {"svd", "eigh", "cholesky"}:
+        raise ValueError("method must be one of {'svd', 'eigh', 'cholesky'}")
+    dt = np.dtype(mean.dtype) if dtype is None else dtypes.canonicalize_dtype(dtype)
+    if not dtypes.is_float(dt):
+        raise ValueError(f"dtype argument to `multivariate_normal` must be a float dtype, got {dt}")
+    if mean.ndim < 1:
+        raise ValueError(
+            f"multivariate_normal requires mean.ndim >= 1, got mean.ndim == {mean.ndim}"
+        )
+    if cov.ndim < 2:
+        raise ValueError(f"multivariate_normal requires cov.ndim >= 2, got cov.ndim == {cov.ndim}")
+    n = mean.shape[-1]
+    if tuple(cov.shape[-2:]) != (n, n):
+        raise ValueError(
+            f"multivariate_normal requires cov.shape == (..., n, n) for n={n}, "
+            f"but got cov.shape == {tuple(cov.shape)}."
+        )
+    if shape is None:
+        shape = tuple(np.broadcast_shapes(tuple(mean.shape[:-1]), tuple(cov.shape[:-2])))
+    else:
+        shape = _shape(shape)
+        _check_shape("normal", shape, tuple(mean.shape[:-1]), tuple(cov.shape[:-2]))
+    return _multivariate_normal(k, mean, cov, shape, dt, method)
+
+
+@jit(static_argnums=(3, 4, 5))
+def _multivariate_normal(k, mean, cov, shape, dtype, method):
+    from mlax._src import numpy_linalg
+
+    if method == "svd":
+        u, s, _ = numpy_linalg.svd(cov)
+        factor = jnp.multiply(u, jnp.sqrt(s[..., None, :]))
+    elif method == "eigh":
+        w, v = numpy_linalg.eigh(cov)
+        factor = jnp.multiply(v, jnp.sqrt(w[..., None, :]))
+    else:
+        factor = numpy_linalg.cholesky(cov)
+    z = _normal(k, (*shape, mean.shape[-1]), dtype)
+    return jnp.add(mean, jnp.einsum("...ij,...j->...i", factor, z))
+
+
+# --------------------------------------------------------------------------
+# poisson, binomial, multinomial
+# --------------------------------------------------------------------------
+
+
+def _counter_limit(limit: int) -> tuple[Any, Any]:
+    """The iteration counter's start and its bound (jax compares a weakly
+    typed counter with max_iters of the sample dtype)."""
+    idt = dtypes.default_int_dtype()
+    limit = min(limit, int(np.iinfo(idt).max))
+    return jnp.asarray(np.array(0, idt)), np.array(limit, idt)[()]
+
+
+def _poisson_knuth(k, lam, shape, dtype, max_iters):
+    f32 = np.dtype(np.float32)
+    neg_lam = lax.neg(lam)
+    i0, limit = _counter_limit(max_iters)
+
+    def body_fn(carry):
+        i, kk, rng, log_prod = carry
+        rng, subkey = _split(rng)
+        kk = lax.select(lax.gt(log_prod, neg_lam), lax.add(kk, dtype.type(1)), kk)
+        u = _uniform(subkey, shape, f32)
+        return lax.add(i, i.dtype.type(1)), kk, rng, lax.add(log_prod, lax.log(u))
+
+    def cond_fn(carry):
+        i, log_prod = carry[0], carry[3]
+        return lax.bitwise_and(jnp.any(lax.gt(log_prod, neg_lam)), lax.lt(i, limit))
+
+    k_init = jnp.zeros(shape, dtype)
+    log_init = jnp.zeros(shape, f32)
+    kk = lax.while_loop(cond_fn, body_fn, (i0, k_init, k, log_init))[1]
+    return lax.sub(kk, dtype.type(1)).astype(dtype)
+
+
+def _poisson_rejection(k, lam, shape, dtype, max_iters):
+    fdt = np.dtype(lam.dtype)
+
+    def c(v):
+        return np.array(v, fdt)[()]
+
+    log_lam = lax.log(lam)
+    b = lax.add(c(0.931), lax.mul(c(2.53), lax.sqrt(lam)))
+    a = lax.add(c(-0.059), lax.mul(c(0.02483), b))
+    inv_alpha = lax.add(c(1.1239), lax.div(c(1.1328), lax.sub(b, c(3.4))))
+    v_r = lax.sub(c(0.9277), lax.div(c(3.6224), lax.sub(b, c(2))))
+
+    def body_fn(carry):
+        i, k_out, accepted, rng = carry
+        rng, sk0, sk1 = _split(rng, 3)
+        u = lax.sub(_uniform(sk0, shape, fdt), c(0.5))
+        v = _uniform(sk1, shape, fdt)
+        us = lax.sub(c(0.5), lax.abs(u))
+        kk = lax.floor(
+            lax.add(
+                lax.add(lax.mul(lax.add(lax.div(lax.mul(c(2), a), us), b), u), lam),
+                c(0.43),
+            )
+        )
+        s = lax.log(lax.div(lax.mul(v, inv_alpha), lax.add(lax.div(a, lax.mul(us, us)), b)))
+        t = lax.sub(lax.add(lax.neg(lam), lax.mul(kk, log_lam)), lax.lgamma(lax.add(kk, c(1))))
+        accept1 = lax.bitwise_and(lax.ge(us, c(0.07)), lax.le(v, v_r))
+        reject = lax.bitwise_or(
+            lax.lt(kk, c(0)), lax.bitwise_and(lax.lt(us, c(0.013)), lax.gt(v, us))
+        )
+        accept2 = lax.le(s, t)
+        accept = lax.bitwise_or(accept1, lax.bitwise_and(lax.bitwise_not(reject), accept2))
+        k_out = lax.select(accept, kk, k_out)
+        accepted = lax.bitwise_or(accepted, accept)
+        return lax.add(i, i.dtype.type(1)), k_out, accepted, rng
+
+    i0, limit = _counter_limit(max_iters)
+
+    def cond_fn(carry):
+        i, accepted = carry[0], carry[2]
+        return lax.bitwise_and(jnp.any(lax.bitwise_not(accepted)), lax.lt(i, limit))
+
+    k_init = jnp.full(shape, c(-1))
+    acc_init = jnp.zeros(shape, bool)
+    kk = lax.while_loop(cond_fn, body_fn, (i0, k_init, acc_init, k))[1]
+    return kk.astype(dtype)
+
+
+@jit(static_argnums=(2, 3))
+def _poisson(k, lam, shape, dtype):
+    fdt = np.dtype(lam.dtype)
+    use_knuth = lax.bitwise_or(lax.ne(lam, lam), lax.lt(lam, np.array(10, fdt)[()]))
+    lam_knuth = lax.select(use_knuth, lam, jnp.zeros(shape, fdt))
+    lam_rej = lax.select(use_knuth, jnp.full(shape, np.array(1e5, fdt)[()]), lam)
+    max_iters = int(np.iinfo(dtype).max)
+    result = lax.select(
+        use_knuth,
+        _poisson_knuth(k, lam_knuth, shape, dtype, max_iters),
+        _poisson_rejection(k, lam_rej, shape, dtype, max_iters),
+    )
+    return lax.select(lax.eq(lam, np.array(0, fdt)[()]), jnp.zeros(shape, dtype), result)
+
+
+def poisson(
+    key: KeyArrayLike, lam: RealArray, shape: Shape | None = None, dtype: DTypeLike | None = None
+) -> Array:
+    """Poisson samples with rate `lam` (Knuth's algorithm for lam < 10,
+    Hormann's transformed rejection otherwise; computed in float32)."""
+    k = _key("poisson", key)
+    dt = _int_dtype(dtype)
+    if not dtypes.is_integer(dt):
+        raise ValueError(f"dtype argument to `poisson` must be an int dtype, got {dt}")
+    shape = _np_shape(lam) if shape is None else _shape(shape)
+    lam = jnp.broadcast_to(jnp.asarray(lam), shape)
+    lam = lax.convert_element_type(lam, np.float32)
+    return _poisson(k, lam, tuple(shape), dt)
+
+
+def _stirling_approx_tail(kk):
+    dt = np.dtype(kk.dtype)
+    vals = jnp.asarray(
+        np.array(
+            [
+                0.0810614667953272,
+                0.0413406959554092,
+                0.0276779256849983,
+                0.02079067210376509,
+                0.0166446911898211,
+                0.0138761288230707,
+                0.0118967099458917,
+                0.0104112652619720,
+                0.00925546218271273,
+                0.00833056343336287,
+            ],
+            dt,
+        )
+    )
+
+    def c(v):
+        return np.array(v, dt)[()]
+
+    use_tail = lax.le(kk, c(9))
+    kk = lax.clamp(c(0), kk, c(9))
+    kp1 = lax.add(kk, c(1))
+    kp1sq = lax.mul(kp1, kp1)
+    approx = lax.div(
+        lax.sub(c(1.0 / 12), lax.div(lax.sub(c(1.0 / 360), lax.div(c(1.0 / 1260), kp1sq)), kp1sq)),
+        kp1,
+    )
+    kk = lax.floor(kk)
+    return lax.select(use_tail, vals[kk.astype(np.int32)], approx)
+
+
+def _binomial_inversion(k, count, prob, shape, dtype, limit):
+    fdt = np.dtype(prob.dtype)
+    log1mp = jnp.log1p(jnp.negative(prob))
+
+    def body_fn(carry):
+        i, num_geom, geom_sum, rng = carry
+        subkey, rng = _split(rng)
+        num_geom_out = lax.select(
+            lax.le(geom_sum, count), lax.add(num_geom, np.array(1, fdt)[()]), num_geom
+        )
+        u = _uniform(subkey, shape, fdt)
+        geom = jnp.ceil(jnp.divide(jnp.log(u), log1mp))
+        return lax.add(i, i.dtype.type(1)), num_geom_out, lax.add(geom_sum, geom), rng
+
+    i0, lim = _counter_limit(limit)
+
+    def cond_fn(carry):
+        i, geom_sum = carry[0], carry[2]
+        return lax.bitwise_and(jnp.any(lax.le(geom_sum, count)), lax.lt(i, lim))
+
+    z = jnp.zeros(shape, fdt)
+    kk = lax.while_loop(cond_fn, body_fn, (i0, z, z, k))[1]
+    return lax.sub(kk, np.array(1, fdt)[()]).astype(dtype)
+
+
+def _btrs(k, count, prob, shape, dtype, limit):
+    fdt = np.dtype(prob.dtype)
+
+    def c(v):
+        return np.array(v, fdt)[()]
+
+    one = c(1)
+    stddev = jnp.sqrt(lax.mul(lax.mul(count, prob), lax.sub(one, prob)))
+    b = lax.add(c(1.15), lax.mul(c(2.53), stddev))
+    a = lax.add(lax.add(c(-0.0873), lax.mul(c(0.0248), b)), lax.mul(c(0.01), prob))
+    cc = lax.add(lax.mul(count, prob), c(0.5))
+    v_r = lax.sub(c(0.92), lax.div(c(4.2), b))
+    r = lax.div(prob, lax.sub(one, prob))
+    alpha = lax.mul(lax.add(c(2.83), lax.div(c(5.1), b)), stddev)
+    m = jnp.floor(lax.mul(lax.add(count, one), prob))
+
+    def body_fn(carry):
+        i, k_out, accepted, rng = carry
+        rng, sk0, sk1 = _split(rng, 3)
+        u = _uniform(sk0, shape, fdt)
+        v = _uniform(sk1, shape, fdt)
+        u = lax.sub(u, c(0.5))
+        us = lax.sub(c(0.5), jnp.abs(u))
+        accept1 = lax.bitwise_and(lax.ge(us, c(0.07)), lax.le(v, v_r))
+        kk = jnp.floor(lax.add(lax.mul(lax.add(lax.div(lax.mul(c(2), a), us), b), u), cc))
+        reject = lax.bitwise_or(lax.lt(kk, c(0)), lax.gt(kk, count))
+        v = jnp.log(lax.div(lax.mul(v, alpha), lax.add(lax.div(a, lax.mul(us, us)), b)))
+        n_m1 = lax.add(lax.sub(count, m), one)
+        n_k1 = lax.add(lax.sub(count, kk), one)
+        ub = lax.mul(lax.add(m, c(0.5)), jnp.log(lax.div(lax.add(m, one), lax.mul(r, n_m1))))
+        ub = lax.add(ub, lax.mul(lax.add(count, one), jnp.log(lax.div(n_m1, n_k1))))
+        ub = lax.add(
+            ub,
+            lax.mul(lax.add(kk, c(0.5)), jnp.log(lax.div(lax.mul(r, n_k1), lax.add(kk, one)))),
+        )
+        ub = lax.add(ub, _stirling_approx_tail(m))
+        ub = lax.add(ub, _stirling_approx_tail(lax.sub(count, m)))
+        ub = lax.sub(ub, _stirling_approx_tail(kk))
+        ub = lax.sub(ub, _stirling_approx_tail(lax.sub(count, kk)))
+        accept2 = lax.le(v, ub)
+        accept = lax.bitwise_or(accept1, lax.bitwise_and(lax.bitwise_not(reject), accept2))
+        k_out = lax.select(accept, kk, k_out)
+        return lax.add(i, i.dtype.type(1)), k_out, lax.bitwise_or(accepted, accept), rng
+
+    i0, lim = _counter_limit(limit)
+
+    def cond_fn(carry):
+        i, accepted = carry[0], carry[2]
+        return lax.bitwise_and(jnp.any(lax.bitwise_not(accepted)), lax.lt(i, lim))
+
+    carry = (i0, jnp.full(shape, c(-1)), jnp.zeros(shape, bool), k)
+    return lax.while_loop(cond_fn, body_fn, carry)[1].astype(dtype)
+
+
+def _binomial_impl(k, count, prob, shape, dtype):
+    fdt = np.dtype(prob.dtype)
+
+    def c(v):
+        return np.array(v, fdt)[()]
+
+    count = jnp.broadcast_to(lax.convert_element_type(count, fdt), shape)
+    prob = jnp.broadcast_to(prob, shape)
+    p_lt_half = lax.lt(prob, c(0.5))
+    q = lax.select(p_lt_half, prob, lax.sub(c(1), prob))
+    count_nan_or_neg = lax.bitwise_or(lax.ne(count, count), lax.lt(count, c(0)))
+    count_inf = jnp.isinf(count)
+    q_is_nan = lax.ne(q, q)
+    q_l_0 = lax.lt(q, c(0))
+    q = lax.select(lax.bitwise_or(q_is_nan, q_l_0), jnp.full(shape, c(0.01)), q)
+    use_inv = lax.bitwise_or(count_nan_or_neg, lax.le(lax.mul(count, q), c(10)))
+    count = jnp.floor(count)
+    count_inv = lax.select(use_inv, count, jnp.zeros(shape, fdt))
+    count_btrs = lax.select(use_inv, jnp.full(shape, c(1e4)), count)
+    q_btrs = lax.select(use_inv, jnp.full(shape, c(0.5)), q)
+    fmax = float(_finfo(dtype).max)
+    limit = int(fmax) if fmax < 2**62 else 2**62
+    samples = lax.select(
+        use_inv,
+        _binomial_inversion(k, count_inv, q, shape, dtype, limit),
+        _btrs(k, count_btrs, q_btrs, shape, dtype, limit),
+    )
+    invalid = lax.bitwise_or(lax.bitwise_or(q_l_0, q_is_nan), count_nan_or_neg)
+    samples = lax.select(invalid, jnp.full(shape, np.array(np.nan, dtype)[()]), samples)
+    samples = lax.select(
+        lax.bitwise_and(count_inf, lax.bitwise_not(invalid)),
+        jnp.full(shape, np.array(np.inf, dtype)[()]),
+        samples,
+    )
+    keep = lax.bitwise_or(
+        lax.bitwise_or(p_lt_half, count_nan_or_neg), lax.bitwise_or(q_is_nan, count_inf)
+    )
+    return lax.select(keep, samples, lax.sub(count.astype(dtype), samples))
+
+
+_binomial = jit(_binomial_impl, static_argnums=(3, 4))
+
+
+def _prob_inexact(p):
+    p = jnp.asarray(p)
+    if not dtypes.is_inexact(p.dtype):
+        p = p.astype(dtypes.default_float_dtype())
+    return p
+
+
+def binomial(
+    key: KeyArrayLike,
+    n: RealArray,
+    p: RealArray,
+    shape: Shape | None = None,
+    dtype: DTypeLike | None = None,
+) -> Array:
+    """Binomial samples (as floats) with `n` trials of success probability `p`
+    (inversion for n * min(p, 1 - p) <= 10, BTRS rejection otherwise)."""
+    k = _key("binomial", key)
+    dt = _float_dtype("binomial", dtype)
+    n, p = jnp.asarray(n), _prob_inexact(p)
+    shape = _broadcast_shapes("binomial", shape, n, p)
+    return _binomial(k, n, p, shape, dt)
+
+
+def multinomial(
+    key: KeyArrayLike,
+    n: RealArray,
+    p: RealArray,
+    *,
+    shape: Shape | None = None,
+    dtype: DTypeLike | None = None,
+    unroll: int | bool = 1,
+) -> Array:
+    """Multinomial counts of `n` trials over the outcomes on the last axis of `p`
+    (a scan of conditional binomials)."""
+    k = _key("multinomial", key)
+    dt = _float_dtype("multinomial", dtype)
+    n, p = jnp.asarray(n), jnp.asarray(p)
+    pdt = np.dtype(jnp.result_type(n, p))
+    if not dtypes.is_inexact(pdt):
+        pdt = dtypes.default_float_dtype()
+    n, p = n.astype(pdt), p.astype(pdt)
+    shape = tuple(p.shape) if shape is None else _shape(shape)
+    return _multinomial(k, n, p, shape, dt, unroll)
+
+
+@jit(static_argnums=(3, 4, 5))
+def _multinomial(k, n, p, shape, dtype, unroll):
+    n = jnp.broadcast_to(n, shape[:-1])
+    p = jnp.broadcast_to(p, shape)
+    rdt = np.dtype(n.dtype)
+
+    def step(remainder, ratio_key):
+        ratio, kk = ratio_key
+        ratio = jnp.clip(ratio, 0, 1)
+        cshape = tuple(np.broadcast_shapes(tuple(remainder.shape), tuple(ratio.shape)))
+        count = _binomial_impl(kk, remainder, ratio, cshape, rdt)
+        return jnp.subtract(remainder, count), count
+
+    p = jnp.moveaxis(p, -1, 0)
+    remaining = lax.cumsum(p, 0, reverse=True)
+    ratios = jnp.divide(p, jnp.where(jnp.equal(remaining, 0), np.array(1, rdt), remaining))
+    keys = _split(k, ratios.shape[0])
+    _, counts = lax.scan(step, n, (ratios, keys), unroll=unroll)
+    return jnp.moveaxis(counts, 0, -1).astype(dtype)
+
+
+def key_dtype(impl: str | None = None):
+    """The dtype of typed keys (key<fry>, the Threefry-2x32 implementation)."""
+    _check_impl(impl)
+    return prng.key_dtype
