@@ -252,3 +252,17 @@ LogicalResult EigOp::verify() {
       return failure();
   return success();
 }
+
+LogicalResult SchurOp::verify() {
+  auto a = cast<RankedTensorType>(getOperand().getType());
+  if (failed(verifySquare(*this, "operand", a)))
+    return failure();
+  size_t expected = getComputeSchurVectors() ? 2 : 1;
+  if (getResults().size() != expected)
+    return emitOpError("expected ")
+           << expected << " results, got " << getResults().size();
+  for (Value v : getResults())
+    if (v.getType() != a)
+      return emitOpError("results must have the operand's type ") << a;
+  return success();
+}

@@ -169,4 +169,18 @@ def Mlax_EigOp : Mlax_Op<"eig", [Pure, Mlax_OwnJvp, Mlax_OwnBatch]> {
   let hasVerifier = 1;
 }
 
+def Mlax_SchurOp : Mlax_Op<"schur", [Pure, Mlax_OwnBatch]> {
+  let summary = "Schur decomposition of general square matrices (CPU)";
+  let description = [{
+    For A of shape [..., n, n]: the Schur form T (quasi-upper-triangular
+    for real A, upper-triangular for complex A) and, when
+    `compute_schur_vectors`, the unitary Z with A = Z T Z^H. A failed
+    decomposition gives NaNs. Not differentiable (as in JAX).
+  }];
+  let arguments = (ins Mlax_FloatOrComplexTensor:$operand, BoolAttr:$compute_schur_vectors);
+  let results = (outs Variadic<Mlax_FloatOrComplexTensor>:$results);
+  let assemblyFormat = "$operand attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
 #endif // MLAX_LINALG_OPS_TD

@@ -441,6 +441,29 @@ void lowerEig(EigOp op) {
   op.erase();
 }
 
+void lowerSchur(SchurOp op) {
+  OpBuilder b(op);
+  RuleBuilder r(b, op.getLoc());
+  auto a = cast<RankedTensorType>(op.getOperand().getType());
+  auto values =
+      RankedTensorType::get(a.getShape().drop_back(), a.getElementType());
+  // gees: (T, Z, w (wr, wi for real), sdim, info).
+  SmallVector<Type> types{a, a, values};
+  if (!isComplex(a))
+    types.push_back(values);
+  types.append({infoType(b, a), infoType(b, a)});
+  LapackCall call = matrixCall("gees", a, {op.getOperand()}, types);
+  call.options = {
+      charOption(b, "mode", op.getComputeSchurVectors() ? 'V' : 'N'),
+      charOption(b, "sort", 'N')};
+  call.aliases.push_back({0, 0});
+  Operation *gees = emitLapack(b, op.getLoc(), a, call);
+  Value info = gees->getResult(gees->getNumResults() - 1);
+  for (auto [i, res] : llvm::enumerate(op.getResults()))
+    res.replaceAllUsesWith(nanWhereFailed(r, info, gees->getResult(i)));
+  op.erase();
+}
+
 void lowerFft(FftOp op) {
   OpBuilder b(op);
   OperationState state(op.getLoc(), "stablehlo.fft");
@@ -482,6 +505,7 @@ LogicalResult mlir::mlax::lowerLinalg(Operation *root, StringRef platform) {
   root->walk([&](QrOp op) { lowerQr(op); });
   root->walk([&](LuOp op) { lowerLu(op); });
   root->walk([&](EigOp op) { lowerEig(op); });
+  root->walk([&](SchurOp op) { lowerSchur(op); });
   root->walk([&](GeqrfOp op) {
     OpBuilder b(op);
     Operation *geqrf = emitGeqrf(b, op.getLoc(), op.getOperand());

@@ -366,8 +366,14 @@ LogicalResult EigOp::batch(OpBuilder &b, Values operands, Dims dims, int64_t n,
 }
 
 //===----------------------------------------------------------------------===//
-// geqrf, householder_product (no derivatives, as in JAX)
+// schur, geqrf, householder_product (no derivatives, as in JAX)
 //===----------------------------------------------------------------------===//
+
+LogicalResult SchurOp::batch(OpBuilder &b, Values operands, Dims dims,
+                             int64_t n, Results &results,
+                             ResultDims &resultDims) {
+  return batchAtFront(*this, b, operands, dims, n, results, resultDims);
+}
 
 LogicalResult GeqrfOp::batch(OpBuilder &b, Values operands, Dims dims,
                              int64_t n, Results &results,

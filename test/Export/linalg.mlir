@@ -67,6 +67,14 @@ func.func @lu(%a: tensor<3x3xf32>) -> (tensor<3x3xf32>, tensor<3xi32>, tensor<3x
   return %0#0, %0#1, %0#2 : tensor<3x3xf32>, tensor<3xi32>, tensor<3xi32>
 }
 
+// Real gees has both eigenvalue parts and sdim before info.
+// CHECK-LABEL: func.func @schur
+// CHECK:        "stablehlo.custom_call"(%arg0) {{.*}}call_target_name = "lapack_sgees_ffi"{{.*}}mhlo.backend_config = {mode = 86 : ui8, sort = 78 : ui8}{{.*}} -> (tensor<3x3xf32>, tensor<3x3xf32>, tensor<3xf32>, tensor<3xf32>, tensor<i32>, tensor<i32>)
+func.func @schur(%a: tensor<3x3xf32>) -> (tensor<3x3xf32>, tensor<3x3xf32>) {
+  %0:2 = mlax.schur %a {compute_schur_vectors = true} : (tensor<3x3xf32>) -> (tensor<3x3xf32>, tensor<3x3xf32>)
+  return %0#0, %0#1 : tensor<3x3xf32>, tensor<3x3xf32>
+}
+
 // CHECK-LABEL: func.func @fft
 // CHECK:        "stablehlo.fft"(%arg0) {fft_length = array<i64: 4, 8>, fft_type = #stablehlo<fft_type IRFFT>} : (tensor<4x5xcomplex<f32>>) -> tensor<4x8xf32>
 func.func @fft(%x: tensor<4x5xcomplex<f32>>) -> tensor<4x8xf32> {

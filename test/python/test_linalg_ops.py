@@ -367,3 +367,17 @@ def test_isfinite_isinf_complex():
     _close(jnp.isinf(x), ref.isinf(x))
     _close(jnp.isnan(x), ref.isnan(x))
     _close(jnp.isfinite(np.arange(3)), ref.isfinite(np.arange(3)))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.complex64])
+def test_schur(dtype):
+    a = _mat((2, 4, 4), dtype)
+    t, z = lax.linalg.schur(a)
+    tj, zj = jax.lax.linalg.schur(a)
+    _close(jnp.abs(t), jnp.abs(tj), 1e-4)
+    zh = jnp.conj(jnp.swapaxes(z, -1, -2))
+    _close(jnp.matmul(jnp.matmul(z, t), zh), a, 1e-4)
+    (t1,) = lax.linalg.schur(a[0], compute_schur_vectors=False)
+    _close(t1, t[0], 1e-5)
+    with pytest.raises(NotImplementedError, match="sort"):
+        lax.linalg.schur(a, sort_eig_vals=True)

@@ -1043,7 +1043,12 @@ def _compile_module(traced: Traced, key: str) -> tuple[runtime.Executable, str]:
             if needle in msg:
                 raise error(text) from None
         raise TransformationError(text) from None
-    text = mlir.export_stablehlo(module, runtime.default_device().platform)
+    try:
+        text = mlir.export_stablehlo(module, runtime.default_device().platform)
+    except Exception as e:  # MLIRError: an op without a kernel on this platform
+        if "has no kernel for" in str(e):
+            raise NotImplementedError(_format_diagnostics(str(e))) from None
+        raise
     callbacks = ()
     if traced.host_callbacks:
         # Trampolines to the table of this IR: a later trace of the same

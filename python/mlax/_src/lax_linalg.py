@@ -164,7 +164,7 @@ def _real_dtype(dt: np.dtype) -> np.dtype:
     )
 
 
-_VARIADIC = (m.SvdOp, m.EigOp)  # ops whose results are one variadic group
+_VARIADIC = (m.SvdOp, m.EigOp, m.SchurOp)  # ops whose results are one variadic group
 
 
 def _emit_with_results(op_cls):
@@ -295,7 +295,7 @@ def lu(x: ArrayLike):
             (batch + (m_,), i32),
         ),
     )
-    return tuple(out)
+    return list(out)  # a list, as jax returns it
 
 
 def geqrf(a: ArrayLike):
@@ -452,3 +452,27 @@ def tridiagonal_solve(dl: ArrayLike, d: ArrayLike, du: ArrayLike, b: ArrayLike):
     cs = _n.concatenate([cs[:-1], _n.zeros_like(cs[-1:])], axis=0)
     _, xs = _lax.scan(backward, zero_b, (cs, ys), reverse=True)
     return _n.moveaxis(xs, 0, nd - 2)
+
+
+_schur_p = Primitive("schur", _emit_with_results(m.SchurOp), multiple_results=True, weak="none")
+
+
+def schur(
+    x: ArrayLike,
+    *,
+    compute_schur_vectors: bool = True,
+    sort_eig_vals: bool = False,
+    select_callable: Any = None,
+):
+    """(T, Z) with x = Z T Z^H, T the (quasi-)upper-triangular Schur form
+    (or T alone). CPU only and not differentiable, as in jax."""
+    if sort_eig_vals or select_callable is not None:
+        raise NotImplementedError("The sort feature of LAPACK's gees routine is not implemented.")
+    x, aval = _prepare("schur", x, square=True)
+    n_out = 2 if compute_schur_vectors else 1
+    out = _schur_p.bind(
+        x,
+        types=((aval.shape, aval.dtype),) * n_out,
+        compute_schur_vectors=bool(compute_schur_vectors),
+    )
+    return list(out)  # a list, as jax returns it
