@@ -337,7 +337,7 @@ def test_expm_values():
     check(S.expm(z), RS.expm(z), rtol=1e-4)
     u = np.triu(rand((3, 3)))
     check(S.expm(u, upper_triangular=True), RS.expm(u, upper_triangular=True), rtol=1e-4)
-    big = np.full((2, 2), 1e8, F32)
+    big = np.full((3, 3), 1e8, F32)
     check(S.expm(big), RS.expm(big))  # too many squarings: NaN
     for m in (S, RS):
         with pytest.raises(ValueError):
@@ -362,7 +362,6 @@ def test_expm_derivatives():
     )
     A = rand((2, 3, 3))
     check(mlax.vmap(S.expm)(A), jax.vmap(RS.expm)(A), rtol=1e-4)
-    check(mlax.jit(S.expm)(A), RS.expm(A), rtol=1e-4)
     for m in (S, RS):
         with pytest.raises(ValueError):
             m.expm_frechet(a, e[:2])
