@@ -38,6 +38,13 @@ def _check(got, want, rtol=1e-5, atol=1e-6):
     )
 
 
+def _jit_ref(f, args):
+    """The oracle under one jax.jit (eager jax compiles op by op); Python
+    scalars stay static so that weak types match."""
+    static = tuple(i for i, a in enumerate(args) if isinstance(a, (int, float)))
+    return jax.jit(f, static_argnums=static)(*args)
+
+
 def _sig(f):
     return [(p.name, p.kind, p.default) for p in inspect.signature(f).parameters.values()]
 
@@ -60,121 +67,132 @@ K = np.array([-1.0, 0.0, 1.0, 2.0, 3.0, 5.0, 2.5, 9.0], np.float32)
 # dist.fn: argument tuples (each with broadcasting parameters)
 VALUES = {
     "norm.logpdf": (X, _u((3, 1), -1, 1), _u((3, 1), 0.5, 2)),
-    "norm.pdf": (X, 0.5, 2.0),
-    "norm.cdf": (X * 4, 0.5, 2.0),
-    "norm.logcdf": (X * 8, 0.5, 1.5),
-    "norm.sf": (X * 4,),
-    "norm.logsf": (X * 8,),
+    "norm.pdf": "norm.logpdf",
+    "norm.cdf": (X * 8, 0.5, 1.5),
+    "norm.logcdf": "norm.cdf",
+    "norm.sf": (X * 8,),
+    "norm.logsf": "norm.sf",
     "norm.ppf": (P, 1.0, 2.0),
     "norm.isf": (P,),
     "beta.logpdf": (P, _u((3, 1), 0.5, 4), _u((3, 1), 0.5, 4)),
-    "beta.pdf": (P, 2.0, 3.0),
+    "beta.pdf": "beta.logpdf",
     "beta.cdf": (P, _u((3, 1), 0.5, 4), 2.0),
-    "beta.logcdf": (P, 2.0, 3.0),
+    "beta.logcdf": "beta.cdf",
     "beta.sf": (P, 2.0, _u((3, 1), 0.5, 4)),
-    "beta.logsf": (P, 2.0, 3.0),
+    "beta.logsf": "beta.sf",
     "gamma.logpdf": (POS, _u((3, 1), 0.5, 4)),
-    "gamma.pdf": (POS, 2.0, 0.5, 2.0),
+    "gamma.pdf": "gamma.logpdf",
     "gamma.cdf": (POS, _u((3, 1), 0.5, 4)),
-    "gamma.logcdf": (POS, 2.0),
+    "gamma.logcdf": "gamma.cdf",
     "gamma.sf": (POS, 2.0, 0.1, 1.5),
-    "gamma.logsf": (POS, 2.0),
+    "gamma.logsf": "gamma.sf",
     "poisson.logpmf": (K, _u((3, 1), 0.5, 6)),
-    "poisson.pmf": (K, 2.5),
+    "poisson.pmf": "poisson.logpmf",
     "poisson.cdf": (K, _u((3, 1), 0.5, 6)),
     "poisson.entropy": (np.array([0.0, 0.5, 3.0, 9.9, 10.0, 40.0, 99.0, 150.0], np.float32),),
     "bernoulli.logpmf": (K, 0.3),
-    "bernoulli.pmf": (K, _u((3, 1), 0, 1)),
+    "bernoulli.pmf": "bernoulli.logpmf",
     "bernoulli.cdf": (K, np.array([0.3, np.nan, -0.5], np.float32)[:, None]),
     "bernoulli.ppf": (P, 0.3),
     "t.logpdf": (X, _u((3, 1), 1, 10)),
-    "t.pdf": (X, 3.0, 0.5, 2.0),
+    "t.pdf": "t.logpdf",
     "uniform.logpdf": (X, -1.0, 3.0),
-    "uniform.pdf": (X,),
+    "uniform.pdf": "uniform.logpdf",
     "uniform.cdf": (X, -1.0, 3.0),
     "uniform.ppf": (P, -1.0, 3.0),
     "logistic.logpdf": (X, 0.5, 2.0),
-    "logistic.pdf": (X,),
+    "logistic.pdf": "logistic.logpdf",
     "logistic.cdf": (X, 0.5, 2.0),
     "logistic.sf": (X,),
     "logistic.ppf": (P, 0.5, 2.0),
     "logistic.isf": (P,),
     "laplace.logpdf": (X, 0.5, 2.0),
-    "laplace.pdf": (X,),
+    "laplace.pdf": "laplace.logpdf",
     "laplace.cdf": (X, 0.5, 2.0),
     "cauchy.logpdf": (X, 0.5, 2.0),
-    "cauchy.pdf": (X,),
+    "cauchy.pdf": "cauchy.logpdf",
     "cauchy.cdf": (X, 0.5, 2.0),
-    "cauchy.logcdf": (X,),
+    "cauchy.logcdf": "cauchy.cdf",
     "cauchy.sf": (X,),
-    "cauchy.logsf": (X, 0.5, 2.0),
+    "cauchy.logsf": "cauchy.sf",
     "cauchy.ppf": (P[1:-2], 0.5, 2.0),
     "cauchy.isf": (P[1:-2],),
     "expon.logpdf": (X, 0.5, 2.0),
-    "expon.pdf": (X,),
+    "expon.pdf": "expon.logpdf",
     "expon.cdf": (X, 0.5, 2.0),
-    "expon.logcdf": (POS[1:-1],),
+    "expon.logcdf": "expon.cdf",
     "expon.sf": (X,),
-    "expon.logsf": (X, 0.5, 2.0),
+    "expon.logsf": "expon.sf",
     "expon.ppf": (P, 0.5, 2.0),
     "chi2.logpdf": (POS, _u((3, 1), 1, 6)),
-    "chi2.pdf": (POS, 3.0, 0.5, 2.0),
+    "chi2.pdf": "chi2.logpdf",
     "chi2.cdf": (POS, _u((3, 1), 1, 6)),
-    "chi2.logcdf": (POS, 3.0),
+    "chi2.logcdf": "chi2.cdf",
     "chi2.sf": (POS, 3.0),
-    "chi2.logsf": (POS, 3.0),
+    "chi2.logsf": "chi2.sf",
     "truncnorm.logpdf": (X, -1.0, 2.0),
     "truncnorm.logcdf": (X, np.array([-1.0, 1.0, -5.0], np.float32)[:, None], 3.0, 0.5, 1.5),
     "truncnorm.sf": (X, -1.0, 2.0),
-    "truncnorm.logsf": (X, 1.0, 3.0),
+    "truncnorm.logsf": "truncnorm.sf",
     "geom.logpmf": (K, _u((3, 1), 0.05, 0.95)),
-    "geom.pmf": (K, 0.3),
+    "geom.pmf": "geom.logpmf",
     "binom.logpmf": (K, 5.0, _u((3, 1), 0.05, 0.95)),
-    "binom.pmf": (K, np.array([0.0, 3.0, 9.0], np.float32)[:, None], 0.4),
+    "binom.pmf": "binom.logpmf",
     "pareto.logpdf": (POS * 2, _u((3, 1), 0.5, 4)),
-    "pareto.pdf": (POS * 2, 2.0, 0.5, 1.5),
+    "pareto.pdf": "pareto.logpdf",
     "pareto.cdf": (POS * 2, 2.0),
-    "pareto.logcdf": (POS * 2, 2.0),
+    "pareto.logcdf": "pareto.cdf",
     "pareto.sf": (POS * 2, 3.0),
-    "pareto.logsf": (POS * 2, 2.0, 0.5, 1.5),
+    "pareto.logsf": "pareto.sf",
     "pareto.ppf": (P, 2.0),
     "nbinom.logpmf": (K, 3.0, _u((3, 1), 0.05, 0.95)),
-    "nbinom.pmf": (K, 2.5, 0.4),
+    "nbinom.pmf": "nbinom.logpmf",
     "betabinom.logpmf": (K, 6.0, _u((3, 1), 0.5, 4), 2.0),
-    "betabinom.pmf": (K, np.array([0.0, 3.0, -1.0], np.float32)[:, None], 2.0, 3.0),
+    "betabinom.pmf": "betabinom.logpmf",
     "gennorm.logpdf": (X, _u((3, 1), 0.5, 3)),
-    "gennorm.pdf": (X, 1.5),
+    "gennorm.pdf": "gennorm.logpdf",
     "gennorm.cdf": (X, _u((3, 1), 0.5, 3)),
     "gumbel_r.logpdf": (X, 0.5, np.array([2.0, -1.0], np.float32)[:, None]),
-    "gumbel_r.pdf": (X,),
+    "gumbel_r.pdf": "gumbel_r.logpdf",
     "gumbel_r.cdf": (X, 0.5, 2.0),
-    "gumbel_r.logcdf": (X,),
+    "gumbel_r.logcdf": "gumbel_r.cdf",
     "gumbel_r.sf": (X, 0.5, 2.0),
-    "gumbel_r.logsf": (X,),
+    "gumbel_r.logsf": "gumbel_r.sf",
     "gumbel_r.ppf": (P, 0.5, 2.0),
     "gumbel_l.logpdf": (X, 0.5, np.array([2.0, -1.0], np.float32)[:, None]),
-    "gumbel_l.pdf": (X,),
+    "gumbel_l.pdf": "gumbel_l.logpdf",
     "gumbel_l.cdf": (X, 0.5, 2.0),
-    "gumbel_l.logcdf": (X,),
+    "gumbel_l.logcdf": "gumbel_l.cdf",
     "gumbel_l.sf": (X, 0.5, 2.0),
-    "gumbel_l.logsf": (X,),
+    "gumbel_l.logsf": "gumbel_l.sf",
     "gumbel_l.ppf": (P, 0.5, 2.0),
     "wrapcauchy.logpdf": (POS, np.array([0.3, 0.0, 0.9], np.float32)[:, None]),
-    "wrapcauchy.pdf": (POS, 0.5),
+    "wrapcauchy.pdf": "wrapcauchy.logpdf",
     "vonmises.logpdf": (X, np.array([0.5, 0.0, 4.0, 30.0], np.float32)[:, None]),
-    "vonmises.pdf": (X, 2.0),
+    "vonmises.pdf": "vonmises.logpdf",
     "multinomial.logpmf": (
         np.array([[1, 2, 0], [0, 0, 3]]),
         3,
         np.array([0.2, 0.3, 0.5], np.float32),
     ),
-    "multinomial.pmf": (np.array([1, 1, 1]), 3, np.array([0.2, 0.3, 0.5], np.float32)),
+    "multinomial.pmf": "multinomial.logpmf",
     "dirichlet.logpdf": (
         np.array([[0.2, 0.5], [0.3, 0.4], [0.5, 0.1]], np.float32),
         np.array([1.0, 2.0, 3.0], np.float32),
     ),
-    "dirichlet.pdf": (np.array([0.2, 0.3], np.float32), np.array([1.0, 2.0, 3.0], np.float32)),
+    "dirichlet.pdf": "dirichlet.logpdf",
 }
+
+
+# jax.jit of exp(where(bad_parameter, nan, ...)) returns garbage for the nan
+# entries on CPU (uninitialized memory); these use the eager oracle.
+EAGER_REF = {"gumbel_l.pdf", "gumbel_r.pdf", "vonmises.pdf", "wrapcauchy.pdf"}
+
+
+def _args(case):
+    args = VALUES[case]
+    # A str names the case whose arguments (so compiled ops) are shared.
+    return VALUES[args] if isinstance(args, str) else args
 
 
 def _fn(mod, case):
@@ -184,8 +202,9 @@ def _fn(mod, case):
 
 @pytest.mark.parametrize("case", sorted(VALUES))
 def test_values_float32(case):
-    args = VALUES[case]
-    _check(_fn(st, case)(*args), _fn(ref, case)(*args), rtol=2e-5, atol=1e-6)
+    args = _args(case)
+    want = _fn(ref, case)(*args) if case in EAGER_REF else _jit_ref(_fn(ref, case), args)
+    _check(_fn(st, case)(*args), want, rtol=2e-5, atol=1e-6)
 
 
 def test_multivariate_normal():
@@ -201,7 +220,7 @@ def test_multivariate_normal():
     covs = np.stack([cov, 2 * cov])
     _check(mvn.logpdf(x[:2], mean, covs), rmvn.logpdf(x[:2], mean, covs), rtol=1e-5)
     got = mlax.grad(lambda m, c: jnp.sum(mvn.logpdf(x, m, c)), (0, 1))(mean, cov)
-    want = jax.grad(lambda m, c: rnp.sum(rmvn.logpdf(x, m, c)), (0, 1))(mean, cov)
+    want = jax.jit(jax.grad(lambda m, c: rnp.sum(rmvn.logpdf(x, m, c)), (0, 1)))(mean, cov)
     _check(got, want, rtol=1e-4, atol=1e-5)
     with pytest.raises(ValueError, match="incompatible shapes"):
         mvn.logpdf(x, mean, np.eye(2, dtype=np.float32))
@@ -222,11 +241,11 @@ def test_values_float64():
             "truncnorm.logpdf",
         ]:
             args = tuple(
-                a.astype(np.float64) if isinstance(a, np.ndarray) else a for a in VALUES[case]
+                a.astype(np.float64) if isinstance(a, np.ndarray) else a for a in _args(case)
             )
             got = _fn(st, case)(*args)
             assert np.asarray(got).dtype == np.float64, case
-            _check(got, _fn(ref, case)(*args), rtol=1e-12, atol=1e-14)
+            _check(got, _jit_ref(_fn(ref, case), args), rtol=1e-12, atol=1e-14)
     finally:
         mlax.config.update("mlax_enable_x64", False)
         jax.config.update("jax_enable_x64", False)
@@ -239,7 +258,6 @@ GRADS = [
     ("norm.ppf", (0,), (_u((4,), 0.05, 0.95),)),
     ("beta.logpdf", (0, 1, 2), (_u((4,), 0.1, 0.9), _u((4,), 0.5, 4), _u((4,), 0.5, 4))),
     ("beta.cdf", (0,), (_u((4,), 0.1, 0.9), _u((4,), 0.5, 4), _u((4,), 0.5, 4))),
-    ("gamma.logpdf", (0, 1), (_u((4,), 0.1, 5), _u((4,), 0.5, 4))),
     ("gamma.logcdf", (0, 1), (_u((4,), 0.1, 5), _u((4,), 0.5, 4))),
     (
         "gamma.sf",
@@ -249,15 +267,11 @@ GRADS = [
     ("poisson.logpmf", (1,), (np.array([0.0, 1.0, 3.0, 6.0], np.float32), _u((4,), 0.5, 5))),
     ("t.logpdf", (0, 1), (_u((4,), -3, 3), _u((4,), 1, 8))),
     ("logistic.logpdf", (0, 1, 2), (_u((4,), -3, 3), _u((4,), -1, 1), _u((4,), 0.5, 2))),
-    ("laplace.logpdf", (0, 2), (_u((4,), -3, 3), _u((4,), -1, 1), _u((4,), 0.5, 2))),
-    ("cauchy.logcdf", (0,), (_u((4,), -3, 3),)),
-    ("expon.logsf", (0, 2), (_u((4,), 0.1, 3), np.zeros(4, np.float32), _u((4,), 0.5, 2))),
     ("chi2.logpdf", (0, 1), (_u((4,), 0.1, 5), _u((4,), 1, 6))),
     ("chi2.cdf", (0, 1), (_u((4,), 0.1, 5), _u((4,), 1, 6))),
     ("truncnorm.logpdf", (0, 1, 2), (_u((4,), -0.5, 0.5), _u((4,), -3, -1), _u((4,), 1, 3))),
     ("truncnorm.logcdf", (0,), (_u((4,), -0.5, 0.5), _u((4,), -3, -1), _u((4,), 1, 3))),
     ("bernoulli.logpmf", (1,), (np.array([0.0, 1.0, 1.0, 0.0], np.float32), _u((4,), 0.1, 0.9))),
-    ("geom.logpmf", (1,), (np.array([1.0, 2.0, 3.0, 5.0], np.float32), _u((4,), 0.1, 0.9))),
     (
         "binom.logpmf",
         (2,),
@@ -273,7 +287,7 @@ GRADS = [
 @pytest.mark.parametrize("case,argnums,args", GRADS, ids=[g[0] for g in GRADS])
 def test_vmap_grad(case, argnums, args):
     got = mlax.vmap(mlax.grad(_fn(st, case), argnums))(*args)
-    want = jax.vmap(jax.grad(_fn(ref, case), argnums))(*args)
+    want = jax.jit(jax.vmap(jax.grad(_fn(ref, case), argnums)))(*args)
     _check(got, want, rtol=1e-4, atol=1e-6)
 
 
