@@ -334,3 +334,84 @@ def test_x64():
     )
     assert out.returncode == 0, out.stderr[-3000:]
     assert out.stdout.strip().endswith("ok")
+
+
+# --------------------------------------------------------------------------
+# poisson, binomial, multinomial, and the samplers on lgamma / linalg
+# --------------------------------------------------------------------------
+
+
+def test_poisson():
+    k, kj = keys(41)
+    # Knuth (< 10), transformed rejection (>= 10, through lgamma), 0 and NaN
+    lam = np.array([0.0, 0.5, 3.0, 9.9, 10.0, 25.0, 1000.0, np.nan], np.float32)
+    eq(random.poisson(k, lam), jr.poisson(kj, lam))
+    eq(random.poisson(k, lam, (2, 8), np.int16), jr.poisson(kj, lam, (2, 8), np.int16))
+    ks, kjs = random.split(k, 3), jr.split(kj, 3)
+    eq(
+        mlax.vmap(lambda kk: random.poisson(kk, 4.0, (2,)))(ks),
+        jax.vmap(lambda kk: jr.poisson(kk, 4.0, (2,)))(kjs),
+    )
+    with pytest.raises(ValueError, match="int dtype"):
+        random.poisson(k, 1.0, dtype=np.float32)
+
+
+def test_binomial_multinomial():
+    k, kj = keys(43)
+    # inversion (n * min(p, 1 - p) <= 10) and BTRS; invalid counts or
+    # probabilities give NaN, an infinite count inf
+    n = np.array([5, 20, 100, 1000, 7.5, 0, np.nan, -1, np.inf, 5, 5], np.float32)
+    p = np.array([0.3, 0.5, 0.7, 0.1, 0.9, 0.4, 0.3, 0.5, 0.7, np.nan, -0.5], np.float32)
+    eq(random.binomial(k, n, p), jr.binomial(kj, n, p))
+    pv = np.array([0.2, 0.3, 0.5], np.float32)
+    nb = np.array([10.0, 50.0], np.float32)
+    eq(
+        random.multinomial(k, nb, pv, shape=(2, 3), dtype=np.float16),
+        jr.multinomial(kj, nb, pv, shape=(2, 3), dtype=np.float16),
+    )
+
+
+def test_simple_new_samplers():
+    k, kj = keys(47)
+    mean = np.array([0.5, 1.0, 3.0], np.float32)
+    eq(random.wald(k, mean), jr.wald(kj, mean))
+    eq(random.geometric(k, 0.3, (5,)), jr.geometric(kj, 0.3, (5,)))
+    eq(
+        random.triangular(k, 0.0, 0.3, 1.0, (5,)),
+        jr.triangular(kj, 0.0, 0.3, 1.0, (5,)),
+    )
+    # maxwell's fused sqrt(sum(normal**2)) can round 1 ulp apart from XLA's
+    # code for jax's program (the float ops are the same)
+    got = random.double_sided_maxwell(k, 1.0, 2.0, (4,))
+    want = jr.double_sided_maxwell(kj, 1.0, 2.0, (4,))
+    assert np.asarray(got).dtype == np.asarray(want).dtype
+    np.testing.assert_allclose(np.asarray(got), np.asarray(want), rtol=3e-7, atol=0)
+    eq(random.weibull_min(k, 2.0, 1.5, (4,)), jr.weibull_min(kj, 2.0, 1.5, (4,)))
+    assert random.key_dtype() == random.key(0).dtype
+
+
+def test_generalized_normal_and_ball():
+    k, kj = keys(53)
+    for p in (0.5, 2.0):
+        eq(random.generalized_normal(k, p, (5,)), jr.generalized_normal(kj, p, (5,)))
+    eq(random.ball(k, 3, shape=(4,)), jr.ball(kj, 3, shape=(4,)))
+
+
+def test_orthogonal_and_multivariate_normal():
+    k, kj = keys(59)
+    eq(random.orthogonal(k, 4), jr.orthogonal(kj, 4))
+    eq(random.orthogonal(k, 3, (2,), m=5), jr.orthogonal(kj, 3, (2,), m=5))
+    eq(random.orthogonal(k, 3, dtype=np.complex64), jr.orthogonal(kj, 3, dtype=np.complex64))
+    mean = np.array([1.0, -1.0, 0.5], np.float32)
+    a = np.random.RandomState(0).normal(size=(3, 3)).astype(np.float32)
+    cov = a @ a.T + np.eye(3, dtype=np.float32)
+    covs = np.stack([cov, 2 * cov])  # batched covariances
+    for method in ("cholesky", "eigh", "svd"):
+        eq(
+            random.multivariate_normal(k, mean, covs, (4, 2), method=method),
+            jr.multivariate_normal(kj, mean, covs, (4, 2), method=method),
+        )
+    with pytest.raises(ValueError, match="method must be one of"):
+        random.multivariate_normal(k, mean, cov, method="qr")
+    with pytest.raises(ValueError, match="cov.shape"):
+        random.multivariate_normal(k, mean, np.eye(2))
