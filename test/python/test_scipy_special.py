@@ -157,6 +157,14 @@ def test_values_float64():
             # The incomplete functions iterate to convergence; 64-bit
             # special-function kernels differ in the last bits.
             _check(got, want, rtol=1e-12 if case not in ("zeta", "polygamma") else 1e-10, atol=0)
+        a, x = _u((4,), 0.5, 6, np.float64), _u((4,), 0.1, 9, np.float64)
+        got = mlax.vmap(mlax.grad(sp.gammainc, (0, 1)))(a, x)
+        want = jax.jit(jax.vmap(jax.grad(ref.gammainc, (0, 1))))(a, x)
+        _check(got, want, rtol=1e-12)
+        x = np.array([-45.0, -21.0, -3.0, 0.5, 9.0])
+        _check(
+            mlax.vmap(mlax.grad(sp.log_ndtr))(x), jax.vmap(jax.grad(ref.log_ndtr))(x), rtol=1e-12
+        )
     finally:
         mlax.config.update("mlax_enable_x64", False)
         jax.config.update("jax_enable_x64", False)
@@ -185,7 +193,8 @@ PROB_EDGE = np.array([0.0, 1.0, 0.5, -0.1, 1.1, np.nan, 1e-30], np.float32)
         "loggamma",
         "erfcx",
         "dawsn",
-    ],
+    ]
+    + (["i1e", "i1"] if HAS_I1E else []),
 )
 def test_edge_values_unary(name):
     _check(getattr(sp, name)(EDGE), jax.jit(getattr(ref, name))(EDGE), rtol=1e-6)
@@ -285,6 +294,7 @@ GRADS = [
     ("i0", 0, lambda: (_u((5,), -5, 5),), 1e-5),
     ("zeta", (0, 1), lambda: (_u((5,), 1.5, 5), _u((5,), 0.5, 4)), 1e-4),
     ("poch", (0, 1), lambda: (_u((5,), 0.5, 3), _u((5,), 0.1, 2)), 1e-4),
+    ("polygamma", 1, lambda: (np.array([0, 1, 2, 1]), _u((4,), 0.5, 5)), 1e-5),
     ("erfcx", 0, lambda: (_u((5,), -3, 30),), 1e-5),
     ("dawsn", 0, lambda: (_u((5,), -8, 8),), 1e-5),
     ("spence", 0, lambda: (_u((5,), 0.1, 4),), 1e-5),
