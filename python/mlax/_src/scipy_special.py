@@ -1031,6 +1031,108 @@ def _i0e_impl(x):
     return jnp.where(x <= typ(8.0), le_8, gt_8)
 
 
+# Cephes' i1e Chebyshev coefficients (float32 uses the last 17 / 7), used
+# where the build has no mlax.lax.bessel_i1e.
+_I1E_A64 = [
+    2.77791411276104639959e-18,
+    -2.11142121435816608115e-17,
+    1.55363195773620046921e-16,
+    -1.10559694773538630805e-15,
+    7.60068429473540693410e-15,
+    -5.04218550472791168711e-14,
+    3.22379336594557470981e-13,
+    -1.98397439776494371520e-12,
+    1.17361862988909016308e-11,
+    -6.66348972350202774223e-11,
+    3.62559028155211703701e-10,
+    -1.88724975172282928790e-9,
+    9.38153738649577178388e-9,
+    -4.44505912879632808065e-8,
+    2.00329475355213526229e-7,
+    -8.56872026469545474066e-7,
+    3.47025130813767847674e-6,
+    -1.32731636560394358279e-5,
+    4.78156510755005422638e-5,
+    -1.61760815825896745588e-4,
+    5.12285956168575772895e-4,
+    -1.51357245063125314899e-3,
+    4.15642294431288815669e-3,
+    -1.05640848946261981558e-2,
+    2.47264490306265168283e-2,
+    -5.29459812080949914269e-2,
+    1.02643658689847095384e-1,
+    -1.76416518357834055153e-1,
+    2.52587186443633654823e-1,
+]
+_I1E_B64 = [
+    7.51729631084210481353e-18,
+    4.41434832307170791151e-18,
+    -4.65030536848935832153e-17,
+    -3.20952592199342395980e-17,
+    2.96262899764595013876e-16,
+    3.30820231092092828324e-16,
+    -1.88035477551078244854e-15,
+    -3.81440307243700780478e-15,
+    1.04202769841288027642e-14,
+    4.27244001671195135429e-14,
+    -2.10154184277266431302e-14,
+    -4.08355111109219731823e-13,
+    -7.19855177624590851209e-13,
+    2.03562854414708950722e-12,
+    1.41258074366137813316e-11,
+    3.25260358301548823856e-11,
+    -1.89749581235054123450e-11,
+    -5.58974346219658380687e-10,
+    -3.83538038596423702205e-9,
+    -2.63146884688951950684e-8,
+    -2.51223623787020892529e-7,
+    -3.88256480887769039346e-6,
+    -1.10588938762623716291e-4,
+    -9.76109749136146840777e-3,
+    7.78576235018280120474e-1,
+]
+
+
+def _i1e_impl(x):
+    dt = _dtype(x)
+    if dt == np.float64:
+        coeffs_a, coeffs_b = _I1E_A64, _I1E_B64
+    elif dt == np.float32:
+        coeffs_a, coeffs_b = _I1E_A64[-17:], _I1E_B64[-7:]
+    else:
+        return _i1e_impl(x.astype(np.float32)).astype(dt)
+    typ = dt.type
+    z = jnp.abs(x)
+    safe_z = jnp.where(z > 0, z, typ(1))
+    le_8 = _chebyshev(typ(0.5) * z - typ(2.0), coeffs_a) * z
+    gt_8 = _chebyshev(typ(32.0) / safe_z - typ(2.0), coeffs_b) / lax.sqrt(safe_z)
+    return lax.sign(x) * jnp.where(z <= typ(8.0), le_8, gt_8)
+
+
+@custom_jvp
+def _i1e_fallback(x):
+    return _i1e_impl(x)
+
+
+@_i1e_fallback.defjvp
+def _i1e_fallback_jvp(primals, tangents):
+    (x,), (g,) = primals, tangents
+    y = _i1e_fallback(x)
+    typ = _dtype(x).type
+    eps = typ(np.finfo(_dtype(x)).eps)
+    not_tiny = jnp.abs(x) > eps
+    safe_x = jnp.where(not_tiny, x, eps)
+    dy_dx = _i0e(safe_x) - y * (lax.sign(safe_x) + 1 / safe_x)
+    return y, g * jnp.where(not_tiny, dy_dx, typ(0.5))
+
+
+def _bessel_i1e(x):
+    import mlax.lax as public_lax
+
+    op = getattr(public_lax, "bessel_i1e", None)
+    return op(x) if op is not None else _i1e_fallback(x)
+
+
 @custom_jvp
 def _i0e(x):
     return _i0e_impl(x)
@@ -1040,7 +1142,7 @@ def _i0e(x):
 def _i0e_jvp(primals, tangents):
     (x,), (g,) = primals, tangents
     y = _i0e(x)
-    return y, g * (_plax("bessel_i1e")(x) - lax.sign(x) * y)
+    return y, g * (_bessel_i1e(x) - lax.sign(x) * y)
 
 
 def i0e(x: ArrayLike) -> Array:
@@ -1058,13 +1160,13 @@ def i0(x: ArrayLike) -> Array:
 def i1e(x: ArrayLike) -> Array:
     """exp(-|x|) I1(x)."""
     (x,) = _promote("i1e", x)
-    return _plax("bessel_i1e")(x)
+    return _bessel_i1e(x)
 
 
 def i1(x: ArrayLike) -> Array:
     """The modified Bessel function I1(x) = exp(|x|) i1e(x)."""
     (x,) = _promote("i1", x)
-    return lax.exp(jnp.abs(x)) * _plax("bessel_i1e")(x)
+    return lax.exp(jnp.abs(x)) * _bessel_i1e(x)
 
 
 # --------------------------------------------------------------------------
