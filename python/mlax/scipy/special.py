@@ -1,6 +1,6 @@
 """mlax.scipy.special: jax.scipy.special's functions (same names,
 signatures, dtypes, values and derivatives). Not provided: bessel_jn, exp1,
-expi, expn, fresnel, hyp1f1, hyp2f1, lpmn, lpmn_values, owens_t, sici,
+expi, expn, fresnel, hyp1f1, hyp2f1, owens_t, sici,
 sph_harm_y, and complex inputs of gamma / loggamma. betainc's derivative
 w.r.t. a and b is zero (JAX raises)."""
 
