@@ -218,11 +218,10 @@ def cholesky(a: ArrayLike, *, upper: bool = False, symmetrize_input: bool = True
 def _svd(a, full_matrices, compute_uv, hermitian, subset_by_index):
     (a,) = _inexact(a)
     ll = _ll()
-    if subset_by_index is not None:
-        raise NotImplementedError("svd(subset_by_index=...) is not implemented in mlax")
+    sub = {} if subset_by_index is None else {"subset_by_index": subset_by_index}
     if hermitian:
         _check_symmetrizable(a, True)
-        w, v = ll.eigh(a)  # w: eigenvectors, v: eigenvalues
+        w, v = ll.eigh(a, **sub)  # w: eigenvectors, v: eigenvalues
         s = _n.abs(v)
         nd = len(_shape(s))
         if compute_uv:
@@ -238,9 +237,9 @@ def _svd(a, full_matrices, compute_uv, hermitian, subset_by_index):
         return lax.rev(_lax_sort(s, dimension=-1), (nd - 1,))
     _check_rank2("svd", a)
     if compute_uv:
-        u, s, vh = ll.svd(a, full_matrices=full_matrices, compute_uv=True)
+        u, s, vh = ll.svd(a, full_matrices=full_matrices, compute_uv=True, **sub)
         return SVDResult(u, s, vh)
-    return ll.svd(a, full_matrices=full_matrices, compute_uv=False)
+    return ll.svd(a, full_matrices=full_matrices, compute_uv=False, **sub)
 
 
 _svd_jit = jit(
