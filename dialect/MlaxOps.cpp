@@ -727,6 +727,25 @@ LogicalResult CumsumOp::verify() {
   return success();
 }
 
+LogicalResult TopKOp::verify() {
+  auto type = cast<RankedTensorType>(getOperand().getType());
+  if (type.getRank() < 1)
+    return emitOpError("operand must have rank >= 1");
+  int64_t n = type.getShape().back();
+  if (getK() > n)
+    return emitOpError("k ") << getK() << " exceeds the last dimension " << n;
+  SmallVector<int64_t> shape(type.getShape());
+  shape.back() = getK();
+  if (getValues().getType() != type.clone(shape))
+    return emitOpError("values must have type ") << type.clone(shape);
+  auto indices = cast<RankedTensorType>(getIndices().getType());
+  if (indices.getShape() != ArrayRef<int64_t>(shape) ||
+      !indices.getElementType().isInteger(32))
+    return emitOpError("indices must have type ")
+           << RankedTensorType::get(shape, IntegerType::get(getContext(), 32));
+  return success();
+}
+
 LogicalResult SortOp::verify() {
   if (getInputs().empty())
     return emitOpError("needs at least one operand");

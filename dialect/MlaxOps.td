@@ -652,6 +652,20 @@ def Mlax_CumsumOp : Mlax_Op<"cumsum", [Pure, SameOperandsAndResultType,
   let hasVerifier = 1;
 }
 
+def Mlax_TopKOp : Mlax_Op<"top_k", [Pure, Mlax_OwnJvp, Mlax_OwnBatch, Mlax_ExportsToChlo]> {
+  let summary = "The k largest entries along the last dimension and their indices (lax.top_k)";
+  let description = [{
+    values[..., j] is the j-th largest of operand[..., :] (descending; NaNs
+    rank above everything, ties by lower index first) and indices[..., j]
+    its position. Exported as chlo.top_k. JVP: the tangent gathered at the
+    indices (JAX's rule).
+  }];
+  let arguments = (ins Mlax_NumericTensor:$operand, ConfinedAttr<I64Attr, [IntNonNegative]>:$k);
+  let results = (outs Mlax_NumericTensor:$values, Mlax_IntTensor:$indices);
+  let assemblyFormat = "$operand `,` `k` `=` $k attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
 def Mlax_SortOp : Mlax_Op<"sort", [Pure, Mlax_RegionJvp, Mlax_OwnBatch]> {
   let summary = "Sorts operands along a dimension by their first num_keys (lax.sort)";
   let description = [{

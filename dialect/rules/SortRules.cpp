@@ -1,4 +1,5 @@
-//===- SortRules.cpp - rules of mlax.sort ---------------------------------===//
+//===- SortRules.cpp - rules of mlax.sort and mlax.top_k
+//-------------------===//
 //
 // JAX's rules for sort_p: the JVP sorts the primal operands together with an
 // iota along the sorted dimension and gathers each tangent with the
@@ -14,8 +15,8 @@ using namespace mlir;
 using namespace mlir::mlax;
 
 namespace {
-/// x gathered along `dim` at `perm` (same shape as x): out[..., i, ...] =
-/// x[..., perm[..., i, ...], ...], with every other dimension a batching
+/// x gathered along `dim` at `perm` (x's shape but for `dim`): out[..., i, ...]
+/// = x[..., perm[..., i, ...], ...], with every other dimension a batching
 /// dimension of the gather (jnp.take_along_axis's form).
 Value takeAlongDim(RuleBuilder &r, Value x, Value perm, int64_t dim) {
   auto type = cast<RankedTensorType>(x.getType());
@@ -30,7 +31,8 @@ Value takeAlongDim(RuleBuilder &r, Value x, Value perm, int64_t dim) {
     if (d != dim)
       batch.push_back(d);
   SmallVector<int64_t> ones(rank, 1);
-  return GatherOp::create(r.builder(), r.getLoc(), type, x, idx,
+  auto outType = type.clone(permType.getShape());
+  return GatherOp::create(r.builder(), r.getLoc(), outType, x, idx,
                           /*offset_dims=*/ArrayRef<int64_t>{},
                           /*collapsed_slice_dims=*/ArrayRef<int64_t>{dim},
                           /*operand_batching_dims=*/batch,
@@ -84,5 +86,27 @@ LogicalResult SortOp::batch(OpBuilder &b, ArrayRef<Value> operands,
     results.push_back(v);
     resultDims.push_back(0);
   }
+  return success();
+}
+
+LogicalResult TopKOp::jvp(OpBuilder &b, ArrayRef<Value> t,
+                          SmallVectorImpl<Value> &out) {
+  RuleBuilder r(b, getLoc());
+  int64_t last = cast<RankedTensorType>(getOperand().getType()).getRank() - 1;
+  out.push_back(takeAlongDim(r, t[0], getIndices(), last));
+  out.push_back(Value());
+  return success();
+}
+
+LogicalResult TopKOp::batch(OpBuilder &b, ArrayRef<Value> operands,
+                            ArrayRef<int64_t> dims, int64_t n,
+                            SmallVectorImpl<Value> &results,
+                            SmallVectorImpl<int64_t> &resultDims) {
+  RuleBuilder r(b, getLoc());
+  Value x = toFront(r, operands[0], dims[0], n);
+  auto op = TopKOp::create(b, getLoc(), withDim(getValues().getType(), n, 0),
+                           withDim(getIndices().getType(), n, 0), x, getK());
+  results.append({op.getValues(), op.getIndices()});
+  resultDims.append({0, 0});
   return success();
 }

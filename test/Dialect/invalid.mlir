@@ -1026,3 +1026,11 @@ func.func @eig_results(%a: tensor<3x3xf32>) {
   %0:2 = mlax.eig %a {compute_left_eigenvectors = false, compute_right_eigenvectors = true} : (tensor<3x3xf32>) -> (tensor<4xcomplex<f32>>, tensor<3x3xcomplex<f32>>)
   return
 }
+
+// -----
+
+func.func @top_k_k(%x: tensor<3xf32>) {
+  // expected-error @+1 {{k 4 exceeds the last dimension 3}}
+  %0:2 = mlax.top_k %x, k = 4 : (tensor<3xf32>) -> (tensor<4xf32>, tensor<4xi32>)
+  return
+}

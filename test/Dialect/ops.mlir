@@ -199,5 +199,9 @@ func.func @linalg(%a: tensor<2x3x3xf32>, %b: tensor<2x3x4xf32>, %c: tensor<4x3xc
   %pg = mlax.polygamma %x, %x : tensor<4x8xf32>
   // CHECK: mlax.zeta
   %z = mlax.zeta %x, %x : tensor<4x8xf32>
+  // CHECK: mlax.top_k %{{.*}}, k = 2
+  %tk:2 = mlax.top_k %x, k = 2 : (tensor<4x8xf32>) -> (tensor<4x2xf32>, tensor<4x2xi32>)
+  // CHECK: mlax.schur
+  %sc:2 = mlax.schur %a {compute_schur_vectors = true} : (tensor<2x3x3xf32>) -> (tensor<2x3x3xf32>, tensor<2x3x3xf32>)
   return %s : tensor<2x3x4xf32>
 }

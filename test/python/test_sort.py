@@ -218,3 +218,31 @@ def test_histogram(kw):
         want = ref.histogram(x, weights=weights, **kw)
         for g, wt in zip(got, want):
             np.testing.assert_allclose(np.asarray(g), np.asarray(wt), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("shape,k", [((7,), 3), ((3, 5), 5), ((2, 3, 4), 1), ((4,), 0)])
+@pytest.mark.parametrize("dtype", [np.float32, np.int32])
+def test_top_k(shape, k, dtype):
+    x = _data(shape, dtype)
+    got, want = lax.top_k(x, k), jax.lax.top_k(x, k)
+    for g, w in zip(got, want):
+        _eq(g, w)
+    if dtype == np.float32 and k:
+        x = R.normal(size=shape).astype(np.float32)  # distinct values: a smooth top_k
+        w = np.arange(k, dtype=np.float32) + 1
+
+        def f(lib, lx):
+            return lambda x: lib.sum(lib.sin(lx.top_k(x, k)[0]) * w)
+
+        np.testing.assert_allclose(
+            mlax.grad(f(jnp, lax))(x), jax.grad(f(ref, jax.lax))(x), rtol=1e-6
+        )
+        for g, e in zip(mlax.vmap(lambda x: lax.top_k(x, k))(x[None]), jax.lax.top_k(x, k)):
+            _eq(g[0], e)
+
+
+def test_top_k_errors():
+    with pytest.raises(TypeError, match="no larger than minor dimension"):
+        lax.top_k(np.zeros(3, np.float32), 4)
+    with pytest.raises(ValueError, match="nonnegative"):
+        lax.top_k(np.zeros(3, np.float32), -1)

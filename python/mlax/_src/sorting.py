@@ -492,3 +492,43 @@ def histogram(
         widths = edges[1:] - edges[:-1]
         counts = counts / widths / _n.sum(counts)
     return counts, edges
+
+
+# --- top_k ----------------------------------------------------------------
+
+
+def _top_k_emit(values, avals, *, k):
+    from mlax._src.mlir import tensor_type
+
+    (aval,) = avals
+    shape = aval.shape[:-1] + (k,)
+    op = m.TopKOp(
+        tensor_type(shape, aval.dtype),
+        tensor_type(shape, np.dtype(np.int32)),
+        values[0],
+        ir.IntegerAttr.get(ir.IntegerType.get_signless(64), k),
+    )
+    return [op.values, op.indices]
+
+
+_top_k_p = Primitive("top_k", _top_k_emit, multiple_results=True, weak="none")
+
+
+def top_k(operand: ArrayLike, k: int):
+    """(values, indices): the k largest entries along the last axis,
+    descending, and their int32 positions (lax.top_k)."""
+    x = operand if isinstance(operand, (Array, Tracer)) else _n.asarray(operand)
+    aval = aval_of(x)
+    k = operator.index(k)
+    if k < 0:
+        raise ValueError(f"k argument to top_k must be nonnegative, got {k}")
+    if not aval.shape:
+        raise TypeError("top_k operand must have >= 1 dimension, got ()")
+    if aval.shape[-1] < k:
+        raise TypeError(
+            f"k argument to top_k must be no larger than minor dimension; {k} vs {aval.shape}"
+        )
+    if dtypes.is_bool(aval.dtype):
+        raise TypeError("top_k does not accept boolean operands")
+    values, indices = _top_k_p.bind(x, k=k)
+    return values, indices
