@@ -7,6 +7,7 @@ relu, relu6, log1mexp and softmax carry JAX's custom JVP rules.
 from __future__ import annotations
 
 import builtins
+import functools
 import operator
 import warnings
 from collections.abc import Sequence
@@ -17,6 +18,7 @@ import numpy as np
 from mlax._src import dtypes, lax
 from mlax._src import numpy_impl as jnp
 from mlax._src import numpy_math as jmath
+from mlax._src.api import jit
 from mlax._src.core import Array, ArrayLike, aval_of
 from mlax._src.custom_derivatives import custom_jvp
 
@@ -160,7 +162,7 @@ def selu(x: ArrayLike) -> Array:
 
 def gelu(x: ArrayLike, approximate: bool = True) -> Array:
     """Gaussian error linear unit: the tanh approximation, or (approximate=False)
-    x/2 * erfc(-x/sqrt(2)) (here computed as x/2 * (1 + erf(x/sqrt(2))))."""
+    the exact x/2 * erfc(-x/sqrt(2))."""
     (x,) = jmath._inexact(x)
     dt = aval_of(x).dtype
     if approximate:
@@ -168,8 +170,7 @@ def gelu(x: ArrayLike, approximate: bool = True) -> Array:
         cdf = 0.5 * (1.0 + jnp.tanh(sqrt_2_over_pi * (x + 0.044715 * (x**3))))
         return x * cdf
     sqrt_half = np.sqrt(0.5).astype(dt)
-    erfc = 1.0 - lax.erf(-x * sqrt_half)
-    return jnp.asarray(0.5 * x * erfc, dtype=dt)
+    return jnp.asarray(0.5 * x * lax.erfc(-x * sqrt_half), dtype=dt)
 
 
 def glu(x: ArrayLike, axis: int = -1) -> Array:
@@ -398,3 +399,191 @@ def standardize(
         else:
             raise ValueError(f"Unknown algorithm '{algorithm}'. Expected 'fast' or 'stable'.")
     return jnp.subtract(x, mean) * lax.rsqrt(variance + epsilon)
+
+
+# --------------------------------------------------------------------------
+# dot_product_attention (jax's "xla" reference implementation)
+# --------------------------------------------------------------------------
+
+
+def _large_negative(dtype) -> Array:
+    # softmax runs in float32: keep the value finite there
+    dmax = min(float(dtypes.finfo(dtype).max), float(np.finfo(np.float32).max))
+    return jnp.asarray(-0.7 * dmax, dtype=dtype)
+
+
+def _tril_ones(T: int, S: int) -> Array:
+    return jnp.arange(T)[:, None] >= jnp.arange(S)[None, :]
+
+
+def _attention_masks(logits, mask, is_causal, q_seqlen, kv_seqlen, local_window_size):
+    """logits: (B, N, T, S); mask broadcastable to it (or None)."""
+    if (
+        mask is None
+        and not is_causal
+        and q_seqlen is None
+        and kv_seqlen is None
+        and local_window_size is None
+    ):
+        return logits
+    combined = jnp.ones(logits.shape, dtype=bool)
+    if mask is not None:
+        combined = jmath.logical_and(combined, mask)
+    T, S = logits.shape[-2], logits.shape[-1]
+    if is_causal:
+        combined = jmath.logical_and(combined, _tril_ones(T, S)[None, None])
+    if local_window_size is not None:
+        left, right = local_window_size
+        qpos = jnp.arange(T)[:, None]
+        kpos = jnp.arange(S)[None, :]
+        window = jmath.logical_and(qpos >= kpos - right, qpos <= kpos + left)
+        combined = jmath.logical_and(combined, window[None, None])
+    if q_seqlen is not None or kv_seqlen is not None:
+        pad = True
+        if q_seqlen is not None:
+            pad = jnp.arange(T)[None, :, None] < q_seqlen[:, None, None]
+        if kv_seqlen is not None:
+            kv = jnp.arange(S)[None, None, :] < kv_seqlen[:, None, None]
+            pad = jmath.logical_and(pad, kv)
+        combined = jmath.logical_and(combined, pad[:, None, :, :])
+    return jnp.where(combined, logits, _large_negative(logits.dtype))
+
+
+def _attention_core(query, key, value, bias, mask, is_causal, scale, q_seqlen, kv_seqlen, window):
+    """One group: query (B, T, K, H), key/value (B, S, K, H), bias/mask (B|1, K|1, T|1, S|1)."""
+    qdt = np.dtype(query.dtype)
+    logits_dtype = qdt if qdt == np.float64 else np.dtype(np.float32)  # promote with f32
+    logits = jnp.einsum("BTNH,BSNH->BNTS", query, key, preferred_element_type=logits_dtype)
+    logits = logits * jnp.array(scale, dtype=logits.dtype)
+    if bias is not None:
+        logits = (logits + bias).astype(logits.dtype)
+    padded = _attention_masks(logits, mask, is_causal, q_seqlen, kv_seqlen, window)
+    padded = padded.astype(np.float32)  # the softmax is carried out in float32
+    probs = softmax(padded, axis=-1).astype(key.dtype)
+    # value as the lhs, as in jax's batched (vmapped) program
+    encoded = lax.dot_general(value, probs, (((1,), (3,)), ((0, 2), (0, 1))))  # B N H T
+    encoded = jnp.transpose(encoded, (0, 3, 1, 2))
+    if q_seqlen is not None:
+        qmask = jnp.arange(encoded.shape[1])[None, :] < q_seqlen[:, None]
+        encoded = encoded * qmask[:, :, None, None].astype(encoded.dtype)
+    lse = logsumexp(padded, axis=-1).astype(key.dtype)
+    return encoded, lax.stop_gradient(jnp.transpose(lse, (0, 2, 1)))  # B N T -> B T N
+
+
+@functools.partial(jit, static_argnums=(5, 6, 9, 10))
+def _attention_xla(
+    query, key, value, bias, mask, is_causal, scale, q_seqlen, kv_seqlen, window, residual
+):
+    from mlax._src.batching import vmap
+
+    B, T, N, H = query.shape
+    _, S, K, _ = key.shape
+    G = N // K
+    query = jnp.reshape(query, (B, T, K, G, H))
+
+    def grouped(t):
+        if t is None:
+            return None
+        tB, tN, tT, tS = t.shape
+        if tN == 1:
+            return jnp.broadcast_to(t[:, :, None, :, :], (tB, tN, G, tT, tS))
+        return jnp.reshape(t, (tB, K, G, tT, tS))
+
+    bias, mask = grouped(bias), grouped(mask)
+
+    def core(q, b, m):
+        return _attention_core(q, key, value, b, m, is_causal, scale, q_seqlen, kv_seqlen, window)
+
+    in_axes = (3, None if bias is None else 2, None if mask is None else 2)
+    encoded, lse = vmap(core, in_axes=in_axes, out_axes=3)(query, bias, mask)
+    encoded = jnp.reshape(encoded, (B, T, N, H))
+    if not residual:
+        return encoded, None
+    return encoded, jnp.reshape(lse, (B, T, N))
+
+
+def dot_product_attention(
+    query: ArrayLike,
+    key: ArrayLike,
+    value: ArrayLike,
+    bias: ArrayLike | None = None,
+    mask: ArrayLike | None = None,
+    *,
+    scale: float | None = None,
+    is_causal: bool = False,
+    query_seq_lengths: ArrayLike | None = None,
+    key_value_seq_lengths: ArrayLike | None = None,
+    local_window_size: int | tuple[int, int] | None = None,
+    implementation: str | None = None,
+    return_residual: bool = False,
+):
+    """Scaled dot-product attention, softmax(Q K^T * scale + bias) V per head, for
+    query (B, T, N, H) or (T, N, H) and key/value (B, S, K, H) with N a multiple of
+    K (grouped-query attention); boolean `mask`, `is_causal`, per-batch sequence
+    lengths and a (left, right) `local_window_size` mask the logits. jax's "xla"
+    implementation (softmax in float32); return_residual also returns the
+    logsumexp of the logits, shape (B, T, N)."""
+    output_shape = tuple(jnp.asarray(query).shape)
+    residual_shape = output_shape[:-1]
+
+    def ensure_4d(t):
+        t = jnp.asarray(t)
+        add = 4 - t.ndim
+        return jnp.expand_dims(t, axis=tuple(range(add))) if add > 0 else t
+
+    query_arr, key_arr, value_arr = ensure_4d(query), ensure_4d(key), ensure_4d(value)
+    bias = ensure_4d(bias) if bias is not None else None
+    mask = ensure_4d(mask) if mask is not None else None
+    if query_seq_lengths is not None:
+        query_seq_lengths = jnp.asarray(query_seq_lengths)
+    if key_value_seq_lengths is not None:
+        key_value_seq_lengths = jnp.asarray(key_value_seq_lengths)
+    if isinstance(local_window_size, (int, np.integer)):
+        local_window_size = (int(local_window_size), int(local_window_size))
+
+    def check(t, shape, dtype, name):
+        if t is None:
+            return
+        if t.ndim != len(shape):
+            raise ValueError(f"{name} ndim should be {len(shape)}, but got {t.ndim}")
+        if dtype is not None and np.dtype(t.dtype) != np.dtype(dtype):
+            raise ValueError(f"{name} dtype should be {np.dtype(dtype)}, but got {t.dtype}")
+        for i in range(t.ndim):
+            if shape[i] != -1 and t.shape[i] != shape[i]:
+                raise ValueError(f"{name} shape should be {shape}: but got {tuple(t.shape)}")
+
+    B, S, K, H = key_arr.shape
+    check(value_arr, [B, S, K, H], key_arr.dtype, "value")
+    check(query_arr, [B, -1, -1, H], key_arr.dtype, "query")
+    check(mask, [-1] * 4, np.dtype(bool), "mask")
+    check(bias, [-1] * 4, None, "bias")
+    check(query_seq_lengths, [B], np.dtype("int32"), "query_seq_lengths")
+    check(key_value_seq_lengths, [B], np.dtype("int32"), "key_value_seq_lengths")
+    if query_arr.shape[-2] % K != 0:
+        raise ValueError(
+            "The number of query heads must be a multiple of key/value heads, "
+            f"but got {query_arr.shape[-2]} vs {K}"
+        )
+    if implementation == "cudnn":
+        raise NotImplementedError("dot_product_attention: mlax has no cuDNN implementation")
+    if implementation not in (None, "xla"):
+        raise ValueError(f"Unsupported implementation option: {implementation}")
+    scale_val = float(1.0 / np.sqrt(H)) if scale is None else scale
+    if local_window_size is not None:
+        local_window_size = tuple(int(w) for w in local_window_size)
+    out, residual = _attention_xla(
+        query_arr,
+        key_arr,
+        value_arr,
+        bias,
+        mask,
+        is_causal,
+        scale_val,
+        query_seq_lengths,
+        key_value_seq_lengths,
+        local_window_size,
+        return_residual,
+    )
+    if return_residual:
+        return jnp.reshape(out, output_shape), jnp.reshape(residual, residual_shape)
+    return jnp.reshape(out, output_shape)

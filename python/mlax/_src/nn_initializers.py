@@ -338,3 +338,53 @@ def he_normal(
 
 
 kaiming_normal = he_normal
+
+
+def orthogonal(
+    scale: RealNumeric = 1.0, column_axis: int = -1, dtype: DTypeLikeInexact | None = None
+) -> Initializer:
+    """Builds an initializer returning uniformly distributed orthogonal matrices
+    (orthonormal rows or columns, whichever side is smaller), times `scale`;
+    the columns lie along `column_axis`."""
+
+    def init(
+        key: Array, shape: Shape, dtype: DTypeLikeInexact | None = dtype, out_sharding: Any = None
+    ) -> Array:
+        _check_sharding(out_sharding)
+        dtype = _dtype(dtype)
+        shape = _canonical_shape(shape)
+        if len(shape) < 2:
+            raise ValueError("orthogonal initializer requires at least a 2D shape")
+        if any(d == 0 for d in shape):
+            return jnp.zeros(shape, dtype=dtype)
+        n_rows, n_cols = math.prod(shape) // shape[column_axis], shape[column_axis]
+        q = random.orthogonal(key, n_rows, (), dtype, n_cols)
+        q = jnp.reshape(q, tuple(np.delete(np.array(shape), column_axis).tolist()) + (n_cols,))
+        q = jnp.moveaxis(q, -1, column_axis)
+        return jnp.array(scale, dtype) * q
+
+    return init
+
+
+def delta_orthogonal(
+    scale: RealNumeric = 1.0, column_axis: int = -1, dtype: DTypeLikeInexact | None = None
+) -> Initializer:
+    """Builds an initializer for delta orthogonal convolution kernels (3D, 4D or
+    5D shapes): zeros but for an orthogonal matrix at the spatial centre."""
+
+    def init(
+        key: Array, shape: Shape, dtype: DTypeLikeInexact | None = dtype, out_sharding: Any = None
+    ) -> Array:
+        _check_sharding(out_sharding)
+        dtype = _dtype(dtype)
+        shape = _canonical_shape(shape)
+        if len(shape) not in (3, 4, 5):
+            raise ValueError("Delta orthogonal initializer requires a 3D, 4D or 5D shape.")
+        if shape[-1] < shape[-2]:
+            raise ValueError("`fan_in` must be less or equal than `fan_out`. ")
+        ortho = orthogonal(scale=scale, column_axis=column_axis, dtype=dtype)(key, shape[-2:])
+        w = jnp.zeros(shape, dtype=dtype)
+        centre = tuple((d - 1) // 2 for d in shape[:-2])
+        return w.at[centre].set(ortho)
+
+    return init

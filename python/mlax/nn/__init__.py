@@ -1,10 +1,11 @@
 """mlax.nn: jax.nn's activations, softmax family, logsumexp, one_hot,
-standardize and initializers (same names, signatures, values and derivatives).
-Not provided: dot_product_attention, scaled_matmul, scaled_dot_general and
-get_scaled_dot_general_config (cuDNN-backed in JAX)."""
+standardize, dot_product_attention (jax's "xla" implementation) and initializers
+(same names, signatures, values and derivatives). Not provided: scaled_matmul,
+scaled_dot_general and get_scaled_dot_general_config (cuDNN-backed in JAX)."""
 
 from mlax._src.nn_functions import (
     celu,
+    dot_product_attention,
     elu,
     gelu,
     glu,
@@ -40,6 +41,7 @@ from mlax.nn import initializers
 
 __all__ = [
     "celu",
+    "dot_product_attention",
     "elu",
     "gelu",
     "glu",

@@ -1,10 +1,10 @@
 """mlax.nn.initializers: jax.nn.initializers (same names, signatures and values
-for the same key). orthogonal and delta_orthogonal are not provided: they need
-a QR decomposition and mlax has no linalg yet."""
+for the same key)."""
 
 from mlax._src.nn_initializers import (
     Initializer,
     constant,
+    delta_orthogonal,
     glorot_normal,
     glorot_uniform,
     he_normal,
@@ -15,6 +15,7 @@ from mlax._src.nn_initializers import (
     lecun_uniform,
     normal,
     ones,
+    orthogonal,
     truncated_normal,
     uniform,
     variance_scaling,
@@ -26,6 +27,7 @@ from mlax._src.nn_initializers import (
 __all__ = [
     "Initializer",
     "constant",
+    "delta_orthogonal",
     "glorot_normal",
     "glorot_uniform",
     "he_normal",
@@ -36,6 +38,7 @@ __all__ = [
     "lecun_uniform",
     "normal",
     "ones",
+    "orthogonal",
     "truncated_normal",
     "uniform",
     "variance_scaling",
