@@ -381,3 +381,29 @@ def test_schur(dtype):
     _close(t1, t[0], 1e-5)
     with pytest.raises(NotImplementedError, match="sort"):
         lax.linalg.schur(a, sort_eig_vals=True)
+
+
+def test_symmetric_product_cholesky_update_ormqr():
+    a = _mat((4, 3))
+    c = _mat((4, 4))
+    c = c + c.T
+    got = lax.linalg.symmetric_product(a, c, alpha=2.0, beta=3.0)
+    want = jax.lax.linalg.symmetric_product(a, c, alpha=2.0, beta=3.0)
+    _close(np.tril(np.asarray(got)), np.tril(np.asarray(want)), 1e-5)
+    s = c @ c.T + np.eye(4, dtype=np.float32)
+    r = np.linalg.cholesky(s).T.astype(np.float32)
+    w = _mat((4,))
+    _close(lax.linalg.cholesky_update(r, w), jax.lax.linalg.cholesky_update(r, w), 1e-5)
+    h, t = jax_linalg.geqrf(a)
+    h, t = np.asarray(h), np.asarray(t)
+    for left, tr, cc in [
+        (True, False, c),
+        (True, True, c),
+        (False, False, c[:2]),
+        (False, True, c[:2]),
+    ]:
+        _close(
+            lax.linalg.ormqr(h, t, cc, left=left, transpose=tr),
+            jax.lax.linalg.ormqr(h, t, cc, left=left, transpose=tr),
+            1e-5,
+        )

@@ -476,3 +476,82 @@ def schur(
         compute_schur_vectors=bool(compute_schur_vectors),
     )
     return list(out)  # a list, as jax returns it
+
+
+def symmetric_product(
+    a_matrix: ArrayLike,
+    c_matrix: ArrayLike,
+    *,
+    alpha: float = 1.0,
+    beta: float = 0.0,
+    symmetrize_output: bool = False,
+):
+    """alpha a a^T + beta c for [..., m, n] a and symmetric [..., m, m] c
+    (the whole matrix is computed, so `symmetrize_output` changes nothing
+    but is accepted)."""
+    a, c = _asarray(a_matrix), _asarray(c_matrix)
+    aa, ac = aval_of(a), aval_of(c)
+    m_ = aa.shape[-2]
+    if ac.shape[-2:] != (m_, m_) or ac.shape[:-2] != aa.shape[:-2]:
+        raise ValueError(
+            "symmetric_product requires c of shape [..., m, m] matching a [..., m, n], got "
+            f"{aa.shape} and {ac.shape}"
+        )
+    out = _n.matmul(a, _swap(a))
+    return _n.asarray(alpha, dtype=aa.dtype) * out + _n.asarray(beta, dtype=aa.dtype) * c
+
+
+def cholesky_update(r_matrix: ArrayLike, w_vector: ArrayLike):
+    """The upper Cholesky factor of r^T r + w w^T (a rank-one update of the
+    upper factor r, [n, n]) by Givens rotations, as jax's fallback."""
+    r, w = _asarray(r_matrix), _asarray(w_vector)
+    ar, aw = aval_of(r), aval_of(w)
+    if len(ar.shape) != 2 or ar.shape[0] != ar.shape[1] or aw.shape != (ar.shape[0],):
+        raise ValueError(
+            "Rank-1 update to Cholesky decomposition takes a square matrix and a vector "
+            f"of the same size as input, got {ar.shape} and {aw.shape}"
+        )
+    n = ar.shape[0]
+    one, zero = _n.asarray(1, dtype=ar.dtype), _n.asarray(0, dtype=ar.dtype)
+    for k in range(n):
+        x, y = r[k, k], w[k]
+        ax, ay = _n.abs(x), _n.abs(y)
+        den = _n.where(ax > ay, ax, ay)
+        safe = _n.where(y == 0, one, den)
+        xs, ys = x / safe, y / safe
+        rh = 1 / _n.sqrt(xs**2 + ys**2)
+        c = _n.where(y == 0, one, xs * rh)
+        s = _n.where(y == 0, zero, -ys * rh)
+        row = r[k, :]
+        r = r.at[k, :].set(c * row - s * w)
+        w = c * w + s * row
+    return r
+
+
+def ormqr(
+    a: ArrayLike, taus: ArrayLike, c: ArrayLike, *, left: bool = True, transpose: bool = False
+):
+    """Q @ c (left) or c @ Q, with Q^H instead when `transpose`, for the Q of
+    the Householder reflectors in a ([..., m, n]) and taus (geqrf's form)."""
+    a, taus, c = _asarray(a), _asarray(taus), _asarray(c)
+    aa, ac = aval_of(a), aval_of(c)
+    m_, n = aa.shape[-2:]
+    if left and ac.shape[-2] != m_:
+        raise ValueError(
+            "ormqr with left=True expects c to have the same number of rows as the "
+            f"Householder matrix a. Got a shape {aa.shape} and c shape {ac.shape}."
+        )
+    if not left and ac.shape[-1] != m_:
+        raise ValueError(
+            "ormqr with left=False expects c to have the same number of columns as the "
+            f"Householder matrix a has rows. Got a shape {aa.shape} and c shape {ac.shape}."
+        )
+    if n < m_:
+        config = [(0, 0, 0)] * (len(aa.shape) - 1) + [(0, m_ - n, 0)]
+        a = _lax.pad(a, _n.asarray(0, dtype=aa.dtype), config)
+    elif n > m_:
+        a = a[..., :, :m_]
+    q = householder_product(a, taus)
+    if transpose:
+        q = _H(q)
+    return _n.matmul(q, c) if left else _n.matmul(c, q)
