@@ -5,6 +5,8 @@ follow JAX's). Each public module mlax.scipy.stats.<name> re-exports the
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 import mlax.numpy as jnp
@@ -870,3 +872,137 @@ def vonmises_logpdf(x: ArrayLike, kappa: ArrayLike) -> Array:
 
 def vonmises_pdf(x: ArrayLike, kappa: ArrayLike) -> Array:
     return lax.exp(vonmises_logpdf(x, kappa))
+
+
+# --------------------------------------------------------------------------
+# mode, rankdata, sem
+
+
+class ModeResult(NamedTuple):
+    mode: Array
+    count: Array
+
+
+def _check_nan_policy(nan_policy, name):
+    if nan_policy not in ["propagate", "omit", "raise"]:
+        raise ValueError(
+            f"Illegal nan_policy value {nan_policy!r}; expected one of "
+            "{'propagate', 'omit', 'raise'}"
+        )
+    if nan_policy == "omit":
+        raise NotImplementedError(f"Logic for `nan_policy` of {nan_policy} is not implemented")
+    if nan_policy == "raise":
+        raise NotImplementedError(
+            f"In order to best JIT compile `{name}`, we cannot know whether `x` contains "
+            f"nans. Please check if nans exist in `x` outside of the `{name}` function."
+        )
+
+
+def _canonical_axis(axis, ndim):
+    if not -ndim <= axis < ndim:
+        raise ValueError(f"axis {axis} is out of bounds for array of dimension {ndim}")
+    return axis % ndim
+
+
+def mode(
+    a: ArrayLike, axis: int | None = 0, nan_policy: str = "propagate", keepdims: bool = False
+) -> ModeResult:
+    """The most common value along `axis` (the smallest on ties) and its count."""
+    from mlax._src.batching import vmap
+
+    x = jnp.atleast_1d(a)
+    _check_nan_policy(nan_policy, "mode")
+    if axis is not None:
+        axis = _canonical_axis(axis, x.ndim)
+    input_shape = x.shape
+    if keepdims:
+        if axis is None:
+            output_shape = tuple(1 for _ in input_shape)
+        else:
+            output_shape = tuple(1 if i == axis else s for i, s in enumerate(input_shape))
+    elif axis is None:
+        output_shape = ()
+    else:
+        output_shape = tuple(s for i, s in enumerate(input_shape) if i != axis)
+    if axis is None:
+        axis = 0
+        x = x.ravel()
+
+    def helper(x):
+        if x.size == 0:
+            nan = jnp.array(np.nan, dtype=jnp.zeros(()).dtype)
+            return nan, jnp.zeros_like(nan)
+        vals, counts = jnp.unique(x, return_counts=True, size=x.size)
+        return vals[jnp.argmax(counts)], counts.max()
+
+    x = jnp.moveaxis(x, axis, 0)
+    x = x.reshape(x.shape[0], int(np.prod(x.shape[1:])))
+    vals, counts = vmap(helper, in_axes=1)(x)
+    return ModeResult(vals.reshape(output_shape), counts.reshape(output_shape))
+
+
+def _rankdata_1d(a, method):
+    out_dtype = jnp.zeros(()).dtype
+    from mlax._src.sorting import sort_key_val
+
+    arr, sorter = sort_key_val(a, jnp.arange(a.size))
+    inv = jnp.zeros_like(sorter).at[sorter].set(jnp.arange(sorter.size, dtype=sorter.dtype))
+    if method == "ordinal":
+        ranks = (inv + 1).astype(out_dtype)
+    else:
+        obs = jnp.concatenate([jnp.array([True]), arr[1:] != arr[:-1]])
+        dense = obs.cumsum()[inv]
+        if method == "dense":
+            ranks = dense.astype(out_dtype)
+        else:
+            count = jnp.nonzero(obs, size=arr.size + 1, fill_value=obs.size)[0].astype(out_dtype)
+            if method == "max":
+                ranks = count[dense]
+            elif method == "min":
+                ranks = count[dense - 1] + 1
+            else:
+                ranks = 0.5 * (count[dense] + count[dense - 1] + 1)
+    return jnp.where(jnp.any(jnp.isnan(a)), jnp.full_like(ranks, np.nan), ranks)
+
+
+def rankdata(
+    a: ArrayLike,
+    method: str = "average",
+    *,
+    axis: int | None = None,
+    nan_policy: str = "propagate",
+) -> Array:
+    """Ranks of the data (ties by `method`), over the flattened array or along
+    `axis`; all nan where the data have a nan."""
+    from mlax._src.batching import vmap
+
+    _check_nan_policy(nan_policy, "rankdata")
+    if method not in ("average", "min", "max", "dense", "ordinal"):
+        raise ValueError(f"unknown method '{method}'")
+    a = jnp.asarray(a)
+    if axis is None:
+        return _rankdata_1d(jnp.ravel(a), method)
+    axis = _canonical_axis(axis, a.ndim)
+    moved = jnp.moveaxis(a, axis, -1)
+    flat = moved.reshape(-1, moved.shape[-1])
+    ranks = vmap(lambda r: _rankdata_1d(r, method))(flat)
+    return jnp.moveaxis(ranks.reshape(moved.shape), -1, axis)
+
+
+def sem(
+    a: ArrayLike,
+    axis: int | None = 0,
+    ddof: int = 1,
+    nan_policy: str = "propagate",
+    *,
+    keepdims: bool = False,
+) -> Array:
+    """The standard error of the mean, std(ddof) / sqrt(n)."""
+    (b,) = _promote(a)
+    if nan_policy == "propagate":
+        size = b.size if axis is None else b.shape[axis]
+        return b.std(axis, ddof=ddof, keepdims=keepdims) / jnp.sqrt(size).astype(b.dtype)
+    if nan_policy == "omit":
+        count = (~jnp.isnan(b)).sum(axis, keepdims=keepdims)
+        return jnp.nanstd(b, axis, ddof=ddof, keepdims=keepdims) / jnp.sqrt(count).astype(b.dtype)
+    raise ValueError(f"{nan_policy} is not supported")

@@ -1,6 +1,10 @@
 """mlax.scipy.stats: jax.scipy.stats' distributions (same names, signatures,
-values and derivatives). Not provided: gaussian_kde, mode, rankdata, sem."""
+values and derivatives), and mode, rankdata, sem. Not provided: gaussian_kde."""
 
+from mlax._src.scipy_stats import ModeResult as ModeResult
+from mlax._src.scipy_stats import mode as mode
+from mlax._src.scipy_stats import rankdata as rankdata
+from mlax._src.scipy_stats import sem as sem
 from mlax.scipy.stats import bernoulli as bernoulli
 from mlax.scipy.stats import beta as beta
 from mlax.scipy.stats import betabinom as betabinom
@@ -55,4 +59,7 @@ __all__ = [
     "uniform",
     "vonmises",
     "wrapcauchy",
+    "mode",
+    "rankdata",
+    "sem",
 ]
