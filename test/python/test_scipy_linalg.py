@@ -169,11 +169,12 @@ def test_solve_triangular(dtype):
         )
 
 
+@pytest.mark.filterwarnings("ignore::FutureWarning")  # jax's own cho_solve call warns
 @pytest.mark.parametrize("dtype", [F32, C64])
 def test_solve_assume_a(dtype):
     a = spd((2, 3, 3), dtype)
     b = rand((2, 3, 2), dtype)
-    kinds = ["pos"] + (["gen", "sym", "her"] if hasattr(ll, "lu") else [])
+    kinds = ["pos"] + (["gen", "her"] if hasattr(ll, "lu") else [])
     for assume_a in kinds:
         for lower in [False, True]:
             check(
