@@ -269,4 +269,5 @@ e = _np.e
 inf = _np.inf
 nan = _np.nan
 
+from mlax._src.numpy_pad import convolve, correlate, pad  # noqa: E402,F401
 from mlax.numpy import fft, linalg  # noqa: E402,F401
