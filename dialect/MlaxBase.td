@@ -95,4 +95,11 @@ def Mlax_FftType : I32EnumAttr<"FftType", "FFT kind", [
   let cppNamespace = "::mlir::mlax";
 }
 
+def Mlax_WindowReduction : I32EnumAttr<"WindowReduction",
+    "the monoid of a reduce_window", [
+      I32EnumAttrCase<"ADD", 0>, I32EnumAttrCase<"MAX", 1>,
+      I32EnumAttrCase<"MIN", 2>]> {
+  let cppNamespace = "::mlir::mlax";
+}
+
 #endif // MLAX_BASE_TD

@@ -652,6 +652,33 @@ def Mlax_CumsumOp : Mlax_Op<"cumsum", [Pure, SameOperandsAndResultType,
   let hasVerifier = 1;
 }
 
+def Mlax_ReduceWindowOp : Mlax_Op<"reduce_window", [Pure, Mlax_OwnJvp,
+    Mlax_OwnBatch, Mlax_OwnTranspose]> {
+  let summary = "Windowed sum, max or min (pooling; lax.reduce_window)";
+  let description = [{
+    StableHLO's reduce_window with the body and identity of `reduction`
+    (add / 0, max / -inf, min / +inf): the operand is dilated by
+    `base_dilations`, padded by `padding` (low, high per dimension) with the
+    identity, and reduced over windows of `window_dimensions` (dilated by
+    `window_dilations`) placed every `window_strides`. JVP: linear for ADD;
+    for MAX / MIN the tangent of the first extreme element of each window
+    (JAX's select rule). ADD transposes into a padded windowed sum of the
+    cotangent (JAX's rule).
+  }];
+  let arguments = (ins Mlax_NumericTensor:$operand, Mlax_WindowReduction:$reduction,
+      DenseI64ArrayAttr:$window_dimensions, DenseI64ArrayAttr:$window_strides,
+      DenseI64ArrayAttr:$base_dilations, DenseI64ArrayAttr:$window_dilations,
+      DenseI64ArrayAttr:$padding);
+  let results = (outs Mlax_NumericTensor:$result);
+  let assemblyFormat = [{
+    $reduction $operand `,` `window` `=` $window_dimensions `,` `strides` `=`
+    $window_strides `,` `base_dilations` `=` $base_dilations `,`
+    `window_dilations` `=` $window_dilations `,` `padding` `=` $padding
+    attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
 def Mlax_TopKOp : Mlax_Op<"top_k", [Pure, Mlax_OwnJvp, Mlax_OwnBatch, Mlax_ExportsToChlo]> {
   let summary = "The k largest entries along the last dimension and their indices (lax.top_k)";
   let description = [{

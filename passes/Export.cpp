@@ -207,6 +207,42 @@ void expandCumsum(CumsumOp op) {
   op.erase();
 }
 
+/// reduce_window with the body and identity of its monoid.
+void expandReduceWindow(ReduceWindowOp op) {
+  OpBuilder b(op);
+  Location loc = op.getLoc();
+  auto type = cast<RankedTensorType>(op.getType());
+  auto scalar = RankedTensorType::get({}, type.getElementType());
+  RuleBuilder r(b, loc);
+  Value init = windowIdentity(r, type.getElementType(), op.getReduction());
+  int64_t rank = type.getRank();
+  MLIRContext *ctx = op.getContext();
+  OperationState state(loc, "stablehlo.reduce_window");
+  state.addOperands({op.getOperand(), init});
+  state.addTypes(type);
+  state.addAttribute("window_dimensions", op.getWindowDimensionsAttr());
+  state.addAttribute("window_strides", op.getWindowStridesAttr());
+  state.addAttribute("base_dilations", op.getBaseDilationsAttr());
+  state.addAttribute("window_dilations", op.getWindowDilationsAttr());
+  state.addAttribute("padding", DenseIntElementsAttr::get(
+                                    RankedTensorType::get(
+                                        {rank, 2}, IntegerType::get(ctx, 64)),
+                                    op.getPadding()));
+  state.addRegion();
+  Operation *windowOp = b.create(state);
+  Block *block =
+      b.createBlock(&windowOp->getRegion(0), {}, {scalar, scalar}, {loc, loc});
+  Value x = block->getArgument(0), y = block->getArgument(1);
+  Value v = op.getReduction() == WindowReduction::ADD
+                ? AddOp::create(b, loc, x, y).getResult()
+            : op.getReduction() == WindowReduction::MAX
+                ? MaxOp::create(b, loc, x, y).getResult()
+                : MinOp::create(b, loc, x, y).getResult();
+  ReturnOp::create(b, loc, ValueRange{v});
+  op.replaceAllUsesWith(windowOp->getResult(0));
+  op.erase();
+}
+
 /// JAX's float sort key: -0.0 as 0.0 and every NaN as one +NaN, so that
 /// the total order puts NaNs last and a stable sort keeps such ties.
 Value sortKey(RuleBuilder &r, Value x) {
@@ -312,6 +348,7 @@ LogicalResult renameOps(ModuleOp module) {
   });
   module.walk([](CumsumOp op) { expandCumsum(op); });
   module.walk([](SortOp op) { expandSort(op); });
+  module.walk([](ReduceWindowOp op) { expandReduceWindow(op); });
   // conj is complex(real, -imag), as JAX lowers it.
   module.walk([](ConjOp op) {
     OpBuilder b(op);

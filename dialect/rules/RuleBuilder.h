@@ -82,6 +82,10 @@ RankedTensorType withDim(Type t, int64_t n, int64_t at);
 /// `t` without its leading dimension (the type of a slice along it).
 RankedTensorType dropLeadingDim(Type t);
 
+/// The identity of a windowed reduction (0, -inf / the least integer, +inf
+/// / the greatest integer) as a scalar of `element`.
+Value windowIdentity(RuleBuilder &r, Type element, WindowReduction kind);
+
 /// Moves dimension `from` of `v` to position `to`.
 Value moveDim(RuleBuilder &r, Value v, int64_t from, int64_t to);
 /// Inserts a batch dimension of size n at `at` into an unbatched value.

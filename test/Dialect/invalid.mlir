@@ -1034,3 +1034,19 @@ func.func @top_k_k(%x: tensor<3xf32>) {
   %0:2 = mlax.top_k %x, k = 4 : (tensor<3xf32>) -> (tensor<4xf32>, tensor<4xi32>)
   return
 }
+
+// -----
+
+func.func @reduce_window_shape(%x: tensor<6xf32>) {
+  // expected-error @+1 {{result must have shape [3] for these windows}}
+  %0 = mlax.reduce_window ADD %x, window = [2], strides = [2], base_dilations = [1], window_dilations = [1], padding = [0, 0] : (tensor<6xf32>) -> tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @reduce_window_rank(%x: tensor<6xf32>) {
+  // expected-error @+1 {{padding must have 2 entries, got 1}}
+  %0 = mlax.reduce_window MAX %x, window = [2], strides = [2], base_dilations = [1], window_dilations = [1], padding = [0] : (tensor<6xf32>) -> tensor<3xf32>
+  return
+}

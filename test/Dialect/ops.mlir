@@ -201,6 +201,8 @@ func.func @linalg(%a: tensor<2x3x3xf32>, %b: tensor<2x3x4xf32>, %c: tensor<4x3xc
   %z = mlax.zeta %x, %x : tensor<4x8xf32>
   // CHECK: mlax.top_k %{{.*}}, k = 2
   %tk:2 = mlax.top_k %x, k = 2 : (tensor<4x8xf32>) -> (tensor<4x2xf32>, tensor<4x2xi32>)
+  // CHECK: mlax.reduce_window MAX %{{.*}}, window = [2, 2]
+  %rw = mlax.reduce_window MAX %x, window = [2, 2], strides = [2, 2], base_dilations = [1, 1], window_dilations = [1, 1], padding = [0, 0, 0, 0] : (tensor<4x8xf32>) -> tensor<2x4xf32>
   // CHECK: mlax.schur
   %sc:2 = mlax.schur %a {compute_schur_vectors = true} : (tensor<2x3x3xf32>) -> (tensor<2x3x3xf32>, tensor<2x3x3xf32>)
   return %s : tensor<2x3x4xf32>

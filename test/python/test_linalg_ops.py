@@ -119,8 +119,12 @@ def test_triangular_solve_vector_rhs_and_errors():
         lax.linalg.triangular_solve(a, b.astype(np.float16), left_side=True)
     with pytest.raises(TypeError, match="rows"):
         lax.linalg.triangular_solve(a, _mat((4, 2)), left_side=True)
-    with pytest.raises(ValueError, match="square"):
+    with pytest.raises(TypeError, match="square"):
         lax.linalg.cholesky(_mat((3, 4)))
+    with pytest.raises(ValueError, match="square"):
+        lax.linalg.eig(_mat((3, 4)))
+    with pytest.raises(TypeError, match="rank at least 2"):
+        lax.linalg.svd(_mat((3,)))
 
 
 # --- decompositions ----------------------------------------------------------

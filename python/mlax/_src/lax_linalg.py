@@ -29,15 +29,15 @@ def _asarray(x: ArrayLike):
 
 
 def _check_matrices(name: str, x, square: bool = True) -> None:
+    """jax's shape errors: TypeError for rank < 2 (for cholesky and eigh,
+    whose symmetrization fails first in jax, too), ValueError for
+    non-square matrices (TypeError for cholesky and eigh, from the add)."""
     aval = aval_of(x)
     if len(aval.shape) < 2:
-        raise ValueError(
-            f"{name} requires an input with at least 2 dimensions, got shape {aval.shape}"
-        )
+        raise TypeError(f"Input 0 to {name} must have rank at least 2, but got shape={aval.shape}")
     if square and aval.shape[-1] != aval.shape[-2]:
-        raise ValueError(
-            f"{name} requires square matrices in the last two dimensions, got shape {aval.shape}"
-        )
+        cls = TypeError if name in ("cholesky", "eigh") else ValueError
+        raise cls(f"The input to {name} must be a square matrix. Got shape {aval.shape}.")
 
 
 def _check_inexact(name: str, x) -> None:
