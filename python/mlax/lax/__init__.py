@@ -115,5 +115,5 @@ from mlax._src.lax import (  # noqa: F401
     zeta,
 )
 from mlax._src.sorting import sort, sort_key_val, top_k  # noqa: F401,E402
-from mlax.lax import linalg  # noqa: F401,E402
 from mlax._src.windowed import padtype_to_pads, reduce_window  # noqa: F401,E402
+from mlax.lax import linalg  # noqa: F401,E402
