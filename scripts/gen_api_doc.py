@@ -27,12 +27,26 @@ broadcast index dimensions) and static boolean masks. Functional updates:
 `x.at[idx].set / add / subtract / multiply / mul / divide / min / max / get`
 with `mode` (`"clip"`, `"fill"`/`"drop"`, `"promise_in_bounds"`) and
 `fill_value`; repeated indices accumulate (add, multiply, min, max) and
-out-of-bounds updates are dropped, as in JAX.
-
-Not yet: `x.at[idx].power / apply`.
+out-of-bounds updates are dropped, as in JAX; `.apply` and `.power` too.
 """
 
-SECTIONS = ["mlax", "mlax.numpy", "mlax.lax", "mlax.random", "mlax.tree_util"]
+SECTIONS = [
+    "mlax",
+    "mlax.numpy",
+    "mlax.numpy.linalg",
+    "mlax.numpy.fft",
+    "mlax.lax",
+    "mlax.lax.linalg",
+    "mlax.random",
+    "mlax.nn",
+    "mlax.nn.initializers",
+    "mlax.scipy.linalg",
+    "mlax.scipy.special",
+    "mlax.scipy.stats",
+    "mlax.tree_util",
+]
+# Modules whose public names include submodules (the distributions).
+WITH_SUBMODULES = ("mlax", "mlax.scipy.stats")
 
 
 def public_names(module) -> list[str]:
@@ -43,7 +57,7 @@ def public_names(module) -> list[str]:
         if name.startswith("_"):
             continue
         value = getattr(module, name)
-        if isinstance(value, types.ModuleType) and module.__name__ != "mlax":
+        if isinstance(value, types.ModuleType) and module.__name__ not in WITH_SUBMODULES:
             continue
         names.append(name)
     return sorted(names, key=lambda n: (n.lower(), n))
