@@ -28,15 +28,15 @@ def _asarray(x: ArrayLike):
     return x if isinstance(x, (Array, Tracer)) else _n.asarray(x)
 
 
-def _check_matrices(name: str, x, square: bool = True) -> None:
-    """jax's shape errors: TypeError for rank < 2 (for cholesky and eigh,
-    whose symmetrization fails first in jax, too), ValueError for
-    non-square matrices (TypeError for cholesky and eigh, from the add)."""
+def _check_matrices(name: str, x, square: bool = True, symmetrize: bool = False) -> None:
+    """jax's shape errors: TypeError for rank < 2, ValueError for non-square
+    matrices (TypeError when the input is symmetrized first, from the add,
+    as in jax)."""
     aval = aval_of(x)
     if len(aval.shape) < 2:
         raise TypeError(f"Input 0 to {name} must have rank at least 2, but got shape={aval.shape}")
     if square and aval.shape[-1] != aval.shape[-2]:
-        cls = TypeError if name in ("cholesky", "eigh") else ValueError
+        cls = TypeError if symmetrize else ValueError
         raise cls(f"The input to {name} must be a square matrix. Got shape {aval.shape}.")
 
 
@@ -72,7 +72,7 @@ def cholesky(x: ArrayLike, *, symmetrize_input: bool = True):
     """Lower Cholesky factor L (x = L L^H) of each trailing matrix; NaNs
     where a matrix is not positive definite."""
     x = _asarray(x)
-    _check_matrices("cholesky", x)
+    _check_matrices("cholesky", x, symmetrize=symmetrize_input)
     _check_inexact("cholesky", x)
     if symmetrize_input:
         x = symmetrize(x)
@@ -196,9 +196,9 @@ _householder_product_p = Primitive(
 _LAPACK_DTYPES = tuple(np.dtype(t) for t in (np.float32, np.float64, np.complex64, np.complex128))
 
 
-def _prepare(name: str, x, square: bool = False):
+def _prepare(name: str, x, square: bool = False, symmetrize: bool = False):
     x = _asarray(x)
-    _check_matrices(name, x, square)
+    _check_matrices(name, x, square, symmetrize)
     _check_inexact(name, x)
     aval = aval_of(x)
     if aval.dtype not in _LAPACK_DTYPES:
@@ -216,7 +216,7 @@ def eigh(
 ):
     """(v, w): eigenvectors (columns) and ascending real eigenvalues of the
     Hermitian matrices x (only the `lower` triangle is read)."""
-    x, aval = _prepare("eigh", x, square=True)
+    x, aval = _prepare("eigh", x, square=True, symmetrize=symmetrize_input)
     n = aval.shape[-1]
     if subset_by_index is not None and tuple(subset_by_index) != (0, n):
         raise NotImplementedError("subset_by_index not supported on CPU and GPU")

@@ -111,7 +111,11 @@ def cholesky(
     (U^H @ U = a) by default, lower with lower=True; only the named triangle
     of a is read."""
     del overwrite_a, check_finite
-    return _cholesky_jit(_asarray(a), lower=lower)
+    a = _asarray(a)
+    shape = np.shape(a)
+    if len(shape) >= 2 and shape[-1] != shape[-2]:
+        raise ValueError(f"The input to cholesky must be a square matrix. Got shape {shape}.")
+    return _cholesky_jit(a, lower=lower)
 
 
 def cho_factor(
