@@ -652,6 +652,32 @@ def Mlax_CumsumOp : Mlax_Op<"cumsum", [Pure, SameOperandsAndResultType,
   let hasVerifier = 1;
 }
 
+def Mlax_ConvolutionOp : Mlax_Op<"convolution", [Pure, Mlax_OwnJvp, Mlax_OwnBatch,
+    Mlax_OwnTranspose]> {
+  let summary = "General dilated convolution (lax.conv_general_dilated)";
+  let description = [{
+    StableHLO's convolution. The dimension numbers are JAX's
+    ConvDimensionNumbers: `lhs_spec` = (batch, feature, spatial...) dims of
+    lhs, `rhs_spec` = (output feature, input feature, spatial...) dims of
+    rhs, `out_spec` = (batch, feature, spatial...) dims of the result;
+    `padding` holds (low, high) per spatial dimension (negative crops).
+    Bilinear: JVP conv(dlhs, rhs) + conv(lhs, drhs); transposes for either
+    operand (JAX's, incl. grouped and dilated cases); batching folds the
+    batch dimension into the batch or feature dimensions (JAX's rule).
+  }];
+  let arguments = (ins Mlax_FloatOrComplexTensor:$lhs, Mlax_FloatOrComplexTensor:$rhs,
+      DenseI64ArrayAttr:$window_strides, DenseI64ArrayAttr:$padding,
+      DenseI64ArrayAttr:$lhs_dilation, DenseI64ArrayAttr:$rhs_dilation,
+      DenseI64ArrayAttr:$lhs_spec, DenseI64ArrayAttr:$rhs_spec,
+      DenseI64ArrayAttr:$out_spec, I64Attr:$feature_group_count,
+      I64Attr:$batch_group_count, OptionalAttr<StrArrayAttr>:$precision_config);
+  let results = (outs Mlax_FloatOrComplexTensor:$result);
+  let assemblyFormat = [{
+    $lhs `,` $rhs attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
 def Mlax_ReduceWindowOp : Mlax_Op<"reduce_window", [Pure, Mlax_OwnJvp,
     Mlax_OwnBatch, Mlax_OwnTranspose]> {
   let summary = "Windowed sum, max or min (pooling; lax.reduce_window)";

@@ -207,6 +207,50 @@ void expandCumsum(CumsumOp op) {
   op.erase();
 }
 
+/// One side of StableHLO's conv dimension-number syntax: the letters of
+/// `first`, `second` (batch/feature or output/input) and spatial indices,
+/// placed at the dimensions `spec` names.
+std::string convLayout(ArrayRef<int64_t> spec, char first, char second) {
+  SmallVector<std::string> dims(spec.size());
+  dims[spec[0]] = std::string(1, first);
+  dims[spec[1]] = std::string(1, second);
+  for (size_t i = 2; i < spec.size(); ++i)
+    dims[spec[i]] = std::to_string(i - 2);
+  return "[" + llvm::join(dims, ", ") + "]";
+}
+
+void expandConvolution(ConvolutionOp op) {
+  OpBuilder b(op);
+  MLIRContext *ctx = op.getContext();
+  int64_t s = op.getWindowStrides().size();
+  OperationState state(op.getLoc(), "stablehlo.convolution");
+  state.addOperands({op.getLhs(), op.getRhs()});
+  state.addTypes(op.getType());
+  state.addAttribute(
+      "dimension_numbers",
+      opaque(ctx, "conv<" + convLayout(op.getLhsSpec(), 'b', 'f') + "x" +
+                      convLayout(op.getRhsSpec(), 'o', 'i') + "->" +
+                      convLayout(op.getOutSpec(), 'b', 'f') + ">"));
+  state.addAttribute("window_strides", op.getWindowStridesAttr());
+  state.addAttribute(
+      "padding",
+      DenseIntElementsAttr::get(RankedTensorType::get({s, 2}, b.getI64Type()),
+                                op.getPadding()));
+  state.addAttribute("lhs_dilation", op.getLhsDilationAttr());
+  state.addAttribute("rhs_dilation", op.getRhsDilationAttr());
+  state.addAttribute("feature_group_count", op.getFeatureGroupCountAttr());
+  state.addAttribute("batch_group_count", op.getBatchGroupCountAttr());
+  if (ArrayAttr precision = op.getPrecisionConfigAttr()) {
+    SmallVector<Attribute> config;
+    for (Attribute p : precision)
+      config.push_back(
+          opaque(ctx, ("precision " + cast<StringAttr>(p).getValue()).str()));
+    state.addAttribute("precision_config", ArrayAttr::get(ctx, config));
+  }
+  op.getResult().replaceAllUsesWith(b.create(state)->getResult(0));
+  op.erase();
+}
+
 /// reduce_window with the body and identity of its monoid.
 void expandReduceWindow(ReduceWindowOp op) {
   OpBuilder b(op);
@@ -349,6 +393,7 @@ LogicalResult renameOps(ModuleOp module) {
   module.walk([](CumsumOp op) { expandCumsum(op); });
   module.walk([](SortOp op) { expandSort(op); });
   module.walk([](ReduceWindowOp op) { expandReduceWindow(op); });
+  module.walk([](ConvolutionOp op) { expandConvolution(op); });
   // conj is complex(real, -imag), as JAX lowers it.
   module.walk([](ConjOp op) {
     OpBuilder b(op);

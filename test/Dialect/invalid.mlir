@@ -1050,3 +1050,19 @@ func.func @reduce_window_rank(%x: tensor<6xf32>) {
   %0 = mlax.reduce_window MAX %x, window = [2], strides = [2], base_dilations = [1], window_dilations = [1], padding = [0] : (tensor<6xf32>) -> tensor<3xf32>
   return
 }
+
+// -----
+
+func.func @conv_features(%x: tensor<2x3x7xf32>, %w: tensor<4x2x3xf32>) {
+  // expected-error @+1 {{lhs feature dimension (3) must equal rhs input feature dimension (2) times feature_group_count (1)}}
+  %0 = mlax.convolution %x, %w {batch_group_count = 1 : i64, feature_group_count = 1 : i64, lhs_dilation = array<i64: 1>, lhs_spec = array<i64: 0, 1, 2>, out_spec = array<i64: 0, 1, 2>, padding = array<i64: 0, 0>, rhs_dilation = array<i64: 1>, rhs_spec = array<i64: 0, 1, 2>, window_strides = array<i64: 1>} : (tensor<2x3x7xf32>, tensor<4x2x3xf32>) -> tensor<2x4x5xf32>
+  return
+}
+
+// -----
+
+func.func @conv_spec(%x: tensor<2x3x7xf32>, %w: tensor<4x3x3xf32>) {
+  // expected-error @+1 {{must be permutations of the 3 dimensions}}
+  %0 = mlax.convolution %x, %w {batch_group_count = 1 : i64, feature_group_count = 1 : i64, lhs_dilation = array<i64: 1>, lhs_spec = array<i64: 0, 0, 2>, out_spec = array<i64: 0, 1, 2>, padding = array<i64: 0, 0>, rhs_dilation = array<i64: 1>, rhs_spec = array<i64: 0, 1, 2>, window_strides = array<i64: 1>} : (tensor<2x3x7xf32>, tensor<4x3x3xf32>) -> tensor<2x4x5xf32>
+  return
+}

@@ -203,6 +203,8 @@ func.func @linalg(%a: tensor<2x3x3xf32>, %b: tensor<2x3x4xf32>, %c: tensor<4x3xc
   %tk:2 = mlax.top_k %x, k = 2 : (tensor<4x8xf32>) -> (tensor<4x2xf32>, tensor<4x2xi32>)
   // CHECK: mlax.reduce_window MAX %{{.*}}, window = [2, 2]
   %rw = mlax.reduce_window MAX %x, window = [2, 2], strides = [2, 2], base_dilations = [1, 1], window_dilations = [1, 1], padding = [0, 0, 0, 0] : (tensor<4x8xf32>) -> tensor<2x4xf32>
+  // CHECK: mlax.convolution
+  %cv = mlax.convolution %x, %x {batch_group_count = 1 : i64, feature_group_count = 1 : i64, lhs_dilation = array<i64>, lhs_spec = array<i64: 0, 1>, out_spec = array<i64: 0, 1>, padding = array<i64>, rhs_dilation = array<i64>, rhs_spec = array<i64: 0, 1>, window_strides = array<i64>} : (tensor<4x8xf32>, tensor<4x8xf32>) -> tensor<4x4xf32>
   // CHECK: mlax.schur
   %sc:2 = mlax.schur %a {compute_schur_vectors = true} : (tensor<2x3x3xf32>) -> (tensor<2x3x3xf32>, tensor<2x3x3xf32>)
   return %s : tensor<2x3x4xf32>

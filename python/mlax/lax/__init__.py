@@ -8,6 +8,14 @@ from mlax._src.associative_scan import (  # noqa: F401
     cumprod,
     cumsum,
 )
+from mlax._src.convolution import (  # noqa: F401,E402
+    ConvDimensionNumbers,
+    conv,
+    conv_dimension_numbers,
+    conv_general_dilated,
+    conv_transpose,
+    conv_with_general_padding,
+)
 from mlax._src.fft_ops import FftType, fft  # noqa: F401,E402
 from mlax._src.gather_scatter import (  # noqa: F401,E402
     GatherDimensionNumbers,
