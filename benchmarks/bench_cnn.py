@@ -51,6 +51,7 @@ def lenet(lib, stax, optimizers, random):
         # The loss and the updated parameters (as a list: the optimizer
         # state's tree is each library's own).
         return value, leaves(get_params(opt_update(0, grads, state)))
+
     return step, opt_init(params)
 
 
