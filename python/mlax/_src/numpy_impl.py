@@ -1672,3 +1672,22 @@ def ptp(a: ArrayLike, axis: int | Sequence[int] | None = None, keepdims: bool = 
 from mlax._src import array_methods as _array_methods  # noqa: E402
 
 _array_methods.register_array_methods(core._ArrayOps, sys.modules[__name__])
+
+
+def ensure_arraylike(name: str, *xs):
+    """jax's ensure_arraylike: arrays and scalars, never lists/tuples."""
+    out = []
+    for i, x in enumerate(xs):
+        if _is_array(x):
+            out.append(x)
+        elif isinstance(x, (np.ndarray, np.generic, bool, int, float, complex)) or hasattr(
+            x, "__jax_array__"
+        ):
+            out.append(asarray(x))
+        elif hasattr(x, "__array__") and not isinstance(x, (list, tuple)):
+            out.append(asarray(x))
+        else:
+            raise TypeError(
+                f"{name} requires ndarray or scalar arguments, got {type(x)} at position {i}."
+            )
+    return out[0] if len(out) == 1 else out

@@ -26,24 +26,7 @@ from mlax._src.core import (
     current_trace,
 )
 
-
-def _ensure(name: str, *xs):
-    """jax's ensure_arraylike: arrays and scalars, never lists/tuples."""
-    out = []
-    for i, x in enumerate(xs):
-        if _n._is_array(x):
-            out.append(x)
-        elif isinstance(x, (np.ndarray, np.generic, bool, int, float, complex)) or hasattr(
-            x, "__jax_array__"
-        ):
-            out.append(_n.asarray(x))
-        elif hasattr(x, "__array__") and not isinstance(x, (list, tuple)):
-            out.append(_n.asarray(x))
-        else:
-            raise TypeError(
-                f"{name} requires ndarray or scalar arguments, got {type(x)} at position {i}."
-            )
-    return out[0] if len(out) == 1 else out
+_ensure = _n.ensure_arraylike
 
 
 def _jitted(fn, static_argnums):
