@@ -207,6 +207,8 @@ class JitFunction:
             and not donate_argnums
             and not donate_argnames
         )
+        # C++ dispatchers of a user's jit, one per trace context.
+        self._cpp: dict[Any, Any] = {}
         self.trace_count = 0  # number of times fun was traced (for tests)
         functools.update_wrapper(self, fun)
         if user:
@@ -250,25 +252,65 @@ class JitFunction:
 
     def __call__(self, *args, **kwargs):
         state = config.dispatch_state()
-        if self._fast_ok and not kwargs:
+        if self._user and state[3] and core.current_trace() is None:
+            cpp = self._cpp.get(state[1])
+            if cpp is None:
+                cpp = self._cpp[state[1]] = self._make_cpp(state[1])
+            try:
+                return cpp(*args, **kwargs)
+            except ValueError as e:
+                if "deleted or donated" not in str(e):
+                    raise
+                # A deleted (donated) input: the Python path names it.
+        return self._call(state, args, kwargs)[0]
+
+    def _make_cpp(self, ctx):
+        """The C++ dispatcher for calls under trace context `ctx`: it
+        replays cached signatures and calls back here on a miss."""
+
+        def cache_miss(*args, **kwargs):
+            state = config.dispatch_state()
+            out, replay = self._call(state, args, kwargs)
+            data = None
+            if replay is not None and state[3] and state[1] == ctx:
+                compiled, consts, num_args = replay
+                if not consts:  # hoisted constants would be leading args there
+                    data = runtime.fastpath_data(compiled.executable, num_args, out)
+            return out, data, False
+
+        return runtime.fast_jit(
+            self._name,
+            lambda *a, **k: self._call(config.dispatch_state(), a, k)[0],
+            cache_miss,
+            self._static_argnums,
+            self._static_argnames,
+            tuple(sorted(self._donate_argnums)),
+            tuple(sorted(self._donate_argnames)),
+        )
+
+    def _call(self, state, args, kwargs):
+        """The Python dispatch: (outputs, (compiled, const buffers, number
+        of arguments)), the second None when the call cannot be replayed."""
+        if self._fast_ok and not kwargs and not (state[4] and self._user):
             try:
                 key = tuple([a.aval for a in args if type(a) is Array])
                 compiled = self._fast_cache.get((state[1], key)) if len(key) == len(args) else None
             except TypeError:
                 compiled = None
             if compiled is not None:
-                compiled, consts = compiled
+                entry = compiled
+                compiled, consts = entry
                 out = compiled.unflatten_outputs(
                     compiled.executable.execute([a._buffer for a in args] + consts)
                 )
                 if state[2] and self._user:
                     _check_nans(out, self._name)
-                return out
+                return out, (compiled, consts, len(args))
         if core.current_trace() is not None:
             # Inside another trace: the function is part of that computation.
-            return self._fun(*args, **kwargs)
-        if self._user and config.read("mlax_disable_jit"):
-            return self._fun(*args, **kwargs)
+            return self._fun(*args, **kwargs), None
+        if self._user and state[4]:
+            return self._fun(*args, **kwargs), None
         dyn_args, dyn_kwargs, static, static_kw, static_key = self._split(args, kwargs)
         flat, in_tree = tree_util.tree_flatten((tuple(dyn_args), dyn_kwargs))
         avals, buffers = [], []
@@ -301,9 +343,10 @@ class JitFunction:
                     flat_fun, avals, concrete_args=values, hoist_consts=hoist
                 )
                 compiled = core.compile_traced(traced)
-                return compiled.unflatten_outputs(
+                out = compiled.unflatten_outputs(
                     compiled.executable.execute(buffers + [c._buffer for c in traced.consts])
                 )
+                return out, None
             entry = (core.compile_traced(traced), [c._buffer for c in traced.consts])
             self._cache[key] = entry
             if self._fast_ok and not kwargs and all(type(a) is Array for a in args):
@@ -312,7 +355,7 @@ class JitFunction:
         out = compiled.unflatten_outputs(compiled.executable.execute(buffers + consts))
         if state[2] and self._user:
             _check_nans(out, self._name)
-        return out
+        return out, (compiled, consts, len(buffers))
 
     def _donated_leaves(self, args, dyn_args, dyn_kwargs) -> list[bool]:
         """Per flat input: whether it belongs to a donated argument."""
@@ -348,6 +391,7 @@ class JitFunction:
         return self.trace(*args, **kwargs).out_info
 
     def clear_cache(self) -> None:
+        self._cpp.clear()
         self._cache.clear()
         self._fast_cache.clear()
 

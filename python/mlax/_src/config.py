@@ -146,14 +146,20 @@ class Config:
 
     def dispatch_state(self) -> tuple:
         """(version, trace_context(), whether outputs are checked for
-        NaN/inf), recomputed only after a change: what a jitted call reads
+        NaN/inf, whether the C++ dispatcher may run jitted calls, disable_jit),
+        recomputed only after a change: what a jitted call reads
         on its fast path."""
         st = getattr(self._local, "state", None)
         if st is not None and st[0] == self._version:
             return st
         version = self._version
         check = bool(self.read("mlax_debug_nans") or self.read("mlax_debug_infs"))
-        st = self._local.state = (version, self.trace_context(), check)
+        # The C++ dispatcher replays calls when nothing Python must see them
+        # (NaN checks, disable_jit) and jax's dtype canonicalization of
+        # numpy inputs is mlax's (x64 off in both).
+        disabled = bool(self.read("mlax_disable_jit"))
+        fast = not (check or disabled or self.read("mlax_enable_x64"))
+        st = self._local.state = (version, self.trace_context(), check, fast, disabled)
         return st
 
     @property

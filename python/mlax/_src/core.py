@@ -304,6 +304,21 @@ class Array(_ArrayOps):
         return self._buffer.device
 
 
+# The C++ dispatcher's pytrees: mlax's registrations, and Arrays as nodes
+# over their buffers (see runtime.fast_jit).
+tree_util.add_registration_hook(runtime.register_dispatch_node)
+
+
+def _dispatch_unflatten(aval: ShapedArray, children) -> Array:
+    self = object.__new__(Array)
+    self._buffer = children[0]
+    self.aval = aval
+    return self
+
+
+runtime.register_dispatch_node(Array, lambda a: ((a._buffer,), a.aval), _dispatch_unflatten)
+
+
 class Tracer(_ArrayOps):
     """A value inside a function being traced: an MLIR SSA value plus aval."""
 
@@ -1089,9 +1104,48 @@ def _params_key(params: dict) -> tuple:
 
 
 _eager_cache: dict[tuple, Compiled] = {}
+# C++ dispatchers of eager ops, by (primitive, params, trace context).
+_eager_dispatch: dict[tuple, Any] = {}
+_EAGER_DISPATCH_MAX = 4096
 
 
 def _eager(prim: Primitive, args: Sequence[Any], params: dict):
+    state = config.dispatch_state()
+    if state[3]:
+        try:
+            key = (prim, _params_key(params), state[1])
+            cpp = _eager_dispatch.get(key)
+        except TypeError:  # an unhashable parameter
+            key = cpp = None
+        if key is not None:
+            if cpp is None:
+                if len(_eager_dispatch) >= _EAGER_DISPATCH_MAX:
+                    _eager_dispatch.clear()
+                cpp = _eager_dispatch[key] = _eager_dispatcher(prim, params, state[1])
+            return cpp(*args)
+    return _eager_python(prim, args, params)[0]
+
+
+def _eager_dispatcher(prim: Primitive, params: dict, ctx):
+    def cache_miss(*args):
+        state = config.dispatch_state()
+        out, compiled = _eager_python(prim, args, params)
+        data = None
+        if state[3] and state[1] == ctx:
+            data = runtime.fastpath_data(compiled.executable, len(args), out)
+        return out, data, False
+
+    return runtime.fast_jit(
+        prim.name,
+        lambda *args: _eager_python(prim, args, params)[0],
+        cache_miss,
+        (),
+        (),
+        capacity=64,
+    )
+
+
+def _eager_python(prim: Primitive, args: Sequence[Any], params: dict):
     arrays = [to_array(a) for a in args]
     key = (prim, _params_key(params), tuple(a.aval for a in arrays))
     compiled = _eager_cache.get(key)
@@ -1106,4 +1160,4 @@ def _eager(prim: Primitive, args: Sequence[Any], params: dict):
         from mlax._src.api import _check_nans
 
         _check_nans(out, prim.name)
-    return out
+    return out, compiled

@@ -90,7 +90,7 @@ def is_python_scalar(x: Any) -> bool:
     return isinstance(x, (bool, int, float, complex)) and not isinstance(x, np.generic)
 
 
-def _kind_rank(dtype: np.dtype) -> int:
+def _kind_rank_uncached(dtype: np.dtype) -> int:
     if dtype == np.bool_:
         return 0
     if np.issubdtype(dtype, np.integer):
@@ -98,6 +98,17 @@ def _kind_rank(dtype: np.dtype) -> int:
     if np.issubdtype(dtype, np.floating) or dtype == bfloat16:
         return 2
     return 3
+
+
+_KIND_RANKS: dict[Any, int] = {}
+
+
+def _kind_rank(dtype: np.dtype) -> int:
+    # Every op's promotion asks this (np.issubdtype is slow): memoized.
+    rank = _KIND_RANKS.get(dtype)
+    if rank is None:
+        rank = _KIND_RANKS[dtype] = _kind_rank_uncached(dtype)
+    return rank
 
 
 def result_type(*typed: tuple[np.dtype, bool]) -> tuple[np.dtype, bool]:

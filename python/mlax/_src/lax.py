@@ -21,6 +21,7 @@ from mlax._src.core import (
     DTypeLike,
     Primitive,
     ShapedArray,
+    Tracer,
     aval_of,
     canonicalize_shape,
 )
@@ -171,6 +172,9 @@ def _check_same(name: str, *avals: ShapedArray) -> None:
         )
 
 
+_ARRAYS = (Array, Tracer)
+
+
 def _promote_scalars(*xs):
     """Python scalars take the dtype of the array operand (weak typing)."""
     avals = [aval_of(x) for x in xs]
@@ -215,6 +219,9 @@ def _binary(name: str):
     kinds = _BINARY_TABLE[name][1]
 
     def f(x: ArrayLike, y: ArrayLike) -> Array:
+        if isinstance(x, _ARRAYS) and isinstance(y, _ARRAYS) and x.aval == y.aval:
+            _check_kind(name, x.aval, kinds, "x")  # nothing to promote or broadcast
+            return prim.bind(x, y)
         x, y = _promote_scalars(x, y)
         x, y = _broadcast_operands(name, x, y)
         ax, ay = aval_of(x), aval_of(y)

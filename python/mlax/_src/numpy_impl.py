@@ -219,6 +219,12 @@ def _check_rank_promotion(shapes) -> None:
 
 
 def _promote_and_broadcast(*xs):
+    first = xs[0]
+    if isinstance(first, (Array, Tracer)):
+        # Operands of one aval (the common case) need neither step.
+        a = first.aval
+        if builtins.all(isinstance(x, (Array, Tracer)) and x.aval == a for x in xs[1:]):
+            return list(xs)
     xs = _promote_dtypes(*xs)
     shapes = [aval_of(x).shape for x in xs]
     _check_rank_promotion(shapes)

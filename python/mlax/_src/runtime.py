@@ -202,6 +202,86 @@ def is_buffer(x: Any) -> bool:
     return isinstance(x, _jax.ArrayImpl)
 
 
+# --- C++ dispatch of cached jitted calls ------------------------------------
+# jaxlib's C++ `pjit` object computes a call's signature (pytree structure,
+# shapes, dtypes, weak types, shardings, static-argument hashes), looks it up
+# and executes without Python; on a miss it calls back into mlax, which
+# traces/compiles with its own machinery and hands back the executable. The
+# pytrees are flattened with mlax's own registry (not jax's): mlax's
+# registrations are mirrored into it, and an mlax Array is a node whose one
+# child is its buffer (its aval, with mlax's weak type, is the aux data).
+
+dispatch_registry = _jax.pytree.PyTreeRegistry()
+
+
+def register_dispatch_node(nodetype: type, flatten, unflatten) -> None:
+    dispatch_registry.register_node(nodetype, flatten, unflatten)
+
+
+def _shard_arg(x, sharding, layout):
+    # Values the C++ cannot transfer itself (it handles numpy and scalars).
+    return to_device(np.asarray(x), next(iter(sharding.device_set)))
+
+
+def fast_jit(
+    name: str,
+    fun,
+    cache_miss,
+    static_argnums: Sequence[int],
+    static_argnames: Sequence[str],
+    donate_argnums: Sequence[int] = (),
+    donate_argnames: Sequence[str] = (),
+    capacity: int = 4096,
+):
+    """A C++ dispatcher: `cache_miss(*args, **kwargs)` returns (outputs,
+    fastpath_data(...) or None, False); `fun` runs when jax's own
+    disable_jit is on."""
+    from jax._src.interpreters import pxla
+
+    key = pxla.JitGlobalCppCacheKeys(
+        donate_argnums=tuple(donate_argnums) or None,
+        donate_argnames=tuple(donate_argnames) or None,
+    )
+    # A cache per dispatcher: entries never mix between mlax functions.
+    cache = _jax.PjitFunctionCache(capacity=capacity)
+    return _jax.pjit(
+        name,
+        fun,
+        cache_miss,
+        list(static_argnums),
+        list(static_argnames),
+        key,
+        dispatch_registry,
+        _shard_arg,
+        cache,
+    )
+
+
+def fastpath_data(executable: Executable, num_args: int, out: Any):
+    """What the C++ dispatcher replays for later calls of this signature:
+    the executable, its argument/result placement and the outputs' pytree
+    (whose aux data holds mlax's avals). None when it cannot be replayed."""
+    from jax._src.interpreters import pxla
+
+    if executable.callback_key is not None or jax.config.jax_enable_x64:
+        return None  # host callbacks raise through mlax; x64 canonicalizes
+    leaves, treedef = dispatch_registry.flatten(out)
+    if len(leaves) != executable.num_outputs or not all(is_buffer(x) for x in leaves):
+        return None
+    shd = _sharding(executable.device)
+    return pxla.MeshExecutableFastpathData(
+        executable._exe,
+        treedef,
+        [shd] * num_args,
+        [shd] * len(leaves),
+        [_jax_aval(tuple(x.shape), x.dtype) for x in leaves],
+        [x._committed for x in leaves],
+        [True] * num_args,
+        [None] * num_args,
+        [],
+    )
+
+
 def from_dlpack(x: Any, device=None) -> Buffer:
     """A device buffer sharing the memory of a DLPack producer (numpy,
     torch, jax arrays) when the device allows it (CPU), else a copy."""

@@ -86,6 +86,18 @@ class _Node(NamedTuple):
 
 
 _registry: dict[type, _Node] = {}
+# Called with (type, flatten, unflatten) for every registration: the C++
+# dispatch registry mirrors mlax's (see add_registration_hook).
+_registration_hooks: list[Callable] = []
+
+
+def add_registration_hook(hook: Callable) -> None:
+    """Calls hook(type, flatten, unflatten) for every registered node type
+    but the built-in containers, now and on later registrations."""
+    _registration_hooks.append(hook)
+    for t, node in _registry.items():
+        if t not in (tuple, list, dict):
+            hook(t, node.flatten, node.unflatten)
 
 
 def register_pytree_node(
@@ -98,6 +110,8 @@ def register_pytree_node(
     if nodetype in _registry:
         raise ValueError(f"Duplicate custom PyTreeDef type registration for {nodetype}.")
     _registry[nodetype] = _Node(flatten_func, unflatten_func, flatten_with_keys_func)
+    for hook in _registration_hooks:
+        hook(nodetype, flatten_func, unflatten_func)
 
 
 def register_pytree_with_keys(

@@ -1,0 +1,212 @@
+"""The C++ dispatch of cached jitted calls (runtime.fast_jit): every replayed
+call must give what the Python path gives, and every case it cannot replay
+must fall back to Python."""
+
+from __future__ import annotations
+
+import collections
+import threading
+
+import jax
+import jax.numpy as ref
+import mlax
+import mlax.numpy as jnp
+import numpy as np
+import pytest
+from mlax import tree_util
+
+F32 = np.float32
+
+
+def _calls(f, *args, n=4, **kwargs):
+    return [f(*args, **kwargs) for _ in range(n)]
+
+
+def test_replayed_calls_do_not_retrace():
+    f = mlax.jit(lambda x, y: x * y + 1)
+    x = jnp.arange(3.0)
+    for out in _calls(f, x, x):
+        np.testing.assert_allclose(np.asarray(out), [1, 2, 5])
+    assert f.trace_count == 1
+    assert type(f(x, x)) is mlax.Array
+
+
+def test_weak_type_is_part_of_the_signature():
+    f = mlax.jit(lambda x: x + np.float16(1))
+    weak = jnp.asarray(1.0)  # weakly typed, as jax's
+    strong = jnp.asarray(np.float32(1.0))
+    for _ in range(3):
+        assert f(weak).dtype == ref.asarray(1.0).astype(np.float16).dtype
+        assert f(strong).dtype == F32
+    out = mlax.jit(lambda x: x)(weak)
+    assert mlax.typeof(out).weak_type and not mlax.typeof(f(strong)).weak_type
+
+
+def test_numpy_and_python_scalars_as_jax():
+    f = mlax.jit(lambda x, y: x * y)
+    g = jax.jit(lambda x, y: x * y)
+    cases = [
+        (np.ones(3, np.float64), 2),
+        (np.ones(3, np.int64), 2),
+        (np.ones(3, np.int64), 2.5),
+        (np.float32(3), True),
+        (np.ones((2, 2), np.uint8), np.uint8(3)),
+        (1, 2),
+        (1.5, 2),
+    ]
+    for _ in range(3):
+        for a, b in cases:
+            got, want = f(a, b), g(a, b)
+            assert got.dtype == want.dtype and got.shape == want.shape, (a, b)
+            assert mlax.typeof(got).weak_type == want.aval.weak_type, (a, b)
+            np.testing.assert_array_equal(np.asarray(got), np.asarray(want))
+
+
+def test_keyword_and_static_arguments():
+    def fun(a, n, b, *, c, scale=1.0):
+        return (a * n + b * 10 + c * 100) * scale
+
+    f = mlax.jit(fun, static_argnums=1, static_argnames="scale")
+    a, b, c = jnp.ones(2), jnp.full(2, 2.0), jnp.full(2, 3.0)
+    for _ in range(3):
+        np.testing.assert_allclose(np.asarray(f(a, 2, c=c, b=b)), [322, 322])
+        np.testing.assert_allclose(np.asarray(f(a, 3, b, c=c)), [323, 323])
+        np.testing.assert_allclose(np.asarray(f(a, 2, c=c, b=b, scale=2.0)), [644, 644])
+        np.testing.assert_allclose(np.asarray(f(b=b, c=c, a=a, n=1)), [321, 321])
+
+
+def test_pytrees_of_every_kind():
+    Point = collections.namedtuple("Point", "x y")
+
+    @tree_util.register_pytree_node_class
+    class Box:
+        def __init__(self, v, tag):
+            self.v, self.tag = v, tag
+
+        def tree_flatten(self):
+            return (self.v,), self.tag
+
+        @classmethod
+        def tree_unflatten(cls, tag, ch):
+            return cls(ch[0], tag)
+
+    def fun(t):
+        p, od, box, none, lst = t
+        return {
+            "p": Point(p.y, p.x),
+            "od": collections.OrderedDict((k, v * 2) for k, v in od.items()),
+            "box": Box(box.v * (2 if box.tag == "a" else 3), box.tag),
+            "none": none,
+            "sum": sum(lst),
+        }
+
+    f = mlax.jit(fun)
+    x = jnp.ones(2)
+    od = collections.OrderedDict([("z", x), ("a", 2 * x)])
+    for tag, k in [("a", 2), ("b", 3), ("a", 2)]:
+        out = f((Point(x, 2 * x), od, Box(x, tag), None, [x, x, 1.0]))
+        assert isinstance(out["p"], Point) and isinstance(out["box"], Box)
+        assert out["box"].tag == tag and out["none"] is None
+        np.testing.assert_allclose(np.asarray(out["box"].v), [k, k])
+        assert list(out["od"]) == ["z", "a"]
+        np.testing.assert_allclose(np.asarray(out["od"]["a"]), [4, 4])
+        np.testing.assert_allclose(np.asarray(out["p"].x), [2, 2])
+        np.testing.assert_allclose(np.asarray(out["sum"]), [3, 3])
+    assert f.trace_count == 2
+
+
+def test_type_registered_after_the_first_call():
+    f = mlax.jit(lambda t: t.v * 2 if hasattr(t, "v") else t * 2)
+    f(jnp.ones(2))
+
+    class Late:
+        def __init__(self, v):
+            self.v = v
+
+    tree_util.register_pytree_node(Late, lambda t: ((t.v,), None), lambda _, c: Late(c[0]))
+    for _ in range(3):
+        np.testing.assert_allclose(np.asarray(f(Late(jnp.ones(2)))), [2, 2])
+
+
+def test_config_changes_are_seen():
+    f = mlax.jit(lambda x: x * 2)
+    x = np.ones(2, np.float64)
+    assert f(x).dtype == F32
+    with mlax.enable_x64(True):
+        for _ in range(2):
+            assert f(x).dtype == np.float64
+    assert f(x).dtype == F32
+    with mlax.debug_nans(True):
+        with pytest.raises(FloatingPointError):
+            f(np.array([np.nan], F32))
+    ran = []
+
+    def g(x):
+        ran.append(1)
+        return x + 1
+
+    gj = mlax.jit(g)
+    gj(jnp.ones(1))
+    gj(jnp.ones(1))
+    with mlax.disable_jit():
+        gj(jnp.ones(1))
+    assert len(ran) == 2
+
+
+def test_inside_other_transformations():
+    f = mlax.jit(lambda x: jnp.sin(x) * x)
+    x = jnp.linspace(0.0, 1.0, 4)
+    f(x)
+    f(x)
+    want = jax.vmap(jax.grad(lambda v: ref.sin(v) * v))(np.asarray(x))
+    got = mlax.vmap(mlax.grad(f))(x)
+    np.testing.assert_allclose(np.asarray(got), np.asarray(want), rtol=1e-6)
+    np.testing.assert_allclose(
+        np.asarray(mlax.jit(lambda v: f(v) + f(x))(x)), 2 * np.asarray(f(x)), rtol=1e-6
+    )
+
+
+def test_errors_are_the_python_paths():
+    f = mlax.jit(lambda x, y: x + y)
+    f(jnp.ones(2), jnp.ones(2))
+    with pytest.raises(TypeError):
+        f(jnp.ones(2), "a")
+    with pytest.raises(TypeError):
+        f(jnp.ones(2), jnp.ones(2), jnp.ones(2))
+    x = jnp.ones(2)
+    x.delete()
+    with pytest.raises(RuntimeError, match="deleted"):
+        f(x, jnp.ones(2))
+    with pytest.raises(ValueError, match="Non-hashable static"):
+        mlax.jit(lambda x, s: x, static_argnums=1)(jnp.ones(2), [1])
+
+
+def test_clear_cache_traces_again():
+    f = mlax.jit(lambda x: x + 1)
+    f(jnp.ones(2))
+    f(jnp.ones(2))
+    f.clear_cache()
+    f(jnp.ones(2))
+    assert f.trace_count == 2
+
+
+def test_threads_share_one_dispatcher():
+    f = mlax.jit(lambda x, y: x @ y)
+    mats = [jnp.asarray(np.full((4, 4), i, F32)) for i in range(8)]
+    errors, results = [], {}
+
+    def work(i):
+        try:
+            for _ in range(50):
+                results[i] = np.asarray(f(mats[i], mats[i]))
+        except BaseException as e:  # noqa: BLE001 - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    for i in range(8):
+        np.testing.assert_allclose(results[i], np.full((4, 4), 4.0 * i * i))
