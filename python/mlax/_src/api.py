@@ -6,6 +6,7 @@ import contextlib
 import functools
 import inspect
 import logging
+import time
 import weakref
 from typing import Any, Callable, Hashable, Sequence
 
@@ -324,12 +325,14 @@ class JitFunction:
         if entry is None:
             flat_fun = self._make_flat_fun(in_tree, static, static_kw)
             hoist = self._hoist
-            if self._user and config.read("mlax_log_compiles"):
+            log = self._user and config.read("mlax_log_compiles")
+            if log:
                 _log.warning(
                     "Compiling %s with global shapes and types %s.",
                     self._name,
                     [a.str_short() for a in avals],
                 )
+            start = time.perf_counter()
             try:
                 traced = core.trace_to_module(flat_fun, avals, hoist_consts=hoist)
                 if self._donate_argnums or self._donate_argnames:
@@ -347,7 +350,10 @@ class JitFunction:
                     compiled.executable.execute(buffers + [c._buffer for c in traced.consts])
                 )
                 return out, None
-            entry = (core.compile_traced(traced), [c._buffer for c in traced.consts])
+            timings = {"trace": time.perf_counter() - start} if log else None
+            entry = (core.compile_traced(traced, timings), [c._buffer for c in traced.consts])
+            if log:
+                _log_compile_times(self._name, timings)
             self._cache[key] = entry
             if self._fast_ok and not kwargs and all(type(a) is Array for a in args):
                 self._fast_cache[(ctx, tuple(a.aval for a in args))] = entry
@@ -394,6 +400,27 @@ class JitFunction:
         self._cpp.clear()
         self._cache.clear()
         self._fast_cache.clear()
+
+
+def _log_compile_times(name: str, timings: dict) -> None:
+    ms = {k: 1e3 * v for k, v in timings.items() if isinstance(v, float)}
+    steps = ", ".join(
+        f"{label} {ms[k]:.1f} ms"
+        for k, label in [
+            ("trace", "tracing"),
+            ("transform", "transforming"),
+            ("export", "exporting"),
+        ]
+        if k in ms
+    )
+    source = timings.get("source", "XLA")
+    if source == "XLA":
+        last = f"XLA compilation {ms.get('xla', 0.0):.1f} ms"
+    elif source == "disk cache":
+        last = f"loaded from the compilation cache in {ms.get('xla', 0.0):.1f} ms"
+    else:
+        last = "executable reused from the in-memory cache"
+    _log.warning("Finished compiling %s: %s; %s.", name, steps, last)
 
 
 def _mark_donated(traced: core.Traced, donated: Sequence[bool]) -> None:

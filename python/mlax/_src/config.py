@@ -61,6 +61,9 @@ _FLAGS: dict[str, tuple[Any, Callable[[str, Any], Any], bool, Callable[[str, str
     "mlax_platforms": ("", _any, True, lambda n, t: t),
     "mlax_disable_jit": (False, _check_bool, False, _parse_bool),
     "mlax_log_compiles": (False, _check_bool, False, _parse_bool),
+    # A directory of compiled executables shared by processes (keyed by the
+    # StableHLO, platform, device and jaxlib version); "" = off.
+    "mlax_compilation_cache_dir": ("", _any, False, lambda n, t: t),
     "mlax_debug_nans": (False, _check_bool, False, _parse_bool),
     "mlax_debug_infs": (False, _check_bool, False, _parse_bool),
     "mlax_numpy_rank_promotion": (

@@ -13,6 +13,7 @@ import operator
 import os
 import sys
 import threading
+import time
 from typing import Any, Callable, NamedTuple, Sequence, Union
 
 import numpy as np
@@ -1009,8 +1010,10 @@ def _cached_executable(key: str):
         return hit
 
 
-def compile_traced(traced: Traced) -> Compiled:
-    """Verifies, optimizes, exports and compiles a traced module."""
+def compile_traced(traced: Traced, timings: dict | None = None) -> Compiled:
+    """Verifies, optimizes, exports and compiles a traced module. `timings`
+    gets the seconds spent in each step ("transform", "export", "xla") and
+    where the executable came from ("source")."""
     module = traced.module
     module.operation.verify()
     key = str(module)
@@ -1021,7 +1024,9 @@ def compile_traced(traced: Traced) -> Compiled:
         with lock:
             hit = _cached_executable(key)
             if hit is None:
-                hit = _compile_module(traced, key)
+                hit = _compile_module(traced, key, timings)
+    if timings is not None:
+        timings.setdefault("source", "memory cache")
         with _EXECUTABLES_LOCK:
             _COMPILING.pop(key, None)
     if traced.host_callbacks:
@@ -1043,8 +1048,12 @@ _DIAGNOSTIC_ERRORS = (
 )
 
 
-def _compile_module(traced: Traced, key: str) -> tuple[runtime.Executable, str]:
+def _compile_module(
+    traced: Traced, key: str, timings: dict | None = None
+) -> tuple[runtime.Executable, str]:
     module = traced.module
+    timings = {} if timings is None else timings
+    start = time.perf_counter()
     try:
         mlir.run_pipeline(module, OPTIMIZE_PIPELINE)
     except Exception as e:  # MLIRError: diagnostics of the transformations
@@ -1058,6 +1067,8 @@ def _compile_module(traced: Traced, key: str) -> tuple[runtime.Executable, str]:
             if needle in msg:
                 raise error(text) from None
         raise TransformationError(text) from None
+    exported = time.perf_counter()
+    timings["transform"] = exported - start
     try:
         text = mlir.export_stablehlo(module, runtime.default_device().platform)
     except Exception as e:  # MLIRError: an op without a kernel on this platform
@@ -1075,15 +1086,18 @@ def _compile_module(traced: Traced, key: str) -> tuple[runtime.Executable, str]:
             functools.partial(_call_host_callback, key, table, i)
             for i in range(len(traced.host_callbacks))
         )
+    timings["export"] = time.perf_counter() - exported
     hit = (
         runtime.compile(
             text,
             len(traced.out_avals),
             host_callbacks=callbacks,
             callback_key=key if callbacks else None,
+            timings=timings,
         ),
         text,
     )
+    timings["source"] = "disk cache" if timings.pop("disk_cache", False) else "XLA"
     with _EXECUTABLES_LOCK:
         _EXECUTABLES[key] = hit
         if len(_EXECUTABLES) > _EXECUTABLES_MAX:

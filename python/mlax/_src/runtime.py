@@ -9,6 +9,11 @@ GPU/TPU: jax's backend discovery loads any installed PJRT plugin
 from __future__ import annotations
 
 import functools
+import hashlib
+import os
+import tempfile
+import threading
+import time
 from typing import Any, Sequence
 
 # jaxlib's C++ expects jax's Python hooks to be installed first, so import jax
@@ -122,16 +127,65 @@ class Executable:
         return self._exe.hlo_modules()[0].to_string()
 
 
+# Counts of XLA compilations and of executables loaded from the disk cache
+# (tests and benchmarks read them).
+compile_stats = {"xla": 0, "disk_hits": 0}
+_stats_lock = threading.Lock()
+
+
+def _count(name: str) -> None:
+    with _stats_lock:
+        compile_stats[name] += 1
+
+
+def _cache_path(directory: str, stablehlo: str, device) -> str:
+    import jaxlib
+
+    key = "\0".join(
+        [jaxlib.__version__, device.platform, device.device_kind, str(device.id), stablehlo]
+    )
+    return os.path.join(directory, hashlib.sha256(key.encode()).hexdigest() + ".pjrt")
+
+
+def _load_cached(path: str, device, options):
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+        return backend().deserialize_executable(data, _xc.DeviceList((device,)), options)
+    except Exception:  # absent, or written by an incompatible build: compile
+        return None
+
+
+def _store_cached(path: str, exe) -> None:
+    # Written to a private file, then renamed: a reader never sees half a
+    # file and concurrent writers (same content) simply replace each other.
+    directory = os.path.dirname(path)
+    try:
+        os.makedirs(directory, exist_ok=True)
+        data = exe.serialize()
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".pjrt")
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except Exception:  # a read-only or full disk only costs the cache
+        pass
+
+
 def compile(
     stablehlo: str,
     num_outputs: int,
     device=None,
     host_callbacks: Sequence[Any] = (),
     callback_key: str | None = None,
+    timings: dict | None = None,
 ) -> Executable:
     """Compiles StableHLO text for `device` (default: the first device).
     `host_callbacks[i]` serves the python callback custom calls of index i;
-    their exceptions are filed under `callback_key` in `callback_errors`."""
+    their exceptions are filed under `callback_key` in `callback_errors`.
+    With mlax_compilation_cache_dir set, executables (without host
+    callbacks) are loaded from and saved to that directory. `timings` gets
+    "xla" (seconds) and "disk_cache" (whether it was loaded)."""
+    start = time.perf_counter()
     device = device or default_device()
     if "lapack_" in stablehlo:
         _init_lapack()
@@ -141,13 +195,27 @@ def compile(
     build.num_replicas = 1
     build.num_partitions = 1
     if not host_callbacks:
-        exe = backend().compile_and_load(stablehlo, _xc.DeviceList((device,)), options)
+        cache_dir = config.read("mlax_compilation_cache_dir")
+        path = _cache_path(cache_dir, stablehlo, device) if cache_dir else None
+        exe = _load_cached(path, device, options) if path else None
+        if timings is not None:
+            timings["disk_cache"] = exe is not None
+        if exe is not None:
+            _count("disk_hits")
+        else:
+            _count("xla")
+            exe = backend().compile_and_load(stablehlo, _xc.DeviceList((device,)), options)
+            if path:
+                _store_cached(path, exe)
+        if timings is not None:
+            timings["xla"] = time.perf_counter() - start
         return Executable(exe, device, num_outputs)
     # The overload taking host callbacks wants a module of jaxlib's MLIR
     # (PJRT glue: the module is only parsed there, nothing is traced).
     from jax._src.interpreters import mlir as _jax_mlir
     from jax._src.lib.mlir import ir as _jax_ir
 
+    _count("xla")
     with _jax_mlir.make_ir_context():
         module = _jax_ir.Module.parse(stablehlo)
         exe = backend().compile_and_load(
@@ -156,6 +224,9 @@ def compile(
             compile_options=options,
             host_callbacks=list(host_callbacks),
         )
+    if timings is not None:
+        timings["xla"] = time.perf_counter() - start
+        timings["disk_cache"] = False
     return Executable(exe, device, num_outputs, callback_key)
 
 
