@@ -54,7 +54,8 @@ def test_a_second_process_compiles_nothing(tmp_path):
     # Two processes fill the cache at once (each writes whole files), a
     # third loads every executable from it and computes the same values.
     first = _run(tmp_path, n=2)
-    assert all(r["stats"]["xla"] == 2 and r["stats"]["disk_hits"] == 0 for r in first)
+    # (the later of the two may already find what the other wrote)
+    assert all(r["stats"]["xla"] + r["stats"]["disk_hits"] == 2 for r in first)
     assert len([p for p in os.listdir(tmp_path) if p.endswith(".pjrt")]) == 2
     assert not [p for p in os.listdir(tmp_path) if p.startswith(".tmp")]
     (warm,) = _run(tmp_path)

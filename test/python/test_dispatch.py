@@ -177,6 +177,12 @@ def test_errors_are_the_python_paths():
     x.delete()
     with pytest.raises(RuntimeError, match="deleted"):
         f(x, jnp.ones(2))
+    y = jnp.ones(2)
+    jnp.sin(y)
+    jnp.sin(y)  # the eager op's dispatcher has this signature now
+    y.delete()
+    with pytest.raises(RuntimeError, match="deleted"):
+        jnp.sin(y)
     with pytest.raises(ValueError, match="Non-hashable static"):
         mlax.jit(lambda x, s: x, static_argnums=1)(jnp.ones(2), [1])
 

@@ -260,7 +260,7 @@ class JitFunction:
             try:
                 return cpp(*args, **kwargs)
             except ValueError as e:
-                if "deleted or donated" not in str(e):
+                if not runtime.is_deleted_input_error(e):
                     raise
                 # A deleted (donated) input: the Python path names it.
         return self._call(state, args, kwargs)[0]

@@ -1025,10 +1025,10 @@ def compile_traced(traced: Traced, timings: dict | None = None) -> Compiled:
             hit = _cached_executable(key)
             if hit is None:
                 hit = _compile_module(traced, key, timings)
-    if timings is not None:
-        timings.setdefault("source", "memory cache")
         with _EXECUTABLES_LOCK:
             _COMPILING.pop(key, None)
+    if timings is not None:
+        timings.setdefault("source", "memory cache")
     if traced.host_callbacks:
         with _EXECUTABLES_LOCK:
             _HOST_CALLBACKS.setdefault(key, [])[:] = traced.host_callbacks
@@ -1136,7 +1136,12 @@ def _eager(prim: Primitive, args: Sequence[Any], params: dict):
                 if len(_eager_dispatch) >= _EAGER_DISPATCH_MAX:
                     _eager_dispatch.clear()
                 cpp = _eager_dispatch[key] = _eager_dispatcher(prim, params, state[1])
-            return cpp(*args)
+            try:
+                return cpp(*args)
+            except ValueError as e:
+                if not runtime.is_deleted_input_error(e):
+                    raise
+                # A deleted input: the Python path names it.
     return _eager_python(prim, args, params)[0]
 
 

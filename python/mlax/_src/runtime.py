@@ -328,6 +328,11 @@ def fast_jit(
     )
 
 
+def is_deleted_input_error(e: Exception) -> bool:
+    """Whether the C++ dispatcher refused a deleted (donated) input."""
+    return "deleted or donated" in str(e)
+
+
 def fastpath_data(executable: Executable, num_args: int, out: Any):
     """What the C++ dispatcher replays for later calls of this signature:
     the executable, its argument/result placement and the outputs' pytree
