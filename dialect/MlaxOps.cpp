@@ -521,29 +521,34 @@ ReduceOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
 
 /// A reduction body takes (accumulators, elements) as 0-d tensors and yields
 /// new accumulators.
-LogicalResult ReduceOp::verifyRegions() {
-  Block &block = getBody().front();
-  size_t n = getInputs().size();
+LogicalResult mlir::mlax::verifyReducerBody(Operation *op, Region &body,
+                                            ValueRange initValues) {
+  Block &block = body.front();
+  size_t n = initValues.size();
   if (block.getNumArguments() != 2 * n)
-    return emitOpError("body must take ")
+    return op->emitOpError("body must take ")
            << 2 * n << " arguments, got " << block.getNumArguments();
   for (size_t i = 0; i < 2 * n; ++i) {
-    Type expected = getInitValues()[i % n].getType();
+    Type expected = initValues[i % n].getType();
     if (block.getArgument(i).getType() != expected)
-      return emitOpError("body argument ")
+      return op->emitOpError("body argument ")
              << i << " has type " << block.getArgument(i).getType()
              << ", expected " << expected;
   }
   auto ret =
       dyn_cast_or_null<ReturnOp>(block.empty() ? nullptr : &block.back());
   if (!ret || ret.getResults().size() != n)
-    return emitOpError("body must return ") << n << " values";
+    return op->emitOpError("body must return ") << n << " values";
   for (size_t i = 0; i < n; ++i)
-    if (ret.getResults()[i].getType() != getInitValues()[i].getType())
-      return emitOpError("body result ")
+    if (ret.getResults()[i].getType() != initValues[i].getType())
+      return op->emitOpError("body result ")
              << i << " has type " << ret.getResults()[i].getType()
-             << ", expected " << getInitValues()[i].getType();
+             << ", expected " << initValues[i].getType();
   return success();
+}
+
+LogicalResult ReduceOp::verifyRegions() {
+  return verifyReducerBody(*this, getBody(), getInitValues());
 }
 
 //===----------------------------------------------------------------------===//

@@ -26,6 +26,11 @@ bool hasCountableShape(Type type);
 /// the op, and destroying a used value is a fatal error).
 ParseResult parseGuardedRegion(OpAsmParser &parser, Region &region);
 void printGuardedRegion(OpAsmPrinter &p, Operation *, Region &region);
+
+/// Checks a reducer body `(accumulators..., elements...) -> accumulators`
+/// (of reduce and generic_reduce_window) against the init values' types.
+LogicalResult verifyReducerBody(Operation *op, Region &body,
+                                ValueRange initValues);
 } // namespace mlir::mlax
 
 #define GET_OP_CLASSES

@@ -424,7 +424,8 @@ def Mlax_DotGeneralOp : Mlax_Op<"dot_general", [Mlax_OwnBatch, Mlax_OwnTranspose
 }
 
 def Mlax_ReturnOp : Mlax_Op<"return", [Pure, Terminator, ReturnLike,
-    ParentOneOf<["ReduceOp", "WhileOp", "CaseOp", "ScanOp", "ScatterOp"]>]> {
+    ParentOneOf<["ReduceOp", "WhileOp", "CaseOp", "ScanOp", "ScatterOp",
+                "GenericReduceWindowOp"]>]> {
   let summary = "Terminator of mlax region ops";
   let arguments = (ins Variadic<Mlax_Tensor>:$results);
   let assemblyFormat = "$results attr-dict (`:` type($results)^)?";
@@ -664,14 +665,15 @@ def Mlax_ConvolutionOp : Mlax_Op<"convolution", [Pure, Mlax_OwnJvp, Mlax_OwnBatc
     Bilinear: JVP conv(dlhs, rhs) + conv(lhs, drhs); transposes for either
     operand (JAX's, incl. grouped and dilated cases); batching folds the
     batch dimension into the batch or feature dimensions (JAX's rule).
+    Integer convolutions have no derivative (integers carry no tangent).
   }];
-  let arguments = (ins Mlax_FloatOrComplexTensor:$lhs, Mlax_FloatOrComplexTensor:$rhs,
+  let arguments = (ins Mlax_NumericTensor:$lhs, Mlax_NumericTensor:$rhs,
       DenseI64ArrayAttr:$window_strides, DenseI64ArrayAttr:$padding,
       DenseI64ArrayAttr:$lhs_dilation, DenseI64ArrayAttr:$rhs_dilation,
       DenseI64ArrayAttr:$lhs_spec, DenseI64ArrayAttr:$rhs_spec,
       DenseI64ArrayAttr:$out_spec, I64Attr:$feature_group_count,
       I64Attr:$batch_group_count, OptionalAttr<StrArrayAttr>:$precision_config);
-  let results = (outs Mlax_FloatOrComplexTensor:$result);
+  let results = (outs Mlax_NumericTensor:$result);
   let assemblyFormat = [{
     $lhs `,` $rhs attr-dict `:` functional-type(operands, results)
   }];
@@ -703,6 +705,39 @@ def Mlax_ReduceWindowOp : Mlax_Op<"reduce_window", [Pure, Mlax_OwnJvp,
     attr-dict `:` functional-type(operands, results)
   }];
   let hasVerifier = 1;
+}
+
+def Mlax_GenericReduceWindowOp : Mlax_Op<"generic_reduce_window", [
+    RecursiveMemoryEffects, IsolatedFromAbove, SameVariadicOperandSize, Mlax_RegionJvp,
+    Mlax_OwnBatch, Mlax_RegionPartialEval]> {
+  let summary = "Windowed reduction of several operands by a body (lax.reduce_window)";
+  let description = [{
+    StableHLO's reduce_window: the inputs are dilated by `base_dilations`,
+    padded by `padding` with their init values, and each window (of
+    `window_dimensions`, dilated by `window_dilations`, every
+    `window_strides`) is reduced by the body `(accumulators..., elements...)
+    -> accumulators...` on 0-d tensors, starting from the init values. The
+    body is isolated from above (jax's reducer jaxprs are closed). JVP
+    (JAX's rule): the same reduction of (primals, tangents) with the JVP of
+    the body; that mixes primals and tangents in one reduction, so reverse
+    mode is an error, as in JAX. Batching adds a unit window dimension;
+    batched init values are not supported (nor in JAX).
+  }];
+  let arguments = (ins Variadic<Mlax_Tensor>:$inputs,
+      Variadic<Mlax_Tensor>:$init_values,
+      DenseI64ArrayAttr:$window_dimensions, DenseI64ArrayAttr:$window_strides,
+      DenseI64ArrayAttr:$base_dilations, DenseI64ArrayAttr:$window_dilations,
+      DenseI64ArrayAttr:$padding);
+  let results = (outs Variadic<Mlax_Tensor>:$results);
+  let regions = (region SizedRegion<1>:$body);
+  let assemblyFormat = [{
+    `(` $inputs `)` `init` `(` $init_values `)` `window` `=` $window_dimensions
+    `,` `strides` `=` $window_strides `,` `base_dilations` `=` $base_dilations
+    `,` `window_dilations` `=` $window_dilations `,` `padding` `=` $padding
+    attr-dict `:` functional-type(operands, results) custom<GuardedRegion>($body)
+  }];
+  let hasVerifier = 1;
+  let hasRegionVerifier = 1;
 }
 
 def Mlax_TopKOp : Mlax_Op<"top_k", [Pure, Mlax_OwnJvp, Mlax_OwnBatch, Mlax_ExportsToChlo]> {

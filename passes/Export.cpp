@@ -287,6 +287,28 @@ void expandReduceWindow(ReduceWindowOp op) {
   op.erase();
 }
 
+/// stablehlo.reduce_window with the op's own body.
+void expandGenericReduceWindow(GenericReduceWindowOp op) {
+  OpBuilder b(op);
+  int64_t rank = cast<RankedTensorType>(op.getInputs()[0].getType()).getRank();
+  OperationState state(op.getLoc(), "stablehlo.reduce_window");
+  state.addOperands(op.getInputs());
+  state.addOperands(op.getInitValues());
+  state.addTypes(op.getResultTypes());
+  state.addAttribute("window_dimensions", op.getWindowDimensionsAttr());
+  state.addAttribute("window_strides", op.getWindowStridesAttr());
+  state.addAttribute("base_dilations", op.getBaseDilationsAttr());
+  state.addAttribute("window_dilations", op.getWindowDilationsAttr());
+  state.addAttribute(
+      "padding",
+      DenseIntElementsAttr::get(
+          RankedTensorType::get({rank, 2}, b.getI64Type()), op.getPadding()));
+  state.addRegion()->takeBody(op.getBody());
+  Operation *windowOp = b.create(state);
+  op.replaceAllUsesWith(windowOp->getResults());
+  op.erase();
+}
+
 /// JAX's float sort key: -0.0 as 0.0 and every NaN as one +NaN, so that
 /// the total order puts NaNs last and a stable sort keeps such ties.
 Value sortKey(RuleBuilder &r, Value x) {
@@ -393,6 +415,7 @@ LogicalResult renameOps(ModuleOp module) {
   module.walk([](CumsumOp op) { expandCumsum(op); });
   module.walk([](SortOp op) { expandSort(op); });
   module.walk([](ReduceWindowOp op) { expandReduceWindow(op); });
+  module.walk([](GenericReduceWindowOp op) { expandGenericReduceWindow(op); });
   module.walk([](ConvolutionOp op) { expandConvolution(op); });
   // conj is complex(real, -imag), as JAX lowers it.
   module.walk([](ConjOp op) {

@@ -1,5 +1,6 @@
 //===- RegionUtils.cpp - helpers of the region-op rules -------------------===//
 #include "dialect/rules/RegionUtils.h"
+#include "dialect/rules/RuleBuilder.h"
 
 #include "dialect/MlaxOps.h"
 #include "mlir/IR/SymbolTable.h"
@@ -109,4 +110,18 @@ void mlir::mlax::inlineFunctionInto(func::FuncOp fn, ValueRange args,
   b.createBlock(&dst);
   SmallVector<Value> outs = inlineBody(b, fn, args);
   ReturnOp::create(b, fn.front().getTerminator()->getLoc(), outs);
+}
+
+SmallVector<Value> mlir::mlax::jvpRegionResults(JvpContext &ctx, OpBuilder &b,
+                                                Location loc,
+                                                ValueRange results,
+                                                ArrayRef<bool> active) {
+  RuleBuilder r(b, loc);
+  SmallVector<Value> outs;
+  for (Value v : results)
+    outs.push_back(ctx.primal(v));
+  for (auto [v, a] : llvm::zip(results, active))
+    if (a)
+      outs.push_back(r.orZeros(ctx.tangent(v), ctx.primal(v)));
+  return outs;
 }

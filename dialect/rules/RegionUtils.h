@@ -11,6 +11,7 @@
 #ifndef MLAX_DIALECT_RULES_REGIONUTILS_H
 #define MLAX_DIALECT_RULES_REGIONUTILS_H
 
+#include "dialect/TransformContext.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/IRMapping.h"
 #include "llvm/ADT/SetVector.h"
@@ -61,6 +62,12 @@ func::FuncOp outlineRegion(Region &region, ArrayRef<Value> inputs,
 /// becomes an mlax.return.
 void inlineFunctionInto(func::FuncOp fn, ValueRange args, Region &dst,
                         OpBuilder &b);
+
+/// What a JVP'd region returns for `results` (values of the source
+/// region): their primals, then the tangents of those marked `active`
+/// (zeros for symbolic zeros).
+SmallVector<Value> jvpRegionResults(JvpContext &ctx, OpBuilder &b, Location loc,
+                                    ValueRange results, ArrayRef<bool> active);
 
 /// A symbol name not yet used in `anchor`'s symbol table, from `base`.
 std::string freshSymbol(Operation *anchor, StringRef base);

@@ -109,16 +109,8 @@ LogicalResult WhileOp::jvp(JvpContext &ctx, OpBuilder &b) {
     }
     if (failed(ctx.emitBlock(body, b)))
       return failure();
-    RuleBuilder br(b, loc);
-    SmallVector<Value> outs;
-    for (Value v : ret.getResults())
-      outs.push_back(ctx.primal(v));
-    for (size_t i = 0; i < n; ++i)
-      if (active[i]) {
-        Value v = ret.getResults()[i];
-        outs.push_back(br.orZeros(ctx.tangent(v), ctx.primal(v)));
-      }
-    ReturnOp::create(b, loc, outs);
+    ReturnOp::create(b, loc,
+                     jvpRegionResults(ctx, b, loc, ret.getResults(), active));
   }
   size_t k = n;
   for (auto [i, res] : llvm::enumerate(getResults())) {

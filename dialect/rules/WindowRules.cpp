@@ -6,12 +6,16 @@
 // tangent of the first extreme element of each window (what JAX's
 // select_and_gather_add computes), built here as a running select over the
 // window offsets, each a strided slice of the padded operand. Batching adds
-// a window of size one over the batch dimension.
+// a window of size one over the batch dimension. A general body
+// (generic_reduce_window) has JAX's JVP: the JVP of the body, reducing
+// primals and tangents together.
 //
 //===----------------------------------------------------------------------===//
 #include "dialect/MlaxOps.h"
+#include "dialect/rules/RegionUtils.h"
 #include "dialect/rules/RuleBuilder.h"
 
+#include "mlir/IR/IRMapping.h"
 #include "mlir/IR/TypeUtilities.h"
 
 #include <limits>
@@ -161,4 +165,125 @@ LogicalResult ReduceWindowOp::batch(OpBuilder &b, ArrayRef<Value> operands,
       prepend(getPadding(), {0, 0})));
   resultDims.push_back(0);
   return success();
+}
+
+//===----------------------------------------------------------------------===//
+// generic_reduce_window
+//===----------------------------------------------------------------------===//
+
+/// JAX's rule: one reduction of (primals..., tangents...) from (inits...,
+/// zeros...) whose body is the JVP of the body. Integer inputs carry no
+/// tangent.
+LogicalResult GenericReduceWindowOp::jvp(JvpContext &ctx, OpBuilder &b) {
+  Location loc = getLoc();
+  size_t n = getInputs().size();
+  for (Value init : getInitValues())
+    if (isDifferentiable(init.getType()) && ctx.tangent(init))
+      return emitOpError("has no JVP rule for a non-zero tangent of an init "
+                         "value (neither has JAX's reduce_window)");
+  RuleBuilder r(b, loc);
+  SmallVector<bool> active;
+  SmallVector<Value> inputs, inits;
+  for (auto [x, init] : llvm::zip(getInputs(), getInitValues())) {
+    active.push_back(isDifferentiable(x.getType()) && ctx.tangent(x));
+    inputs.push_back(ctx.primal(x));
+    inits.push_back(ctx.primal(init));
+  }
+  SmallVector<Type> resultTypes(getResultTypes());
+  SmallVector<Type> scalarTypes;
+  for (Value init : getInitValues())
+    scalarTypes.push_back(init.getType());
+  for (size_t i = 0; i < n; ++i)
+    if (active[i]) {
+      inputs.push_back(ctx.tangent(getInputs()[i]));
+      inits.push_back(r.zerosLike(ctx.primal(getInitValues()[i])));
+      resultTypes.push_back(getResult(i).getType());
+      scalarTypes.push_back(getInitValues()[i].getType());
+    }
+  auto newOp = GenericReduceWindowOp::create(
+      b, loc, resultTypes, inputs, inits, getWindowDimensions(),
+      getWindowStrides(), getBaseDilations(), getWindowDilations(),
+      getPadding());
+  size_t m = scalarTypes.size();
+  {
+    OpBuilder::InsertionGuard guard(b);
+    SmallVector<Type> argTypes(scalarTypes);
+    llvm::append_range(argTypes, scalarTypes);
+    SmallVector<Location> locs(argTypes.size(), loc);
+    Block *blk = b.createBlock(&newOp.getBody(), {}, argTypes, locs);
+    Block &body = getBody().front();
+    // Old (accumulators, elements) -> new ones at offsets 0 and m; each
+    // active operand's tangent follows the primals.
+    for (size_t half = 0; half < 2; ++half) {
+      size_t k = half * m + n;
+      for (size_t i = 0; i < n; ++i) {
+        BlockArgument arg = body.getArgument(half * n + i);
+        ctx.mapPrimal(arg, blk->getArgument(half * m + i));
+        ctx.mapTangent(arg, active[i] ? blk->getArgument(k++) : Value());
+      }
+    }
+    if (failed(ctx.emitBlock(body, b)))
+      return failure();
+    auto ret = cast<ReturnOp>(body.getTerminator());
+    ReturnOp::create(b, loc,
+                     jvpRegionResults(ctx, b, loc, ret.getResults(), active));
+  }
+  size_t k = n;
+  for (size_t i = 0; i < n; ++i) {
+    ctx.mapPrimal(getResult(i), newOp.getResult(i));
+    ctx.mapTangent(getResult(i), active[i] ? newOp.getResult(k++) : Value());
+  }
+  return success();
+}
+
+LogicalResult GenericReduceWindowOp::batch(
+    OpBuilder &b, ArrayRef<Value> operands, ArrayRef<int64_t> dims, int64_t n,
+    SmallVectorImpl<Value> &results, SmallVectorImpl<int64_t> &resultDims) {
+  size_t numInputs = getInputs().size();
+  for (size_t i = numInputs; i < operands.size(); ++i)
+    if (dims[i] >= 0)
+      return emitOpError("cannot be batched: a batched init value is not "
+                         "supported (nor by JAX's reduce_window)");
+  RuleBuilder r(b, getLoc());
+  SmallVector<Value> inputs;
+  SmallVector<Type> types;
+  for (size_t i = 0; i < numInputs; ++i) {
+    inputs.push_back(toFront(r, operands[i], dims[i], n));
+    types.push_back(withDim(getResult(i).getType(), n, 0));
+  }
+  auto prepend = [](ArrayRef<int64_t> v, ArrayRef<int64_t> head) {
+    SmallVector<int64_t> out(head);
+    llvm::append_range(out, v);
+    return out;
+  };
+  auto newOp = GenericReduceWindowOp::create(
+      b, getLoc(), types, inputs, operands.drop_front(numInputs),
+      prepend(getWindowDimensions(), {1}), prepend(getWindowStrides(), {1}),
+      prepend(getBaseDilations(), {1}), prepend(getWindowDilations(), {1}),
+      prepend(getPadding(), {0, 0}));
+  IRMapping map;
+  getBody().cloneInto(&newOp.getBody(), map);
+  for (Value v : newOp.getResults()) {
+    results.push_back(v);
+    resultDims.push_back(0);
+  }
+  return success();
+}
+
+/// Result i is linear when input i is (a JVP'd reduction's tangent half).
+void GenericReduceWindowOp::linearResults(PartialEvalContext &,
+                                          const DenseSet<Value> &linear,
+                                          SmallVectorImpl<bool> &isLinear) {
+  isLinear.clear();
+  for (Value x : getInputs())
+    isLinear.push_back(linear.contains(x));
+}
+
+/// A windowed reduction of primals and tangents together cannot be split
+/// into a primal and a linear part (JAX has no rule either).
+LogicalResult GenericReduceWindowOp::partialEval(PartialEvalContext &) {
+  return emitOpError(
+      "with a general computation cannot be differentiated in reverse mode "
+      "(only forward mode); reduce_window with lax.add, lax.max or lax.min "
+      "and their identities as init values can");
 }

@@ -1066,3 +1066,57 @@ func.func @conv_spec(%x: tensor<2x3x7xf32>, %w: tensor<4x3x3xf32>) {
   %0 = mlax.convolution %x, %w {batch_group_count = 1 : i64, feature_group_count = 1 : i64, lhs_dilation = array<i64: 1>, lhs_spec = array<i64: 0, 0, 2>, out_spec = array<i64: 0, 1, 2>, padding = array<i64: 0, 0>, rhs_dilation = array<i64: 1>, rhs_spec = array<i64: 0, 1, 2>, window_strides = array<i64: 1>} : (tensor<2x3x7xf32>, tensor<4x3x3xf32>) -> tensor<2x4x5xf32>
   return
 }
+
+// -----
+
+func.func @generic_reduce_window_init(%x: tensor<6xf32>, %i: tensor<2xf32>) {
+  // expected-error @+1 {{init value 0 must be a 0-d tensor of its input's element type}}
+  %0 = mlax.generic_reduce_window(%x) init(%i) window = [2], strides = [2], base_dilations = [1], window_dilations = [1], padding = [0, 0] : (tensor<6xf32>, tensor<2xf32>) -> tensor<3xf32> {
+  ^bb0(%a: tensor<2xf32>, %b: tensor<2xf32>):
+    mlax.return %a : tensor<2xf32>
+  }
+  return
+}
+
+// -----
+
+func.func @generic_reduce_window_shape(%x: tensor<6xf32>, %i: tensor<f32>) {
+  // expected-error @+1 {{result 0 must be 'tensor<3xf32>' for these windows}}
+  %0 = mlax.generic_reduce_window(%x) init(%i) window = [2], strides = [2], base_dilations = [1], window_dilations = [1], padding = [0, 0] : (tensor<6xf32>, tensor<f32>) -> tensor<4xf32> {
+  ^bb0(%a: tensor<f32>, %b: tensor<f32>):
+    mlax.return %a : tensor<f32>
+  }
+  return
+}
+
+// -----
+
+func.func @generic_reduce_window_body(%x: tensor<6xf32>, %i: tensor<f32>) {
+  // expected-error @+1 {{body must take 2 arguments, got 1}}
+  %0 = mlax.generic_reduce_window(%x) init(%i) window = [2], strides = [2], base_dilations = [1], window_dilations = [1], padding = [0, 0] : (tensor<6xf32>, tensor<f32>) -> tensor<3xf32> {
+  ^bb0(%a: tensor<f32>):
+    mlax.return %a : tensor<f32>
+  }
+  return
+}
+
+// -----
+
+func.func @generic_reduce_window_capture(%x: tensor<6xf32>, %i: tensor<f32>) {
+  // expected-note @+1 {{required by region isolation constraints}}
+  %0 = mlax.generic_reduce_window(%x) init(%i) window = [2], strides = [2], base_dilations = [1], window_dilations = [1], padding = [0, 0] : (tensor<6xf32>, tensor<f32>) -> tensor<3xf32> {
+  ^bb0(%a: tensor<f32>, %b: tensor<f32>):
+    // expected-error @+1 {{using value defined outside the region}}
+    %s = mlax.add %a, %i : tensor<f32>
+    mlax.return %s : tensor<f32>
+  }
+  return
+}
+
+// -----
+
+func.func @conv_bool(%x: tensor<1x2x5xi1>, %w: tensor<3x2x2xi1>) {
+  // expected-error @+1 {{operand #0 must be}}
+  %0 = mlax.convolution %x, %w {batch_group_count = 1 : i64, feature_group_count = 1 : i64, lhs_dilation = array<i64: 1>, lhs_spec = array<i64: 0, 1, 2>, out_spec = array<i64: 0, 1, 2>, padding = array<i64: 0, 0>, rhs_dilation = array<i64: 1>, rhs_spec = array<i64: 0, 1, 2>, window_strides = array<i64: 1>} : (tensor<1x2x5xi1>, tensor<3x2x2xi1>) -> tensor<1x3x4xi1>
+  return
+}

@@ -108,10 +108,84 @@ def test_conv_complex_and_f64():
     _close(g, gj)
 
 
+@pytest.mark.parametrize("case", CASES)
+@pytest.mark.parametrize(
+    "dtype, preferred", [(np.int32, None), (np.int8, np.int32), (np.int16, np.float32)]
+)
+def test_integer_conv(case, dtype, preferred):
+    # Integer convolutions, exact: int8 x int8 accumulating in int32 must not
+    # wrap around in int8 (values up to 100 * 100 * window).
+    lo, hi = (-100, 100) if dtype == np.int8 else (-1000, 1000)
+    x = R.integers(lo, hi, size=case[0]).astype(dtype)
+    w = R.integers(lo, hi, size=case[1]).astype(dtype)
+    _, _, strides, padding, ld, rd, dn, fg, bg = case
+
+    def f(lx):
+        return lambda x, w: lx.conv_general_dilated(
+            x, w, strides, padding, ld, rd, dn, fg, bg, preferred_element_type=preferred
+        )
+
+    want = f(jax.lax)(x, w)
+    got = f(lax)(x, w)
+    assert got.dtype == want.dtype
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(mlax.jit(f(lax))(x, w), want)
+    np.testing.assert_array_equal(
+        mlax.vmap(f(lax), in_axes=(0, None))(np.stack([x, x]), w),
+        jax.vmap(f(jax.lax), in_axes=(0, None))(np.stack([x, x]), w),
+    )
+
+
+def test_preferred_element_type_accumulates():
+    # bf16 operands accumulate in f32 (one rounding at the end in jax's XLA
+    # convolution): equal to jax's to f32 rounding, not to bf16's.
+    x = R.normal(size=(2, 8, 9)).astype(ref.bfloat16)
+    w = R.normal(size=(3, 8, 4)).astype(ref.bfloat16)
+    got = lax.conv(x, w, (1,), "SAME", preferred_element_type=np.float32)
+    want = jax.lax.conv(x, w, (1,), "SAME", preferred_element_type=np.float32)
+    assert got.dtype == np.float32
+    np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-6)
+    a = R.integers(-128, 127, size=(4, 64)).astype(np.int8)
+    b = R.integers(-128, 127, size=(64, 3)).astype(np.int8)
+    for pet in (np.int32, np.float32):
+        got = lax.dot(a, b, preferred_element_type=pet)
+        want = jax.lax.dot(a, b, preferred_element_type=pet)
+        assert got.dtype == want.dtype
+        np.testing.assert_array_equal(got, want)
+        got = lax.dot_general(a, b, (((1,), (0,)), ((), ())), preferred_element_type=pet)
+        np.testing.assert_array_equal(got, want)
+    # A narrower preferred type or another kind: jax's TypeErrors.
+    xf = R.normal(size=(1, 4, 6)).astype(np.float32)
+    wf = R.normal(size=(2, 4, 3)).astype(np.float32)
+    for pet, msg in ((ref.bfloat16, "narrower"), (np.int32, "incompatible")):
+        for lx in (lax, jax.lax):
+            with pytest.raises(TypeError, match=msg):
+                lx.conv(xf, wf, (1,), "VALID", preferred_element_type=pet)
+    with pytest.raises(TypeError, match="signedness"):
+        lax.conv(
+            x.astype(np.int8), w.astype(np.int8), (1,), "VALID", preferred_element_type=np.uint32
+        )
+    # Gradients flow through the accumulation dtype back to bf16.
+    g = mlax.grad(
+        lambda x: jnp.sum(lax.conv(x, w, (1,), "SAME", preferred_element_type=np.float32))
+    )(x)
+    gj = jax.grad(
+        lambda x: ref.sum(jax.lax.conv(x, w, (1,), "SAME", preferred_element_type=np.float32))
+    )(x)
+    assert g.dtype == gj.dtype == ref.bfloat16
+    np.testing.assert_allclose(np.float32(g), np.float32(gj), rtol=1e-2, atol=1e-2)
+
+
 def test_conv_errors():
     x = np.zeros((1, 2, 5), np.float32)
     with pytest.raises(TypeError, match="same dtypes"):
         lax.conv(x, np.zeros((2, 2, 3), np.float16), (1,), "VALID")
+    with pytest.raises(TypeError, match="same dtypes"):  # as jax, with a preferred type too
+        lax.conv(
+            x, np.zeros((2, 2, 3), np.float16), (1,), "VALID", preferred_element_type=np.float32
+        )
+    with pytest.raises(TypeError, match="bool"):
+        lax.conv(x.astype(bool), np.zeros((2, 2, 3), bool), (1,), "VALID")
     with pytest.raises(ValueError, match="feature_group_count"):
         lax.conv(x, np.zeros((2, 3, 3), np.float32), (1,), "VALID")
     with pytest.raises(TypeError, match="dimension_numbers"):

@@ -79,5 +79,5 @@ def test_padtype_to_pads_and_errors():
         )
     with pytest.raises(TypeError, match="window_dimensions"):
         lax.reduce_window(np.zeros((3, 3), np.float32), 0.0, lax.add, (2,), (1,), "VALID")
-    with pytest.raises(NotImplementedError, match="lax.add, lax.max or lax.min"):
-        lax.reduce_window(np.zeros(3, np.float32), 1.0, lax.mul, (2,), (1,), "VALID")
+    with pytest.raises(ValueError, match="negative|padding"):
+        lax.reduce_window(np.zeros(3, np.float32), 1.0, lax.mul, (2,), (1,), [(1, 1, 1)])

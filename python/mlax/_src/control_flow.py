@@ -46,6 +46,59 @@ def _trace_region(
     return [v for v, _ in vals], [a for _, a in vals], out_tree, trace
 
 
+class ClosedRegionTrace(RegionTrace):
+    """Traces a region that uses nothing from above (reducer bodies, as JAX's
+    closed reduction jaxprs): concrete Arrays become constants in the region,
+    and closing over a traced value is JAX's NotImplementedError."""
+
+    def to_value(self, x, dtype=None):
+        if isinstance(x, Tracer) and x._trace is not self:
+            raise NotImplementedError(
+                "Reduction computations can't close over Tracers: pass the traced "
+                f"value {x.aval.str_short()} as an operand instead."
+            )
+        if isinstance(x, core.Array):
+            x = np.asarray(x)
+        return super().to_value(x, dtype)
+
+
+def trace_reducer(
+    region: ir.Region, computation: Callable, tree, scalar_avals: Sequence[ShapedArray], name: str
+) -> None:
+    """Fills `region` (empty) with the body `(accumulators..., elements...) ->
+    accumulators...` of a reduction: `computation(acc_tree, elem_tree)`
+    traced on 0-d values, which must return the same tree of the same types."""
+    types = [mlir.tensor_type((), a.dtype) for a in scalar_avals]
+    block = region.blocks.append(*(types + types))
+    parent = core.current_trace()
+    trace = ClosedRegionTrace(block, parent)
+    avals = [ShapedArray((), a.dtype) for a in scalar_avals]
+    tracers = [Tracer(trace, arg, a) for arg, a in zip(block.arguments, avals + avals)]
+    n = len(avals)
+    core.push_trace(trace)
+    try:
+        out = computation(
+            tree_util.tree_unflatten(tree, tracers[:n]), tree_util.tree_unflatten(tree, tracers[n:])
+        )
+        leaves, out_tree = tree_util.tree_flatten(out)
+        if out_tree != tree:
+            raise TypeError(
+                f"{name} computation must return the structure of its operands, {tree}, "
+                f"got {out_tree}"
+            )
+        vals = [trace.to_value(l) for l in leaves]
+    finally:
+        core.pop_trace()
+    for i, ((_, got), want) in enumerate(zip(vals, avals)):
+        if got.shape != () or got.dtype != want.dtype:
+            raise TypeError(
+                f"{name} computation must return 0-d values of its operands' dtypes: "
+                f"result {i} is {got.str_short()}, expected {want.str_short()}"
+            )
+    with ir.InsertionPoint(block), trace.loc:
+        mlax_d.ReturnOp([v for v, _ in vals])
+
+
 def _run(fn: Callable, *args):
     if core.current_trace() is not None:
         return fn(*args)

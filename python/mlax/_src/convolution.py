@@ -139,6 +139,27 @@ def _conv_emit(
     ).result
 
 
+def _validate_preferred_element_type(have: np.dtype, want: np.dtype) -> None:
+    """JAX's combinations of input and preferred dtypes (TypeError else)."""
+    if dtypes.is_integer(have) and dtypes.is_float(want):
+        pass  # integer -> float, any signedness
+    else:
+        for kind in (dtypes.is_integer, dtypes.is_float, dtypes.is_complex):
+            if kind(have) and not kind(want):
+                raise TypeError(
+                    "Input type is incompatible with `preferred_element_type`. The "
+                    "compatible combinations of (input_type, preferred_element_type) are "
+                    "(integral, integral), (integral, floating), (floating, floating), "
+                    "(complex, complex)."
+                )
+        if np.issubdtype(have, np.signedinteger) and not np.issubdtype(want, np.signedinteger):
+            raise TypeError(
+                "`preferred_element_type` must have the same signedness as the original type."
+            )
+    if want.itemsize < have.itemsize:
+        raise TypeError("`preferred_element_type` must not be narrower than the original type.")
+
+
 _conv_p = Primitive("conv_general_dilated", _conv_emit, weak="none")
 
 
@@ -195,20 +216,17 @@ def conv_general_dilated(
         raise ValueError(
             f"conv_general_dilated padding must be {s} (low, high) pairs, got {padding}"
         )
-    if al.dtype != ar.dtype and preferred_element_type is None:
+    if al.dtype != ar.dtype:
         raise TypeError(
             "lax.conv_general_dilated requires arguments to have the same dtypes, got "
             f"{al.dtype.name}, {ar.dtype.name}."
         )
-    out_dtype = np.dtype(preferred_element_type) if preferred_element_type is not None else al.dtype
-    if not (dtypes.is_float(out_dtype) or dtypes.is_complex(out_dtype)):
-        raise NotImplementedError(
-            f"conv_general_dilated of {out_dtype.name} (integer convolution) is not supported yet"
-        )
-    if al.dtype != out_dtype:
-        lhs = _lax.convert_element_type(lhs, out_dtype)
-    if ar.dtype != out_dtype:
-        rhs = _lax.convert_element_type(rhs, out_dtype)
+    if dtypes.is_bool(al.dtype):
+        raise TypeError("conv_general_dilated does not accept bool operands")
+    if preferred_element_type is not None:
+        _validate_preferred_element_type(al.dtype, np.dtype(preferred_element_type))
+    lhs, rhs = _lax.accumulation_operands(lhs, rhs, preferred_element_type)
+    out_dtype = aval_of(lhs).dtype
     fg, bg = operator.index(feature_group_count), operator.index(batch_group_count)
     if fg < 1 or bg < 1:
         raise ValueError(
@@ -245,7 +263,7 @@ def conv_general_dilated(
         n = _dilate(al.shape[dn.lhs_spec[2 + i]], lhs_dilation[i]) + sum(padding[i])
         w = _dilate(ar.shape[dn.rhs_spec[2 + i]], rhs_dilation[i])
         out[dn.out_spec[2 + i]] = 0 if n < w or w == 0 else (n - w) // strides[i] + 1
-    return _conv_p.bind(
+    result = _conv_p.bind(
         lhs,
         rhs,
         out_shape=tuple(out),
@@ -259,6 +277,7 @@ def conv_general_dilated(
         batch_group_count=bg,
         precision=_lax.canonicalize_precision(precision),
     )
+    return _lax.as_preferred(result, preferred_element_type)
 
 
 def conv(lhs, rhs, window_strides, padding, precision=None, preferred_element_type=None):

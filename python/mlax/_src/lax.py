@@ -754,12 +754,33 @@ def dot_general(
                 f"dimension {r} has size {ar.shape[r]} (shapes "
                 f"{al.shape} and {ar.shape})"
             )
+    lhs, rhs = accumulation_operands(lhs, rhs, preferred_element_type)
     out = primitives["dot_general"].bind(
         lhs, rhs, dimension_numbers=dn, precision=canonicalize_precision(precision)
     )
-    if preferred_element_type is not None:
-        out = convert_element_type(out, preferred_element_type)
-    return out
+    return as_preferred(out, preferred_element_type)
+
+
+def accumulation_operands(lhs, rhs, preferred_element_type: DTypeLike | None):
+    """The operands of a dot or convolution in the dtype it accumulates in:
+    XLA accumulates in preferred_element_type, so operands are converted
+    when it is wider or of another kind (int8 x int8 -> int32 must not
+    overflow in int8); a narrower one only rounds the result."""
+    if preferred_element_type is None:
+        return lhs, rhs
+    want = np.dtype(dtypes.canonicalize_dtype(preferred_element_type))
+    have = aval_of(lhs).dtype
+    if want.itemsize > have.itemsize or dtypes._kind_rank(want) != dtypes._kind_rank(have):
+        lhs, rhs = convert_element_type(lhs, want), convert_element_type(rhs, want)
+    return lhs, rhs
+
+
+def as_preferred(out, preferred_element_type: DTypeLike | None):
+    """A dot / convolution result in preferred_element_type."""
+    if preferred_element_type is None:
+        return out
+    want = np.dtype(dtypes.canonicalize_dtype(preferred_element_type))
+    return out if aval_of(out).dtype == want else convert_element_type(out, want)
 
 
 def dot(

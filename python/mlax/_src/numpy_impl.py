@@ -838,22 +838,12 @@ def mean(
 
 
 def _preferred(a, b, preferred_element_type):
-    """Operands in the dtype to accumulate in: preferred_element_type when it
-    is wider (or of another kind) than the promoted inputs."""
+    """Promoted operands in the dtype to accumulate in."""
     a, b = _promote_dtypes(a, b)
-    if preferred_element_type is None:
-        return a, b
-    want = np.dtype(dtypes.canonicalize_dtype(preferred_element_type))
-    have = aval_of(a).dtype
-    if want.itemsize > have.itemsize or dtypes._kind_rank(want) != dtypes._kind_rank(have):
-        a, b = lax.convert_element_type(a, want), lax.convert_element_type(b, want)
-    return a, b
+    return lax.accumulation_operands(a, b, preferred_element_type)
 
 
-def _as_preferred(out, preferred_element_type):
-    if preferred_element_type is None:
-        return out
-    return lax.convert_element_type(out, preferred_element_type)
+_as_preferred = lax.as_preferred
 
 
 def dot(

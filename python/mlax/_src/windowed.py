@@ -1,5 +1,6 @@
 """lax.reduce_window (the mlax.reduce_window op: windowed sum, max and
-min, i.e. pooling) and lax.padtype_to_pads, with jax's semantics."""
+min, i.e. pooling; other computations go to reducers.py) and
+lax.padtype_to_pads, with jax's semantics."""
 
 from __future__ import annotations
 
@@ -8,10 +9,9 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from mlax._src import dtypes
+from mlax._src import dtypes, tree_util
 from mlax._src import lax as _lax
-from mlax._src import numpy_impl as _n
-from mlax._src.core import Array, ArrayLike, Primitive, Tracer, aval_of
+from mlax._src.core import Primitive, aval_of
 from mlax._src.mlir import tensor_type
 from mlax.mlir import ir
 from mlax.mlir.dialects import mlax as m
@@ -100,20 +100,24 @@ def _concrete_scalar(v) -> Any:
 
 
 def reduce_window(
-    operand: ArrayLike,
-    init_value: ArrayLike,
+    operand: Any,
+    init_value: Any,
     computation: Callable,
     window_dimensions: Sequence[int],
     window_strides: Sequence[int] | None = None,
     padding: str | Sequence[tuple[int, int]] = "VALID",
     base_dilation: Sequence[int] | None = None,
     window_dilation: Sequence[int] | None = None,
-):
-    """Reduces windows of `operand` with `computation` (lax.add, lax.max or
-    lax.min; init_value their identity, or any value for max / min), the
-    padded positions taking the identity."""
-    x = operand if isinstance(operand, (Array, Tracer)) else _n.asarray(operand)
-    aval = aval_of(x)
+) -> Any:
+    """Reduces windows of `operand` (an array or a pytree of same-shape
+    arrays) with `computation`, the padded positions taking `init_value`.
+    lax.add / max / min with their identities (or any init for max / min)
+    are the windowed monoids; any other computation is traced into a general
+    reduction (forward-mode differentiable, as in JAX)."""
+    from mlax._src import reducers
+
+    ops, inits, tree = reducers.flatten_operands(operand, init_value, "reduce_window")
+    aval = aval_of(ops[0])
     rank = len(aval.shape)
     window = tuple(operator.index(w) for w in window_dimensions)
     if window_strides is None:
@@ -145,26 +149,36 @@ def reduce_window(
     if any(lo < 0 or hi < 0 for lo, hi in pads):
         raise NotImplementedError("reduce_window with negative padding is not supported")
     kind = {_lax.add: "add", _lax.max: "max", _lax.min: "min"}.get(computation)
-    if kind is None:
-        raise NotImplementedError(
-            "reduce_window supports computation=lax.add, lax.max or lax.min for now"
-        )
-    if dtypes.is_bool(aval.dtype) or dtypes.is_complex(aval.dtype):
-        raise TypeError(f"reduce_window does not accept {aval.dtype.name} operands yet")
-    init = _concrete_scalar(init_value)
-    ident = _identity(kind, aval.dtype)
-    out = _monoid(kind, x, window, strides, pads, base, wdil)
-    if init is not None and init == ident:
-        return out
-    if kind == "add":
-        raise NotImplementedError(
-            "reduce_window with lax.add requires init_value 0 (the identity) for now"
-        )
-    c = _n.asarray(init_value, dtype=aval.dtype)
-    # Padded positions hold init_value too, so the result is the monoid of
-    # init_value and the window over the operand's own elements.
-    return (
-        _lax.max(out, _lax.broadcast(c, out.shape))
-        if kind == "max"
-        else _lax.min(out, _lax.broadcast(c, out.shape))
+    init = _concrete_scalar(inits[0]) if len(ops) == 1 else None
+    monoid = (
+        len(ops) == 1
+        and kind is not None
+        and not (dtypes.is_bool(aval.dtype) or dtypes.is_complex(aval.dtype))
+        and (kind != "add" or (init is not None and init == 0))
     )
+    if not monoid:
+        shape = []
+        for n, w, s, b, d, (lo, hi) in zip(aval.shape, window, strides, base, wdil, pads):
+            padded = _dilate(n, b) + lo + hi
+            win = _dilate(w, d)
+            shape.append(0 if padded < win else (padded - win) // s + 1)
+        return reducers.generic_reduce_window(
+            ops,
+            inits,
+            computation,
+            tree,
+            window=window,
+            strides=strides,
+            pads=pads,
+            base=base,
+            wdil=wdil,
+            shape=shape,
+        )
+    x = ops[0]
+    out = _monoid(kind, x, window, strides, pads, base, wdil)
+    if init is None or init != _identity(kind, aval.dtype):
+        # Padded positions hold init_value too, so the result is the monoid
+        # of init_value and the window over the operand's own elements.
+        c = _lax.broadcast(inits[0], out.shape)
+        out = _lax.max(out, c) if kind == "max" else _lax.min(out, c)
+    return tree_util.tree_unflatten(tree, [out])

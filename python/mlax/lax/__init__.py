@@ -122,6 +122,7 @@ from mlax._src.lax import (  # noqa: F401
     xor,
     zeta,
 )
+from mlax._src.reducers import reduce  # noqa: F401,E402
 from mlax._src.sorting import sort, sort_key_val, top_k  # noqa: F401,E402
 from mlax._src.windowed import padtype_to_pads, reduce_window  # noqa: F401,E402
 from mlax.lax import linalg  # noqa: F401,E402
