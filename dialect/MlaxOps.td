@@ -425,7 +425,7 @@ def Mlax_DotGeneralOp : Mlax_Op<"dot_general", [Mlax_OwnBatch, Mlax_OwnTranspose
 
 def Mlax_ReturnOp : Mlax_Op<"return", [Pure, Terminator, ReturnLike,
     ParentOneOf<["ReduceOp", "WhileOp", "CaseOp", "ScanOp", "ScatterOp",
-                "GenericReduceWindowOp"]>]> {
+                "GenericReduceWindowOp", "CheckpointOp"]>]> {
   let summary = "Terminator of mlax region ops";
   let arguments = (ins Variadic<Mlax_Tensor>:$results);
   let assemblyFormat = "$results attr-dict (`:` type($results)^)?";
@@ -862,6 +862,67 @@ def Mlax_StopGradientOp : Mlax_Op<"stop_gradient", [Mlax_BatchOpInterface, Pure,
   let arguments = (ins Mlax_Tensor:$operand);
   let results = (outs Mlax_Tensor:$result);
   let assemblyFormat = "$operand attr-dict `:` type($result)";
+}
+
+//===----------------------------------------------------------------------===//
+// Rematerialization (jax.checkpoint)
+//===----------------------------------------------------------------------===//
+
+def Mlax_CheckpointOp : Mlax_Op<"checkpoint", [RecursiveMemoryEffects,
+    Mlax_RegionJvp, Mlax_RegionBatch, Mlax_RegionPartialEval,
+    Mlax_RegionTranspose]> {
+  let summary = "A region whose reverse mode recomputes what it may not save (jax.checkpoint)";
+  let description = [{
+    Runs its body (which uses values from above) and returns what it
+    returns. Linearizing it saves, of the body's residuals, only the values
+    its `saveable` rules allow and recomputes the others in the linear part
+    from the body's inputs (JAX's remat policies). Rules, any of which makes
+    a value saveable: "everything"; "dots" (dot_general and convolution
+    results); "dots_no_batch" (dot_general without batch dimensions);
+    "names:a,b" (checkpoint_name values named a or b); "names_except:a,b"
+    (checkpoint_name values with other names). No rule: nothing is saved.
+    With `prevent_cse` the recomputation starts from an optimization
+    barrier, so that XLA cannot merge it back into the forward pass. JVP and
+    batching transform the body and keep the op; transposition inlines the
+    transposed body; export inlines the body.
+  }];
+  let arguments = (ins StrArrayAttr:$saveable, UnitAttr:$prevent_cse);
+  let results = (outs Variadic<Mlax_Tensor>:$results);
+  let regions = (region SizedRegion<1>:$body);
+  let assemblyFormat = [{
+    `saveable` `=` $saveable (`prevent_cse` $prevent_cse^)? attr-dict `->`
+    `(` type($results) `)` custom<GuardedRegion>($body)
+  }];
+  let hasRegionVerifier = 1;
+}
+
+def Mlax_OptimizationBarrierOp : Mlax_Op<"optimization_barrier", [Pure,
+    Mlax_OwnJvp, Mlax_OwnBatch, Mlax_OwnTranspose,
+    AllTypesMatch<["operands", "results"]>]> {
+  let summary = "Identity that XLA may not optimize across (lax.optimization_barrier)";
+  let description = [{
+    Returns its operands; no computation moves across it (StableHLO's
+    optimization_barrier). JVP: a barrier of the primals and one of the
+    tangents (so linearize can split them); transpose: a barrier of the
+    cotangents; batching keeps each batch dimension.
+  }];
+  let arguments = (ins Variadic<Mlax_Tensor>:$operands);
+  let results = (outs Variadic<Mlax_Tensor>:$results);
+  let assemblyFormat = "$operands attr-dict `:` type($operands)";
+}
+
+def Mlax_CheckpointNameOp : Mlax_Op<"checkpoint_name", [Pure, Mlax_OwnJvp,
+    Mlax_OwnTranspose, Mlax_BatchOpInterface, Elementwise,
+    SameOperandsAndResultType]> {
+  let summary = "Identity that names a value for remat policies (ad_checkpoint.checkpoint_name)";
+  let description = [{
+    Identity; a checkpoint region's "names:" rules save the values it
+    names. The tangent passes through unnamed (JAX's name_p rule); export
+    erases it. No folder, so nothing removes it before linearization.
+  }];
+  let arguments = (ins Mlax_Tensor:$operand, StrAttr:$name);
+  let results = (outs Mlax_Tensor:$result);
+  let assemblyFormat = "$operand `,` $name attr-dict `:` type($result)";
 }
 
 def Mlax_JvpOp : Mlax_Op<"jvp", [AttrSizedOperandSegments,

@@ -391,9 +391,23 @@ LogicalResult renameOps(ModuleOp module) {
   lowerScans(module);
   if (failed(lowerLinalg(module, platform)))
     return failure();
-  // stop_gradient is the identity outside differentiation.
+  // stop_gradient and checkpoint_name are the identity outside
+  // differentiation, a checkpoint region its body (inner ones first).
   module.walk([](StopGradientOp op) {
     op.replaceAllUsesWith(op.getOperand());
+    op.erase();
+  });
+  module.walk([](CheckpointNameOp op) {
+    op.replaceAllUsesWith(op.getOperand());
+    op.erase();
+  });
+  module.walk<WalkOrder::PostOrder>([](CheckpointOp op) {
+    Block &body = op.getBody().front();
+    Operation *ret = body.getTerminator();
+    op->getBlock()->getOperations().splice(Block::iterator(op),
+                                           body.getOperations(), body.begin(),
+                                           Block::iterator(ret));
+    op.replaceAllUsesWith(ret->getOperands());
     op.erase();
   });
   // Splat constants as a broadcast scalar (as JAX emits them): XLA then

@@ -1,6 +1,19 @@
 """mlax: a differentiable array compiler built on MLIR, with JAX's API."""
 
-from mlax import debug, dtypes, errors, lax, nn, numpy, random, scipy, tree, tree_util
+from mlax import (
+    ad_checkpoint,
+    debug,
+    dtypes,
+    errors,
+    lax,
+    nn,
+    numpy,
+    random,
+    scipy,
+    tree,
+    tree_util,
+)
+from mlax._src.ad_checkpoint import checkpoint, checkpoint_policies, remat
 from mlax._src.api import (
     ShapeDtypeStruct,
     block_until_ready,
@@ -52,7 +65,10 @@ __all__ = [
     "ShapeDtypeStruct",
     "ShapedArray",
     "TransformationError",
+    "ad_checkpoint",
     "block_until_ready",
+    "checkpoint",
+    "checkpoint_policies",
     "clear_caches",
     "config",
     "custom_jvp",
@@ -98,6 +114,7 @@ __all__ = [
     "process_index",
     "pure_callback",
     "random",
+    "remat",
     "tree",
     "tree_util",
     "typeof",

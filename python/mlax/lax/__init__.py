@@ -1,5 +1,6 @@
 """mlax.lax: primitives one-to-one with the mlax dialect's ops."""
 
+from mlax._src.ad_checkpoint import optimization_barrier  # noqa: F401,E402
 from mlax._src.associative_scan import (  # noqa: F401
     associative_scan,
     cumlogsumexp,
