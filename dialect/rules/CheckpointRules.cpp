@@ -27,7 +27,8 @@ using namespace mlir::mlax;
 
 namespace {
 /// Parses "kind" or "kind:a,b" rules; false for an unknown kind.
-bool parseRule(StringRef rule, StringRef &kind, SmallVectorImpl<StringRef> &names) {
+bool parseRule(StringRef rule, StringRef &kind,
+               SmallVectorImpl<StringRef> &names) {
   auto [k, rest] = rule.split(':');
   kind = k;
   names.clear();
@@ -233,12 +234,23 @@ LogicalResult CheckpointOp::partialEval(PartialEvalContext &ctx) {
     OpBuilder::InsertionGuard guard(b);
     b.createBlock(&lin.getBody());
     IRMapping rmap;
-    // Inputs of the recomputation: captured primal values and saved ones.
+    // Inputs of the recomputation and of the linear body: the captured
+    // primal values they use and the saved values (only those, so that the
+    // barrier keeps nothing else alive).
+    DenseSet<Value> used(residuals.begin(), residuals.end());
+    for (Operation &op : body.without_terminator())
+      if (recompute.contains(&op)) {
+        used.insert(op.operand_begin(), op.operand_end());
+        if (op.getNumRegions())
+          for (Value v : capturedValues(&op))
+            used.insert(v);
+      }
     SmallVector<Value> from, to;
-    for (auto [arg, cap] : llvm::zip(body.getArguments(), primalCaps)) {
-      from.push_back(arg);
-      to.push_back(cap);
-    }
+    for (auto [arg, cap] : llvm::zip(body.getArguments(), primalCaps))
+      if (used.contains(arg)) {
+        from.push_back(arg);
+        to.push_back(cap);
+      }
     for (Value v : saved) {
       from.push_back(v);
       to.push_back(pmap.lookupOrDefault(v));
@@ -319,8 +331,8 @@ void barrierOfPresent(OpBuilder &b, Location loc, ArrayRef<Value> vs,
   out.assign(vs.begin(), vs.end());
   if (present.empty())
     return;
-  auto barrier =
-      OptimizationBarrierOp::create(b, loc, ValueRange(present).getTypes(), present);
+  auto barrier = OptimizationBarrierOp::create(
+      b, loc, ValueRange(present).getTypes(), present);
   unsigned k = 0;
   for (Value &v : out)
     if (v)

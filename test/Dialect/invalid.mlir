@@ -1120,3 +1120,23 @@ func.func @conv_bool(%x: tensor<1x2x5xi1>, %w: tensor<3x2x2xi1>) {
   %0 = mlax.convolution %x, %w {batch_group_count = 1 : i64, feature_group_count = 1 : i64, lhs_dilation = array<i64: 1>, lhs_spec = array<i64: 0, 1, 2>, out_spec = array<i64: 0, 1, 2>, padding = array<i64: 0, 0>, rhs_dilation = array<i64: 1>, rhs_spec = array<i64: 0, 1, 2>, window_strides = array<i64: 1>} : (tensor<1x2x5xi1>, tensor<3x2x2xi1>) -> tensor<1x3x4xi1>
   return
 }
+
+// -----
+
+func.func @checkpoint_rule(%x: tensor<f32>) {
+  // expected-error @+1 {{has an unknown saveable rule 'dot'}}
+  %0 = mlax.checkpoint saveable = ["dot"] -> (tensor<f32>) {
+    mlax.return %x : tensor<f32>
+  }
+  return
+}
+
+// -----
+
+func.func @checkpoint_types(%x: tensor<f32>) {
+  // expected-error @+1 {{body must return the op's result types}}
+  %0 = mlax.checkpoint saveable = [] -> (tensor<2xf32>) {
+    mlax.return %x : tensor<f32>
+  }
+  return
+}

@@ -45,3 +45,20 @@ func.func @main(%x: tensor<2x3xf32>, %m: tensor<3x4xf32>) -> (tensor<2x4xf32>, t
 // ALL: "stablehlo.reverse"(%arg0) {dimensions = array<i64: 0>}
 // ALL: "stablehlo.while"
 // ALL: "stablehlo.case"
+
+// checkpoint regions are inlined, checkpoint_name erased, and
+// optimization_barrier kept.
+// CHECK-LABEL: func.func @remat
+// CHECK-NOT:    checkpoint
+// CHECK:        %[[B:.*]] = "stablehlo.optimization_barrier"(%arg0) : (tensor<4xf32>) -> tensor<4xf32>
+// CHECK:        %[[S:.*]] = "stablehlo.sine"(%[[B]])
+// CHECK:        return %[[S]]
+func.func @remat(%x: tensor<4xf32>) -> tensor<4xf32> {
+  %0 = mlax.checkpoint saveable = ["dots"] prevent_cse -> (tensor<4xf32>) {
+    %b = mlax.optimization_barrier %x : tensor<4xf32>
+    %n = mlax.checkpoint_name %b, "a" : tensor<4xf32>
+    %s = mlax.sine %n : tensor<4xf32>
+    mlax.return %s : tensor<4xf32>
+  }
+  return %0 : tensor<4xf32>
+}
