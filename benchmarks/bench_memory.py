@@ -4,7 +4,11 @@
   x + tanh(sin(x @ w1) @ w2)), every layer wrapped in checkpoint with each
   policy, and without checkpoint;
 - jit(grad) of a 256-layer scanned MLP (width 128, batch 64) whose layer is
-  checkpointed (remat of a scanned layer), and without.
+  checkpointed (remat of a scanned layer), and without;
+- jit(grad) of a while loop of up to 10,000 steps (an ODE in 64 dims run
+  until a time given as data) with 16 checkpoints, for two trip counts,
+  against the forward loop (mlax) and jax's grad of the same steps as a
+  fixed-trip fori_loop (jax cannot differentiate the while loop).
 Peak memory is XLA's compiled temp allocation (memory_analysis), the buffers
 the backward pass keeps alive; time is the steady state per call.
 Run: cd benchmarks && ../.venv/bin/python bench_memory.py
@@ -115,6 +119,60 @@ def main() -> None:
             scan_mlp(jref, jax, jax.lax, remat),
             (wstack, xs),
         )
+    loops(rng)
+
+
+def ode_while(np_, lax, mod, checkpoints, grad=True):
+    def final(w, x, n):
+        def cond(c):
+            return c[1] < n
+
+        def body(c):
+            x, i = c
+            return x + 1e-3 * np_.tanh(w @ x), i + 1
+
+        x, _ = lax.while_loop(
+            cond, body, (x, np_.int32(0)), max_steps=10_000, checkpoints=checkpoints
+        )
+        return np_.sum(x**2)
+
+    return mod.jit(mod.grad(final) if grad else final)
+
+
+def ode_fori(np_, lax, mod, steps):
+    def final(w, x, n):
+        x = lax.fori_loop(0, steps, lambda i, x: x + 1e-3 * np_.tanh(w @ x), x)
+        return np_.sum(x**2)
+
+    return mod.jit(mod.grad(final))
+
+
+def loops(rng) -> None:
+    w = (rng.normal(size=(64, 64)) / 8).astype(np.float32)
+    x = rng.normal(size=(64,)).astype(np.float32)
+    print(
+        f"{'while_loop(max_steps=10000)':36s} {'MiB':>8s} {'fwd MiB':>8s} {'jax MiB':>8s}"
+        f"   {'ms':>8s} {'fwd ms':>8s} {'/fwd':>6s} {'jax ms':>8s}"
+    )
+    for steps in (1000, 10_000):
+        for k in (16, None):
+            g = ode_while(jnp, mlax.lax, mlax, k)
+            f = ode_while(jnp, mlax.lax, mlax, k, grad=False)
+            gj = ode_fori(jref, jax.lax, jax, steps)
+            args = (w, x, np.int32(steps))
+            b = np.asarray(gj(*args))
+            np.testing.assert_allclose(
+                np.asarray(g(*args)), b, rtol=2e-3, atol=1e-4 * np.abs(b).max()
+            )
+            tg = best(lambda: jax.block_until_ready(g(*args)), 1.0)
+            tf = best(lambda: jax.block_until_ready(f(*args)), 1.0)
+            tj = best(lambda: jax.block_until_ready(gj(*args)), 1.0)
+            label = f"{steps} steps, checkpoints={k}"
+            print(
+                f"{label:36s} {temp_bytes(g, *args) / 2**20:8.2f} "
+                f"{temp_bytes(f, *args) / 2**20:8.2f} {temp_bytes(gj, *args) / 2**20:8.2f}"
+                f"   {tg * 1e3:8.2f} {tf * 1e3:8.2f} {tg / tf:6.2f} {tj * 1e3:8.2f}"
+            )
 
 
 if __name__ == "__main__":

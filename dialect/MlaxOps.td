@@ -790,16 +790,26 @@ def Mlax_WhileOp : Mlax_Op<"while", [RecursiveMemoryEffects, Mlax_RegionJvp,
     returns a tensor<i1>, `body` the next carried values. `trip_count`, when
     present, states that the loop runs exactly that many times (fori_loop
     with static bounds): reverse mode needs it to store one residual per
-    iteration.
+    iteration. `max_steps`, when present, states that the loop runs at most
+    that many times (lax.while_loop(max_steps=), whose cond holds the bound):
+    reverse mode then runs it as `checkpoints` segments of guarded steps,
+    saving one state per segment and recomputing a segment's steps in the
+    backward pass.
   }];
   let arguments = (ins Variadic<Mlax_Tensor>:$operand,
-      OptionalAttr<ConfinedAttr<I64Attr, [IntNonNegative]>>:$trip_count);
+      OptionalAttr<ConfinedAttr<I64Attr, [IntNonNegative]>>:$trip_count,
+      OptionalAttr<ConfinedAttr<I64Attr, [IntNonNegative]>>:$max_steps,
+      OptionalAttr<ConfinedAttr<I64Attr, [IntPositive]>>:$checkpoints);
   let results = (outs Variadic<Mlax_Tensor>:$results);
   let regions = (region SizedRegion<1>:$cond, SizedRegion<1>:$body);
   // `(` $operand `)` attr-dict `:` type($operand) `cond` $cond `do` $body,
   // parsed by hand so that a parse error never destroys a value in use.
   let hasCustomAssemblyFormat = 1;
   let hasRegionVerifier = 1;
+  let extraClassDeclaration = [{
+    /// Reverse mode of a loop with max_steps and no trip count.
+    ::llvm::LogicalResult partialEvalBounded(PartialEvalContext &ctx);
+  }];
 }
 
 def Mlax_CaseOp : Mlax_Op<"case", [RecursiveMemoryEffects, Mlax_RegionJvp,

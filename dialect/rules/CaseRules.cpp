@@ -169,11 +169,21 @@ LogicalResult CaseOp::partialEval(PartialEvalContext &ctx) {
   SmallVector<Type> primalTypes;
   for (unsigned k = 0; k < numPrimal; ++k)
     primalTypes.push_back(getResult(order[k]).getType());
+  // A branch's residual that is a captured value needs no case result: the
+  // linear case captures it too (so a loop around the case does not store
+  // a loop-invariant value per iteration).
+  SmallVector<SmallVector<Value>> direct; // per residual: captured, or null
   SmallVector<unsigned> resStart;
   for (LinearizedFunctions &p : parts) {
     resStart.push_back(primalTypes.size());
-    for (Type t : p.primal.getFunctionType().getResults().drop_front(numPrimal))
-      primalTypes.push_back(t);
+    Operation *ret = p.primal.front().getTerminator();
+    SmallVector<Value> &d = direct.emplace_back();
+    for (Value v : ret->getOperands().drop_front(numPrimal)) {
+      auto arg = dyn_cast<BlockArgument>(v);
+      d.push_back(arg ? primalCaps[arg.getArgNumber()] : Value());
+      if (!arg)
+        primalTypes.push_back(v.getType());
+    }
   }
   auto pcase = CaseOp::create(b, loc, primalTypes, getIndex(), getNumRegions());
   for (auto [i, p] : llvm::enumerate(parts)) {
@@ -182,13 +192,15 @@ LogicalResult CaseOp::partialEval(PartialEvalContext &ctx) {
     SmallVector<Value> outs = inlineBody(b, p.primal, primalCaps);
     SmallVector<Value> yields(outs.begin(), outs.begin() + numPrimal);
     for (auto [k, q] : llvm::enumerate(parts)) {
-      if (k == i) {
-        llvm::append_range(yields, ArrayRef<Value>(outs).drop_front(numPrimal));
-        continue;
+      Operation *qret = q.primal.front().getTerminator();
+      for (auto [j, v] :
+           llvm::enumerate(qret->getOperands().drop_front(numPrimal))) {
+        if (direct[k][j])
+          continue;
+        yields.push_back(
+            k == i ? outs[numPrimal + j]
+                   : rb.constant(cast<RankedTensorType>(v.getType()), 0.0));
       }
-      for (Type t :
-           q.primal.getFunctionType().getResults().drop_front(numPrimal))
-        yields.push_back(rb.constant(cast<RankedTensorType>(t), 0.0));
     }
     ReturnOp::create(b, loc, yields);
   }
@@ -199,8 +211,9 @@ LogicalResult CaseOp::partialEval(PartialEvalContext &ctx) {
   auto lcase = CaseOp::create(b, loc, linearTypes, getIndex(), getNumRegions());
   for (auto [i, p] : llvm::enumerate(parts)) {
     SmallVector<Value> args;
+    unsigned stored = resStart[i];
     for (unsigned k = 0; k < p.numResiduals; ++k)
-      args.push_back(pcase.getResult(resStart[i] + k));
+      args.push_back(direct[i][k] ? direct[i][k] : pcase.getResult(stored++));
     llvm::append_range(args, linearCaps);
     inlineFunctionInto(p.linear, args, lcase.getBranches()[i], b);
   }

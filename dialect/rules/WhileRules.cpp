@@ -18,6 +18,13 @@ using namespace mlir::mlax;
 
 namespace {
 
+/// The trip count and max_steps / checkpoints of `from` on `to`.
+void copyLoopBounds(WhileOp from, WhileOp to) {
+  to.setTripCountAttr(from.getTripCountAttr());
+  to.setMaxStepsAttr(from.getMaxStepsAttr());
+  to.setCheckpointsAttr(from.getCheckpointsAttr());
+}
+
 /// Clones `region`'s block at `b`'s insertion point with its arguments
 /// mapped to `args` and the values it captures to `lookup` of them.
 SmallVector<Value> clonePrimalRegion(OpBuilder &b, Region &region,
@@ -87,7 +94,7 @@ LogicalResult WhileOp::jvp(JvpContext &ctx, OpBuilder &b) {
       types.push_back(v.getType());
     }
   auto newOp = WhileOp::create(b, loc, types, operands);
-  newOp.setTripCountAttr(getTripCountAttr());
+  copyLoopBounds(*this, newOp);
   SmallVector<Location> locs(types.size(), loc);
   // cond: primal only.
   {
@@ -216,7 +223,7 @@ LogicalResult WhileOp::batch(BatchContext &ctx, OpBuilder &b) {
   }
   SmallVector<Type> carriedTypes = types(batched);
   auto newOp = WhileOp::create(b, loc, carriedTypes, operands);
-  newOp.setTripCountAttr(getTripCountAttr());
+  copyLoopBounds(*this, newOp);
 
   // cond: the (batched) predicate, reduced with `or` over the batch.
   {
@@ -304,6 +311,75 @@ void WhileOp::linearResults(PartialEvalContext &ctx,
   }
 }
 
+/// With max_steps M (its bound already in the cond) and K checkpoints: the
+/// loop becomes a scan over ceil(M / s) segments, s = ceil(M / K), whose
+/// body is a checkpoint region holding a scan of s guarded steps (a case
+/// runs the body while the cond holds, else keeps the carries; once false
+/// it stays false, as the carries no longer change). Partial evaluation of
+/// that scan then keeps one state per segment (the checkpoint region's
+/// inputs) and recomputes a segment's steps in the backward pass, the inner
+/// scan storing their residuals meanwhile: memory for K + s states.
+LogicalResult WhileOp::partialEvalBounded(PartialEvalContext &ctx) {
+  Location loc = getLoc();
+  int64_t maxSteps = *getMaxSteps();
+  int64_t k = std::clamp<int64_t>(getCheckpoints().value_or(1), 1,
+                                  std::max<int64_t>(maxSteps, 1));
+  int64_t s = std::max<int64_t>((maxSteps + k - 1) / k, 1);
+  int64_t segments = (maxSteps + s - 1) / s;
+  SmallVector<Type> types(getOperand().getTypes());
+  SmallVector<Location> locs(types.size(), loc);
+  OpBuilder b(*this);
+  // A scan over the carries only (no xs, no ys) whose body `fill` builds
+  // from the block's arguments.
+  auto carryScan =
+      [&](ValueRange init, int64_t length,
+          llvm::function_ref<SmallVector<Value>(Block *)> fill) -> ScanOp {
+    auto scan = ScanOp::create(b, loc, types, init, ValueRange{}, length,
+                               /*reverse=*/false, /*unroll=*/1);
+    OpBuilder::InsertionGuard guard(b);
+    Block *blk = b.createBlock(&scan.getBody(), {}, types, locs);
+    ReturnOp::create(b, loc, fill(blk));
+    return scan;
+  };
+  // case(cond(c)) {c} {then(c)}: `then` runs only while the cond holds.
+  auto guarded = [&](ValueRange c,
+                     llvm::function_ref<SmallVector<Value>()> then) {
+    RuleBuilder r(b, loc);
+    IRMapping cmap;
+    SmallVector<Value> pred = cloneBlockBody(b, getCond().front(), c, cmap);
+    auto op =
+        CaseOp::create(b, loc, types, r.convert(pred[0], b.getI32Type()), 2);
+    OpBuilder::InsertionGuard guard(b);
+    b.createBlock(&op.getBranches()[0]);
+    ReturnOp::create(b, loc, c);
+    b.createBlock(&op.getBranches()[1]);
+    ReturnOp::create(b, loc, then());
+    return SmallVector<Value>(op.getResults());
+  };
+  // One step: the body, guarded.
+  auto step = [&](Block *blk) {
+    return guarded(blk->getArguments(), [&] {
+      return cloneBlockBody(b, getBody().front(), blk->getArguments());
+    });
+  };
+  // One segment: s steps in a checkpoint region, skipped once the loop has
+  // stopped (segments past the trip count cost one predicate each).
+  ScanOp outer = carryScan(getOperand(), segments, [&](Block *seg) {
+    return guarded(seg->getArguments(), [&] {
+      auto remat = CheckpointOp::create(b, loc, types, b.getStrArrayAttr({}),
+                                        b.getUnitAttr());
+      OpBuilder::InsertionGuard guard(b);
+      b.createBlock(&remat.getBody());
+      ScanOp inner = carryScan(seg->getArguments(), s, step);
+      ReturnOp::create(b, loc, inner.getResults());
+      return SmallVector<Value>(remat.getResults());
+    });
+  });
+  replaceAllUsesWith(outer.getResults());
+  erase();
+  return cast<PartialEvalOpInterface>(outer.getOperation()).partialEval(ctx);
+}
+
 /// With a static trip count N (fori_loop with static bounds, as JAX's scan):
 /// the body is linearized as a function; a primal loop runs the primal body
 /// and stores each iteration's residuals into (N, ...) buffers at the
@@ -312,11 +388,13 @@ void WhileOp::linearResults(PartialEvalContext &ctx,
 LogicalResult WhileOp::partialEval(PartialEvalContext &ctx) {
   DenseSet<Value> &linear = ctx.linear();
   std::optional<uint64_t> tc = getTripCount();
+  if (!tc && getMaxSteps())
+    return partialEvalBounded(ctx);
   if (!tc)
     return emitOpError(
-        "cannot be linearized: reverse-mode differentiation does not work for "
-        "while loops (lax.while_loop, fori_loop with dynamic bounds); use jvp "
-        "(forward mode), fori_loop with static bounds, or a custom_vjp");
+        "cannot be linearized: reverse-mode differentiation of a while loop "
+        "needs a bound on its iterations: pass max_steps to lax.while_loop "
+        "(or use fori_loop with static bounds, jvp, or a custom_vjp)");
   int64_t N = *tc;
   Location loc = getLoc();
   unsigned n = getNumOperands();

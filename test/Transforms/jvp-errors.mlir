@@ -50,7 +50,7 @@ func.func @general_reduce(%x: tensor<3xf32>) {
 // -----
 
 func.func private @loop(%x: tensor<f32>) -> tensor<f32> {
-  // expected-error @+1 {{cannot be linearized: reverse-mode differentiation does not work for while loops}}
+  // expected-error @+1 {{cannot be linearized: reverse-mode differentiation of a while loop needs a bound on its iterations: pass max_steps}}
   %0 = mlax.while(%x) : tensor<f32> cond {
   ^bb0(%v: tensor<f32>):
     %c = mlax.compare LT, %v, %x, FLOAT : tensor<f32>

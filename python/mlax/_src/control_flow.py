@@ -5,6 +5,7 @@ values of the enclosing function directly (they are not isolated)."""
 from __future__ import annotations
 
 import builtins
+import operator
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -105,19 +106,81 @@ def _run(fn: Callable, *args):
     return api.JitFunction(fn, hoist_consts=True)(*args)
 
 
-def while_loop(cond_fun: Callable, body_fun: Callable, init_val: Any) -> Any:
+def while_loop(
+    cond_fun: Callable,
+    body_fun: Callable,
+    init_val: Any,
+    *,
+    max_steps: int | None = None,
+    checkpoints: int | None = None,
+) -> Any:
     """Repeats `val = body_fun(val)` while `cond_fun(val)` (JAX's lax.while_loop API).
-    The carried value's structure, shapes and dtypes must not change."""
-    return _while_loop(cond_fun, body_fun, init_val, None)
+    The carried value's structure, shapes and dtypes must not change.
+
+    With `max_steps` the loop stops after at most that many iterations, and
+    reverse mode works through it (JAX has none): the backward pass keeps
+    `checkpoints` saved states (default: every step up to 64 steps, else
+    about sqrt(max_steps)) and recomputes the steps between them."""
+    if max_steps is None:
+        if checkpoints is not None:
+            raise TypeError("while_loop: checkpoints needs max_steps")
+        return _while_loop(cond_fun, body_fun, init_val, None)
+    max_steps = _positive_int(max_steps, "max_steps", allow_zero=True)
+    if checkpoints is None:
+        checkpoints = max(max_steps, 1) if max_steps <= 64 else int(np.ceil(np.sqrt(max_steps)))
+    checkpoints = _positive_int(checkpoints, "checkpoints")
+
+    def bounded_cond(c):
+        from mlax._src import lax
+
+        val, i = c
+        pred = cond_fun(val)
+        a = aval_of(pred)
+        if a.shape != () or a.dtype != np.bool_:
+            raise TypeError(
+                f"cond_fun must return a boolean scalar, but got output type(s) [{a.str_short()}]."
+            )
+        return lax.bitwise_and(pred, lax.lt(i, np.int32(max_steps)))
+
+    def bounded_body(c):
+        from mlax._src import lax
+
+        val, i = c
+        return body_fun(val), lax.add(i, np.int32(1))
+
+    out, _ = _while_loop(
+        bounded_cond,
+        bounded_body,
+        (init_val, np.int32(0)),
+        None,
+        bounds={"max_steps": max_steps, "checkpoints": max(checkpoints, 1)},
+    )
+    return out
+
+
+def _positive_int(v: Any, name: str, allow_zero: bool = False) -> int:
+    try:
+        n = operator.index(v)
+    except TypeError:
+        raise TypeError(f"while_loop: {name} must be a Python int, got {v!r}") from None
+    if n < 0 or (n == 0 and not allow_zero):
+        raise ValueError(
+            f"while_loop: {name} must be {'non-negative' if allow_zero else 'positive'}, got {n}"
+        )
+    return n
 
 
 def _while_loop(
-    cond_fun: Callable, body_fun: Callable, init_val: Any, trip_count: int | None
+    cond_fun: Callable,
+    body_fun: Callable,
+    init_val: Any,
+    trip_count: int | None,
+    bounds: dict | None = None,
 ) -> Any:
     flat, in_tree = tree_util.tree_flatten(init_val)
 
     def run(*leaves):
-        outs, promote = _build_while(cond_fun, body_fun, leaves, in_tree, trip_count)
+        outs, promote = _build_while(cond_fun, body_fun, leaves, in_tree, trip_count, bounds=bounds)
         if promote is None:
             return outs
         # Weakly typed carries whose body result has another dtype (a Python
@@ -128,7 +191,9 @@ def _while_loop(
             lax.convert_element_type(l, dt) if dt is not None else l
             for l, dt in zip(leaves, promote)
         ]
-        return _build_while(cond_fun, body_fun, leaves, in_tree, trip_count, promoted=True)[0]
+        return _build_while(
+            cond_fun, body_fun, leaves, in_tree, trip_count, promoted=True, bounds=bounds
+        )[0]
 
     outs = _run(run, *flat)
     return tree_util.tree_unflatten(in_tree, outs)
@@ -138,7 +203,7 @@ def _carry_mismatch(out: ShapedArray, carry: ShapedArray) -> bool:
     return out.shape != carry.shape or out.dtype != carry.dtype
 
 
-def _build_while(cond_fun, body_fun, leaves, in_tree, trip_count, promoted=False):
+def _build_while(cond_fun, body_fun, leaves, in_tree, trip_count, promoted=False, bounds=None):
     """Emits the mlax.while op: (result tracers, None), or, when a weak carry
     must be promoted (JAX's rule), (None, the new dtype per carry or None)
     with no op left behind."""
@@ -152,6 +217,8 @@ def _build_while(cond_fun, body_fun, leaves, in_tree, trip_count, promoted=False
             op.attributes["trip_count"] = ir.IntegerAttr.get(
                 ir.IntegerType.get_signless(64), trip_count
             )
+        for name, v in (bounds or {}).items():
+            op.attributes[name] = ir.IntegerAttr.get(ir.IntegerType.get_signless(64), v)
     try:
         cond_block = op.cond.blocks.append(*types)
         body_block = op.body.blocks.append(*types)

@@ -1113,11 +1113,15 @@ def stop_gradient(x: ArrayLike):
     return tree_util.tree_map(one, x)
 
 
-def while_loop(cond_fun, body_fun, init_val):
-    """Repeats body_fun while cond_fun holds (the mlax.while op)."""
+def while_loop(cond_fun, body_fun, init_val, *, max_steps=None, checkpoints=None):
+    """Repeats body_fun while cond_fun holds (the mlax.while op); with
+    max_steps, at most that many times and differentiable in reverse mode
+    (see control_flow.while_loop)."""
     from mlax._src import control_flow
 
-    return control_flow.while_loop(cond_fun, body_fun, init_val)
+    return control_flow.while_loop(
+        cond_fun, body_fun, init_val, max_steps=max_steps, checkpoints=checkpoints
+    )
 
 
 def fori_loop(lower, upper, body_fun, init_val, *, unroll=None):
