@@ -9,9 +9,18 @@ using namespace mlir::mlax;
 
 namespace {
 /// Values whose recomputation costs nothing: constants and iotas.
+/// Constants, iotas and broadcasts / reshapes / conversions of them: the
+/// linear part recomputes them instead of taking them as residuals (a
+/// Python scalar times a tensor is a broadcast constant; a loop would
+/// otherwise store it per iteration).
 bool isRematerializable(Value v) {
   Operation *def = v.getDefiningOp();
-  return def && isa<ConstantOp, IotaOp>(def);
+  if (!def)
+    return false;
+  if (isa<ConstantOp, IotaOp>(def))
+    return true;
+  return isa<BroadcastInDimOp, ReshapeOp, ConvertOp>(def) &&
+         isRematerializable(def->getOperand(0));
 }
 
 bool usesLinear(Operation &op, const DenseSet<Value> &linear) {
@@ -178,7 +187,10 @@ FailureOr<LinearizedFunctions> mlir::mlax::linearize(func::FuncOp jvpFn,
     std::function<void(Value)> remat = [&](Value v) {
       if (map.contains(v) || !isRematerializable(v))
         return;
-      lb.clone(*v.getDefiningOp(), map);
+      Operation *def = v.getDefiningOp();
+      for (Value operand : def->getOperands())
+        remat(operand);
+      lb.clone(*def, map);
     };
     for (Operation *op : linearOps) {
       for (Value v : op->getOperands())
