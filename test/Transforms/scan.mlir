@@ -71,3 +71,24 @@ func.func @vmap_w(%c0: tensor<f32>, %xs: tensor<4xf32>, %w: tensor<2xf32>) -> (t
   %r:2 = mlax.vmap @rnn(%c0, %xs, %w) in_dims = [-1, -1, 0] out_dims = [0, 0] size = 2 : (tensor<f32>, tensor<4xf32>, tensor<2xf32>) -> (tensor<2xf32>, tensor<2x4xf32>)
   return %r#0, %r#1 : tensor<2xf32>, tensor<2x4xf32>
 }
+
+// A broadcast constant in the body is recomputed by the linear part, not
+// stacked per iteration: the primal scan stores only tanh and 1 - tanh.
+func.func private @bcast(%x: tensor<4xf32>) -> tensor<4xf32> {
+  %0:1 = mlax.scan(%x) over() length = 3 : (tensor<4xf32>) -> (tensor<4xf32>) {
+  ^bb0(%c: tensor<4xf32>):
+    %k = mlax.constant dense<1.0e-03> : tensor<f32>
+    %b = mlax.broadcast_in_dim %k, dims = [] : (tensor<f32>) -> tensor<4xf32>
+    %t = mlax.tanh %c : tensor<4xf32>
+    %m = mlax.multiply %t, %b : tensor<4xf32>
+    mlax.return %m : tensor<4xf32>
+  }
+  return %0#0 : tensor<4xf32>
+}
+func.func @bcast_vjp(%x: tensor<4xf32>, %ct: tensor<4xf32>) -> (tensor<4xf32>, tensor<4xf32>) {
+  %r:2 = mlax.vjp @bcast(%x) cotangents(%ct) active = [0] : (tensor<4xf32>, tensor<4xf32>) -> (tensor<4xf32>, tensor<4xf32>)
+  return %r#0, %r#1 : tensor<4xf32>, tensor<4xf32>
+}
+// CHECK-LABEL: func.func @bcast_vjp(
+// CHECK:        mlax.scan(%arg0) over() length = 3 : (tensor<4xf32>) -> (tensor<4xf32>, tensor<3x4xf32>, tensor<3x4xf32>)
+// CHECK:        mlax.scan(%arg1) over(%{{.*}}, %{{.*}}) length = 3 reverse
