@@ -232,39 +232,20 @@ LogicalResult CaseOp::partialEval(PartialEvalContext &ctx) {
 /// transpose becomes the same branch of a case on the same index.
 LogicalResult CaseOp::transpose(TransposeContext &ctx, OpBuilder &b,
                                 ArrayRef<Value> resultCts) {
-  SmallVector<Value> constCaps, linCaps, inputs;
-  partitionValues(
-      capturedValues(*this).getArrayRef(),
-      [&](Value v) { return ctx.isLinear(v); }, linCaps, constCaps);
-  llvm::append_range(inputs, constCaps);
-  llvm::append_range(inputs, linCaps);
-  SmallVector<unsigned> order;
-  for (unsigned i = 0; i < getNumResults(); ++i)
-    order.push_back(i);
-  SmallVector<Value> args;
-  for (Value v : constCaps)
-    args.push_back(ctx.forward(v));
-  RuleBuilder r(b, getLoc());
-  for (auto [res, c] : llvm::zip(getResults(), resultCts))
-    args.push_back(c ? c : r.zerosLike(res));
+  RegionTransposeSetup setup(ctx, b, *this, resultCts);
   SmallVector<Type> ctTypes;
-  for (Value v : linCaps)
+  for (Value v : setup.linCaps)
     ctTypes.push_back(v.getType());
   auto newCase = CaseOp::create(b, getLoc(), ctTypes, ctx.forward(getIndex()),
                                 getNumRegions());
   for (auto [i, region] : llvm::enumerate(getBranches())) {
-    func::FuncOp branch = outlineRegion(region, inputs, order, ctx.anchor(),
-                                        (ctx.baseName() + "_branch").str());
-    FailureOr<func::FuncOp> t = ctx.transposeFunction(
-        branch, constCaps.size(),
-        freshSymbol(ctx.anchor(), (ctx.baseName() + "_branch_t").str()));
-    branch.erase();
+    FailureOr<func::FuncOp> t = setup.transpose(ctx, *this, region, "_branch");
     if (failed(t))
       return newCase.erase(), failure();
-    inlineFunctionInto(*t, args, newCase.getBranches()[i], b);
+    inlineFunctionInto(*t, setup.args, newCase.getBranches()[i], b);
     t->erase();
   }
-  for (auto [v, c] : llvm::zip(linCaps, newCase.getResults()))
+  for (auto [v, c] : llvm::zip(setup.linCaps, newCase.getResults()))
     if (failed(ctx.accumulate(v, c, getLoc())))
       return failure();
   return success();

@@ -285,32 +285,13 @@ LogicalResult CheckpointOp::partialEval(PartialEvalContext &ctx) {
 /// is inlined (forward values, such as a recomputation, come first in it).
 LogicalResult CheckpointOp::transpose(TransposeContext &ctx, OpBuilder &b,
                                       ArrayRef<Value> resultCts) {
-  SmallVector<Value> constCaps, linCaps, inputs;
-  partitionValues(
-      capturedValues(*this).getArrayRef(),
-      [&](Value v) { return ctx.isLinear(v); }, linCaps, constCaps);
-  llvm::append_range(inputs, constCaps);
-  llvm::append_range(inputs, linCaps);
-  SmallVector<unsigned> order;
-  for (unsigned i = 0; i < getNumResults(); ++i)
-    order.push_back(i);
-  SmallVector<Value> args;
-  for (Value v : constCaps)
-    args.push_back(ctx.forward(v));
-  RuleBuilder r(b, getLoc());
-  for (auto [res, c] : llvm::zip(getResults(), resultCts))
-    args.push_back(c ? c : r.zerosLike(res));
-  func::FuncOp fn = outlineRegion(getBody(), inputs, order, ctx.anchor(),
-                                  (ctx.baseName() + "_remat").str());
-  FailureOr<func::FuncOp> t = ctx.transposeFunction(
-      fn, constCaps.size(),
-      freshSymbol(ctx.anchor(), (ctx.baseName() + "_remat_t").str()));
-  fn.erase();
+  RegionTransposeSetup setup(ctx, b, *this, resultCts);
+  FailureOr<func::FuncOp> t = setup.transpose(ctx, *this, getBody(), "_remat");
   if (failed(t))
     return failure();
-  SmallVector<Value> cts = inlineBody(b, *t, args);
+  SmallVector<Value> cts = inlineBody(b, *t, setup.args);
   t->erase();
-  for (auto [v, c] : llvm::zip(linCaps, cts))
+  for (auto [v, c] : llvm::zip(setup.linCaps, cts))
     if (failed(ctx.accumulate(v, c, getLoc())))
       return failure();
   return success();

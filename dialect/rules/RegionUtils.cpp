@@ -125,3 +125,34 @@ SmallVector<Value> mlir::mlax::jvpRegionResults(JvpContext &ctx, OpBuilder &b,
       outs.push_back(r.orZeros(ctx.tangent(v), ctx.primal(v)));
   return outs;
 }
+
+RegionTransposeSetup::RegionTransposeSetup(TransposeContext &ctx, OpBuilder &b,
+                                           Operation *op,
+                                           ArrayRef<Value> resultCts) {
+  partitionValues(
+      capturedValues(op).getArrayRef(),
+      [&](Value v) { return ctx.isLinear(v); }, linCaps, constCaps);
+  for (Value v : constCaps)
+    args.push_back(ctx.forward(v));
+  RuleBuilder r(b, op->getLoc());
+  for (auto [res, c] : llvm::zip(op->getResults(), resultCts))
+    args.push_back(c ? c : r.zerosLike(res));
+}
+
+FailureOr<func::FuncOp> RegionTransposeSetup::transpose(TransposeContext &ctx,
+                                                        Operation *op,
+                                                        Region &region,
+                                                        StringRef suffix) {
+  SmallVector<Value> inputs(constCaps);
+  llvm::append_range(inputs, linCaps);
+  SmallVector<unsigned> order;
+  for (unsigned i = 0; i < op->getNumResults(); ++i)
+    order.push_back(i);
+  func::FuncOp fn = outlineRegion(region, inputs, order, ctx.anchor(),
+                                  (ctx.baseName() + suffix).str());
+  FailureOr<func::FuncOp> t = ctx.transposeFunction(
+      fn, constCaps.size(),
+      freshSymbol(ctx.anchor(), (ctx.baseName() + suffix + "_t").str()));
+  fn.erase();
+  return t;
+}

@@ -69,6 +69,22 @@ void inlineFunctionInto(func::FuncOp fn, ValueRange args, Region &dst,
 SmallVector<Value> jvpRegionResults(JvpContext &ctx, OpBuilder &b, Location loc,
                                     ValueRange results, ArrayRef<bool> active);
 
+/// Transposition of a region op whose regions are linear functions of the
+/// values they capture (case branches, a checkpoint body): the captured
+/// values split into constant and linear ones, and the arguments of each
+/// transposed region (forwarded constants, then one cotangent per result,
+/// zeros for null ones).
+struct RegionTransposeSetup {
+  SmallVector<Value> constCaps, linCaps, args;
+  /// Cotangent zeros are built with `b` (in the transposed function).
+  RegionTransposeSetup(TransposeContext &ctx, OpBuilder &b, Operation *op,
+                       ArrayRef<Value> resultCts);
+  /// `region` outlined (`suffix` names it) and transposed: (constCaps,
+  /// result cotangents) -> cotangents of linCaps.
+  FailureOr<func::FuncOp> transpose(TransposeContext &ctx, Operation *op,
+                                    Region &region, StringRef suffix);
+};
+
 /// A symbol name not yet used in `anchor`'s symbol table, from `base`.
 std::string freshSymbol(Operation *anchor, StringRef base);
 
