@@ -44,6 +44,16 @@ def _dilate(n: int, d: int) -> int:
     return 0 if n == 0 else (n - 1) * d + 1
 
 
+def _window_shape(shape, window, strides, padding, base, wdil) -> list[int]:
+    """The result shape of windows over a padded, base-dilated operand."""
+    out = []
+    for n, w, s, b, d, (lo, hi) in zip(shape, window, strides, base, wdil, padding):
+        padded = _dilate(n, b) + lo + hi
+        win = _dilate(w, d)
+        out.append(0 if padded < win else (padded - win) // s + 1)
+    return out
+
+
 def _emit(values, avals, *, kind, window, strides, base, wdil, padding, out_shape):
     (aval,) = avals
     i64 = lambda v: ir.DenseI64ArrayAttr.get(list(v))  # noqa: E731
@@ -74,11 +84,7 @@ def _identity(kind: str, dtype: np.dtype):
 def _monoid(kind: str, x, window, strides, padding, base, wdil):
     aval = aval_of(x)
     rank = len(aval.shape)
-    out_shape = []
-    for n, w, s, b, d, (lo, hi) in zip(aval.shape, window, strides, base, wdil, padding):
-        padded = _dilate(n, b) + lo + hi
-        win = _dilate(w, d)
-        out_shape.append(0 if padded < win else (padded - win) // s + 1)
+    out_shape = _window_shape(aval.shape, window, strides, padding, base, wdil)
     assert len(out_shape) == rank
     return _reduce_window_p.bind(
         x,
@@ -157,11 +163,7 @@ def reduce_window(
         and (kind != "add" or (init is not None and init == 0))
     )
     if not monoid:
-        shape = []
-        for n, w, s, b, d, (lo, hi) in zip(aval.shape, window, strides, base, wdil, pads):
-            padded = _dilate(n, b) + lo + hi
-            win = _dilate(w, d)
-            shape.append(0 if padded < win else (padded - win) // s + 1)
+        shape = _window_shape(aval.shape, window, strides, pads, base, wdil)
         return reducers.generic_reduce_window(
             ops,
             inits,
