@@ -1074,5 +1074,6 @@ def Mlax_CustomLinOp : Mlax_Op<"custom_lin", [AttrSizedOperandSegments,
 }
 
 include "dialect/MlaxLinalgOps.td"
+include "dialect/MlaxShardingOps.td"
 
 #endif // MLAX_OPS_TD

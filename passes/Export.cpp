@@ -10,6 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "passes/Export.h"
+#include "passes/ExportSharding.h"
 #include "passes/LowerLinalg.h"
 #include "passes/LowerScan.h"
 
@@ -391,6 +392,7 @@ LogicalResult renameOps(ModuleOp module) {
   lowerScans(module);
   if (failed(lowerLinalg(module, platform)))
     return failure();
+  exportSharding(module);
   // stop_gradient and checkpoint_name are the identity outside
   // differentiation, a checkpoint region its body (inner ones first).
   module.walk([](StopGradientOp op) {

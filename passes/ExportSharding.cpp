@@ -1,0 +1,271 @@
+//===- ExportSharding.cpp - sharding ops and attributes to XLA's forms ----===//
+//
+// As JAX lowers them for XLA's SPMD partitioner (GSPMD):
+// - with_sharding_constraint: custom_call @Sharding {mhlo.sharding};
+// - entering / leaving shard_map: @Sharding then @SPMDFullToShardShape
+//   ({manual}), and @Sharding {manual} then @SPMDShardToFullShape;
+// - collectives: StableHLO collectives over replica groups of device
+//   positions (use_global_device_ids), each with its own channel.
+//
+//===----------------------------------------------------------------------===//
+#include "passes/ExportSharding.h"
+
+#include "dialect/MlaxOps.h"
+#include "dialect/Sharding.h"
+#include "dialect/rules/RuleBuilder.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
+
+using namespace mlir;
+using namespace mlir::mlax;
+
+namespace {
+constexpr StringLiteral kMlaxSharding = "mlax.sharding";
+constexpr StringLiteral kMhloSharding = "mhlo.sharding";
+
+Attribute opaque(MLIRContext *ctx, StringRef data) {
+  return OpaqueAttr::get(StringAttr::get(ctx, "stablehlo"), data,
+                         NoneType::get(ctx));
+}
+
+std::string hloString(ArrayRef<int64_t> mesh, ArrayAttr spec) {
+  MeshSharding s;
+  s.mesh.assign(mesh.begin(), mesh.end());
+  for (Attribute entry : spec)
+    s.spec.emplace_back(cast<DenseI64ArrayAttr>(entry).asArrayRef());
+  return s.hloString();
+}
+
+/// `mlax.sharding = {mesh, spec}` as XLA's string (null when malformed:
+/// the verifier of the function's user reported it).
+StringAttr exportedSharding(DictionaryAttr dict) {
+  auto mesh = dict.getAs<DenseI64ArrayAttr>("mesh");
+  auto spec = dict.getAs<ArrayAttr>("spec");
+  if (!mesh || !spec)
+    return nullptr;
+  return StringAttr::get(dict.getContext(), hloString(mesh, spec));
+}
+
+class Exporter {
+public:
+  explicit Exporter(MLIRContext *ctx) : ctx(ctx), b(ctx) {}
+
+  Value customCall(Location loc, StringRef target, Value x, Type type,
+                   StringRef sharding, StringRef backendConfig = "") {
+    OperationState state(loc, "stablehlo.custom_call");
+    state.addOperands(x);
+    state.addTypes(type);
+    state.addAttribute("call_target_name", b.getStringAttr(target));
+    state.addAttribute(kMhloSharding, b.getStringAttr(sharding));
+    if (!backendConfig.empty())
+      state.addAttribute("backend_config", b.getStringAttr(backendConfig));
+    return b.create(state)->getResult(0);
+  }
+
+  /// replica_groups / channel_handle / use_global_device_ids.
+  void addGroups(OperationState &state, ArrayRef<int64_t> mesh,
+                 ArrayRef<int64_t> axes, bool globalIds = true) {
+    auto groups = replicaGroups(mesh, axes);
+    SmallVector<int64_t> flat;
+    for (auto &g : groups)
+      llvm::append_range(flat, g);
+    auto type = RankedTensorType::get(
+        {static_cast<int64_t>(groups.size()),
+         static_cast<int64_t>(groups.front().size())},
+        b.getI64Type());
+    state.addAttribute("replica_groups",
+                       DenseIntElementsAttr::get(type, ArrayRef(flat)));
+    addChannel(state);
+    if (globalIds)
+      state.addAttribute("use_global_device_ids", b.getUnitAttr());
+  }
+
+  void addChannel(OperationState &state) {
+    state.addAttribute(
+        "channel_handle",
+        opaque(ctx, ("channel_handle<handle = " + std::to_string(++channel) +
+                     ", type = 1>")));
+  }
+
+  /// A scalar reduction body (lhs, rhs) -> lhs `kind` rhs, in mlax ops
+  /// that the renaming exports.
+  void addReducer(OperationState &state, Type elementType,
+                  WindowReduction kind, Location loc) {
+    Region *region = state.addRegion();
+    auto scalar = RankedTensorType::get({}, elementType);
+    Block *block = new Block();
+    region->push_back(block);
+    Value lhs = block->addArgument(scalar, loc);
+    Value rhs = block->addArgument(scalar, loc);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(block);
+    Value v;
+    switch (kind) {
+    case WindowReduction::ADD:
+      v = AddOp::create(b, loc, lhs, rhs);
+      break;
+    case WindowReduction::MAX:
+      v = MaxOp::create(b, loc, lhs, rhs);
+      break;
+    case WindowReduction::MIN:
+      v = MinOp::create(b, loc, lhs, rhs);
+      break;
+    }
+    ReturnOp::create(b, loc, ValueRange{v});
+  }
+
+  Value collective(Operation *op, StringRef name, ArrayRef<int64_t> mesh,
+                   ArrayRef<int64_t> axes,
+                   std::optional<WindowReduction> reducer,
+                   ArrayRef<NamedAttribute> attrs, bool globalIds = true) {
+    OperationState state(op->getLoc(), name);
+    state.addOperands(op->getOperands());
+    state.addTypes(op->getResultTypes());
+    addGroups(state, mesh, axes, globalIds);
+    state.addAttributes(attrs);
+    if (reducer)
+      addReducer(state, getElementTypeOrSelf(op->getResult(0).getType()),
+                 *reducer, op->getLoc());
+    return b.create(state)->getResult(0);
+  }
+
+  Value axisIndex(AxisIndexOp op) {
+    Location loc = op.getLoc();
+    RuleBuilder r(b, loc);
+    OperationState state(loc, "stablehlo.partition_id");
+    auto i32 = RankedTensorType::get({}, b.getI32Type());
+    state.addTypes(RankedTensorType::get(
+        {}, b.getIntegerType(32, /*isSigned=*/false)));
+    Value id = ConvertOp::create(b, loc, i32, b.create(state)->getResult(0));
+    ArrayRef<int64_t> mesh = op.getMesh();
+    // The index is row-major over `axes` of each axis's coordinate
+    // (position / stride) % size.
+    Value index;
+    for (int64_t a : op.getAxes()) {
+      int64_t stride = 1;
+      for (int64_t k = a + 1, e = mesh.size(); k < e; ++k)
+        stride *= mesh[k];
+      Value coord = RemOp::create(
+          b, loc, r.div(id, r.constant(i32, static_cast<double>(stride))),
+          r.constant(i32, static_cast<double>(mesh[a])));
+      index = index ? r.add(r.mul(index, r.constant(i32, mesh[a])), coord)
+                    : coord;
+    }
+    return index;
+  }
+
+  void run(ModuleOp module) {
+    SmallVector<Operation *> ops;
+    module.walk([&](Operation *op) {
+      if (isa<ShardingConstraintOp, FullToShardOp, ShardToFullOp, AllReduceOp,
+              AllGatherOp, ReduceScatterOp, CollectivePermuteOp, AllToAllOp,
+              AxisIndexOp>(op))
+        ops.push_back(op);
+    });
+    for (Operation *op : ops) {
+      b.setInsertionPoint(op);
+      Value v = export1(op);
+      op->getResult(0).replaceAllUsesWith(v);
+      op->erase();
+    }
+    module.walk([&](func::FuncOp f) { exportFunctionAttrs(f); });
+  }
+
+private:
+  Value export1(Operation *op) {
+    Location loc = op->getLoc();
+    if (auto c = dyn_cast<ShardingConstraintOp>(op)) {
+      std::string config;
+      if (!c.getUnspecifiedDims().empty()) {
+        config = "unspecified_dims=[";
+        llvm::raw_string_ostream os(config);
+        llvm::interleave(c.getUnspecifiedDims(), os, ",");
+        os << "]";
+      }
+      return customCall(loc, "Sharding", c.getOperand(), c.getType(),
+                        hloString(c.getMesh(), c.getSpec()), config);
+    }
+    if (auto e = dyn_cast<FullToShardOp>(op)) {
+      Value full = customCall(loc, "Sharding", e.getOperand(),
+                              e.getOperand().getType(),
+                              hloString(e.getMesh(), e.getSpec()));
+      return customCall(loc, "SPMDFullToShardShape", full, e.getType(),
+                        "{manual}");
+    }
+    if (auto e = dyn_cast<ShardToFullOp>(op)) {
+      Value manual = customCall(loc, "Sharding", e.getOperand(),
+                                e.getOperand().getType(), "{manual}");
+      return customCall(loc, "SPMDShardToFullShape", manual, e.getType(),
+                        hloString(e.getMesh(), e.getSpec()));
+    }
+    if (auto c = dyn_cast<AllReduceOp>(op))
+      return collective(op, "stablehlo.all_reduce", c.getMesh(), c.getAxes(),
+                        c.getKind(), {});
+    if (auto c = dyn_cast<AllGatherOp>(op))
+      return collective(op, "stablehlo.all_gather", c.getMesh(), c.getAxes(),
+                        std::nullopt,
+                        {b.getNamedAttr("all_gather_dim",
+                                        b.getI64IntegerAttr(c.getAllGatherDim()))});
+    if (auto c = dyn_cast<ReduceScatterOp>(op))
+      return collective(
+          op, "stablehlo.reduce_scatter", c.getMesh(), c.getAxes(),
+          WindowReduction::ADD,
+          {b.getNamedAttr("scatter_dimension",
+                          b.getI64IntegerAttr(c.getScatterDimension()))});
+    if (auto c = dyn_cast<AllToAllOp>(op))
+      return collective(
+          op, "stablehlo.all_to_all", c.getMesh(), c.getAxes(), std::nullopt,
+          {b.getNamedAttr("split_dimension",
+                          b.getI64IntegerAttr(c.getSplitDimension())),
+           b.getNamedAttr("concat_dimension",
+                          b.getI64IntegerAttr(c.getConcatDimension())),
+           b.getNamedAttr("split_count", b.getI64IntegerAttr(groupSize(
+                                             c.getMesh(), c.getAxes())))},
+          /*globalIds=*/false);
+    if (auto c = dyn_cast<CollectivePermuteOp>(op)) {
+      OperationState state(loc, "stablehlo.collective_permute");
+      state.addOperands(c.getOperand());
+      state.addTypes(c.getType());
+      SmallVector<int64_t> pairs;
+      ArrayRef<int64_t> local = c.getPairs();
+      for (auto &group : replicaGroups(c.getMesh(), c.getAxes()))
+        for (unsigned i = 0; i < local.size(); i += 2) {
+          pairs.push_back(group[local[i]]);
+          pairs.push_back(group[local[i + 1]]);
+        }
+      auto type = RankedTensorType::get(
+          {static_cast<int64_t>(pairs.size() / 2), 2}, b.getI64Type());
+      state.addAttribute("source_target_pairs",
+                         DenseIntElementsAttr::get(type, ArrayRef(pairs)));
+      addChannel(state);
+      return b.create(state)->getResult(0);
+    }
+    return axisIndex(cast<AxisIndexOp>(op));
+  }
+
+  void exportFunctionAttrs(func::FuncOp f) {
+    auto convert = [&](DictionaryAttr attrs) -> DictionaryAttr {
+      auto dict = attrs ? attrs.getAs<DictionaryAttr>(kMlaxSharding) : nullptr;
+      if (!dict)
+        return attrs;
+      NamedAttrList list(attrs);
+      list.erase(kMlaxSharding);
+      if (StringAttr s = exportedSharding(dict))
+        list.set(kMhloSharding, s);
+      return list.getDictionary(ctx);
+    };
+    for (unsigned i = 0, e = f.getNumArguments(); i < e; ++i)
+      f.setArgAttrs(i, convert(f.getArgAttrDict(i)));
+    for (unsigned i = 0, e = f.getNumResults(); i < e; ++i)
+      f.setResultAttrs(i, convert(f.getResultAttrDict(i)));
+  }
+
+  MLIRContext *ctx;
+  OpBuilder b;
+  int64_t channel = 0;
+};
+} // namespace
+
+void mlir::mlax::exportSharding(ModuleOp module) {
+  Exporter(module.getContext()).run(module);
+}
