@@ -464,6 +464,7 @@ LogicalResult renameOps(ModuleOp module) {
     op->replaceAllUsesWith(newOp->getResults());
     op->erase();
   }
+  markManualOperands(module);
   return success();
 }
 } // namespace

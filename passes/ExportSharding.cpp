@@ -15,6 +15,7 @@
 #include "dialect/rules/RuleBuilder.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
+#include "llvm/ADT/SetVector.h"
 
 using namespace mlir;
 using namespace mlir::mlax;
@@ -268,4 +269,84 @@ private:
 
 void mlir::mlax::exportSharding(ModuleOp module) {
   Exporter(module.getContext()).run(module);
+}
+
+namespace {
+bool isCustomCall(Operation *op, StringRef target) {
+  if (op->getName().getStringRef() != "stablehlo.custom_call")
+    return false;
+  auto name = op->getAttrOfType<StringAttr>("call_target_name");
+  return name && name.getValue() == target;
+}
+} // namespace
+
+void mlir::mlax::markManualOperands(ModuleOp module) {
+  // Per-device values: forward from each SPMDFullToShardShape to the
+  // SPMDShardToFullShape calls (with everything nested in their ops).
+  auto partitions = module->getAttrOfType<IntegerAttr>("mhlo.num_partitions");
+  if (!partitions || partitions.getInt() <= 1)
+    return;
+  llvm::SmallPtrSet<Operation *, 32> manual;
+  SmallVector<Operation *> work;
+  module.walk([&](Operation *op) {
+    if (isCustomCall(op, "SPMDFullToShardShape"))
+      work.push_back(op);
+  });
+  while (!work.empty()) {
+    Operation *op = work.pop_back_val();
+    if (!manual.insert(op).second)
+      continue;
+    if (isCustomCall(op, "SPMDShardToFullShape"))
+      continue;
+    op->walk([&](Operation *nested) {
+      if (nested != op)
+        work.push_back(nested);
+    });
+    for (Value r : op->getResults())
+      for (Operation *user : r.getUsers())
+        work.push_back(user);
+  }
+  // What per-device ops compute from constants alone (a constant of a
+  // cotangent, a broadcast zero) is per-device too: XLA's propagation
+  // fails on an unannotated non-scalar constant there, so say so.
+  llvm::SetVector<Operation *> feeding;
+  for (Operation *op : manual)
+    if (!isCustomCall(op, "SPMDShardToFullShape") &&
+        !isCustomCall(op, "SPMDFullToShardShape"))
+      work.push_back(op);
+  while (!work.empty()) {
+    Operation *op = work.pop_back_val();
+    for (Value operand : op->getOperands()) {
+      Operation *def = operand.getDefiningOp();
+      if (!def || manual.contains(def) || feeding.contains(def) ||
+          def->getName().getStringRef() == "stablehlo.custom_call")
+        continue;
+      feeding.insert(def);
+      work.push_back(def);
+    }
+  }
+  Builder b(module.getContext());
+  for (Operation *def : feeding) {
+    // A constant CSE shared with global ops: those keep their own copy.
+    bool outside = llvm::any_of(def->getUsers(), [&](Operation *user) {
+      return !manual.contains(user) && !feeding.contains(user);
+    });
+    if (outside && def->getNumOperands() == 0) {
+      OpBuilder builder(def);
+      Operation *copy = builder.clone(*def);
+      def->replaceUsesWithIf(copy->getResults(), [&](OpOperand &use) {
+        return !manual.contains(use.getOwner()) &&
+               !feeding.contains(use.getOwner());
+      });
+    }
+    def->setAttr(kMhloSharding, b.getStringAttr("{manual}"));
+  }
+  // Constants elsewhere are replicated: said explicitly, because GSPMD's
+  // propagation crashes on some unannotated ones (a reduction's init value
+  // next to a partially replicated operand).
+  module.walk([&](Operation *op) {
+    if (op->getName().getStringRef() == "stablehlo.constant" &&
+        !op->hasAttr(kMhloSharding) && isa<func::FuncOp>(op->getParentOp()))
+      op->setAttr(kMhloSharding, b.getStringAttr("{replicated}"));
+  });
 }

@@ -10,6 +10,10 @@ namespace mlir::mlax {
 /// attributes of its functions by `mhlo.sharding` strings. Runs inside
 /// export (unregistered stablehlo ops allowed).
 void exportSharding(ModuleOp module);
+/// After renaming: annotates the ops that compute per-device operands of a
+/// shard_map body from constants alone with `{manual}` (XLA's propagation
+/// cannot place them itself) and other constants with `{replicated}`.
+void markManualOperands(ModuleOp module);
 } // namespace mlir::mlax
 
 #endif // MLAX_PASSES_EXPORTSHARDING_H

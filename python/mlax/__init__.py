@@ -10,6 +10,7 @@ from mlax import (
     numpy,
     random,
     scipy,
+    sharding,
     tree,
     tree_util,
 )
@@ -55,12 +56,16 @@ from mlax._src.devices import (
     process_count,
     process_index,
 )
+from mlax._src.shard_map import shard_map
+from mlax._src.sharding_impl import PartitionSpec as P
+from mlax._src.sharding_impl import make_mesh
 from mlax.dtypes import float0
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Array",
+    "P",
     "ConcretizationTypeError",
     "ShapeDtypeStruct",
     "ShapedArray",
@@ -104,6 +109,7 @@ __all__ = [
     "local_devices",
     "log_compiles",
     "make_jaxpr",
+    "make_mesh",
     "make_mlir",
     "named_call",
     "named_scope",
@@ -115,6 +121,8 @@ __all__ = [
     "pure_callback",
     "random",
     "remat",
+    "shard_map",
+    "sharding",
     "tree",
     "tree_util",
     "typeof",

@@ -12,7 +12,7 @@ from typing import Any, Callable, Hashable, Sequence
 
 import numpy as np
 
-from mlax._src import core, mlir, runtime, tree_util
+from mlax._src import core, mlir, runtime, sharding_impl, tree_util
 from mlax._src.config import config
 from mlax._src.core import Array, ShapedArray, Tracer
 
@@ -180,6 +180,8 @@ class JitFunction:
         hoist_consts: bool | None = None,
         user: bool = False,
         donate_argnames: Sequence[str] = (),
+        in_shardings: Any = None,
+        out_shardings: Any = None,
     ):
         if not callable(fun):
             raise TypeError(f"jit expects a callable, got {type(fun).__name__}")
@@ -192,6 +194,10 @@ class JitFunction:
         self._hoist = concrete_retry if hoist_consts is None else hoist_consts
         self._user = user  # a user's jit: disable_jit and log_compiles apply
         self._name = f"jit({_fun_name(fun)})"
+        # Tree prefixes of the positional arguments / of the outputs whose
+        # leaves are shardings or None (left to XLA's propagation).
+        self._in_shardings = in_shardings
+        self._out_shardings = out_shardings
         self._static_argnums = tuple(sorted(static_argnums))
         self._static_argnames = tuple(static_argnames)
         self._cache: dict[Hashable, tuple[core.Compiled, list]] = {}  # + const buffers
@@ -320,7 +326,8 @@ class JitFunction:
             avals.append(a)
             buffers.append(b)
         ctx = state[1]
-        key = (in_tree, tuple(avals), static_key, ctx)
+        in_sh = self._flat_in_shardings(flat, dyn_args, avals)
+        key = (in_tree, tuple(avals), static_key, ctx, in_sh)
         entry = self._cache.get(key)
         if entry is None:
             flat_fun = self._make_flat_fun(in_tree, static, static_kw)
@@ -334,7 +341,13 @@ class JitFunction:
                 )
             start = time.perf_counter()
             try:
-                traced = core.trace_to_module(flat_fun, avals, hoist_consts=hoist)
+                traced = core.trace_to_module(
+                    flat_fun,
+                    avals,
+                    hoist_consts=hoist,
+                    in_shardings=in_sh,
+                    out_shardings=self._flat_out_shardings(),
+                )
                 if self._donate_argnums or self._donate_argnames:
                     _mark_donated(traced, self._donated_leaves(args, dyn_args, dyn_kwargs))
             except core.ConcretizationTypeError:
@@ -343,7 +356,12 @@ class JitFunction:
                 # Specialized on these values: traced again on every call.
                 values = [np.asarray(b) for b in buffers]
                 traced = core.trace_to_module(
-                    flat_fun, avals, concrete_args=values, hoist_consts=hoist
+                    flat_fun,
+                    avals,
+                    concrete_args=values,
+                    hoist_consts=hoist,
+                    in_shardings=in_sh,
+                    out_shardings=self._flat_out_shardings(),
                 )
                 compiled = core.compile_traced(traced)
                 out = compiled.unflatten_outputs(
@@ -363,6 +381,57 @@ class JitFunction:
             _check_nans(out, self._name)
         return out, (compiled, consts, len(buffers))
 
+    def _flat_in_shardings(self, flat, dyn_args, avals) -> tuple | None:
+        """Per flat argument: the sharding in_shardings gives it, else that
+        of an Array spanning several devices, else None; None when no
+        argument has one (a one-device program)."""
+        user = [None] * len(flat)
+        if self._in_shardings is not None:
+            n_pos = len(tree_util.tree_leaves(tuple(dyn_args)))
+            prefix = self._in_shardings
+            if not isinstance(prefix, (tuple, list)):  # one sharding for every argument
+                prefix = (prefix,) * len(dyn_args)
+            user[:n_pos] = sharding_impl.flatten_shardings(
+                prefix, tuple(dyn_args), f"in_shardings of {self._name}"
+            )
+        out = []
+        for i, (x, s) in enumerate(zip(flat, user)):
+            if s is None and type(x) is core.ShardedArray:
+                s = x.sharding
+            if isinstance(s, sharding_impl.NamedSharding):
+                s.check_shape(avals[i].shape, f"the arguments of {self._name} (argument {i})")
+                have = x.sharding if type(x) is core.ShardedArray else None
+                if have is not None and have != s and not (
+                    isinstance(have, sharding_impl.NamedSharding)
+                    and have.is_equivalent_to(s, len(avals[i].shape))
+                ):
+                    raise ValueError(
+                        f"{self._name}: argument {i} is an Array with sharding {have}, but "
+                        f"in_shardings gives {s}; device_put it with that sharding first"
+                    )
+            elif isinstance(s, sharding_impl.SingleDeviceSharding):
+                s = None
+            out.append(s)
+        return tuple(out) if any(s is not None for s in out) else None
+
+    def _flat_out_shardings(self):
+        if self._out_shardings is None:
+            return None
+        prefix = self._out_shardings
+
+        def resolve(out_tree, out_avals):
+            if out_tree.kind is None:  # a single array
+                tree = 0
+            else:
+                tree = tree_util.tree_unflatten(out_tree, [0] * out_tree.num_leaves)
+            shs = sharding_impl.flatten_shardings(prefix, tree, f"out_shardings of {self._name}")
+            for i, (s, a) in enumerate(zip(shs, out_avals)):
+                if isinstance(s, sharding_impl.NamedSharding):
+                    s.check_shape(a.shape, f"the outputs of {self._name} (output {i})")
+            return shs
+
+        return resolve
+
     def _donated_leaves(self, args, dyn_args, dyn_kwargs) -> list[bool]:
         """Per flat input: whether it belongs to a donated argument."""
         positions = [i for i in range(len(args)) if i not in {i for i in self._static_argnums}]
@@ -377,7 +446,12 @@ class JitFunction:
         dyn_args, dyn_kwargs, static, static_kw, _ = self._split(args, kwargs)
         flat, in_tree = tree_util.tree_flatten((tuple(dyn_args), dyn_kwargs), is_leaf=_is_abstract)
         avals = [_abstract_aval(x) for x in flat]
-        return core.trace_to_module(self._make_flat_fun(in_tree, static, static_kw), avals)
+        return core.trace_to_module(
+            self._make_flat_fun(in_tree, static, static_kw),
+            avals,
+            in_shardings=self._flat_in_shardings(flat, dyn_args, avals),
+            out_shardings=self._flat_out_shardings(),
+        )
 
     def trace(self, *args, **kwargs) -> Traced:
         """Traces on these arguments (Arrays, numpy values or
@@ -529,8 +603,6 @@ def jit(
     for k in kwargs:
         if k not in _JIT_IGNORED:
             raise TypeError(f"jit() got an unexpected keyword argument {k!r}")
-    if in_shardings is not None or out_shardings is not None:
-        raise NotImplementedError("jit(in_shardings=/out_shardings=): mlax runs on one device")
     if device is not None or backend is not None:
         raise NotImplementedError(
             "jit(device=/backend=): use mlax.config.update('mlax_default_device', ...) "
@@ -547,6 +619,8 @@ def jit(
             static_argnames=static_argnames,
             donate_argnums=donate_argnums,
             donate_argnames=donate_argnames,
+            in_shardings=in_shardings,
+            out_shardings=out_shardings,
             **kwargs,
         )
     if not callable(fun):
@@ -565,6 +639,8 @@ def jit(
         donate_argnums=donate_argnums,
         donate_argnames=donate_argnames,
         user=True,
+        in_shardings=in_shardings,
+        out_shardings=out_shardings,
     )
 
 
@@ -619,8 +695,17 @@ def make_mlir(fun: Callable, *, optimize: bool = True) -> Callable[..., Lowered]
     return make
 
 
-def device_put(x: Any, device: Any = None) -> Any:
-    """Copies a pytree of host values to the device as mlax Arrays."""
+def device_put(x: Any, device: Any = None, *, src: Any = None, donate: bool = False, may_alias: Any = None) -> Any:
+    """Copies a pytree of values to a device, or lays them out over several
+    with a Sharding (or a pytree prefix of shardings), as mlax Arrays."""
+    if isinstance(device, (sharding_impl.Sharding, sharding_impl.PartitionSpec)) or (
+        isinstance(device, (tuple, list, dict)) and device
+    ):
+        shardings = sharding_impl.flatten_shardings(device, x, "device_put's device")
+        leaves, tree = tree_util.tree_flatten(x)
+        return tree_util.tree_unflatten(
+            tree, [_put_sharded(v, s) for v, s in zip(leaves, shardings)]
+        )
 
     def put(v):
         if isinstance(v, Array) and device is None:
@@ -635,6 +720,27 @@ def device_put(x: Any, device: Any = None) -> Any:
         return Array(runtime.to_device(arr, device), aval.weak_type)
 
     return tree_util.tree_map(put, x)
+
+
+def _put_sharded(v: Any, sharding: Any) -> Array:
+    if isinstance(v, Tracer):
+        raise TypeError(
+            "device_put of a traced value with a sharding: use "
+            "lax.with_sharding_constraint inside jit"
+        )
+    if sharding is None:
+        return device_put(v)
+    if isinstance(sharding, sharding_impl.SingleDeviceSharding):
+        return device_put(v, next(iter(sharding.device_set)))
+    if isinstance(v, Array) and v.sharding == sharding:
+        return v
+    arr, aval = core.concrete_to_numpy(np.asarray(v) if isinstance(v, Array) else v)
+    if isinstance(v, Array):
+        aval = v.aval
+    if isinstance(sharding, sharding_impl.NamedSharding):
+        sharding.check_shape(aval.shape, "the arguments of device_put")
+    buf = runtime.device_put_sharded(arr, sharding_impl.to_jax(sharding))
+    return core.wrap_buffer(buf, aval.weak_type)
 
 
 def block_until_ready(x: Any) -> Any:

@@ -211,11 +211,33 @@ class Array(_ArrayOps):
         return self._buffer.__dlpack_device__()
 
     def devices(self) -> set:
-        return {self._buffer.device}
+        return set(self._buffer.sharding.device_set)
 
     @property
     def sharding(self):
-        return self._buffer.sharding
+        from mlax._src import sharding_impl
+
+        return sharding_impl.from_jax(self._buffer.sharding)
+
+    @property
+    def addressable_shards(self) -> list:
+        """One Shard (device, index, data) per device holding a block."""
+        from mlax._src import sharding_impl
+
+        return [
+            sharding_impl.Shard(s.device, s.index, Array(s.data, self.aval.weak_type))
+            for s in self._buffer.addressable_shards
+        ]
+
+    global_shards = addressable_shards
+
+    @property
+    def is_fully_replicated(self) -> bool:
+        return bool(self._buffer.is_fully_replicated)
+
+    @property
+    def is_fully_addressable(self) -> bool:
+        return True
 
     @property
     def nbytes(self) -> int:
@@ -305,6 +327,21 @@ class Array(_ArrayOps):
         return self._buffer.device
 
 
+class ShardedArray(Array):
+    """An Array spread over several devices (its own type, so that the
+    dispatch fast paths keyed on avals, which serve single-device programs,
+    never take it)."""
+
+    __slots__ = ()
+
+
+def wrap_buffer(buffer: runtime.Buffer, weak_type: bool = False) -> Array:
+    """The Array of a jaxlib buffer on one device or several."""
+    if runtime.num_devices(buffer) > 1:
+        return ShardedArray(buffer, weak_type)
+    return Array(buffer, weak_type)
+
+
 # The C++ dispatcher's pytrees: mlax's registrations, and Arrays as nodes
 # over their buffers (see runtime.fast_jit).
 tree_util.add_registration_hook(runtime.register_dispatch_node)
@@ -318,6 +355,18 @@ def _dispatch_unflatten(aval: ShapedArray, children) -> Array:
 
 
 runtime.register_dispatch_node(Array, lambda a: ((a._buffer,), a.aval), _dispatch_unflatten)
+
+
+def _sharded_unflatten(aval: ShapedArray, children) -> Array:
+    self = object.__new__(ShardedArray)
+    self._buffer = children[0]
+    self.aval = aval
+    return self
+
+
+runtime.register_dispatch_node(
+    ShardedArray, lambda a: ((a._buffer,), a.aval), _sharded_unflatten
+)
 
 
 class Tracer(_ArrayOps):
@@ -455,6 +504,7 @@ class Trace:
         self.hoist_consts = False
         self.batched = False  # a function vmap will batch
         self.host_callbacks: list[Callable] = []  # root only: python callbacks
+        self.mesh = None  # root only: the device mesh of a multi-device program
         self.captures: list[Tracer] = []  # outer tracers, in order
         self._captured: dict[int, ir.Value] = {}  # id(outer tracer) -> arg
         self._hoisted: dict[int, Tracer] = {}  # id(Array) -> its argument
@@ -616,7 +666,7 @@ def to_array(x: Any) -> Array:
     if isinstance(x, Array):
         return x
     if runtime.is_buffer(x) and dtypes.canonicalize_dtype(x.dtype) == x.dtype:
-        return Array(x, bool(getattr(x, "weak_type", False)))
+        return wrap_buffer(x, bool(getattr(x, "weak_type", False)))
     arr, aval = concrete_to_numpy(x)
     return Array(runtime.to_device(arr), aval.weak_type)
 
@@ -731,6 +781,29 @@ class Traced(NamedTuple):
     out_avals: tuple[ShapedArray, ...]
     consts: tuple = ()  # hoisted Arrays: trailing arguments of @main
     host_callbacks: tuple = ()  # Python functions of mlax.python_callback ops
+    mesh: Any = None  # the mesh of a program over several devices
+    in_fixed: tuple = ()  # per argument: its sharding is given (not propagated)
+    out_fixed: tuple = ()  # per result: its sharding is given
+
+
+def note_mesh(mesh: Any) -> None:
+    """Records that the program being traced runs over `mesh`'s devices.
+    All meshes of one program share their devices in one order (the
+    partitions of the compiled program)."""
+    t = current_trace()
+    if t is None:
+        return
+    while t.parent is not None:
+        t = t.parent
+    if t.mesh is None:
+        t.mesh = mesh
+    elif t.mesh._key[0] != mesh._key[0]:
+        raise ValueError(
+            f"a program uses meshes over different devices (or the same devices in "
+            f"another order): {t.mesh} with device ids {list(t.mesh._key[0])} and {mesh} "
+            f"with device ids {list(mesh._key[0])}; mlax compiles one program for one "
+            "device order"
+        )
 
 
 class TracedFunction(NamedTuple):
@@ -812,16 +885,32 @@ def trace_to_module(
     name: str = "main",
     concrete_args: Sequence[Any] | None = None,
     hoist_consts: bool = False,
+    in_shardings: Sequence[Any] | None = None,
+    out_shardings: Any = None,
 ) -> Traced:
     """Traces `fun(*tracers)` into a fresh module holding func.func @name
     (with `concrete_args`, the tracers carry those values). With
     `hoist_consts`, the Arrays it closes over become trailing arguments
-    (`Traced.consts`) instead of constants."""
+    (`Traced.consts`) instead of constants. `in_shardings` (per argument)
+    and `out_shardings` (a function of the output tree giving one per
+    result) are NamedShardings or None (left to XLA's propagation)."""
+    from mlax._src import sharding_impl
+
     ctx = mlir.context()
+    in_sh = list(in_shardings) if in_shardings is not None else [None] * len(in_avals)
+    root: list = []
+
+    def body(*args):
+        root.append(current_trace())
+        for sh in in_sh:
+            if isinstance(sh, sharding_impl.NamedSharding):
+                note_mesh(sh.mesh)
+        return fun(*args)
+
     with ctx, ir.Location.unknown(ctx):
         module = ir.Module.create()
         tf = _trace_function(
-            fun,
+            body,
             in_avals,
             module,
             name,
@@ -829,9 +918,63 @@ def trace_to_module(
             concrete_args=concrete_args,
             hoist_consts=hoist_consts,
         )
+        out_sh = out_shardings(tf.out_tree, tf.out_avals) if out_shardings is not None else None
+        mesh = root[0].mesh if root else None
+        for sh in out_sh or ():
+            if isinstance(sh, sharding_impl.NamedSharding):
+                if mesh is None:
+                    mesh = sh.mesh
+                elif mesh._key[0] != sh.mesh._key[0]:
+                    raise ValueError(
+                        f"out_shardings use mesh {sh.mesh}, whose devices differ from the "
+                        f"program's mesh {mesh}"
+                    )
+        n_in = len(in_avals) + len(tf.captures)
+        in_fixed = tuple(isinstance(x, sharding_impl.NamedSharding) for x in in_sh)
+        in_fixed += (False,) * (n_in - len(in_fixed))
+        out_fixed = tuple(
+            isinstance(x, sharding_impl.NamedSharding) for x in (out_sh or [None] * len(tf.out_avals))
+        )
+        if mesh is not None and mesh.size > 1:
+            _set_function_shardings(tf.func, in_sh, in_avals, out_sh, tf.out_avals)
+            i32 = ir.IntegerType.get_signless(32)
+            module.operation.attributes["mhlo.num_partitions"] = ir.IntegerAttr.get(i32, mesh.size)
+            module.operation.attributes["mhlo.num_replicas"] = ir.IntegerAttr.get(i32, 1)
+        elif mesh is None:
+            in_fixed = out_fixed = ()
     return Traced(
-        module, tuple(in_avals), tf.out_tree, tf.out_avals, tf.captures, tuple(tf.host_callbacks)
+        module,
+        tuple(in_avals),
+        tf.out_tree,
+        tf.out_avals,
+        tf.captures,
+        tuple(tf.host_callbacks),
+        mesh if mesh is not None and mesh.size > 1 else None,
+        in_fixed,
+        out_fixed,
     )
+
+
+def _set_function_shardings(func, in_sh, in_avals, out_sh, out_avals) -> None:
+    from mlax._src import sharding_impl
+
+    def attrs(shardings, avals, n):
+        out = []
+        for i in range(n):
+            sh = shardings[i] if shardings is not None and i < len(shardings) else None
+            if isinstance(sh, sharding_impl.NamedSharding):
+                d = {"mlax.sharding": sharding_impl.function_attr(sh, len(avals[i].shape))}
+            else:
+                d = {}
+            out.append(ir.DictAttr.get(d))
+        return ir.ArrayAttr.get(out)
+
+    n_args = len(ir.FunctionType(ir.TypeAttr(func.attributes["function_type"]).value).inputs)
+    pad = n_args - len(in_avals)  # hoisted constants: left to propagation
+    func.attributes["arg_attrs"] = attrs(
+        list(in_sh) + [None] * pad, list(in_avals) + [None] * pad, n_args
+    )
+    func.attributes["res_attrs"] = attrs(out_sh, list(out_avals), len(out_avals))
 
 
 def trace_subfunction(
@@ -940,7 +1083,8 @@ class Compiled(NamedTuple):
     out_avals: tuple[ShapedArray, ...]
 
     def unflatten_outputs(self, buffers: Sequence[runtime.Buffer]):
-        outs = [Array._from_buffer(b, a) for b, a in zip(buffers, self.out_avals)]
+        cls = ShardedArray if isinstance(self.executable, runtime.SpmdExecutable) else Array
+        outs = [cls._from_buffer(b, a) for b, a in zip(buffers, self.out_avals)]
         if self.out_tree.kind is None:  # a single array
             return outs[0]
         return tree_util.tree_unflatten(self.out_tree, outs)
@@ -1017,6 +1161,8 @@ def compile_traced(traced: Traced, timings: dict | None = None) -> Compiled:
     module = traced.module
     module.operation.verify()
     key = str(module)
+    if traced.mesh is not None:  # the same program for other devices is another
+        key += f"// devices {list(traced.mesh._key[0])} mesh {traced.mesh.axis_names}"
     hit = _cached_executable(key)
     if hit is None:
         with _EXECUTABLES_LOCK:
@@ -1087,16 +1233,30 @@ def _compile_module(
             for i in range(len(traced.host_callbacks))
         )
     timings["export"] = time.perf_counter() - exported
-    hit = (
-        runtime.compile(
+    if traced.mesh is not None:
+        if callbacks:
+            raise NotImplementedError(
+                "host callbacks in a program over several devices are not supported"
+            )
+        mesh = traced.mesh
+        exe = runtime.compile_spmd(
+            text,
+            len(traced.out_avals),
+            list(mesh.devices.flat),
+            (mesh.axis_names, mesh.devices.shape),
+            [not f for f in traced.in_fixed],
+            [not f for f in traced.out_fixed],
+            timings=timings,
+        )
+    else:
+        exe = runtime.compile(
             text,
             len(traced.out_avals),
             host_callbacks=callbacks,
             callback_key=key if callbacks else None,
             timings=timings,
-        ),
-        text,
-    )
+        )
+    hit = (exe, text)
     timings["source"] = "disk cache" if timings.pop("disk_cache", False) else "XLA"
     with _EXECUTABLES_LOCK:
         _EXECUTABLES[key] = hit
@@ -1145,6 +1305,14 @@ def _eager(prim: Primitive, args: Sequence[Any], params: dict):
     return _eager_python(prim, args, params)[0]
 
 
+def arg_shardings(arrays: Sequence[Any]) -> tuple | None:
+    """The shardings of the arguments that span several devices (None for
+    the others), or None when none does."""
+    if not any(type(a) is ShardedArray for a in arrays):
+        return None
+    return tuple(a.sharding if type(a) is ShardedArray else None for a in arrays)
+
+
 def _eager_dispatcher(prim: Primitive, params: dict, ctx):
     def cache_miss(*args):
         state = config.dispatch_state()
@@ -1166,11 +1334,15 @@ def _eager_dispatcher(prim: Primitive, params: dict, ctx):
 
 def _eager_python(prim: Primitive, args: Sequence[Any], params: dict):
     arrays = [to_array(a) for a in args]
-    key = (prim, _params_key(params), tuple(a.aval for a in arrays))
+    shardings = arg_shardings(arrays)
+    key = (prim, _params_key(params), tuple(a.aval for a in arrays), shardings)
     compiled = _eager_cache.get(key)
     if compiled is None:
         traced = trace_to_module(
-            lambda *xs: prim.bind(*xs, **params), [a.aval for a in arrays], name="main"
+            lambda *xs: prim.bind(*xs, **params),
+            [a.aval for a in arrays],
+            name="main",
+            in_shardings=shardings,
         )
         compiled = compile_traced(traced)
         _eager_cache[key] = compiled

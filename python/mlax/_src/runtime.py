@@ -230,6 +230,158 @@ def compile(
     return Executable(exe, device, num_outputs, callback_key)
 
 
+# --- Several devices: XLA's SPMD partitioner ---------------------------------
+# A program over a mesh of N devices is compiled once for N partitions (the
+# mesh's devices in row-major order); its arguments and results are jaxlib
+# arrays that span those devices. Shardings cross this module as jaxlib
+# objects; `mlax._src.sharding_impl` turns them into mlax's own classes.
+
+
+def jax_named_sharding(devices: np.ndarray, axis_names: tuple, spec: tuple):
+    """jaxlib's sharding for an mlax NamedSharding (mesh devices, names and
+    a spec of None / name / tuple of names per dimension)."""
+    return _jax_named(tuple(d.id for d in devices.flat), devices.shape, axis_names, spec)
+
+
+@functools.lru_cache(maxsize=1024)
+def _jax_named(ids, shape, axis_names, spec):
+    by_id = {d.id: d for d in backend().devices()}
+    devices = np.array([by_id[i] for i in ids], dtype=object).reshape(shape)
+    mesh = jax.sharding.Mesh(devices, axis_names)
+    return jax.sharding.NamedSharding(mesh, jax.sharding.PartitionSpec(*spec))
+
+
+def sharding_parts(sharding) -> tuple:
+    """("named", devices ndarray, axis names, spec) for a jaxlib named
+    sharding, ("single", device) for one device, else ("devices", list)."""
+    if isinstance(sharding, jax.sharding.NamedSharding):
+        spec = tuple(sharding.spec)
+        return ("named", sharding.mesh.devices, tuple(sharding.mesh.axis_names), spec)
+    if isinstance(sharding, jax.sharding.SingleDeviceSharding):
+        return ("single", next(iter(sharding.device_set)))
+    return ("devices", sorted(sharding.device_set, key=lambda d: d.id))
+
+
+def device_put_sharded(x: np.ndarray, sharding) -> Buffer:
+    """Copies a host array onto the devices of jaxlib sharding `sharding`,
+    each device receiving its block."""
+    x = np.asarray(x)
+    index_map = sharding.addressable_devices_indices_map(x.shape)
+    devices = list(index_map)
+    shards = [np.ascontiguousarray(x[index_map[d]]) for d in devices]
+    aval = _jax_aval(x.shape, x.dtype)
+    if x.dtype.itemsize == 8 or x.dtype == np.complex128:
+        with _jax_config.enable_x64(True):
+            return _jax.batched_device_put(aval, sharding, shards, devices, True)
+    return _jax.batched_device_put(aval, sharding, shards, devices, True)
+
+
+def num_devices(buffer: Buffer) -> int:
+    return len(buffer.sharding.device_set)
+
+
+class SpmdExecutable(Executable):
+    """A program partitioned over several devices. Arguments whose layout
+    differs from the one XLA chose are moved first (as jax reshards
+    uncommitted arguments); results span the devices with the shardings XLA
+    gave them (named over the program's mesh where they can be)."""
+
+    __slots__ = ("devices", "in_shardings", "out_shardings", "_out_avals")
+
+    def __init__(self, exe, devices, mesh_names, num_outputs: int):
+        super().__init__(exe, devices[0], num_outputs)
+        from jax._src import sharding_impls as _si
+
+        self.devices = devices
+        mesh = jax.sharding.Mesh(
+            np.array(devices, dtype=object).reshape(mesh_names[1]), mesh_names[0]
+        )
+
+        def named(op):
+            gs = _si.GSPMDSharding(tuple(devices), op)
+            try:
+                return _si._gspmd_to_named_sharding_via_mesh(gs, mesh)
+            except Exception:  # not expressible over the mesh: keep XLA's
+                return gs
+
+        self.in_shardings = [named(o) for o in exe.get_parameter_shardings()]
+        self.out_shardings = [named(o) for o in exe.get_output_shardings()]
+        self._out_avals: list = []
+
+    def _place(self, buffer: Buffer, sharding) -> Buffer:
+        current = buffer.sharding
+        if current is sharding or current == sharding:
+            return buffer
+        if current.is_equivalent_to(sharding, len(buffer.shape)):
+            return buffer
+        if buffer.is_deleted():
+            raise RuntimeError(f"Array has been deleted with shape={buffer.dtype}{list(buffer.shape)}.")
+        return device_put_sharded(np.asarray(buffer), sharding)
+
+    def execute(self, buffers: Sequence[Buffer]) -> list[Buffer]:
+        from jax._src import array as _array
+
+        args = [self._place(b, s) for b, s in zip(buffers, self.in_shardings)]
+        results = self._exe.execute_sharded(args)
+        outs = results.disassemble_into_single_device_arrays()
+        if not self._out_avals:
+            self._out_avals = [_jax_aval(tuple(o[0].shape), o[0].dtype) for o in outs]
+        arrays = []
+        for parts, sharding in zip(outs, self.out_shardings):
+            shape = tuple(parts[0].shape)
+            global_shape = _global_shape(shape, sharding, len(parts))
+            arrays.append(
+                _array.ArrayImpl(
+                    _jax_aval(global_shape, parts[0].dtype), sharding, parts, committed=True
+                )
+            )
+        return arrays
+
+
+def _global_shape(shard_shape: tuple, sharding, n: int) -> tuple:
+    """The global shape of a result whose blocks have `shard_shape`."""
+    hlo = sharding._to_xla_hlo_sharding(len(shard_shape))
+    if hlo.is_replicated() or not shard_shape:
+        return shard_shape
+    tiles = hlo.tile_assignment_dimensions()
+    return tuple(s * t for s, t in zip(shard_shape, tiles))
+
+
+def compile_spmd(
+    stablehlo: str,
+    num_outputs: int,
+    devices: Sequence[Any],
+    mesh_names: tuple,
+    propagate_inputs: Sequence[bool],
+    propagate_outputs: Sequence[bool],
+    timings: dict | None = None,
+) -> SpmdExecutable:
+    """Compiles a program over `devices` (its N partitions, in mesh order;
+    `mesh_names` = (axis names, mesh shape)) with XLA's SPMD partitioner.
+    Inputs / outputs flagged in `propagate_*` take the sharding XLA's
+    propagation picks."""
+    start = time.perf_counter()
+    if "lapack_" in stablehlo:
+        _init_lapack()
+    options = _xc.CompileOptions()
+    build = options.executable_build_options
+    build.device_assignment = _xc.DeviceAssignment.create(
+        np.array([[d.id for d in devices]])
+    )
+    build.num_replicas = 1
+    build.num_partitions = len(devices)
+    build.use_spmd_partitioning = True
+    build.use_shardy_partitioner = False
+    build.allow_spmd_sharding_propagation_to_parameters = list(propagate_inputs) or [False]
+    build.allow_spmd_sharding_propagation_to_output = list(propagate_outputs) or [False]
+    _count("xla")
+    exe = backend().compile_and_load(stablehlo, _xc.DeviceList(tuple(devices)), options)
+    if timings is not None:
+        timings["xla"] = time.perf_counter() - start
+        timings["disk_cache"] = False
+    return SpmdExecutable(exe, tuple(devices), mesh_names, num_outputs)
+
+
 def python_callback_target() -> str | None:
     """The custom-call target of XLA's Python callbacks on this platform."""
     platform = backend().platform
@@ -339,7 +491,11 @@ def fastpath_data(executable: Executable, num_args: int, out: Any):
     (whose aux data holds mlax's avals). None when it cannot be replayed."""
     from jax._src.interpreters import pxla
 
-    if executable.callback_key is not None or jax.config.jax_enable_x64:
+    if (
+        executable.callback_key is not None
+        or jax.config.jax_enable_x64
+        or isinstance(executable, SpmdExecutable)
+    ):
         return None  # host callbacks raise through mlax; x64 canonicalizes
     leaves, treedef = dispatch_registry.flatten(out)
     if len(leaves) != executable.num_outputs or not all(is_buffer(x) for x in leaves):

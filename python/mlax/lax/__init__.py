@@ -127,3 +127,16 @@ from mlax._src.reducers import reduce  # noqa: F401,E402
 from mlax._src.sorting import sort, sort_key_val, top_k  # noqa: F401,E402
 from mlax._src.windowed import padtype_to_pads, reduce_window  # noqa: F401,E402
 from mlax.lax import linalg  # noqa: F401,E402
+from mlax._src.parallel import (  # noqa: F401,E402
+    all_gather,
+    all_to_all,
+    axis_index,
+    axis_size,
+    pmax,
+    pmean,
+    pmin,
+    ppermute,
+    psum,
+    psum_scatter,
+    with_sharding_constraint,
+)
