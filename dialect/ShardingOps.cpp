@@ -1,4 +1,5 @@
-//===- ShardingOps.cpp - sharding helpers and verifiers of the sharding ops ===//
+//===- ShardingOps.cpp - sharding helpers and verifiers of the sharding ops
+//===//
 #include "dialect/MlaxOps.h"
 #include "dialect/Sharding.h"
 
@@ -257,15 +258,13 @@ LogicalResult verifyResized(Operation *op, Type operandType, Type resultType,
     return op->emitOpError("dimension out of range for rank ") << in.getRank();
   SmallVector<int64_t> shape(in.getShape());
   if (shape[dim] % den != 0)
-    return op->emitOpError("dimension ")
-           << dim << " of size " << shape[dim] << " is not divisible by "
-           << den;
+    return op->emitOpError("dimension ") << dim << " of size " << shape[dim]
+                                         << " is not divisible by " << den;
   shape[dim] = shape[dim] / den * num;
   if (dim2 >= 0) {
     if (shape[dim2] % den2 != 0)
-      return op->emitOpError("dimension ")
-             << dim2 << " of size " << shape[dim2] << " is not divisible by "
-             << den2;
+      return op->emitOpError("dimension ") << dim2 << " of size " << shape[dim2]
+                                           << " is not divisible by " << den2;
     shape[dim2] = shape[dim2] / den2 * num2;
   }
   auto expected = RankedTensorType::get(shape, in.getElementType());

@@ -70,10 +70,10 @@ public:
     SmallVector<int64_t> flat;
     for (auto &g : groups)
       llvm::append_range(flat, g);
-    auto type = RankedTensorType::get(
-        {static_cast<int64_t>(groups.size()),
-         static_cast<int64_t>(groups.front().size())},
-        b.getI64Type());
+    auto type =
+        RankedTensorType::get({static_cast<int64_t>(groups.size()),
+                               static_cast<int64_t>(groups.front().size())},
+                              b.getI64Type());
     state.addAttribute("replica_groups",
                        DenseIntElementsAttr::get(type, ArrayRef(flat)));
     addChannel(state);
@@ -90,8 +90,8 @@ public:
 
   /// A scalar reduction body (lhs, rhs) -> lhs `kind` rhs, in mlax ops
   /// that the renaming exports.
-  void addReducer(OperationState &state, Type elementType,
-                  WindowReduction kind, Location loc) {
+  void addReducer(OperationState &state, Type elementType, WindowReduction kind,
+                  Location loc) {
     Region *region = state.addRegion();
     auto scalar = RankedTensorType::get({}, elementType);
     Block *block = new Block();
@@ -135,8 +135,8 @@ public:
     RuleBuilder r(b, loc);
     OperationState state(loc, "stablehlo.partition_id");
     auto i32 = RankedTensorType::get({}, b.getI32Type());
-    state.addTypes(RankedTensorType::get(
-        {}, b.getIntegerType(32, /*isSigned=*/false)));
+    state.addTypes(
+        RankedTensorType::get({}, b.getIntegerType(32, /*isSigned=*/false)));
     Value id = ConvertOp::create(b, loc, i32, b.create(state)->getResult(0));
     ArrayRef<int64_t> mesh = op.getMesh();
     // The index is row-major over `axes` of each axis's coordinate
@@ -149,8 +149,8 @@ public:
       Value coord = RemOp::create(
           b, loc, r.div(id, r.constant(i32, static_cast<double>(stride))),
           r.constant(i32, static_cast<double>(mesh[a])));
-      index = index ? r.add(r.mul(index, r.constant(i32, mesh[a])), coord)
-                    : coord;
+      index =
+          index ? r.add(r.mul(index, r.constant(i32, mesh[a])), coord) : coord;
     }
     return index;
   }
@@ -187,9 +187,9 @@ private:
                         hloString(c.getMesh(), c.getSpec()), config);
     }
     if (auto e = dyn_cast<FullToShardOp>(op)) {
-      Value full = customCall(loc, "Sharding", e.getOperand(),
-                              e.getOperand().getType(),
-                              hloString(e.getMesh(), e.getSpec()));
+      Value full =
+          customCall(loc, "Sharding", e.getOperand(), e.getOperand().getType(),
+                     hloString(e.getMesh(), e.getSpec()));
       return customCall(loc, "SPMDFullToShardShape", full, e.getType(),
                         "{manual}");
     }
@@ -203,10 +203,10 @@ private:
       return collective(op, "stablehlo.all_reduce", c.getMesh(), c.getAxes(),
                         c.getKind(), {});
     if (auto c = dyn_cast<AllGatherOp>(op))
-      return collective(op, "stablehlo.all_gather", c.getMesh(), c.getAxes(),
-                        std::nullopt,
-                        {b.getNamedAttr("all_gather_dim",
-                                        b.getI64IntegerAttr(c.getAllGatherDim()))});
+      return collective(
+          op, "stablehlo.all_gather", c.getMesh(), c.getAxes(), std::nullopt,
+          {b.getNamedAttr("all_gather_dim",
+                          b.getI64IntegerAttr(c.getAllGatherDim()))});
     if (auto c = dyn_cast<ReduceScatterOp>(op))
       return collective(
           op, "stablehlo.reduce_scatter", c.getMesh(), c.getAxes(),

@@ -1,4 +1,5 @@
-//===- ExportSharding.h - sharding ops and attributes to XLA's forms -*- C++ -*-===//
+//===- ExportSharding.h - sharding ops and attributes to XLA's forms -*- C++
+//-*-===//
 #ifndef MLAX_PASSES_EXPORTSHARDING_H
 #define MLAX_PASSES_EXPORTSHARDING_H
 

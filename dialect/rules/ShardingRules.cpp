@@ -37,8 +37,8 @@ int64_t past(int64_t dim, int64_t d) { return dim >= d ? dim + 1 : dim; }
 // sharding_constraint, full_to_shard, shard_to_full
 //===----------------------------------------------------------------------===//
 
-LogicalResult ShardingConstraintOp::transpose(OpBuilder &b, Values,
-                                              Values ct, Results &out) {
+LogicalResult ShardingConstraintOp::transpose(OpBuilder &b, Values, Values ct,
+                                              Results &out) {
   out.push_back(ShardingConstraintOp::create(b, getLoc(), ct[0].getType(),
                                              ct[0], getMesh(), getSpec(),
                                              getUnspecifiedDims()));
@@ -65,7 +65,8 @@ LogicalResult FullToShardOp::transpose(OpBuilder &b, Values, Values ct,
   // Devices that shared the input (mesh axes its spec does not name) each
   // contributed a cotangent: their sum is the input's.
   Value v = ct[0];
-  SmallVector<int64_t> rest = shardingOf(getMesh(), getSpec()).unmentionedAxes();
+  SmallVector<int64_t> rest =
+      shardingOf(getMesh(), getSpec()).unmentionedAxes();
   if (!rest.empty())
     v = AllReduceOp::create(b, getLoc(), v.getType(), v, getMesh(), rest,
                             WindowReduction::ADD);
@@ -78,10 +79,9 @@ LogicalResult FullToShardOp::batch(OpBuilder &b, Values operands, Dims dims,
                                    int64_t n, Results &results,
                                    SmallVectorImpl<int64_t> &outDims) {
   int64_t d = dims[0];
-  results.push_back(FullToShardOp::create(b, getLoc(),
-                                          insertDim(getType(), d, n),
-                                          operands[0], getMesh(),
-                                          insertUnsplitDim(getSpec(), d)));
+  results.push_back(FullToShardOp::create(
+      b, getLoc(), insertDim(getType(), d, n), operands[0], getMesh(),
+      insertUnsplitDim(getSpec(), d)));
   outDims.push_back(d);
   return success();
 }
@@ -105,10 +105,9 @@ LogicalResult ShardToFullOp::batch(OpBuilder &b, Values operands, Dims dims,
                                    int64_t n, Results &results,
                                    SmallVectorImpl<int64_t> &outDims) {
   int64_t d = dims[0];
-  results.push_back(ShardToFullOp::create(b, getLoc(),
-                                          insertDim(getType(), d, n),
-                                          operands[0], getMesh(),
-                                          insertUnsplitDim(getSpec(), d)));
+  results.push_back(ShardToFullOp::create(
+      b, getLoc(), insertDim(getType(), d, n), operands[0], getMesh(),
+      insertUnsplitDim(getSpec(), d)));
   outDims.push_back(d);
   return success();
 }
@@ -164,17 +163,17 @@ LogicalResult AllGatherOp::batch(OpBuilder &b, Values operands, Dims dims,
                                  int64_t n, Results &results,
                                  SmallVectorImpl<int64_t> &outDims) {
   int64_t d = dims[0];
-  results.push_back(AllGatherOp::create(
-      b, getLoc(), insertDim(getType(), d, n), operands[0], getMesh(),
-      getAxes(), past(getAllGatherDim(), d)));
+  results.push_back(AllGatherOp::create(b, getLoc(), insertDim(getType(), d, n),
+                                        operands[0], getMesh(), getAxes(),
+                                        past(getAllGatherDim(), d)));
   outDims.push_back(d);
   return success();
 }
 
 LogicalResult ReduceScatterOp::transpose(OpBuilder &b, Values, Values ct,
                                          Results &out) {
-  out.push_back(AllGatherOp::create(b, getLoc(), getOperand().getType(),
-                                    ct[0], getMesh(), getAxes(),
+  out.push_back(AllGatherOp::create(b, getLoc(), getOperand().getType(), ct[0],
+                                    getMesh(), getAxes(),
                                     getScatterDimension()));
   return success();
 }
@@ -198,9 +197,8 @@ LogicalResult CollectivePermuteOp::transpose(OpBuilder &b, Values, Values ct,
     inverse.push_back(pairs[i + 1]);
     inverse.push_back(pairs[i]);
   }
-  out.push_back(CollectivePermuteOp::create(b, getLoc(), ct[0].getType(),
-                                            ct[0], getMesh(), getAxes(),
-                                            inverse));
+  out.push_back(CollectivePermuteOp::create(b, getLoc(), ct[0].getType(), ct[0],
+                                            getMesh(), getAxes(), inverse));
   return success();
 }
 

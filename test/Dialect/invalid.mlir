@@ -1140,3 +1140,67 @@ func.func @checkpoint_types(%x: tensor<f32>) {
   }
   return
 }
+
+// -----
+
+func.func @shard_indivisible(%x: tensor<6x4xf32>) {
+  // expected-error @+1 {{dimension 0 of size 6 is not divisible by the 4 devices splitting it}}
+  %0 = mlax.full_to_shard %x {mesh = array<i64: 2, 4>, spec = [array<i64: 1>, array<i64>]} : (tensor<6x4xf32>) -> tensor<1x4xf32>
+  return
+}
+
+// -----
+
+func.func @shard_local_shape(%x: tensor<8x4xf32>) {
+  // expected-error @+1 {{per-device dimension 0 must be 4, got 2}}
+  %0 = mlax.full_to_shard %x {mesh = array<i64: 2, 4>, spec = [array<i64: 0>, array<i64>]} : (tensor<8x4xf32>) -> tensor<2x4xf32>
+  return
+}
+
+// -----
+
+func.func @spec_rank(%x: tensor<8x4xf32>) {
+  // expected-error @+1 {{spec has 1 entries for a tensor of rank 2}}
+  %0 = mlax.sharding_constraint %x {mesh = array<i64: 2, 4>, spec = [array<i64: 0>]} : tensor<8x4xf32>
+  return
+}
+
+// -----
+
+func.func @spec_axis_twice(%x: tensor<8x4xf32>) {
+  // expected-error @+1 {{mesh axis 0 is used more than once}}
+  %0 = mlax.sharding_constraint %x {mesh = array<i64: 2, 4>, spec = [array<i64: 0>, array<i64: 0>]} : tensor<8x4xf32>
+  return
+}
+
+// -----
+
+func.func @collective_axis_range(%x: tensor<4xf32>) {
+  // expected-error @+1 {{mesh axis 2 out of range for a mesh of 2 axes}}
+  %0 = mlax.all_reduce ADD %x {mesh = array<i64: 2, 4>, axes = array<i64: 2>} : tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @gather_type(%x: tensor<4xf32>) {
+  // expected-error @+1 {{result type must be 'tensor<16xf32>', got 'tensor<8xf32>'}}
+  %0 = mlax.all_gather %x {mesh = array<i64: 2, 4>, axes = array<i64: 1>, all_gather_dim = 0} : (tensor<4xf32>) -> tensor<8xf32>
+  return
+}
+
+// -----
+
+func.func @permute_twice(%x: tensor<4xf32>) {
+  // expected-error @+1 {{each device may send and receive at most once (device 1)}}
+  %0 = mlax.collective_permute %x {mesh = array<i64: 4>, axes = array<i64: 0>, pairs = array<i64: 0, 1, 2, 1>} : tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @scatter_indivisible(%x: tensor<6xf32>) {
+  // expected-error @+1 {{dimension 0 of size 6 is not divisible by 4}}
+  %0 = mlax.reduce_scatter %x {mesh = array<i64: 4>, axes = array<i64: 0>, scatter_dimension = 0} : (tensor<6xf32>) -> tensor<1xf32>
+  return
+}

@@ -401,9 +401,13 @@ class JitFunction:
             if isinstance(s, sharding_impl.NamedSharding):
                 s.check_shape(avals[i].shape, f"the arguments of {self._name} (argument {i})")
                 have = x.sharding if type(x) is core.ShardedArray else None
-                if have is not None and have != s and not (
-                    isinstance(have, sharding_impl.NamedSharding)
-                    and have.is_equivalent_to(s, len(avals[i].shape))
+                if (
+                    have is not None
+                    and have != s
+                    and not (
+                        isinstance(have, sharding_impl.NamedSharding)
+                        and have.is_equivalent_to(s, len(avals[i].shape))
+                    )
                 ):
                     raise ValueError(
                         f"{self._name}: argument {i} is an Array with sharding {have}, but "
@@ -695,7 +699,9 @@ def make_mlir(fun: Callable, *, optimize: bool = True) -> Callable[..., Lowered]
     return make
 
 
-def device_put(x: Any, device: Any = None, *, src: Any = None, donate: bool = False, may_alias: Any = None) -> Any:
+def device_put(
+    x: Any, device: Any = None, *, src: Any = None, donate: bool = False, may_alias: Any = None
+) -> Any:
     """Copies a pytree of values to a device, or lays them out over several
     with a Sharding (or a pytree prefix of shardings), as mlax Arrays."""
     if isinstance(device, (sharding_impl.Sharding, sharding_impl.PartitionSpec)) or (

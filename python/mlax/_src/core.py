@@ -364,9 +364,7 @@ def _sharded_unflatten(aval: ShapedArray, children) -> Array:
     return self
 
 
-runtime.register_dispatch_node(
-    ShardedArray, lambda a: ((a._buffer,), a.aval), _sharded_unflatten
-)
+runtime.register_dispatch_node(ShardedArray, lambda a: ((a._buffer,), a.aval), _sharded_unflatten)
 
 
 class Tracer(_ArrayOps):
@@ -933,7 +931,8 @@ def trace_to_module(
         in_fixed = tuple(isinstance(x, sharding_impl.NamedSharding) for x in in_sh)
         in_fixed += (False,) * (n_in - len(in_fixed))
         out_fixed = tuple(
-            isinstance(x, sharding_impl.NamedSharding) for x in (out_sh or [None] * len(tf.out_avals))
+            isinstance(x, sharding_impl.NamedSharding)
+            for x in (out_sh or [None] * len(tf.out_avals))
         )
         if mesh is not None and mesh.size > 1:
             _set_function_shardings(tf.func, in_sh, in_avals, out_sh, tf.out_avals)

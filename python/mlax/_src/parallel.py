@@ -161,7 +161,9 @@ def pmin(x: Any, axis_name: Any, *, axis_index_groups: Any = None) -> Any:
 def pmean(x: Any, axis_name: Any, *, axis_index_groups: Any = None) -> Any:
     mesh, axes = _resolve(axis_name, "pmean")
     n = _size(mesh, axes)
-    return tree_util.tree_map(lambda v: v / n, psum(x, axis_name, axis_index_groups=axis_index_groups))
+    return tree_util.tree_map(
+        lambda v: v / n, psum(x, axis_name, axis_index_groups=axis_index_groups)
+    )
 
 
 def axis_size(axis_name: Any) -> int:
@@ -207,7 +209,9 @@ def _check_axis(axis: int, ndim: int, what: str) -> int:
     return axis % ndim
 
 
-def all_gather(x: Any, axis_name: Any, *, axis_index_groups: Any = None, axis: int = 0, tiled: bool = False) -> Any:
+def all_gather(
+    x: Any, axis_name: Any, *, axis_index_groups: Any = None, axis: int = 0, tiled: bool = False
+) -> Any:
     """The values of every device along `axis_name`, stacked along a new
     `axis` (or concatenated along `axis` when `tiled`)."""
     if axis_index_groups is not None:
@@ -247,7 +251,14 @@ def _scatter_emit(values, avals, *, mesh, axes, dim):
 _reduce_scatter_p = Primitive("reduce_scatter", _scatter_emit, weak="first")
 
 
-def psum_scatter(x: Any, axis_name: Any, *, scatter_dimension: int = 0, axis_index_groups: Any = None, tiled: bool = False) -> Any:
+def psum_scatter(
+    x: Any,
+    axis_name: Any,
+    *,
+    scatter_dimension: int = 0,
+    axis_index_groups: Any = None,
+    tiled: bool = False,
+) -> Any:
     """psum, then each device keeps its block of `scatter_dimension` (of
     size 1 and dropped unless `tiled`)."""
     if axis_index_groups is not None:
@@ -299,7 +310,9 @@ def ppermute(x: Any, axis_name: Any, perm: Sequence[tuple[int, int]]) -> Any:
         raise ValueError(f"ppermute sources and destinations must be unique, got perm={list(perm)}")
     for v in srcs + dsts:
         if not 0 <= v < n:
-            raise ValueError(f"ppermute: device index {v} out of range for axis {axis_name!r} of size {n}")
+            raise ValueError(
+                f"ppermute: device index {v} out of range for axis {axis_name!r} of size {n}"
+            )
     return tree_util.tree_map(
         lambda leaf: _permute_p.bind(leaf, mesh=mesh, axes=tuple(axes), pairs=pairs), x
     )
@@ -324,7 +337,15 @@ def _all_to_all_emit(values, avals, *, mesh, axes, split, concat):
 _all_to_all_p = Primitive("all_to_all", _all_to_all_emit, weak="first")
 
 
-def all_to_all(x: Any, axis_name: Any, split_axis: int, concat_axis: int, *, axis_index_groups: Any = None, tiled: bool = False) -> Any:
+def all_to_all(
+    x: Any,
+    axis_name: Any,
+    split_axis: int,
+    concat_axis: int,
+    *,
+    axis_index_groups: Any = None,
+    tiled: bool = False,
+) -> Any:
     """Block j of `split_axis` goes to device j along `axis_name`; the
     received blocks are stacked along `concat_axis` (concatenated when
     `tiled`)."""
@@ -349,15 +370,20 @@ def all_to_all(x: Any, axis_name: Any, split_axis: int, concat_axis: int, *, axi
                 f"all_to_all: split_axis {s} must have size {n} (the size of axis "
                 f"{axis_name!r}) when tiled=False, got {shape[s]}"
             )
-        # Untiled: split_axis (of size n) is replaced by one block per
-        # device, stacked at concat_axis.
+        # Untiled: split_axis (of size n) is removed and the n received
+        # blocks are stacked at concat_axis (a position in that result).
+        if s == c:
+            return _all_to_all_p.bind(leaf, mesh=mesh, axes=tuple(axes), split=s, concat=c)
+        if s < c:
+            c += 1
         expanded = shape[:c] + [1] + shape[c:]
-        s2 = s + 1 if s >= c else s
+        if s > c:
+            s += 1
         out = _all_to_all_p.bind(
-            _lax.reshape(leaf, expanded), mesh=mesh, axes=tuple(axes), split=s2, concat=c
+            _lax.reshape(leaf, expanded), mesh=mesh, axes=tuple(axes), split=s, concat=c
         )
         final = list(core.aval_of(out).shape)
-        del final[s2]
+        del final[s]
         return _lax.reshape(out, final)
 
     return tree_util.tree_map(one, x)

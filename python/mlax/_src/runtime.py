@@ -315,7 +315,9 @@ class SpmdExecutable(Executable):
         if current.is_equivalent_to(sharding, len(buffer.shape)):
             return buffer
         if buffer.is_deleted():
-            raise RuntimeError(f"Array has been deleted with shape={buffer.dtype}{list(buffer.shape)}.")
+            raise RuntimeError(
+                f"Array has been deleted with shape={buffer.dtype}{list(buffer.shape)}."
+            )
         return device_put_sharded(np.asarray(buffer), sharding)
 
     def execute(self, buffers: Sequence[Buffer]) -> list[Buffer]:
@@ -365,9 +367,7 @@ def compile_spmd(
         _init_lapack()
     options = _xc.CompileOptions()
     build = options.executable_build_options
-    build.device_assignment = _xc.DeviceAssignment.create(
-        np.array([[d.id for d in devices]])
-    )
+    build.device_assignment = _xc.DeviceAssignment.create(np.array([[d.id for d in devices]]))
     build.num_replicas = 1
     build.num_partitions = len(devices)
     build.use_spmd_partitioning = True

@@ -7,14 +7,13 @@ transformations are those of the ops (dialect/rules/ShardingRules.cpp)."""
 from __future__ import annotations
 
 import functools
+from typing import Any, Callable
 
 import numpy as np
-from typing import Any, Callable
 
 from mlax._src import core, mlir, parallel, sharding_impl, tree_util
 from mlax._src.core import Primitive, Tracer
 from mlax._src.sharding_impl import Mesh, NamedSharding, PartitionSpec
-from mlax.mlir import ir
 from mlax.mlir.dialects import mlax as m
 
 
@@ -181,15 +180,25 @@ def shard_map(
     the mesh's axis names are bound for the collectives (psum, ...)."""
     if f is None:
         return lambda g: shard_map(
-            g, mesh=mesh, in_specs=in_specs, out_specs=out_specs, check_rep=check_rep,
-            check_vma=check_vma, auto=auto, axis_names=axis_names,
+            g,
+            mesh=mesh,
+            in_specs=in_specs,
+            out_specs=out_specs,
+            check_rep=check_rep,
+            check_vma=check_vma,
+            auto=auto,
+            axis_names=axis_names,
         )
     if not callable(f):
         raise TypeError(f"shard_map requires a callable for its first argument, got {f!r}")
     if not isinstance(mesh, Mesh):
-        raise TypeError(f"shard_map requires an mlax.sharding.Mesh for mesh=, got {type(mesh).__name__}")
+        raise TypeError(
+            f"shard_map requires an mlax.sharding.Mesh for mesh=, got {type(mesh).__name__}"
+        )
     if auto or (axis_names is not None and set(axis_names) != set(mesh.axis_names)):
-        raise NotImplementedError("shard_map over part of the mesh's axes (auto=, axis_names=) is not supported")
+        raise NotImplementedError(
+            "shard_map over part of the mesh's axes (auto=, axis_names=) is not supported"
+        )
     name = getattr(f, "__name__", type(f).__name__)
     jitted: list = []
 
@@ -200,7 +209,9 @@ def shard_map(
         if not jitted:
             from mlax._src import api
 
-            jitted.append(api.JitFunction(lambda *a: _emit_shard_map(f, mesh, in_specs, out_specs, a, name)))
+            jitted.append(
+                api.JitFunction(lambda *a: _emit_shard_map(f, mesh, in_specs, out_specs, a, name))
+            )
         return jitted[0](*args)
 
     return wrapped

@@ -149,14 +149,20 @@ def current_mesh() -> Mesh | None:
     return _mesh_stack.stack[-1] if _mesh_stack.stack else None
 
 
-def make_mesh(axis_shapes: Sequence[int], axis_names: Sequence[str], *, devices=None, axis_types=None) -> Mesh:
+def make_mesh(
+    axis_shapes: Sequence[int], axis_names: Sequence[str], *, devices=None, axis_types=None
+) -> Mesh:
     """A mesh of the first prod(axis_shapes) devices, in id order."""
     axis_shapes = tuple(int(s) for s in axis_shapes)
     if len(axis_shapes) != len(tuple(axis_names)):
         raise ValueError(
             f"Length of axis_shapes {axis_shapes} must equal length of axis_names {tuple(axis_names)}"
         )
-    devs = list(devices) if devices is not None else sorted(runtime.backend().devices(), key=lambda d: d.id)
+    devs = (
+        list(devices)
+        if devices is not None
+        else sorted(runtime.backend().devices(), key=lambda d: d.id)
+    )
     n = math.prod(axis_shapes)
     if n > len(devs):
         raise ValueError(
@@ -215,9 +221,13 @@ class SingleDeviceSharding(Sharding):
 class NamedSharding(Sharding):
     """`spec` over `mesh`."""
 
-    def __init__(self, mesh: Mesh, spec: PartitionSpec | None = None, *, memory_kind: str | None = None):
+    def __init__(
+        self, mesh: Mesh, spec: PartitionSpec | None = None, *, memory_kind: str | None = None
+    ):
         if not isinstance(mesh, Mesh):
-            raise TypeError(f"NamedSharding expects an mlax.sharding.Mesh, got {type(mesh).__name__}")
+            raise TypeError(
+                f"NamedSharding expects an mlax.sharding.Mesh, got {type(mesh).__name__}"
+            )
         if spec is None:
             spec = PartitionSpec()
         if not isinstance(spec, PartitionSpec):
@@ -287,7 +297,9 @@ class NamedSharding(Sharding):
         return runtime.jax_named_sharding(self.mesh.devices, self.mesh.axis_names, spec)
 
     def with_spec(self, spec: Any) -> "NamedSharding":
-        return NamedSharding(self.mesh, spec if isinstance(spec, PartitionSpec) else PartitionSpec(*spec))
+        return NamedSharding(
+            self.mesh, spec if isinstance(spec, PartitionSpec) else PartitionSpec(*spec)
+        )
 
     def _normalized(self, ndim: int) -> tuple:
         spec = tuple(self.spec) + (None,) * (ndim - len(self.spec))
@@ -295,12 +307,16 @@ class NamedSharding(Sharding):
 
     def is_equivalent_to(self, other: Any, ndim: int) -> bool:
         if not isinstance(other, NamedSharding):
-            return self.is_fully_replicated and getattr(other, "is_fully_replicated", False) and (
-                self.device_set == other.device_set
+            return (
+                self.is_fully_replicated
+                and getattr(other, "is_fully_replicated", False)
+                and (self.device_set == other.device_set)
             )
         if self.mesh.devices.size != other.mesh.devices.size:
             return False
-        return self.mesh._key[0] == other.mesh._key[0] and _positions(self, ndim) == _positions(other, ndim)
+        return self.mesh._key[0] == other.mesh._key[0] and _positions(self, ndim) == _positions(
+            other, ndim
+        )
 
     def __eq__(self, other: Any) -> bool:
         return (
@@ -472,7 +488,7 @@ def flatten_prefix(prefix: Any, tree: Any, what: str, is_leaf, convert) -> list:
     out: list = []
 
     def rec(p, t):
-        if is_leaf(p):
+        if is_leaf(p) or not isinstance(p, (tuple, list, dict)):
             c = convert(p)
             out.extend([c] * tree_util.tree_structure(t).num_leaves)
             return

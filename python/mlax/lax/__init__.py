@@ -123,10 +123,6 @@ from mlax._src.lax import (  # noqa: F401
     xor,
     zeta,
 )
-from mlax._src.reducers import reduce  # noqa: F401,E402
-from mlax._src.sorting import sort, sort_key_val, top_k  # noqa: F401,E402
-from mlax._src.windowed import padtype_to_pads, reduce_window  # noqa: F401,E402
-from mlax.lax import linalg  # noqa: F401,E402
 from mlax._src.parallel import (  # noqa: F401,E402
     all_gather,
     all_to_all,
@@ -140,3 +136,7 @@ from mlax._src.parallel import (  # noqa: F401,E402
     psum_scatter,
     with_sharding_constraint,
 )
+from mlax._src.reducers import reduce  # noqa: F401,E402
+from mlax._src.sorting import sort, sort_key_val, top_k  # noqa: F401,E402
+from mlax._src.windowed import padtype_to_pads, reduce_window  # noqa: F401,E402
+from mlax.lax import linalg  # noqa: F401,E402
