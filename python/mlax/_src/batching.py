@@ -63,7 +63,7 @@ def vmap(
     if not callable(fun):
         raise TypeError(f"vmap expects a callable, got {type(fun).__name__}")
     if spmd_axis_name is not None:
-        raise NotImplementedError("vmap(spmd_axis_name=): mlax runs on one device")
+        raise NotImplementedError("vmap(spmd_axis_name=) is not supported")
     if isinstance(in_axes, list):
         in_axes = tuple(in_axes)
 

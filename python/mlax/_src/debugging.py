@@ -133,7 +133,7 @@ def pure_callback(
             f"but got: {vmap_method}"
         )
     if sharding is not None:
-        raise NotImplementedError("pure_callback(sharding=): mlax runs on one device")
+        raise NotImplementedError("pure_callback(sharding=) is not supported")
     avals, out_tree = _result_avals(result_shape_dtypes)
     arrays, rebuild = _split_args(args, kwargs)
     ranks = [np.ndim(x) if not hasattr(x, "aval") else x.aval.ndim for x in arrays]

@@ -88,6 +88,21 @@ def test_device_put_layout(meshes, mesh_kind, spec, shape):
     same_layout(jnp.sin(a) * 2 + a, jnp_ref.sin(b) * 2 + b)
 
 
+def test_eager_transformations_on_sharded_arrays(meshes):
+    m, j = meshes[2]
+    x = np.random.default_rng(11).normal(size=(8, 4)).astype(np.float32)
+    a = mlax.device_put(x, NamedSharding(m, P("data", "model")))
+    b = jax.device_put(x, JNamed(j, JP("data", "model")))
+    f = lambda v: jnp.tanh(v) * v  # noqa: E731
+    fj = lambda v: jnp_ref.tanh(v) * v  # noqa: E731
+    np.testing.assert_allclose(np.asarray(mlax.vmap(f)(a)), np.asarray(jax.vmap(fj)(b)), rtol=1e-6)
+    ga = mlax.grad(lambda v: f(v).sum())(a)
+    np.testing.assert_allclose(np.asarray(ga), np.asarray(jax.grad(lambda v: fj(v).sum())(b)), rtol=1e-6)
+    assert len(ga.devices()) == 8
+    y, t = mlax.jvp(f, (a,), (a,))
+    np.testing.assert_allclose(np.asarray(t), np.asarray(jax.jvp(fj, (b,), (b,))[1]), rtol=1e-6)
+
+
 def test_device_put_errors(meshes):
     m, _ = meshes[1]
     with pytest.raises(ValueError, match="divisible by 8"):
