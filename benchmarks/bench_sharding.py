@@ -21,11 +21,10 @@ if not os.environ.get("MLAX_BENCH_REAL_DEVICES"):
 
 import jax  # noqa: E402
 import jax.numpy as jref  # noqa: E402
-import numpy as np  # noqa: E402
-from _timing import best, first_call  # noqa: E402
-
 import mlax  # noqa: E402
 import mlax.numpy as jnp  # noqa: E402
+import numpy as np  # noqa: E402
+from _timing import best, first_call  # noqa: E402
 
 SIZES = [(256, 512, 512, 10), (1024, 1024, 1024, 10)]  # batch, in, hidden, out
 
@@ -56,7 +55,9 @@ def main() -> None:
     mm = mlax.make_mesh((8,), ("data",))
     jm = jax.sharding.Mesh(np.array(jax.devices()[:8]), ("data",))
     print(f"devices: {n} x {mlax.devices()[0].device_kind}")
-    print("| batch x in x hidden | mlax steady | jax steady | ratio | mlax first | jax first | ratio |")
+    print(
+        "| batch x in x hidden | mlax steady | jax steady | ratio | mlax first | jax first | ratio |"
+    )
     print("|---|---|---|---|---|---|---|")
     for b, i, h, o in SIZES:
         rng = np.random.default_rng(0)

@@ -97,7 +97,9 @@ def test_eager_transformations_on_sharded_arrays(meshes):
     fj = lambda v: jnp_ref.tanh(v) * v  # noqa: E731
     np.testing.assert_allclose(np.asarray(mlax.vmap(f)(a)), np.asarray(jax.vmap(fj)(b)), rtol=1e-6)
     ga = mlax.grad(lambda v: f(v).sum())(a)
-    np.testing.assert_allclose(np.asarray(ga), np.asarray(jax.grad(lambda v: fj(v).sum())(b)), rtol=1e-6)
+    np.testing.assert_allclose(
+        np.asarray(ga), np.asarray(jax.grad(lambda v: fj(v).sum())(b)), rtol=1e-6
+    )
     assert len(ga.devices()) == 8
     y, t = mlax.jvp(f, (a,), (a,))
     np.testing.assert_allclose(np.asarray(t), np.asarray(jax.jvp(fj, (b,), (b,))[1]), rtol=1e-6)
