@@ -18,9 +18,16 @@ mlir::mlax::verifyMeshAxes(ArrayRef<int64_t> mesh, ArrayRef<int64_t> axes,
                            function_ref<InFlightDiagnostic()> emitError) {
   if (mesh.empty())
     return emitError() << "mesh must have at least one axis";
-  for (int64_t size : mesh)
+  // XLA's device assignments are dense tables: bound the mesh (which also
+  // keeps the products below from overflowing).
+  constexpr int64_t kMaxDevices = int64_t(1) << 20;
+  int64_t total = 1;
+  for (int64_t size : mesh) {
     if (size < 1)
       return emitError() << "mesh axis sizes must be positive, got " << size;
+    if (size > kMaxDevices || (total *= size) > kMaxDevices)
+      return emitError() << "mesh has more than " << kMaxDevices << " devices";
+  }
   SmallVector<bool> seen(mesh.size(), false);
   for (int64_t a : axes) {
     if (a < 0 || a >= static_cast<int64_t>(mesh.size()))

@@ -392,7 +392,8 @@ LogicalResult renameOps(ModuleOp module) {
   lowerScans(module);
   if (failed(lowerLinalg(module, platform)))
     return failure();
-  exportSharding(module);
+  if (failed(exportSharding(module)))
+    return failure();
   // stop_gradient and checkpoint_name are the identity outside
   // differentiation, a checkpoint region its body (inner ones first).
   module.walk([](StopGradientOp op) {

@@ -37,14 +37,22 @@ std::string hloString(ArrayRef<int64_t> mesh, ArrayAttr spec) {
   return s.hloString();
 }
 
-/// `mlax.sharding = {mesh, spec}` as XLA's string (null when malformed:
-/// the verifier of the function's user reported it).
-StringAttr exportedSharding(DictionaryAttr dict) {
-  auto mesh = dict.getAs<DenseI64ArrayAttr>("mesh");
-  auto spec = dict.getAs<ArrayAttr>("spec");
-  if (!mesh || !spec)
+/// `mlax.sharding = {mesh, spec}` of a value of `type` as XLA's string;
+/// null (after a diagnostic on `f`) when malformed.
+StringAttr exportedSharding(func::FuncOp f, Attribute attr, Type type) {
+  auto emit = [&] { return f.emitError("invalid mlax.sharding attribute: "); };
+  auto dict = dyn_cast<DictionaryAttr>(attr);
+  auto mesh = dict ? dict.getAs<DenseI64ArrayAttr>("mesh") : nullptr;
+  auto tensor = dyn_cast<RankedTensorType>(type);
+  if (!mesh || !tensor) {
+    emit() << "expected {mesh = array<i64>, spec = [array<i64>...]} on a "
+              "ranked tensor";
     return nullptr;
-  return StringAttr::get(dict.getContext(), hloString(mesh, spec));
+  }
+  auto s = MeshSharding::get(mesh, dict.get("spec"), tensor.getRank(), emit);
+  if (failed(s))
+    return nullptr;
+  return StringAttr::get(f.getContext(), s->hloString());
 }
 
 class Exporter {
@@ -155,7 +163,7 @@ public:
     return index;
   }
 
-  void run(ModuleOp module) {
+  LogicalResult run(ModuleOp module) {
     SmallVector<Operation *> ops;
     module.walk([&](Operation *op) {
       if (isa<ShardingConstraintOp, FullToShardOp, ShardToFullOp, AllReduceOp,
@@ -169,7 +177,11 @@ public:
       op->getResult(0).replaceAllUsesWith(v);
       op->erase();
     }
-    module.walk([&](func::FuncOp f) { exportFunctionAttrs(f); });
+    WalkResult r = module.walk([&](func::FuncOp f) {
+      return failed(exportFunctionAttrs(f)) ? WalkResult::interrupt()
+                                            : WalkResult::advance();
+    });
+    return failure(r.wasInterrupted());
   }
 
 private:
@@ -244,21 +256,26 @@ private:
     return axisIndex(cast<AxisIndexOp>(op));
   }
 
-  void exportFunctionAttrs(func::FuncOp f) {
-    auto convert = [&](DictionaryAttr attrs) -> DictionaryAttr {
-      auto dict = attrs ? attrs.getAs<DictionaryAttr>(kMlaxSharding) : nullptr;
-      if (!dict)
+  LogicalResult exportFunctionAttrs(func::FuncOp f) {
+    bool ok = true;
+    auto convert = [&](DictionaryAttr attrs, Type type) -> DictionaryAttr {
+      Attribute sharding = attrs ? attrs.get(kMlaxSharding) : nullptr;
+      if (!sharding)
         return attrs;
       NamedAttrList list(attrs);
       list.erase(kMlaxSharding);
-      if (StringAttr s = exportedSharding(dict))
+      if (StringAttr s = exportedSharding(f, sharding, type))
         list.set(kMhloSharding, s);
+      else
+        ok = false;
       return list.getDictionary(ctx);
     };
-    for (unsigned i = 0, e = f.getNumArguments(); i < e; ++i)
-      f.setArgAttrs(i, convert(f.getArgAttrDict(i)));
-    for (unsigned i = 0, e = f.getNumResults(); i < e; ++i)
-      f.setResultAttrs(i, convert(f.getResultAttrDict(i)));
+    ArrayRef<Type> inputs = f.getArgumentTypes(), results = f.getResultTypes();
+    for (unsigned i = 0, e = inputs.size(); i < e && ok; ++i)
+      f.setArgAttrs(i, convert(f.getArgAttrDict(i), inputs[i]));
+    for (unsigned i = 0, e = results.size(); i < e && ok; ++i)
+      f.setResultAttrs(i, convert(f.getResultAttrDict(i), results[i]));
+    return success(ok);
   }
 
   MLIRContext *ctx;
@@ -267,8 +284,8 @@ private:
 };
 } // namespace
 
-void mlir::mlax::exportSharding(ModuleOp module) {
-  Exporter(module.getContext()).run(module);
+LogicalResult mlir::mlax::exportSharding(ModuleOp module) {
+  return Exporter(module.getContext()).run(module);
 }
 
 namespace {

@@ -9,8 +9,9 @@ namespace mlir::mlax {
 /// Replaces the sharding and collective ops of `module` by XLA's custom
 /// calls and StableHLO collectives, and `mlax.sharding` argument / result
 /// attributes of its functions by `mhlo.sharding` strings. Runs inside
-/// export (unregistered stablehlo ops allowed).
-void exportSharding(ModuleOp module);
+/// export (unregistered stablehlo ops allowed). Fails on a malformed
+/// `mlax.sharding` attribute.
+LogicalResult exportSharding(ModuleOp module);
 /// After renaming: annotates the ops that compute per-device operands of a
 /// shard_map body from constants alone with `{manual}` (XLA's propagation
 /// cannot place them itself) and other constants with `{replicated}`.

@@ -1204,3 +1204,11 @@ func.func @scatter_indivisible(%x: tensor<6xf32>) {
   %0 = mlax.reduce_scatter %x {mesh = array<i64: 4>, axes = array<i64: 0>, scatter_dimension = 0} : (tensor<6xf32>) -> tensor<1xf32>
   return
 }
+
+// -----
+
+func.func @mesh_too_large(%x: tensor<4xf32>) {
+  // expected-error @+1 {{mesh has more than 1048576 devices}}
+  %0 = mlax.all_reduce ADD %x {mesh = array<i64: 4096, 4096>, axes = array<i64: 0>} : tensor<4xf32>
+  return
+}
