@@ -26,6 +26,8 @@ struct MeshSharding {
   static FailureOr<MeshSharding>
   get(ArrayRef<int64_t> mesh, Attribute spec, int64_t rank,
       function_ref<InFlightDiagnostic()> emitError);
+  /// The sharding of a verified op's `mesh` / `spec` attributes.
+  static MeshSharding of(ArrayRef<int64_t> mesh, ArrayAttr spec);
   int64_t numDevices() const;
   /// How many blocks dimension `dim` is split into.
   int64_t shards(unsigned dim) const;

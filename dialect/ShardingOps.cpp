@@ -64,6 +64,14 @@ MeshSharding::get(ArrayRef<int64_t> mesh, Attribute specAttr, int64_t rank,
   return s;
 }
 
+MeshSharding MeshSharding::of(ArrayRef<int64_t> mesh, ArrayAttr spec) {
+  MeshSharding s;
+  s.mesh.assign(mesh.begin(), mesh.end());
+  for (Attribute entry : spec)
+    s.spec.emplace_back(cast<DenseI64ArrayAttr>(entry).asArrayRef());
+  return s;
+}
+
 int64_t mlir::mlax::groupSize(ArrayRef<int64_t> mesh, ArrayRef<int64_t> axes) {
   int64_t n = 1;
   for (int64_t a : axes)

@@ -30,11 +30,7 @@ Attribute opaque(MLIRContext *ctx, StringRef data) {
 }
 
 std::string hloString(ArrayRef<int64_t> mesh, ArrayAttr spec) {
-  MeshSharding s;
-  s.mesh.assign(mesh.begin(), mesh.end());
-  for (Attribute entry : spec)
-    s.spec.emplace_back(cast<DenseI64ArrayAttr>(entry).asArrayRef());
-  return s.hloString();
+  return MeshSharding::of(mesh, spec).hloString();
 }
 
 /// `mlax.sharding = {mesh, spec}` of a value of `type` as XLA's string;

@@ -21,16 +21,22 @@ using Values = ArrayRef<Value>;
 using Dims = ArrayRef<int64_t>;
 using Results = SmallVectorImpl<Value>;
 
-MeshSharding shardingOf(ArrayRef<int64_t> mesh, ArrayAttr spec) {
-  MeshSharding s;
-  s.mesh.assign(mesh.begin(), mesh.end());
-  for (Attribute entry : spec)
-    s.spec.emplace_back(cast<DenseI64ArrayAttr>(entry).asArrayRef());
-  return s;
-}
-
 /// A dimension index shifted past an inserted batch dimension `d`.
 int64_t past(int64_t dim, int64_t d) { return dim >= d ? dim + 1 : dim; }
+
+/// full_to_shard / shard_to_full of a value batched at `dims[0]`: the batch
+/// dimension stays in place, unsplit.
+template <typename OpTy>
+LogicalResult batchBoundary(OpTy op, OpBuilder &b, Values operands, Dims dims,
+                            int64_t n, Results &results,
+                            SmallVectorImpl<int64_t> &outDims) {
+  int64_t d = dims[0];
+  results.push_back(OpTy::create(b, op.getLoc(), insertDim(op.getType(), d, n),
+                                 operands[0], op.getMesh(),
+                                 insertUnsplitDim(op.getSpec(), d)));
+  outDims.push_back(d);
+  return success();
+}
 } // namespace
 
 //===----------------------------------------------------------------------===//
@@ -66,7 +72,7 @@ LogicalResult FullToShardOp::transpose(OpBuilder &b, Values, Values ct,
   // contributed a cotangent: their sum is the input's.
   Value v = ct[0];
   SmallVector<int64_t> rest =
-      shardingOf(getMesh(), getSpec()).unmentionedAxes();
+      MeshSharding::of(getMesh(), getSpec()).unmentionedAxes();
   if (!rest.empty())
     v = AllReduceOp::create(b, getLoc(), v.getType(), v, getMesh(), rest,
                             WindowReduction::ADD);
@@ -78,12 +84,7 @@ LogicalResult FullToShardOp::transpose(OpBuilder &b, Values, Values ct,
 LogicalResult FullToShardOp::batch(OpBuilder &b, Values operands, Dims dims,
                                    int64_t n, Results &results,
                                    SmallVectorImpl<int64_t> &outDims) {
-  int64_t d = dims[0];
-  results.push_back(FullToShardOp::create(
-      b, getLoc(), insertDim(getType(), d, n), operands[0], getMesh(),
-      insertUnsplitDim(getSpec(), d)));
-  outDims.push_back(d);
-  return success();
+  return batchBoundary(*this, b, operands, dims, n, results, outDims);
 }
 
 LogicalResult ShardToFullOp::transpose(OpBuilder &b, Values, Values ct,
@@ -93,7 +94,7 @@ LogicalResult ShardToFullOp::transpose(OpBuilder &b, Values, Values ct,
   RuleBuilder r(b, getLoc());
   Value v = FullToShardOp::create(b, getLoc(), getOperand().getType(), ct[0],
                                   getMesh(), getSpec());
-  MeshSharding s = shardingOf(getMesh(), getSpec());
+  MeshSharding s = MeshSharding::of(getMesh(), getSpec());
   int64_t copies = groupSize(s.mesh, s.unmentionedAxes());
   if (copies > 1)
     v = r.div(v, r.splat(v, static_cast<double>(copies)));
@@ -104,12 +105,7 @@ LogicalResult ShardToFullOp::transpose(OpBuilder &b, Values, Values ct,
 LogicalResult ShardToFullOp::batch(OpBuilder &b, Values operands, Dims dims,
                                    int64_t n, Results &results,
                                    SmallVectorImpl<int64_t> &outDims) {
-  int64_t d = dims[0];
-  results.push_back(ShardToFullOp::create(
-      b, getLoc(), insertDim(getType(), d, n), operands[0], getMesh(),
-      insertUnsplitDim(getSpec(), d)));
-  outDims.push_back(d);
-  return success();
+  return batchBoundary(*this, b, operands, dims, n, results, outDims);
 }
 
 //===----------------------------------------------------------------------===//

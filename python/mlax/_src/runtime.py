@@ -286,7 +286,7 @@ class SpmdExecutable(Executable):
     uncommitted arguments); results span the devices with the shardings XLA
     gave them (named over the program's mesh where they can be)."""
 
-    __slots__ = ("devices", "in_shardings", "out_shardings", "_out_avals")
+    __slots__ = ("devices", "in_shardings", "out_shardings")
 
     def __init__(self, exe, devices, mesh_names, num_outputs: int):
         super().__init__(exe, devices[0], num_outputs)
@@ -306,7 +306,6 @@ class SpmdExecutable(Executable):
 
         self.in_shardings = [named(o) for o in exe.get_parameter_shardings()]
         self.out_shardings = [named(o) for o in exe.get_output_shardings()]
-        self._out_avals: list = []
 
     def _place(self, buffer: Buffer, sharding) -> Buffer:
         current = buffer.sharding
@@ -326,8 +325,6 @@ class SpmdExecutable(Executable):
         args = [self._place(b, s) for b, s in zip(buffers, self.in_shardings)]
         results = self._exe.execute_sharded(args)
         outs = results.disassemble_into_single_device_arrays()
-        if not self._out_avals:
-            self._out_avals = [_jax_aval(tuple(o[0].shape), o[0].dtype) for o in outs]
         arrays = []
         for parts, sharding in zip(outs, self.out_shardings):
             shape = tuple(parts[0].shape)
