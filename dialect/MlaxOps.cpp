@@ -924,7 +924,35 @@ LogicalResult WhileOp::verifyRegions() {
   auto bodyRet = cast<ReturnOp>(getBody().front().getTerminator());
   if (bodyRet.getResults().getTypes() != types)
     return emitOpError("body must return values of the operand types");
+  if (getCounted()) {
+    auto i32 = RankedTensorType::get({}, IntegerType::get(getContext(), 32));
+    if (!getMaxSteps() || types.empty() || types.front() != i32 ||
+        !countedBound())
+      return emitOpError("counted loops need max_steps, an i32 counter as "
+                         "operand 0 and a cond `counter < bound` with a "
+                         "bound defined outside the loop");
+  }
   return success();
+}
+
+Value WhileOp::countedBound() {
+  Block &cond = getCond().front();
+  if (cond.getNumArguments() == 0)
+    return {};
+  auto ret = cast<ReturnOp>(cond.getTerminator());
+  auto cmp = ret.getResults()[0].getDefiningOp<CompareOp>();
+  if (!cmp || cmp->getBlock() != &cond ||
+      cmp.getComparisonDirection() != ComparisonDirection::LT ||
+      cmp.getLhs() != cond.getArgument(0))
+    return {};
+  Value bound = cmp.getRhs();
+  if (!getCond().isAncestor(bound.getParentRegion()))
+    return bound; // defined outside the loop
+  // A constant cloned into the cond is as good as one outside it.
+  if (Operation *def = bound.getDefiningOp();
+      def && def->getBlock() == &cond && isa<ConstantOp>(def))
+    return bound;
+  return {};
 }
 
 LogicalResult ScanOp::verifyRegions() {

@@ -792,14 +792,20 @@ def Mlax_WhileOp : Mlax_Op<"while", [RecursiveMemoryEffects, Mlax_RegionJvp,
     with static bounds): reverse mode needs it to store one residual per
     iteration. `max_steps`, when present, states that the loop runs at most
     that many times (lax.while_loop(max_steps=), whose cond holds the bound):
-    reverse mode then runs it as `checkpoints` segments of guarded steps,
-    saving one state per segment and recomputing a segment's steps in the
-    backward pass.
+    reverse mode then runs it as `checkpoints` segments of at most
+    max_steps / checkpoints steps, saving one state and step count per
+    segment and recomputing a segment's steps in the backward pass. `counted` (with max_steps) states that operand 0 is an
+    i32 counter from 0 that the body increments and that cond is exactly
+    `counter < bound` for a value defined outside the loop: the loop runs
+    `bound` times, a trip count known at run time, which reverse mode
+    stores residuals for in max_steps-long buffers (the segments of a
+    bounded loop are such loops).
   }];
   let arguments = (ins Variadic<Mlax_Tensor>:$operand,
       OptionalAttr<ConfinedAttr<I64Attr, [IntNonNegative]>>:$trip_count,
       OptionalAttr<ConfinedAttr<I64Attr, [IntNonNegative]>>:$max_steps,
-      OptionalAttr<ConfinedAttr<I64Attr, [IntPositive]>>:$checkpoints);
+      OptionalAttr<ConfinedAttr<I64Attr, [IntPositive]>>:$checkpoints,
+      UnitAttr:$counted);
   let results = (outs Variadic<Mlax_Tensor>:$results);
   let regions = (region SizedRegion<1>:$cond, SizedRegion<1>:$body);
   // `(` $operand `)` attr-dict `:` type($operand) `cond` $cond `do` $body,
@@ -809,6 +815,9 @@ def Mlax_WhileOp : Mlax_Op<"while", [RecursiveMemoryEffects, Mlax_RegionJvp,
   let extraClassDeclaration = [{
     /// Reverse mode of a loop with max_steps and no trip count.
     ::llvm::LogicalResult partialEvalBounded(PartialEvalContext &ctx);
+    /// A `counted` loop's bound (what cond compares operand 0 with), or
+    /// null when cond does not have that form.
+    ::mlir::Value countedBound();
   }];
 }
 

@@ -171,37 +171,50 @@ LogicalResult CaseOp::partialEval(PartialEvalContext &ctx) {
     primalTypes.push_back(getResult(order[k]).getType());
   // A branch's residual that is a captured value needs no case result: the
   // linear case captures it too (so a loop around the case does not store
-  // a loop-invariant value per iteration).
-  SmallVector<SmallVector<Value>> direct; // per residual: captured, or null
-  SmallVector<unsigned> resStart;
+  // a loop-invariant value per iteration). The others go in result slots
+  // shared between branches by type (only one branch runs), as JAX's
+  // _merge_branch_residuals: a branch fills the slots it does not use with
+  // zeros.
+  SmallVector<SmallVector<Value>> direct;    // per residual: captured, or null
+  SmallVector<SmallVector<unsigned>> slotOf; // per residual: its slot
+  SmallVector<Type> slotTypes;
   for (LinearizedFunctions &p : parts) {
-    resStart.push_back(primalTypes.size());
     Operation *ret = p.primal.front().getTerminator();
     SmallVector<Value> &d = direct.emplace_back();
+    SmallVector<unsigned> &slots = slotOf.emplace_back();
+    llvm::SmallDenseSet<unsigned> taken;
     for (Value v : ret->getOperands().drop_front(numPrimal)) {
       auto arg = dyn_cast<BlockArgument>(v);
       d.push_back(arg ? primalCaps[arg.getArgNumber()] : Value());
-      if (!arg)
-        primalTypes.push_back(v.getType());
+      unsigned slot = slotTypes.size();
+      if (!arg) {
+        for (auto [k, t] : llvm::enumerate(slotTypes))
+          if (t == v.getType() && !taken.contains(k)) {
+            slot = k;
+            break;
+          }
+        if (slot == slotTypes.size())
+          slotTypes.push_back(v.getType());
+        taken.insert(slot);
+      }
+      slots.push_back(slot);
     }
   }
+  llvm::append_range(primalTypes, slotTypes);
   auto pcase = CaseOp::create(b, loc, primalTypes, getIndex(), getNumRegions());
   for (auto [i, p] : llvm::enumerate(parts)) {
     OpBuilder::InsertionGuard guard(b);
     b.createBlock(&pcase.getBranches()[i]);
     SmallVector<Value> outs = inlineBody(b, p.primal, primalCaps);
     SmallVector<Value> yields(outs.begin(), outs.begin() + numPrimal);
-    for (auto [k, q] : llvm::enumerate(parts)) {
-      Operation *qret = q.primal.front().getTerminator();
-      for (auto [j, v] :
-           llvm::enumerate(qret->getOperands().drop_front(numPrimal))) {
-        if (direct[k][j])
-          continue;
-        yields.push_back(
-            k == i ? outs[numPrimal + j]
-                   : rb.constant(cast<RankedTensorType>(v.getType()), 0.0));
-      }
-    }
+    SmallVector<Value> slotValues(slotTypes.size());
+    for (auto [j, v] :
+         llvm::enumerate(ArrayRef<Value>(outs).drop_front(numPrimal)))
+      if (!direct[i][j])
+        slotValues[slotOf[i][j]] = v;
+    for (auto [k, v] : llvm::enumerate(slotValues))
+      yields.push_back(
+          v ? v : rb.constant(cast<RankedTensorType>(slotTypes[k]), 0.0));
     ReturnOp::create(b, loc, yields);
   }
 
@@ -211,9 +224,9 @@ LogicalResult CaseOp::partialEval(PartialEvalContext &ctx) {
   auto lcase = CaseOp::create(b, loc, linearTypes, getIndex(), getNumRegions());
   for (auto [i, p] : llvm::enumerate(parts)) {
     SmallVector<Value> args;
-    unsigned stored = resStart[i];
     for (unsigned k = 0; k < p.numResiduals; ++k)
-      args.push_back(direct[i][k] ? direct[i][k] : pcase.getResult(stored++));
+      args.push_back(direct[i][k] ? direct[i][k]
+                                  : pcase.getResult(numPrimal + slotOf[i][k]));
     llvm::append_range(args, linearCaps);
     inlineFunctionInto(p.linear, args, lcase.getBranches()[i], b);
   }

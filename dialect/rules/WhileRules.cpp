@@ -13,16 +13,19 @@
 #include "dialect/rules/RegionUtils.h"
 #include "dialect/rules/RuleBuilder.h"
 
+#include <cmath>
+
 using namespace mlir;
 using namespace mlir::mlax;
 
 namespace {
 
 /// The trip count and max_steps / checkpoints of `from` on `to`.
-void copyLoopBounds(WhileOp from, WhileOp to) {
+void copyLoopBounds(WhileOp from, WhileOp to, bool counted = true) {
   to.setTripCountAttr(from.getTripCountAttr());
   to.setMaxStepsAttr(from.getMaxStepsAttr());
   to.setCheckpointsAttr(from.getCheckpointsAttr());
+  to.setCounted(counted && from.getCounted());
 }
 
 /// Clones `region`'s block at `b`'s insertion point with its arguments
@@ -34,6 +37,14 @@ SmallVector<Value> clonePrimalRegion(OpBuilder &b, Region &region,
   for (Value v : capturedValues(region))
     map.map(v, lookup(v));
   return cloneBlockBody(b, region.front(), args, std::move(map));
+}
+/// A counted loop's bound as a value at `b`'s insertion point (outside the
+/// loop): the value itself, or a copy of the constant in its cond.
+Value materializeBound(OpBuilder &b, WhileOp op) {
+  Value bound = op.countedBound();
+  if (!op.getCond().isAncestor(bound.getParentRegion()))
+    return bound;
+  return b.clone(*bound.getDefiningOp())->getResult(0);
 }
 } // namespace
 
@@ -223,7 +234,10 @@ LogicalResult WhileOp::batch(BatchContext &ctx, OpBuilder &b) {
   }
   SmallVector<Type> carriedTypes = types(batched);
   auto newOp = WhileOp::create(b, loc, carriedTypes, operands);
-  copyLoopBounds(*this, newOp);
+  // A batched counter or bound leaves a loop that runs while any element's
+  // cond holds: bounded still, but no longer `counter < bound`.
+  copyLoopBounds(*this, newOp,
+                 !predBatched && (batched.empty() || !batched[0]));
 
   // cond: the (batched) predicate, reduced with `or` over the batch.
   {
@@ -311,14 +325,65 @@ void WhileOp::linearResults(PartialEvalContext &ctx,
   }
 }
 
+namespace {
+/// A JVP'd loop body split for reverse mode: which carries are primal and
+/// linear, the values the body captures of each kind, and the body
+/// linearized as a function of (primal carries, primal captures, linear
+/// carries, linear captures).
+struct SplitLoopBody {
+  SmallVector<unsigned> pIdx, lIdx;
+  SmallVector<Value> primalCaps, linearCaps;
+  LinearizedFunctions lf;
+};
+
+FailureOr<SplitLoopBody> splitLoopBody(WhileOp op, PartialEvalContext &ctx) {
+  DenseSet<Value> &linear = ctx.linear();
+  Block &body = op.getBody().front(), &cond = op.getCond().front();
+  SplitLoopBody sp;
+  SmallVector<bool> isLinear;
+  op.linearResults(ctx, linear, isLinear);
+  for (unsigned i = 0; i < op.getNumOperands(); ++i)
+    (isLinear[i] ? sp.lIdx : sp.pIdx).push_back(i);
+  auto isLin = [&](Value v) { return linear.contains(v); };
+  if (llvm::any_of(
+          sp.lIdx,
+          [&](unsigned i) { return !cond.getArgument(i).use_empty(); }) ||
+      llvm::any_of(capturedValues(op.getCond()), isLin))
+    return op.emitOpError("loop condition depends on tangents");
+  partitionValues(capturedValues(op.getBody()).getArrayRef(), isLin,
+                  sp.linearCaps, sp.primalCaps);
+  SmallVector<Value> inputs;
+  for (unsigned i : sp.pIdx)
+    inputs.push_back(body.getArgument(i));
+  llvm::append_range(inputs, sp.primalCaps);
+  for (unsigned i : sp.lIdx)
+    inputs.push_back(body.getArgument(i));
+  llvm::append_range(inputs, sp.linearCaps);
+  SmallVector<unsigned> order(sp.pIdx);
+  llvm::append_range(order, sp.lIdx);
+  func::FuncOp fn = outlineRegion(op.getBody(), inputs, order, ctx.anchor(),
+                                  (ctx.baseName() + "loop_body").str());
+  FailureOr<LinearizedFunctions> lf =
+      ctx.linearize(fn, sp.pIdx.size() + sp.primalCaps.size(), sp.pIdx.size(),
+                    fn.getSymName());
+  fn.erase();
+  if (failed(lf))
+    return failure();
+  sp.lf = *lf;
+  return sp;
+}
+} // namespace
+
 /// With max_steps M (its bound already in the cond) and K checkpoints: the
-/// loop becomes a scan over ceil(M / s) segments, s = ceil(M / K), whose
-/// body is a checkpoint region holding a scan of s guarded steps (a case
-/// runs the body while the cond holds, else keeps the carries; once false
-/// it stays false, as the carries no longer change). Partial evaluation of
-/// that scan then keeps one state per segment (the checkpoint region's
-/// inputs) and recomputes a segment's steps in the backward pass, the inner
-/// scan storing their residuals meanwhile: memory for K + s states.
+/// loop becomes a scan over ceil(M / s) segments, s = ceil(M / K). A segment
+/// runs the primal body in a while loop of at most s steps, counting its
+/// steps n; its tangents come from a checkpoint region that runs those n
+/// steps again as a `counted` loop. Partial evaluation of that scan then
+/// keeps one state and n per segment, and the backward pass recomputes a
+/// segment's n steps (storing their residuals in s-long buffers) and runs
+/// their transposes: memory for K + s states, no guard on any step, and
+/// work proportional to the trip count (a segment after the loop stopped
+/// costs one evaluation of the cond).
 LogicalResult WhileOp::partialEvalBounded(PartialEvalContext &ctx) {
   Location loc = getLoc();
   int64_t maxSteps = *getMaxSteps();
@@ -326,9 +391,23 @@ LogicalResult WhileOp::partialEvalBounded(PartialEvalContext &ctx) {
                                   std::max<int64_t>(maxSteps, 1));
   int64_t s = std::max<int64_t>((maxSteps + k - 1) / k, 1);
   int64_t segments = (maxSteps + s - 1) / s;
+  Block &body = getBody().front(), &cond = getCond().front();
+  // The primal body: the primal part of the linearized JVP body (what only
+  // its residuals need is dead in the counting loop and folded away).
+  FailureOr<SplitLoopBody> sp = splitLoopBody(*this, ctx);
+  if (failed(sp))
+    return failure();
+  sp->lf.linear.erase();
+  func::FuncOp primalBody = sp->lf.primal;
+  ArrayRef<unsigned> pIdx = sp->pIdx, lIdx = sp->lIdx;
+  ArrayRef<Value> primalCaps = sp->primalCaps;
+  unsigned np = pIdx.size();
+
   SmallVector<Type> types(getOperand().getTypes());
   SmallVector<Location> locs(types.size(), loc);
+  auto i32 = RankedTensorType::get({}, OpBuilder(*this).getI32Type());
   OpBuilder b(*this);
+  RuleBuilder r(b, loc);
   // A scan over the carries only (no xs, no ys) whose body `fill` builds
   // from the block's arguments.
   auto carryScan =
@@ -341,61 +420,120 @@ LogicalResult WhileOp::partialEvalBounded(PartialEvalContext &ctx) {
     ReturnOp::create(b, loc, fill(blk));
     return scan;
   };
-  // case(cond(c)) {c} {then(c)}: `then` runs only while the cond holds.
-  auto guarded = [&](ValueRange c,
-                     llvm::function_ref<SmallVector<Value>()> then) {
-    RuleBuilder r(b, loc);
-    IRMapping cmap;
-    SmallVector<Value> pred = cloneBlockBody(b, getCond().front(), c, cmap);
-    auto op =
-        CaseOp::create(b, loc, types, r.convert(pred[0], b.getI32Type()), 2);
-    OpBuilder::InsertionGuard guard(b);
-    b.createBlock(&op.getBranches()[0]);
-    ReturnOp::create(b, loc, c);
-    b.createBlock(&op.getBranches()[1]);
-    ReturnOp::create(b, loc, then());
-    return SmallVector<Value>(op.getResults());
+  // The cond on carries `c` (tangent carries: any value, the cond ignores
+  // them).
+  auto predicate = [&](ValueRange c) { return cloneBlockBody(b, cond, c)[0]; };
+  // The primal carries after at most s steps from `seg`'s, and the count.
+  auto countSteps = [&](Block *seg) {
+    SmallVector<Value> init;
+    SmallVector<Type> ptypes;
+    for (unsigned i : pIdx) {
+      init.push_back(seg->getArgument(i));
+      ptypes.push_back(types[i]);
+    }
+    init.push_back(r.i32(0));
+    ptypes.push_back(i32);
+    auto w = WhileOp::create(b, loc, ptypes, init);
+    // Bounded by s, so that higher-order reverse mode can linearize it too.
+    w.setMaxStepsAttr(b.getI64IntegerAttr(s));
+    w.setCheckpointsAttr(b.getI64IntegerAttr(std::max<int64_t>(
+        1, static_cast<int64_t>(std::ceil(std::sqrt(double(s)))))));
+    SmallVector<Location> plocs(ptypes.size(), loc);
+    {
+      OpBuilder::InsertionGuard guard(b);
+      Block *blk = b.createBlock(&w.getCond(), {}, ptypes, plocs);
+      SmallVector<Value> c(seg->getArguments());
+      for (auto [j, i] : llvm::enumerate(pIdx))
+        c[i] = blk->getArgument(j);
+      Value more =
+          r.compare(ComparisonDirection::LT, blk->getArgument(np), r.i32(s));
+      Value pred = AndOp::create(b, loc, more, predicate(c)).getResult();
+      ReturnOp::create(b, loc, ValueRange{pred});
+    }
+    {
+      OpBuilder::InsertionGuard guard(b);
+      Block *blk = b.createBlock(&w.getBody(), {}, ptypes, plocs);
+      SmallVector<Value> args(blk->getArguments().take_front(np));
+      llvm::append_range(args, primalCaps);
+      SmallVector<Value> outs = inlineBody(b, primalBody, args);
+      outs.resize(np);
+      outs.push_back(r.add(blk->getArgument(np), r.i32(1)));
+      ReturnOp::create(b, loc, outs);
+    }
+    return w;
   };
-  // One step: the body, guarded.
-  auto step = [&](Block *blk) {
-    return guarded(blk->getArguments(), [&] {
-      return cloneBlockBody(b, getBody().front(), blk->getArguments());
-    });
-  };
-  // One segment: s steps in a checkpoint region, skipped once the loop has
-  // stopped (segments past the trip count cost one predicate each).
+  SmallVector<Type> ltypes;
+  for (unsigned i : lIdx)
+    ltypes.push_back(types[i]);
   ScanOp outer = carryScan(getOperand(), segments, [&](Block *seg) {
-    return guarded(seg->getArguments(), [&] {
-      auto remat = CheckpointOp::create(b, loc, types, b.getStrArrayAttr({}),
-                                        b.getUnitAttr());
+    WhileOp count = countSteps(seg);
+    Value n = count.getResult(np);
+    auto remat = CheckpointOp::create(b, loc, ltypes, b.getStrArrayAttr({}),
+                                      b.getUnitAttr());
+    {
       OpBuilder::InsertionGuard guard(b);
       b.createBlock(&remat.getBody());
-      ScanOp inner = carryScan(seg->getArguments(), s, step);
-      ReturnOp::create(b, loc, inner.getResults());
-      return SmallVector<Value>(remat.getResults());
-    });
+      // The segment's n steps again, as a counted loop: reverse mode stores
+      // their residuals in s-long buffers and replays exactly n steps.
+      SmallVector<Type> ctypes{i32};
+      llvm::append_range(ctypes, types);
+      SmallVector<Value> init{r.i32(0)};
+      llvm::append_range(init, seg->getArguments());
+      auto steps = WhileOp::create(b, loc, ctypes, init);
+      steps.setMaxStepsAttr(b.getI64IntegerAttr(s));
+      steps.setCounted(true);
+      SmallVector<Location> clocs(ctypes.size(), loc);
+      {
+        OpBuilder::InsertionGuard g2(b);
+        Block *blk = b.createBlock(&steps.getCond(), {}, ctypes, clocs);
+        Value lt = r.compare(ComparisonDirection::LT, blk->getArgument(0), n);
+        ReturnOp::create(b, loc, ValueRange{lt});
+      }
+      {
+        OpBuilder::InsertionGuard g2(b);
+        Block *blk = b.createBlock(&steps.getBody(), {}, ctypes, clocs);
+        SmallVector<Value> outs{r.add(blk->getArgument(0), r.i32(1))};
+        llvm::append_range(
+            outs, cloneBlockBody(b, body, blk->getArguments().drop_front()));
+        ReturnOp::create(b, loc, outs);
+      }
+      SmallVector<Value> tangents;
+      for (unsigned i : lIdx)
+        tangents.push_back(steps.getResult(1 + i));
+      ReturnOp::create(b, loc, tangents);
+    }
+    SmallVector<Value> outs(types.size());
+    for (auto [j, i] : llvm::enumerate(pIdx))
+      outs[i] = count.getResult(j);
+    for (auto [j, i] : llvm::enumerate(lIdx))
+      outs[i] = remat.getResult(j);
+    return outs;
   });
+  primalBody.erase();
   replaceAllUsesWith(outer.getResults());
   erase();
   return cast<PartialEvalOpInterface>(outer.getOperation()).partialEval(ctx);
 }
 
-/// With a static trip count N (fori_loop with static bounds, as JAX's scan):
-/// the body is linearized as a function; a primal loop runs the primal body
-/// and stores each iteration's residuals into (N, ...) buffers at the
-/// iteration counter; a linear loop, counted 0..N-1, runs the linear body on
-/// the residuals of its iteration.
+/// With a static trip count N (fori_loop with static bounds, as JAX's scan),
+/// or a `counted` loop's bound N known at run time (at most max_steps): the
+/// body is linearized as a function; a primal loop runs the primal body and
+/// stores each iteration's residuals into (N, ...) (max_steps, ...) buffers
+/// at the iteration counter; a linear loop, counted 0..N-1, runs the linear
+/// body on the residuals of its iteration.
 LogicalResult WhileOp::partialEval(PartialEvalContext &ctx) {
   DenseSet<Value> &linear = ctx.linear();
   std::optional<uint64_t> tc = getTripCount();
-  if (!tc && getMaxSteps())
+  bool dynamic = !tc && getCounted();
+  if (!tc && !dynamic && getMaxSteps())
     return partialEvalBounded(ctx);
-  if (!tc)
+  if (!tc && !dynamic)
     return emitOpError(
         "cannot be linearized: reverse-mode differentiation of a while loop "
         "needs a bound on its iterations: pass max_steps to lax.while_loop "
         "(or use fori_loop with static bounds, jvp, or a custom_vjp)");
-  int64_t N = *tc;
+  // N: the buffers' length (the trip count, or its bound).
+  int64_t N = dynamic ? *getMaxSteps() : *tc;
   Location loc = getLoc();
   unsigned n = getNumOperands();
   if (N == 0) {
@@ -405,38 +543,18 @@ LogicalResult WhileOp::partialEval(PartialEvalContext &ctx) {
     erase();
     return success();
   }
-  Block &body = getBody().front(), &cond = getCond().front();
-  SmallVector<bool> isLinear;
-  linearResults(ctx, linear, isLinear);
-  SmallVector<unsigned> pIdx, lIdx;
-  for (unsigned i = 0; i < n; ++i)
-    (isLinear[i] ? lIdx : pIdx).push_back(i);
-  for (unsigned i : lIdx)
-    if (!cond.getArgument(i).use_empty())
-      return emitOpError("loop condition depends on tangents");
-  if (llvm::any_of(capturedValues(getCond()),
-                   [&](Value v) { return linear.contains(v); }))
-    return emitOpError("loop condition depends on tangents");
-  SmallVector<Value> primalCaps, linearCaps;
-  partitionValues(
-      capturedValues(getBody()).getArrayRef(),
-      [&](Value v) { return linear.contains(v); }, linearCaps, primalCaps);
-  SmallVector<Value> inputs;
-  for (unsigned i : pIdx)
-    inputs.push_back(body.getArgument(i));
-  llvm::append_range(inputs, primalCaps);
-  for (unsigned i : lIdx)
-    inputs.push_back(body.getArgument(i));
-  llvm::append_range(inputs, linearCaps);
-  SmallVector<unsigned> order(pIdx);
-  llvm::append_range(order, lIdx);
-  func::FuncOp fn = outlineRegion(getBody(), inputs, order, ctx.anchor(),
-                                  (ctx.baseName() + "loop_body").str());
-  FailureOr<LinearizedFunctions> lf = ctx.linearize(
-      fn, pIdx.size() + primalCaps.size(), pIdx.size(), fn.getSymName());
-  fn.erase();
-  if (failed(lf))
+  FailureOr<SplitLoopBody> sp = splitLoopBody(*this, ctx);
+  if (failed(sp))
     return failure();
+  ArrayRef<unsigned> pIdx = sp->pIdx, lIdx = sp->lIdx;
+  ArrayRef<Value> primalCaps = sp->primalCaps, linearCaps = sp->linearCaps;
+  LinearizedFunctions *lf = &sp->lf;
+  Block &cond = getCond().front();
+  if (dynamic && (pIdx.empty() || pIdx.front() != 0)) {
+    lf->primal.erase();
+    lf->linear.erase();
+    return emitOpError("counted loop with a linear counter");
+  }
   unsigned np = pIdx.size();
   // Residuals that are loop-invariant captured values need no buffer.
   SmallVector<Value> invariant; // per residual: the captured value, or null
@@ -474,7 +592,7 @@ LogicalResult WhileOp::partialEval(PartialEvalContext &ctx) {
     pTypes.push_back(bt);
   }
   auto pw = WhileOp::create(b, loc, pTypes, pOperands);
-  pw.setTripCountAttr(getTripCountAttr());
+  copyLoopBounds(*this, pw); // the cond, cloned, still counts operand 0
   SmallVector<Location> pLocs(pTypes.size(), loc);
   {
     OpBuilder::InsertionGuard guard(b);
@@ -515,13 +633,18 @@ LogicalResult WhileOp::partialEval(PartialEvalContext &ctx) {
     lTypes.push_back(getOperand()[i].getType());
   }
   auto lw = WhileOp::create(b, loc, lTypes, lOperands);
-  lw.setTripCountAttr(getTripCountAttr());
+  if (dynamic) {
+    lw.setMaxStepsAttr(getMaxStepsAttr());
+    lw.setCounted(true);
+  } else {
+    lw.setTripCountAttr(getTripCountAttr());
+  }
   SmallVector<Location> lLocs(lTypes.size(), loc);
   {
     OpBuilder::InsertionGuard guard(b);
     Block *blk = b.createBlock(&lw.getCond(), {}, lTypes, lLocs);
-    Value lt =
-        r.compare(ComparisonDirection::LT, blk->getArgument(0), r.i32(N));
+    Value lt = r.compare(ComparisonDirection::LT, blk->getArgument(0),
+                         dynamic ? materializeBound(b, *this) : r.i32(N));
     ReturnOp::create(b, loc, ValueRange{lt});
   }
   {
@@ -567,18 +690,20 @@ LogicalResult WhileOp::partialEval(PartialEvalContext &ctx) {
 /// for k = N-1..0, carrying the cotangents of the carries and accumulating
 /// those of the linear values the body uses. (Carries after the counter are
 /// linear; a constant initial value, e.g. instantiated zeros, just gets no
-/// cotangent.)
+/// cotangent.) With N known at run time (`counted`), the transposed loop is
+/// counted too (j = 0..N-1, k = N-1-j), so that it can be linearized again.
 LogicalResult WhileOp::transpose(TransposeContext &ctx, OpBuilder &b,
                                  ArrayRef<Value> resultCts) {
   std::optional<uint64_t> tc = getTripCount();
-  bool counted = tc && getNumOperands() > 0 && !ctx.isLinear(getOperand()[0]);
+  bool dynamic = !tc && getCounted();
+  bool counted =
+      (tc || dynamic) && getNumOperands() > 0 && !ctx.isLinear(getOperand()[0]);
   if (!counted)
     return emitOpError("cannot be transposed: reverse-mode "
                        "differentiation does not work for while loops "
                        "(lax.while_loop, fori_loop with dynamic bounds); "
                        "use jvp, or a custom_vjp");
   Location loc = getLoc();
-  int64_t N = *tc;
   Block &body = getBody().front();
   SmallVector<Value> constCaps, linCaps;
   partitionValues(
@@ -601,7 +726,14 @@ LogicalResult WhileOp::transpose(TransposeContext &ctx, OpBuilder &b,
   if (failed(t))
     return failure();
   RuleBuilder r(b, loc);
-  SmallVector<Value> init{r.i32(N - 1)};
+  Value bound; // the trip count, when known at run time only
+  if (dynamic) {
+    Value v = countedBound();
+    bound = getCond().isAncestor(v.getParentRegion())
+                ? b.clone(*v.getDefiningOp())->getResult(0)
+                : ctx.forward(v);
+  }
+  SmallVector<Value> init{r.i32(dynamic ? 0 : int64_t(*tc) - 1)};
   SmallVector<Type> types{init[0].getType()};
   for (unsigned i = 1; i <= nc; ++i) {
     Value c = resultCts[i];
@@ -615,24 +747,28 @@ LogicalResult WhileOp::transpose(TransposeContext &ctx, OpBuilder &b,
     types.push_back(ty);
   }
   auto tw = WhileOp::create(b, loc, types, init);
-  tw.setTripCountAttr(getTripCountAttr());
+  copyLoopBounds(*this, tw);
   SmallVector<Location> locs(types.size(), loc);
   {
     OpBuilder::InsertionGuard guard(b);
     Block *blk = b.createBlock(&tw.getCond(), {}, types, locs);
-    Value ge =
-        r.compare(ComparisonDirection::GE, blk->getArgument(0), r.i32(0));
-    ReturnOp::create(b, loc, ValueRange{ge});
+    Value more =
+        dynamic
+            ? r.compare(ComparisonDirection::LT, blk->getArgument(0), bound)
+            : r.compare(ComparisonDirection::GE, blk->getArgument(0), r.i32(0));
+    ReturnOp::create(b, loc, ValueRange{more});
   }
   {
     OpBuilder::InsertionGuard guard(b);
     Block *blk = b.createBlock(&tw.getBody(), {}, types, locs);
-    SmallVector<Value> args{blk->getArgument(0)};
+    Value j = blk->getArgument(0);
+    SmallVector<Value> args{dynamic ? r.sub(r.sub(bound, r.i32(1)), j) : j};
     for (Value v : constCaps)
       args.push_back(ctx.forward(v));
     llvm::append_range(args, blk->getArguments().slice(1, nc));
     SmallVector<Value> outs = inlineBody(b, *t, args);
-    SmallVector<Value> yields{r.sub(blk->getArgument(0), r.i32(1))};
+    SmallVector<Value> yields{dynamic ? r.add(j, r.i32(1))
+                                      : r.sub(j, r.i32(1))};
     llvm::append_range(yields, ArrayRef<Value>(outs).take_front(nc));
     for (auto [j, c] : llvm::enumerate(ArrayRef<Value>(outs).drop_front(nc)))
       yields.push_back(r.add(blk->getArgument(1 + nc + j), c));

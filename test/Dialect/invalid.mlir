@@ -635,6 +635,52 @@ func.func @f(%x: tensor<2xf32>, %i: tensor<2xi32>, %p: tensor<3xi1>, %p3: tensor
 
 // -----
 
+// A counted loop's cond must be `counter < bound`, the bound from outside.
+func.func @f(%n: tensor<i32>) {
+  // expected-error @+1 {{counted loops need max_steps, an i32 counter as operand 0 and a cond `counter < bound` with a bound defined outside the loop}}
+  %0 = mlax.while(%n) {counted, max_steps = 4 : i64} : tensor<i32> cond {
+  ^bb0(%v: tensor<i32>):
+    %p = mlax.compare LT, %v, %v, SIGNED : tensor<i32>
+    mlax.return %p : tensor<i1>
+  } do {
+  ^bb0(%v: tensor<i32>):
+    mlax.return %v : tensor<i32>
+  }
+  return
+}
+
+// -----
+
+func.func @f(%n: tensor<i32>) {
+  // expected-error @+1 {{counted loops need max_steps}}
+  %0 = mlax.while(%n) {counted} : tensor<i32> cond {
+  ^bb0(%v: tensor<i32>):
+    %p = mlax.compare LT, %v, %n, SIGNED : tensor<i32>
+    mlax.return %p : tensor<i1>
+  } do {
+  ^bb0(%v: tensor<i32>):
+    mlax.return %v : tensor<i32>
+  }
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<f32>, %n: tensor<f32>) {
+  // expected-error @+1 {{counted loops need max_steps, an i32 counter as operand 0}}
+  %0 = mlax.while(%x) {counted, max_steps = 4 : i64} : tensor<f32> cond {
+  ^bb0(%v: tensor<f32>):
+    %p = mlax.compare LT, %v, %n, FLOAT : tensor<f32>
+    mlax.return %p : tensor<i1>
+  } do {
+  ^bb0(%v: tensor<f32>):
+    mlax.return %v : tensor<f32>
+  }
+  return
+}
+
+// -----
+
 func.func @f(%x: tensor<2xf32>, %i: tensor<2xi32>, %p: tensor<3xi1>, %p3: tensor<3xf32>, %m: tensor<2x3xf32>, %mm: tensor<2x2xf32>, %s: tensor<i32>, %d: tensor<?xf32>) {
   // expected-error @+1 {{branch 1 returns types that differ from the op's results}}
   %0 = mlax.case %s : (tensor<i32>) -> tensor<2xf32> {

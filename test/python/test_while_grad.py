@@ -163,3 +163,38 @@ def test_errors():
     with pytest.raises(TypeError, match="boolean scalar"):
         lax.while_loop(lambda c: c, lambda c: c * 2.0, 1.0, max_steps=3)
     np.testing.assert_allclose(f(1.0, max_steps=2), 4.0)
+
+
+@pytest.mark.parametrize("max_steps,checkpoints", [(12, 4), (12, 3), (13, 5), (40, None)])
+def test_per_example_trip_counts_segment_boundaries(max_steps, checkpoints):
+    # x -> x * (1 + p) until x > 4: p in ps gives trip counts 1..12, which
+    # end inside segments, at their boundaries and at max_steps.
+    def loop(np_, lx, p, **kw):
+        def body(c):
+            x, s = c
+            return x * (1.0 + p), s + np_.sin(x * p)
+
+        x, s = lx(lambda c: c[0] < 4.0, body, (np_.float32(1.0), np_.float32(0.0)), **kw)
+        return x + s * s
+
+    ps = np.array([0.13, 0.2, 0.3, 0.45, 0.7, 1.5, 4.0], np.float32)
+    ns = [trips(lambda c: c[0] < 4.0, lambda c, p=p: (c[0] * (1 + p), 0.0), (1.0, 0.0)) for p in ps]
+    assert len(set(ns)) == len(ns) and max(ns) >= 12  # 12: stopped by max_steps
+
+    def oracle(p, n):
+        def body(c):
+            return c[0] * (1.0 + p), c[1] + ref.sin(c[0] * p)
+
+        x, s = fixed(ref, None, body, (ref.float32(1.0), ref.float32(0.0)), min(n, max_steps))
+        return x + s * s
+
+    f = lambda p: loop(jnp, lax.while_loop, p, max_steps=max_steps, checkpoints=checkpoints)  # noqa: E731
+    want = np.array([jax.grad(oracle)(p, n) for p, n in zip(ps, ns)])
+    np.testing.assert_allclose(mlax.vmap(mlax.grad(f))(ps), want, rtol=1e-4)
+    np.testing.assert_allclose(mlax.jit(mlax.vmap(mlax.grad(f)))(ps), want, rtol=1e-4)
+    # Second order (the segments' counting and counted loops linearized
+    # again) against jax's hessian of the fixed-trip oracle.
+    for p, n in zip(ps[[0, 3, 6]], np.array(ns)[[0, 3, 6]]):
+        np.testing.assert_allclose(
+            mlax.grad(mlax.grad(f))(p), jax.grad(jax.grad(oracle))(p, n), rtol=2e-3, atol=1e-4
+        )
