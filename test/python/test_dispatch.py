@@ -216,3 +216,112 @@ def test_threads_share_one_dispatcher():
     assert not errors
     for i in range(8):
         np.testing.assert_allclose(results[i], np.full((4, 4), 4.0 * i * i))
+
+
+def test_trace_flags_per_thread_and_global():
+    # A cached call must see the flags of the calling thread: a rank-2 + rank-1
+    # add is allowed by default and an error under rank_promotion="raise".
+    f = mlax.jit(lambda x, y: x + y)
+    a, b = jnp.ones((2, 3)), jnp.ones(3)
+    for _ in range(3):
+        f(a, b)
+    with mlax.numpy_rank_promotion("raise"):
+        for _ in range(2):
+            with pytest.raises(ValueError):
+                f(a, b)
+    np.testing.assert_allclose(np.asarray(f(a, b)), np.full((2, 3), 2.0))
+    # Another thread's override does not leak here, and a global update made
+    # while it is active does not change what that thread sees.
+    entered, updated, done = threading.Event(), threading.Event(), threading.Event()
+    seen = []
+
+    def other():
+        with mlax.numpy_rank_promotion("raise"):
+            entered.set()
+            updated.wait(10)
+            for _ in range(2):
+                try:
+                    f(a, b)
+                    seen.append("ran")
+                except ValueError:
+                    seen.append("raised")
+        done.set()
+
+    t = threading.Thread(target=other)
+    t.start()
+    entered.wait(10)
+    for _ in range(2):
+        np.testing.assert_allclose(np.asarray(f(a, b)), np.full((2, 3), 2.0))
+    old = mlax.config.mlax_default_matmul_precision
+    mlax.config.update("mlax_default_matmul_precision", "highest")
+    try:
+        updated.set()
+        done.wait(10)
+        t.join()
+        assert seen == ["raised", "raised"]
+        for _ in range(2):
+            np.testing.assert_allclose(np.asarray(f(a, b)), np.full((2, 3), 2.0))
+        # The global update is seen too (a new trace under the new flags).
+        n = f.trace_count
+        f(a, b)
+        assert f.trace_count == n
+    finally:
+        mlax.config.update("mlax_default_matmul_precision", old)
+    mlax.config.update("mlax_numpy_rank_promotion", "raise")
+    try:
+        with pytest.raises(ValueError):
+            f(a, b)
+    finally:
+        mlax.config.update("mlax_numpy_rank_promotion", "allow")
+    f(a, b)
+
+
+def test_cached_jit_inside_a_trace_is_staged():
+    # Under a trace, calls with tracers (and calls whose results the trace
+    # must see) go through Python; the value and derivative are right.
+    f = mlax.jit(lambda x, w: jnp.tanh(x * w))
+    x = jnp.linspace(0.1, 1.0, 5)
+    for _ in range(3):
+        f(x, jnp.float32(2.0))
+    g = mlax.grad(lambda w: jnp.sum(f(x, w)))(jnp.float32(2.0))
+    want = jax.grad(lambda w: ref.sum(ref.tanh(np.asarray(x) * w)))(np.float32(2.0))
+    np.testing.assert_allclose(g, want, rtol=1e-6)
+    h = mlax.jit(lambda w: f(x, w) * f(x, jnp.float32(2.0)))
+    np.testing.assert_allclose(
+        np.asarray(h(jnp.float32(3.0))),
+        np.tanh(np.asarray(x) * 3.0) * np.tanh(np.asarray(x) * 2.0),
+        rtol=1e-6,
+    )
+
+
+def test_eager_jnp_functions_replayed():
+    # jnp's elementwise functions on Arrays run as one cached executable per
+    # signature (eager_jit): values, dtypes and weak types are the op-by-op
+    # ones, and flags, NaN checks and deleted inputs are still seen.
+    x = jnp.asarray(np.linspace(0.5, 2.0, 6, dtype=F32).reshape(2, 3))
+    i = jnp.asarray(np.arange(3, dtype=np.int32))
+    w = jnp.asarray(2.0)  # weakly typed
+    for _ in range(3):
+        np.testing.assert_allclose(np.asarray(jnp.sin(x)), np.sin(np.asarray(x)), rtol=1e-6)
+        assert jnp.sqrt(i).dtype == F32  # inexact promotion in the program
+        s = x + i
+        assert s.dtype == F32 and s.shape == (2, 3)
+        np.testing.assert_allclose(np.asarray(s), np.asarray(x) + np.arange(3), rtol=1e-6)
+        assert (w * w).aval.weak_type and not (x * w).aval.weak_type
+        assert (x * w).dtype == F32
+        np.testing.assert_array_equal(np.asarray(x < i), np.asarray(x) < np.arange(3))
+    with mlax.numpy_rank_promotion("raise"):
+        with pytest.raises(ValueError):
+            x + i
+    with mlax.debug_nans(True):
+        with pytest.raises(FloatingPointError, match="log"):
+            jnp.log(jnp.asarray(np.array([-1.0], F32)))
+    with mlax.enable_x64(True):
+        assert jnp.sin(jnp.asarray(np.ones(2))).dtype == np.float64
+    d = jnp.ones(3)
+    d.delete()
+    with pytest.raises(RuntimeError, match="deleted"):
+        jnp.sin(d)
+    # Inside a trace the functions are staged as before.
+    lowered = mlax.jit(lambda v: jnp.cos(v) + v).lower(x).as_text()
+    assert "mlax.cosine" in lowered and "mlax.add" in lowered

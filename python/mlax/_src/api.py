@@ -214,8 +214,8 @@ class JitFunction:
             and not donate_argnums
             and not donate_argnames
         )
-        # C++ dispatchers of a user's jit, one per trace context.
-        self._cpp: dict[Any, Any] = {}
+        # A user's jit calls go through a C++ dispatcher (see _make_cpp).
+        self._cpp = self._make_cpp() if user else None
         self.trace_count = 0  # number of times fun was traced (for tests)
         functools.update_wrapper(self, fun)
         if user:
@@ -258,28 +258,29 @@ class JitFunction:
         return flat_fun
 
     def __call__(self, *args, **kwargs):
-        state = config.dispatch_state()
-        if self._user and state[3] and core.current_trace() is None:
-            cpp = self._cpp.get(state[1])
-            if cpp is None:
-                cpp = self._cpp[state[1]] = self._make_cpp(state[1])
+        cpp = self._cpp
+        if cpp is not None:
             try:
                 return cpp(*args, **kwargs)
             except ValueError as e:
                 if not runtime.is_deleted_input_error(e):
                     raise
                 # A deleted (donated) input: the Python path names it.
-        return self._call(state, args, kwargs)[0]
+        return self._call(config.dispatch_state(), args, kwargs)[0]
 
-    def _make_cpp(self, ctx):
-        """The C++ dispatcher for calls under trace context `ctx`: it
-        replays cached signatures and calls back here on a miss."""
+    def _make_cpp(self):
+        """The C++ dispatcher: it replays cached signatures and calls back
+        here on a miss (and for arguments it cannot sign, such as tracers).
+        Its key includes the config and tracing state (runtime's
+        dispatch_global / dispatch_thread), and a miss hands it the
+        executable only in a state where replaying is what Python would do:
+        no NaN checks, disable_jit or x64, and no trace."""
 
         def cache_miss(*args, **kwargs):
             state = config.dispatch_state()
             out, replay = self._call(state, args, kwargs)
             data = None
-            if replay is not None and state[3] and state[1] == ctx:
+            if replay is not None and state[3] and core.current_trace() is None:
                 compiled, consts, num_args = replay
                 if not consts:  # hoisted constants would be leading args there
                     data = runtime.fastpath_data(compiled.executable, num_args, out)
@@ -475,7 +476,8 @@ class JitFunction:
         return self.trace(*args, **kwargs).out_info
 
     def clear_cache(self) -> None:
-        self._cpp.clear()
+        if self._cpp is not None:
+            self._cpp = self._make_cpp()
         self._cache.clear()
         self._fast_cache.clear()
 

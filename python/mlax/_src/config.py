@@ -92,6 +92,21 @@ class Config:
         # leaving): dispatch_state recomputes only then.
         self._counter = itertools.count(1)  # next() is atomic: no lost bumps
         self._version = 0
+        self._global_version = 0  # bumped by update only
+        # Called after this thread's overrides change / after an update
+        # (core keeps the C++ dispatchers' key in step).
+        self._on_thread_change: Callable[[], None] = lambda: None
+        self._on_global_change: Callable[[], None] = lambda: None
+
+    def on_change(self, thread: Callable[[], None], glob: Callable[[], None]) -> None:
+        self._on_thread_change, self._on_global_change = thread, glob
+
+    def local_overrides(self) -> dict[str, Any]:
+        """This thread's context-manager values (empty: none)."""
+        return getattr(self._local, "overrides", None) or {}
+
+    def global_version(self) -> int:
+        return self._global_version
 
     @staticmethod
     def _canonical(name: str) -> str:
@@ -107,6 +122,8 @@ class Config:
         name = self._canonical(name)
         self._values[name] = _FLAGS[name][1](name, value)
         self._version = next(self._counter)
+        self._global_version = self._version
+        self._on_global_change()
 
     def _overrides(self) -> dict[str, Any]:
         d = getattr(self._local, "overrides", None)
@@ -130,6 +147,7 @@ class Config:
         old = d.get(name, missing)
         d[name] = value
         self._version = next(self._counter)
+        self._on_thread_change()
         try:
             yield
         finally:
@@ -138,6 +156,7 @@ class Config:
             else:
                 d[name] = old
             self._version = next(self._counter)
+            self._on_thread_change()
 
     def trace_context(self) -> tuple:
         """The values of the flags that change what a trace produces."""

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import collections
 import functools
+import itertools
 import operator
 import os
 import sys
 import threading
 import time
-from typing import Any, Callable, NamedTuple, Sequence, Union
+from typing import Any, Callable, Hashable, NamedTuple, Sequence, Union
 
 import numpy as np
 
@@ -177,7 +178,18 @@ class Array(_ArrayOps):
 
     __slots__ = ("_buffer", "aval")
 
-    def __init__(self, buffer: runtime.Buffer, weak_type: bool = False):
+    def __init__(
+        self,
+        buffer: runtime.Buffer | None = None,
+        weak_type: bool = False,
+        *,
+        _buffer: runtime.Buffer | None = None,
+        aval: ShapedArray | None = None,
+    ):
+        if _buffer is not None:  # the C++ dispatcher's dataclass node
+            self._buffer = _buffer
+            self.aval = aval
+            return
         self._buffer = buffer
         self.aval = ShapedArray(tuple(buffer.shape), np.dtype(buffer.dtype), weak_type)
 
@@ -354,7 +366,7 @@ def _dispatch_unflatten(aval: ShapedArray, children) -> Array:
     return self
 
 
-runtime.register_dispatch_node(Array, lambda a: ((a._buffer,), a.aval), _dispatch_unflatten)
+runtime.register_dispatch_array(Array, lambda a: ((a._buffer,), a.aval), _dispatch_unflatten)
 
 
 def _sharded_unflatten(aval: ShapedArray, children) -> Array:
@@ -364,7 +376,7 @@ def _sharded_unflatten(aval: ShapedArray, children) -> Array:
     return self
 
 
-runtime.register_dispatch_node(ShardedArray, lambda a: ((a._buffer,), a.aval), _sharded_unflatten)
+runtime.register_dispatch_array(ShardedArray, lambda a: ((a._buffer,), a.aval), _sharded_unflatten)
 
 
 class Tracer(_ArrayOps):
@@ -690,10 +702,55 @@ def current_trace() -> Trace | None:
 
 def push_trace(trace: Trace) -> None:
     _state.trace_stack.append(trace)
+    if len(_state.trace_stack) == 1:
+        sync_dispatch_thread()
 
 
 def pop_trace() -> None:
     _state.trace_stack.pop()
+    if not _state.trace_stack:
+        sync_dispatch_thread()
+
+
+def set_trace_stack(stack: list) -> list:
+    """Replaces this thread's trace stack (eager evaluation inside a trace
+    runs with none); returns the old one for restoring."""
+    old = _state.trace_stack
+    _state.trace_stack = stack
+    if bool(old) != bool(stack):
+        sync_dispatch_thread()
+    return old
+
+
+_thread_tokens: dict[Hashable, int] = {}
+_unhashable_tokens = itertools.count(1)
+
+
+def sync_dispatch_thread() -> None:
+    """Sets this thread's part of the C++ dispatchers' key
+    (runtime.dispatch_thread): unset when it has no config overrides and is
+    not tracing (the global state alone decides), else a token for its
+    overrides and whether it traces."""
+    overrides = config.local_overrides()
+    tracing = bool(_state.trace_stack)
+    if not overrides and not tracing:
+        runtime.dispatch_thread.set_local(runtime.config_unset)
+        return
+    try:
+        key = (frozenset(overrides.items()), tracing)
+        token = _thread_tokens.get(key)
+        if token is None:
+            token = _thread_tokens.setdefault(key, len(_thread_tokens) + 1)
+    except TypeError:  # an unhashable flag value: a token never reused
+        token = -next(_unhashable_tokens)
+    runtime.dispatch_thread.set_local(token)
+
+
+def sync_dispatch_global() -> None:
+    runtime.dispatch_global.set_global(config.global_version())
+
+
+config.on_change(sync_dispatch_thread, sync_dispatch_global)
 
 
 class Primitive:
@@ -722,12 +779,11 @@ class Primitive:
             return _eager(self, args, params)
         if _state.compile_time_eval and not any(isinstance(a, Tracer) for a in args):
             # ensure_compile_time_eval: ops on known values run now.
-            saved = _state.trace_stack
-            _state.trace_stack = []
+            saved = set_trace_stack([])
             try:
                 return _eager(self, args, params)
             finally:
-                _state.trace_stack = saved
+                set_trace_stack(saved)
         values, avals = zip(*(trace.to_value(a) for a in args)) if args else ((), ())
         with trace.ip, trace.loc:
             results = self.emit(list(values), list(avals), **params)
@@ -753,12 +809,11 @@ class Primitive:
                 inputs.append(Array(runtime.to_device(a.concrete), a.aval.weak_type))
             else:
                 inputs.append(a)
-        saved = _state.trace_stack
-        _state.trace_stack = []
+        saved = set_trace_stack([])
         try:
             out = _eager(self, inputs, params)
         finally:
-            _state.trace_stack = saved
+            set_trace_stack(saved)
         outs = out if self.multiple_results else [out]
         return [np.asarray(o) for o in outs]
 
@@ -1283,24 +1338,25 @@ _EAGER_DISPATCH_MAX = 4096
 
 
 def _eager(prim: Primitive, args: Sequence[Any], params: dict):
-    state = config.dispatch_state()
-    if state[3]:
+    # The dispatcher's key holds the config and tracing state (see
+    # sync_dispatch_thread): its cache_miss decides whether a state may be
+    # replayed, so no state is read here.
+    try:
+        key = (prim, _params_key(params))
+        cpp = _eager_dispatch.get(key)
+    except TypeError:  # an unhashable parameter
+        key = cpp = None
+    if key is not None:
+        if cpp is None:
+            if len(_eager_dispatch) >= _EAGER_DISPATCH_MAX:
+                _eager_dispatch.clear()
+            cpp = _eager_dispatch[key] = _eager_dispatcher(prim, params)
         try:
-            key = (prim, _params_key(params), state[1])
-            cpp = _eager_dispatch.get(key)
-        except TypeError:  # an unhashable parameter
-            key = cpp = None
-        if key is not None:
-            if cpp is None:
-                if len(_eager_dispatch) >= _EAGER_DISPATCH_MAX:
-                    _eager_dispatch.clear()
-                cpp = _eager_dispatch[key] = _eager_dispatcher(prim, params, state[1])
-            try:
-                return cpp(*args)
-            except ValueError as e:
-                if not runtime.is_deleted_input_error(e):
-                    raise
-                # A deleted input: the Python path names it.
+            return cpp(*args)
+        except ValueError as e:
+            if not runtime.is_deleted_input_error(e):
+                raise
+            # A deleted input: the Python path names it.
     return _eager_python(prim, args, params)[0]
 
 
@@ -1312,12 +1368,12 @@ def arg_shardings(arrays: Sequence[Any]) -> tuple | None:
     return tuple(a.sharding if type(a) is ShardedArray else None for a in arrays)
 
 
-def _eager_dispatcher(prim: Primitive, params: dict, ctx):
+def _eager_dispatcher(prim: Primitive, params: dict):
     def cache_miss(*args):
         state = config.dispatch_state()
         out, compiled = _eager_python(prim, args, params)
         data = None
-        if state[3] and state[1] == ctx:
+        if state[3]:  # no NaN checks, disable_jit or x64
             data = runtime.fastpath_data(compiled.executable, len(args), out)
         return out, data, False
 

@@ -22,6 +22,7 @@ from mlax._src.core import (
     concrete_to_numpy,
     current_trace,
 )
+from mlax._src.eager_jit import eager_jit
 
 
 def _is_array(x) -> bool:
@@ -259,7 +260,7 @@ def _binary_op(lax_fn, name):
         return lax_fn(x, y)
 
     f.__name__ = f.__qualname__ = name
-    return f
+    return eager_jit(f, 2)
 
 
 add = _binary_op(lax.add, "add")
@@ -366,7 +367,7 @@ def _unary_op(lax_fn, name, inexact=False):
         return lax_fn(x)
 
     f.__name__ = f.__qualname__ = name
-    return f
+    return eager_jit(f, 1)
 
 
 negative = _unary_op(lax.neg, "negative")

@@ -427,15 +427,40 @@ def is_buffer(x: Any) -> bool:
 # shapes, dtypes, weak types, shardings, static-argument hashes), looks it up
 # and executes without Python; on a miss it calls back into mlax, which
 # traces/compiles with its own machinery and hands back the executable. The
-# pytrees are flattened with mlax's own registry (not jax's): mlax's
-# registrations are mirrored into it, and an mlax Array is a node whose one
-# child is its buffer (its aval, with mlax's weak type, is the aux data).
+# pytrees are flattened with mlax's own registries (not jax's): mlax's
+# registrations are mirrored into them, and an mlax Array is a node whose
+# one child is its buffer (its aval, with mlax's weak type, is the aux data).
+# Arguments are flattened with `dispatch_registry`, where an Array is a
+# dataclass node (read in C++, no Python call per argument); the outputs'
+# pytree comes from `output_registry`, where it is a Python node (wrapping a
+# result is cheaper than the dataclass node's keyword construction).
 
 dispatch_registry = _jax.pytree.PyTreeRegistry()
+output_registry = _jax.pytree.PyTreeRegistry()
 
 
 def register_dispatch_node(nodetype: type, flatten, unflatten) -> None:
     dispatch_registry.register_node(nodetype, flatten, unflatten)
+    output_registry.register_node(nodetype, flatten, unflatten)
+
+
+def register_dispatch_array(nodetype: type, flatten, unflatten) -> None:
+    """An Array type: a dataclass node over `_buffer` (aux `aval`) for
+    arguments; `flatten`/`unflatten` for outputs."""
+    dispatch_registry.register_dataclass_node(nodetype, ["_buffer"], ["aval"])
+    output_registry.register_node(nodetype, flatten, unflatten)
+
+
+# What makes a replayed call valid besides its arguments, as part of every
+# C++ dispatcher's key: `dispatch_global` changes with each config.update,
+# `dispatch_thread` is this thread's (its config overrides, whether it is
+# tracing) when it has any. Each cache_miss decides from the same state
+# whether its call may be replayed, so an entry is only found in the state
+# it was made in. (jaxlib includes these in jax's own jit keys as well: two
+# small-integer comparisons.)
+dispatch_global = _jax.config.Config("mlax_dispatch_global", 0, include_in_jit_key=True)
+dispatch_thread = _jax.config.Config("mlax_dispatch_thread", 0, include_in_jit_key=True)
+config_unset = _jax.config.unset  # a thread-local value meaning "use the global one"
 
 
 def _shard_arg(x, sharding, layout):
@@ -494,7 +519,7 @@ def fastpath_data(executable: Executable, num_args: int, out: Any):
         or isinstance(executable, SpmdExecutable)
     ):
         return None  # host callbacks raise through mlax; x64 canonicalizes
-    leaves, treedef = dispatch_registry.flatten(out)
+    leaves, treedef = output_registry.flatten(out)
     if len(leaves) != executable.num_outputs or not all(is_buffer(x) for x in leaves):
         return None
     shd = _sharding(executable.device)
