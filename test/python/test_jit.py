@@ -242,3 +242,28 @@ def test_registered_pytree_classes():
     assert isinstance(g, Pair) and float(g.a) == 3.0 and float(g.b.v) == 2.0
     doubled = tree_util.tree_map(lambda x: x * 2, p)
     assert float(doubled.b.v) == 6.0
+
+
+def test_jitted_methods_bind_the_instance():
+    import functools
+
+    class Scale:
+        def __init__(self, k):
+            self.k = k
+
+        def __hash__(self):
+            return hash(self.k)
+
+        def __eq__(self, other):
+            return isinstance(other, Scale) and other.k == self.k
+
+        @functools.partial(mlax.jit, static_argnums=0)
+        def apply(self, x):
+            return x * self.k
+
+    x = jnp.arange(3.0)
+    np.testing.assert_allclose(np.asarray(Scale(2.0).apply(x)), [0.0, 2.0, 4.0])
+    np.testing.assert_allclose(np.asarray(Scale(3.0).apply(x)), [0.0, 3.0, 6.0])
+    assert Scale.apply.trace_count == 2
+    np.testing.assert_allclose(np.asarray(Scale.apply(Scale(2.0), x)), [0.0, 2.0, 4.0])
+    assert Scale.apply.trace_count == 2

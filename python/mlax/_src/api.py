@@ -7,6 +7,7 @@ import functools
 import inspect
 import logging
 import time
+import types
 import weakref
 from typing import Any, Callable, Hashable, Sequence
 
@@ -474,6 +475,14 @@ class JitFunction:
 
     def eval_shape(self, *args, **kwargs):
         return self.trace(*args, **kwargs).out_info
+
+    def __get__(self, obj: Any, objtype: type | None = None):
+        # A jitted function as a method binds the instance as its first
+        # argument, as jax's jitted functions do (usually with
+        # static_argnums=0, or an instance that is a pytree).
+        if obj is None:
+            return self
+        return types.MethodType(self, obj)
 
     def clear_cache(self) -> None:
         if self._cpp is not None:
