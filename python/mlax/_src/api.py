@@ -278,14 +278,7 @@ class JitFunction:
         no NaN checks, disable_jit or x64, and no trace."""
 
         def cache_miss(*args, **kwargs):
-            state = config.dispatch_state()
-            out, replay = self._call(state, args, kwargs)
-            data = None
-            if replay is not None and state[3] and core.current_trace() is None:
-                compiled, consts, num_args = replay
-                if not consts:  # hoisted constants would be leading args there
-                    data = runtime.fastpath_data(compiled.executable, num_args, out)
-            return out, data, False
+            return self._call_for_replay(config.dispatch_state(), args, kwargs)
 
         return runtime.fast_jit(
             self._name,
@@ -296,6 +289,17 @@ class JitFunction:
             tuple(sorted(self._donate_argnums)),
             tuple(sorted(self._donate_argnames)),
         )
+
+    def _call_for_replay(self, state, args, kwargs):
+        """A C++ dispatcher's cache_miss: (outputs, what it may replay for
+        this signature or None, False)."""
+        out, replay = self._call(state, args, kwargs)
+        data = None
+        if replay is not None and state[3] and core.current_trace() is None:
+            compiled, consts, num_args = replay
+            if not consts:  # hoisted constants would be leading args there
+                data = runtime.fastpath_data(compiled.executable, num_args, out)
+        return out, data, False
 
     def _call(self, state, args, kwargs):
         """The Python dispatch: (outputs, (compiled, const buffers, number

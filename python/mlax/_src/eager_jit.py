@@ -31,14 +31,8 @@ def _dispatcher(impl: Callable, name: str):
     def cache_miss(*args):
         state = config.dispatch_state()
         if not state[3] or core.current_trace() is not None:
-            return impl(*args), None, False
-        out, replay = jitted._call(state, args, {})
-        data = None
-        if replay is not None:
-            compiled, consts, num_args = replay
-            if not consts:
-                data = runtime.fastpath_data(compiled.executable, num_args, out)
-        return out, data, False
+            return impl(*args), None, False  # op by op: NaN checks, x64, traces
+        return jitted._call_for_replay(state, args, {})
 
     return runtime.fast_jit(name, impl, cache_miss, (), (), capacity=64)
 
