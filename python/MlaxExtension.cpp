@@ -5,6 +5,8 @@
 // exceptions; this translation unit has both).
 //
 //===----------------------------------------------------------------------===//
+#include "DispatchFunction.h"
+#include "SlotUnflatten.h"
 #include "capi/Mlax.h"
 #include "mlir/Bindings/Python/Nanobind.h"
 #include "mlir/Bindings/Python/NanobindAdaptors.h"
@@ -18,6 +20,8 @@ namespace nb = nanobind;
 
 NB_MODULE(_mlaxDialects, m) {
   auto mlaxM = m.def_submodule("mlax");
+  mlaxPopulateSlotUnflatten(mlaxM);
+  mlaxPopulateDispatchFunction(mlaxM);
 
   mlaxM.def(
       "register_dialects",

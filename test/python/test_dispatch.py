@@ -325,3 +325,105 @@ def test_eager_jnp_functions_replayed():
     # Inside a trace the functions are staged as before.
     lowered = mlax.jit(lambda v: jnp.cos(v) + v).lower(x).as_text()
     assert "mlax.cosine" in lowered and "mlax.add" in lowered
+
+
+def test_arrays_passed_as_buffers_keep_their_meaning():
+    # DispatchFunction hands non-weak Arrays to the C++ dispatcher as their
+    # buffers: a user's weakly typed jax array of the same shape must not
+    # hit their entry, and weak Arrays keep their own signature.
+    f = mlax.jit(lambda x: x + np.float16(1))
+    strong = jnp.asarray(np.float32(1.0))
+    weak_jax = ref.asarray(1.0)  # a weakly typed jaxlib array
+    assert weak_jax.aval.weak_type
+    for _ in range(3):
+        assert f(strong).dtype == F32
+        assert f(weak_jax).dtype == np.float16
+        assert f(jnp.asarray(1.0)).dtype == np.float16
+        assert f(ref.asarray(np.float32(1.0))).dtype == F32
+        # A strongly typed Array over a weak buffer: its buffer's signature
+        # is the weak jax array's, its meaning the Array's.
+        mixed = mlax.Array(weak_jax)
+        assert not mixed.aval.weak_type and f(mixed).dtype == F32
+        assert f(weak_jax).dtype == np.float16
+    # Traced functions see the Arrays the caller passed, not buffers.
+    seen = []
+
+    def g(x, y):
+        seen.append((type(x), type(y)))
+        return x * y
+
+    jg = mlax.jit(g)
+    x = jnp.arange(3.0)
+    jg(x, x)
+    jg(x, y=x)
+    mlax.grad(lambda w: jnp.sum(jg(w, x)))(x)  # a trace: jg's body is inlined
+    with mlax.disable_jit():  # a miss whose Python path runs g on the arguments
+        jg(x, x)
+    assert not any(issubclass(t, jax.Array) for ts in seen for t in ts), seen
+    assert (mlax.Array, mlax.Array) in seen
+
+
+def test_dispatch_functions_are_functions():
+    # jitted functions and eager jnp functions bind as methods and carry
+    # the wrapped function's metadata, as Python functions do.
+    class C:
+        sin = jnp.sin
+        double = mlax.jit(lambda self, x: 2 * x, static_argnums=0)
+
+        def __hash__(self):
+            return 0
+
+    c, x = C(), jnp.arange(3.0)
+    np.testing.assert_allclose(np.asarray(C.sin(x)), np.sin(np.arange(3.0)), rtol=1e-6)
+    with pytest.raises(TypeError):
+        c.sin(x)  # bound: sin(c, x), as a plain function would be
+    np.testing.assert_allclose(np.asarray(c.double(x)), [0, 2, 4])
+    assert jnp.sin.__name__ == "sin" and jnp.sin.__wrapped__ is not None
+    f = mlax.jit(lambda v: v)
+    f.custom_attribute = 1
+    assert f.custom_attribute == 1 and f.__name__ == "<lambda>"
+
+
+def test_slot_unflattener_checks_its_type():
+    from mlax.mlir.dialects import mlax as mlax_d
+
+    class WithDict:
+        pass
+
+    class Slots:
+        __slots__ = ("a", "b")
+
+    with pytest.raises(TypeError, match="__dict__"):
+        mlax_d.slot_unflattener(WithDict, "a", ["b"])
+    with pytest.raises(TypeError, match="__slots__"):
+        mlax_d.slot_unflattener(Slots, "a", ["__init__"])
+    make = mlax_d.slot_unflattener(Slots, "a", ["b"])
+    s = make(1, (2,))
+    assert type(s) is Slots and (s.a, s.b) == (1, 2)
+    with pytest.raises(ValueError, match="expects 1 children"):
+        make(1, (2, 3))
+    with pytest.raises(TypeError):
+        make(1)
+
+
+def test_parameter_trees_replayed_unchanged():
+    # Arrays inside plain dicts, lists and tuples are passed as buffers too;
+    # the caller's containers are left as they were, weak Arrays in them
+    # keep their type, and a changed structure or weak type is a new entry.
+    f = mlax.jit(lambda p, xs: (p["w"] * xs[0][0] + p["b"], [x * 2 for x in xs[1]]))
+    g = jax.jit(lambda p, xs: (p["w"] * xs[0][0] + p["b"], [x * 2 for x in xs[1]]))
+    w, b = jnp.arange(3.0), jnp.asarray(1.0)  # b weakly typed
+    params = {"w": w, "b": b}
+    xs = ((jnp.ones(3),), [jnp.arange(2), jnp.asarray(np.float16(1))])
+    pj = {"w": ref.arange(3.0), "b": ref.asarray(1.0)}
+    xj = ((ref.ones(3),), [ref.arange(2), ref.asarray(np.float16(1))])
+    for _ in range(3):
+        got, want = f(params, xs), g(pj, xj)
+        for a, e in zip(tree_util.tree_leaves(got), jax.tree.leaves(want)):
+            assert a.dtype == e.dtype and mlax.typeof(a).weak_type == e.aval.weak_type
+            np.testing.assert_allclose(np.asarray(a), np.asarray(e))
+    assert f.trace_count == 1
+    assert params["w"] is w and params["b"] is b and type(xs[1][0]) is mlax.Array
+    f({"w": w, "b": jnp.asarray(np.float32(1.0))}, xs)  # b strongly typed now
+    f({"w": w, "b": b, "c": b}, xs)
+    assert f.trace_count == 3

@@ -16,6 +16,7 @@ import numpy as np
 from mlax._src import core, mlir, runtime, sharding_impl, tree_util
 from mlax._src.config import config
 from mlax._src.core import Array, ShapedArray, Tracer
+from mlax.mlir.dialects import mlax as mlax_d
 
 _log = logging.getLogger("mlax")
 
@@ -168,8 +169,10 @@ def _fun_name(fun: Callable) -> str:
     return getattr(fun, "__name__", type(fun).__name__)
 
 
-class JitFunction:
-    """A function compiled on first call per signature and cached."""
+class JitFunction(mlax_d.DispatchFunction):
+    """A function compiled on first call per signature and cached. Calls
+    enter in C (DispatchFunction): a user's jit goes to its C++ dispatcher,
+    other jits (eager transformations) to `_fallback`."""
 
     def __init__(
         self,
@@ -217,6 +220,7 @@ class JitFunction:
         )
         # A user's jit calls go through a C++ dispatcher (see _make_cpp).
         self._cpp = self._make_cpp() if user else None
+        self._set_dispatch(self._cpp, self._fallback, Array, False)
         self.trace_count = 0  # number of times fun was traced (for tests)
         functools.update_wrapper(self, fun)
         if user:
@@ -258,15 +262,9 @@ class JitFunction:
 
         return flat_fun
 
-    def __call__(self, *args, **kwargs):
-        cpp = self._cpp
-        if cpp is not None:
-            try:
-                return cpp(*args, **kwargs)
-            except ValueError as e:
-                if not runtime.is_deleted_input_error(e):
-                    raise
-                # A deleted (donated) input: the Python path names it.
+    def _fallback(self, *args, **kwargs):
+        # The Python path: no dispatcher, or it refused a donated input
+        # (named here, as jax's Python path does).
         return self._call(config.dispatch_state(), args, kwargs)[0]
 
     def _make_cpp(self):
@@ -277,12 +275,17 @@ class JitFunction:
         executable only in a state where replaying is what Python would do:
         no NaN checks, disable_jit or x64, and no trace."""
 
-        def cache_miss(*args, **kwargs):
-            return self._call_for_replay(config.dispatch_state(), args, kwargs)
+        def cache_miss(*signed, **signed_kw):
+            args, kwargs = self._original_args() or (signed, signed_kw)
+            return self._call_for_replay(config.dispatch_state(), args, kwargs, (signed, signed_kw))
+
+        def disabled(*signed, **signed_kw):  # jax's disable_jit is on
+            args, kwargs = self._original_args() or (signed, signed_kw)
+            return self._call(config.dispatch_state(), args, kwargs)[0]
 
         return runtime.fast_jit(
             self._name,
-            lambda *a, **k: self._call(config.dispatch_state(), a, k)[0],
+            disabled,
             cache_miss,
             self._static_argnums,
             self._static_argnames,
@@ -290,12 +293,18 @@ class JitFunction:
             tuple(sorted(self._donate_argnames)),
         )
 
-    def _call_for_replay(self, state, args, kwargs):
+    def _call_for_replay(self, state, args, kwargs, signed):
         """A C++ dispatcher's cache_miss: (outputs, what it may replay for
-        this signature or None, False)."""
+        this signature or None, False). `signed` holds the (args, kwargs)
+        the dispatcher signed (Arrays passed as buffers)."""
         out, replay = self._call(state, args, kwargs)
         data = None
-        if replay is not None and state[3] and core.current_trace() is None:
+        if (
+            replay is not None
+            and state[3]
+            and core.current_trace() is None
+            and runtime.replayable_signature(signed)
+        ):
             compiled, consts, num_args = replay
             if not consts:  # hoisted constants would be leading args there
                 data = runtime.fastpath_data(compiled.executable, num_args, out)
@@ -491,6 +500,7 @@ class JitFunction:
     def clear_cache(self) -> None:
         if self._cpp is not None:
             self._cpp = self._make_cpp()
+            self._set_dispatch(self._cpp, self._fallback, Array, False)
         self._cache.clear()
         self._fast_cache.clear()
 

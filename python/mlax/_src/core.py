@@ -359,23 +359,10 @@ def wrap_buffer(buffer: runtime.Buffer, weak_type: bool = False) -> Array:
 tree_util.add_registration_hook(runtime.register_dispatch_node)
 
 
-def _dispatch_unflatten(aval: ShapedArray, children) -> Array:
-    self = object.__new__(Array)
-    self._buffer = children[0]
-    self.aval = aval
-    return self
-
-
+# unflatten(aval, (buffer,)): a C function filling the two slots.
+_dispatch_unflatten = mlax_d.slot_unflattener(Array, "aval", ["_buffer"])
 runtime.register_dispatch_array(Array, lambda a: ((a._buffer,), a.aval), _dispatch_unflatten)
-
-
-def _sharded_unflatten(aval: ShapedArray, children) -> Array:
-    self = object.__new__(ShardedArray)
-    self._buffer = children[0]
-    self.aval = aval
-    return self
-
-
+_sharded_unflatten = mlax_d.slot_unflattener(ShardedArray, "aval", ["_buffer"])
 runtime.register_dispatch_array(ShardedArray, lambda a: ((a._buffer,), a.aval), _sharded_unflatten)
 
 

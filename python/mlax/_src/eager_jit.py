@@ -14,62 +14,43 @@ runs `impl` as before, so errors and values are the op-by-op ones.
 from __future__ import annotations
 
 import functools
-from typing import Any, Callable
+from typing import Callable
 
 from mlax._src import core, runtime
 from mlax._src.config import config
+from mlax.mlir.dialects.mlax import DispatchFunction
 
 Array = core.Array
 _state = core._state
 
 
-def _dispatcher(impl: Callable, name: str):
+def eager_jit(impl: Callable, nargs: int) -> Callable:
+    """`impl` with the C++ eager path described above: a DispatchFunction
+    whose fallback is `impl` (`nargs`, the number of positional arguments,
+    is kept for the callers' documentation)."""
     from mlax._src.api import JitFunction
 
-    jitted = JitFunction(impl)
+    f = DispatchFunction()
+    jitted: list[JitFunction] = []  # made on the first eager call
 
-    def cache_miss(*args):
+    def cache_miss(*signed):
+        args = (f._original_args() or (signed,))[0]
         state = config.dispatch_state()
         if not state[3] or core.current_trace() is not None:
             return impl(*args), None, False  # op by op: NaN checks, x64, traces
-        return jitted._call_for_replay(state, args, {})
+        return jitted[0]._call_for_replay(state, args, {}, (signed, {}))
 
-    return runtime.fast_jit(name, impl, cache_miss, (), (), capacity=64)
+    def first(*args, **kwargs):
+        # The dispatcher is made on the first call with Arrays only, outside
+        # any trace (most jnp functions are never called eagerly).
+        if kwargs or _state.trace_stack or not all(type(a) is Array for a in args):
+            return impl(*args, **kwargs)
+        if not jitted:
+            jitted.append(JitFunction(impl))
+            disabled = lambda *signed: impl(*(f._original_args() or (signed,))[0])  # noqa: E731
+            cpp = runtime.fast_jit(impl.__name__, disabled, cache_miss, (), (), capacity=64)
+            f._set_dispatch(cpp, impl, Array, True)
+        return f(*args)
 
-
-def eager_jit(impl: Callable, nargs: int) -> Callable:
-    """`impl` (of `nargs` positional arguments, 1 or 2) with the C++ eager
-    path described above."""
-    cpp: list[Any] = []  # the dispatcher, made on the first eager call
-
-    def first(*args):
-        if not cpp:
-            cpp.append(_dispatcher(impl, impl.__name__))
-        return cpp[0](*args)
-
-    def deleted(e: ValueError, args):
-        if not runtime.is_deleted_input_error(e):
-            raise e
-        return impl(*args)  # a deleted input: the Python path names it
-
-    if nargs == 1:
-
-        def f(x):
-            if type(x) is Array and not _state.trace_stack:
-                try:
-                    return (cpp[0] if cpp else first)(x)
-                except ValueError as e:
-                    return deleted(e, (x,))
-            return impl(x)
-
-    else:
-
-        def f(x, y):
-            if type(x) is Array and type(y) is Array and not _state.trace_stack:
-                try:
-                    return (cpp[0] if cpp else first)(x, y)
-                except ValueError as e:
-                    return deleted(e, (x, y))
-            return impl(x, y)
-
+    f._set_dispatch(None, first, Array, True)
     return functools.wraps(impl)(f)

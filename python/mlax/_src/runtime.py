@@ -502,6 +502,16 @@ def fast_jit(
     )
 
 
+def replayable_signature(signed: Any) -> bool:
+    """Whether a dispatcher may replay calls signed from these arguments.
+    DispatchFunction passes a non-weakly-typed mlax Array as its buffer, so
+    a buffer leaf must mean what such an Array means: a weakly typed jaxlib
+    array (one the user passed, or an Array's weak buffer) is not, and its
+    calls stay on the Python path."""
+    leaves = dispatch_registry.flatten(signed)[0]
+    return not any(is_buffer(x) and x.weak_type for x in leaves)
+
+
 def is_deleted_input_error(e: Exception) -> bool:
     """Whether the C++ dispatcher refused a deleted (donated) input."""
     return "deleted or donated" in str(e)
