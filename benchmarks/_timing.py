@@ -24,6 +24,25 @@ def best(fn, min_time: float = 1.0, repeat: int = 5) -> float:
     return result
 
 
+def best_pair(fm, fj, min_time: float = 1.0, repeat: int = 10) -> tuple[float, float]:
+    """best() of two functions with their rounds interleaved, so that a
+    shared machine's slow spells fall on both alike."""
+    fm()
+    fj()
+    result = [float("inf"), float("inf")]
+    for _ in range(repeat):
+        for i, fn in enumerate((fm, fj)):
+            n, t0 = 0, time.perf_counter()
+            while True:
+                fn()
+                n += 1
+                dt = time.perf_counter() - t0
+                if dt >= min_time / (2 * repeat):
+                    break
+            result[i] = min(result[i], dt / n)
+    return result[0], result[1]
+
+
 def first_call(make, args, repeat: int = 3) -> float:
     """Best time of the first call of a freshly made function (trace,
     transform, compile, run); mlax's executable cache is cleared each time."""

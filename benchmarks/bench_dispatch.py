@@ -22,7 +22,7 @@ import jax.numpy as jref
 import mlax
 import mlax.numpy as jnp
 import numpy as np
-from _timing import best, first_call
+from _timing import best_pair, first_call
 
 
 def _pair(fm, fj, args_m, args_j):
@@ -185,8 +185,7 @@ def main():
     print(f"{'benchmark':30s} {'mlax':>9s} {'jax':>9s} {'ratio':>6s}")
     ratios = []
     for name, fm, fj in cases():
-        tm = best(fm, min_time=0.5)
-        tj = best(fj, min_time=0.5)
+        tm, tj = best_pair(fm, fj)
         ratios.append(tm / tj)
         print(f"{name:30s} {tm * 1e6:7.1f}us {tj * 1e6:7.1f}us {tm / tj:6.2f}")
     print(f"{'geomean (steady)':30s} {'':9s} {'':9s} {math.exp(np.mean(np.log(ratios))):6.2f}")

@@ -1201,7 +1201,7 @@ def compile_traced(traced: Traced, timings: dict | None = None) -> Compiled:
     where the executable came from ("source")."""
     module = traced.module
     module.operation.verify()
-    key = str(module)
+    key = module.operation.get_asm(assume_verified=True)  # str() would verify again
     if traced.mesh is not None:  # the same program for other devices is another
         key += f"// devices {list(traced.mesh._key[0])} mesh {traced.mesh.axis_names}"
     hit = _cached_executable(key)

@@ -25,6 +25,14 @@ def context() -> ir.Context:
         with _context_lock:
             if _context is None:
                 ctx = ir.Context()
+                # MLIR's thread pool (parallel verification, passes over
+                # several functions) costs more than it gains on mlax's
+                # modules: waking workers is ~100 us per verify, while
+                # mlax's programs are one function after inlining. Python
+                # threads still share the context safely: every MLIR call
+                # from Python holds the GIL, so only one thread is in MLIR
+                # at a time (the uniquers' locks are for MLIR's workers).
+                ctx.enable_multithreading(False)
                 mlax_d.register_dialects(ctx)
                 mlax_d.register_passes()
                 _context = ctx
