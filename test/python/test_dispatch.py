@@ -427,3 +427,28 @@ def test_parameter_trees_replayed_unchanged():
     f({"w": w, "b": jnp.asarray(np.float32(1.0))}, xs)  # b strongly typed now
     f({"w": w, "b": b, "c": b}, xs)
     assert f.trace_count == 3
+
+
+def test_unused_arguments_are_pruned():
+    # As jax's jit (keep_unused=False): arguments the optimized program never
+    # reads are not passed to XLA, on the Python and the C++ paths alike.
+    f = mlax.jit(lambda d, s: d["a"] * 2 + s)
+    d = {"a": jnp.arange(3.0), "b": jnp.ones((4, 5)), "c": np.ones(2, np.float64)}
+    for _ in range(3):
+        np.testing.assert_allclose(np.asarray(f(d, 1.0)), [1, 3, 5])
+        np.testing.assert_allclose(np.asarray(f({**d, "a": np.ones(3, F32)}, 0)), [2, 2, 2])
+    lowered = f.lower(d, 1.0)
+    assert lowered.as_text().count("tensor<4x5xf32>") == 1  # the traced signature is whole
+    hlo = lowered.compile().as_text()
+    assert "f32[4,5]" not in hlo and "f32[3]" in hlo
+    np.testing.assert_allclose(np.asarray(lowered.compile()(d, 1.0)), [1, 3, 5])
+    unused = jnp.ones(2)
+    unused.delete()  # an unused deleted input is no error, as in jax
+    g = mlax.jit(lambda x, y: x + 1)
+    np.testing.assert_allclose(np.asarray(g(jnp.ones(2), jnp.ones(2))), [2, 2])
+    np.testing.assert_allclose(np.asarray(g(jnp.ones(2), unused)), [2, 2])
+    assert np.asarray(mlax.jit(lambda x: 1.0)(jnp.ones(3))) == 1.0  # nothing kept
+    # Eager transformations pass closed-over Arrays as trailing arguments.
+    w = jnp.arange(3.0)
+    grad = mlax.grad(lambda x, y: jnp.sum(x * w))(jnp.ones(3), jnp.ones(4))
+    np.testing.assert_allclose(np.asarray(grad), [0, 1, 2])

@@ -1235,6 +1235,52 @@ _DIAGNOSTIC_ERRORS = (
 )
 
 
+def _prune_unused_arguments(module: ir.Module) -> tuple[tuple[bool, ...] | None, Any]:
+    """Drops the arguments of the optimized `main` that nothing reads (as
+    jax's jit does unless keep_unused): XLA neither takes nor transfers
+    them, and the C++ dispatcher skips them. Arguments with attributes
+    (donation, shardings) stay. Returns which arguments are kept (None for
+    all) and the module operation to export: a pruned copy, so that the
+    caller's module (a Lowered's) keeps its signature."""
+
+    def main_of(module_op):
+        return next(
+            op
+            for op in module_op.regions[0].blocks[0].operations
+            if op.operation.name == "func.func"
+            and ir.StringAttr(op.attributes["sym_name"]).value == "main"
+        )
+
+    main = main_of(module.operation)
+    args = main.regions[0].blocks[0].arguments
+    n = len(args)
+    arg_attrs = main.attributes["arg_attrs"] if "arg_attrs" in main.attributes else None
+    drop = {
+        i
+        for i, a in enumerate(args)
+        if next(iter(a.uses), None) is None
+        and (arg_attrs is None or len(ir.DictAttr(arg_attrs[i])) == 0)
+    }
+    if not drop:
+        return None, module.operation
+    copy = module.operation.clone()
+    main = main_of(copy)
+    block = main.regions[0].blocks[0]
+    with module.context:
+        ftype = ir.FunctionType(ir.TypeAttr(main.attributes["function_type"]).value)
+        for i in sorted(drop, reverse=True):
+            block.erase_argument(i)
+        inputs = [t for i, t in enumerate(ftype.inputs) if i not in drop]
+        main.attributes["function_type"] = ir.TypeAttr.get(
+            ir.FunctionType.get(inputs, ftype.results)
+        )
+        if arg_attrs is not None:
+            main.attributes["arg_attrs"] = ir.ArrayAttr.get(
+                [arg_attrs[i] for i in range(n) if i not in drop]
+            )
+    return tuple(i not in drop for i in range(n)), copy
+
+
 def _compile_module(
     traced: Traced, key: str, timings: dict | None = None
 ) -> tuple[runtime.Executable, str]:
@@ -1254,10 +1300,13 @@ def _compile_module(
             if needle in msg:
                 raise error(text) from None
         raise TransformationError(text) from None
+    kept, to_export = (
+        _prune_unused_arguments(module) if traced.mesh is None else (None, module.operation)
+    )
     exported = time.perf_counter()
     timings["transform"] = exported - start
     try:
-        text = mlir.export_stablehlo(module, runtime.default_device().platform)
+        text = mlir.export_stablehlo(to_export, runtime.default_device().platform)
     except Exception as e:  # MLIRError: an op without a kernel on this platform
         if "has no kernel for" in str(e):
             raise NotImplementedError(_format_diagnostics(str(e))) from None
@@ -1297,6 +1346,7 @@ def _compile_module(
             callback_key=key if callbacks else None,
             timings=timings,
         )
+    exe.kept = kept
     hit = (exe, text)
     timings["source"] = "disk cache" if timings.pop("disk_cache", False) else "XLA"
     with _EXECUTABLES_LOCK:

@@ -75,9 +75,10 @@ def run_pipeline(module: ir.Module, pipeline: str) -> None:
     pm.run(module.operation)
 
 
-def export_stablehlo(module: ir.Module, platform: str = "cpu") -> str:
-    """StableHLO text of `module` for `platform` (which picks the kernels of
-    the linear algebra ops: LAPACK custom calls on CPU)."""
+def export_stablehlo(module: ir.Module | ir.Operation, platform: str = "cpu") -> str:
+    """StableHLO text of `module` (or a builtin.module operation) for
+    `platform` (which picks the kernels of the linear algebra ops: LAPACK
+    custom calls on CPU)."""
     with module.context:
         module.operation.attributes["mlax.platform"] = ir.StringAttr.get(platform)
     try:

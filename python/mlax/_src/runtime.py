@@ -89,15 +89,20 @@ callback_errors: dict[str, list[BaseException]] = {}
 class Executable:
     """A compiled StableHLO module bound to one device."""
 
-    __slots__ = ("_exe", "device", "num_outputs", "callback_key")
+    __slots__ = ("_exe", "device", "num_outputs", "callback_key", "kept")
 
     def __init__(self, exe, device, num_outputs: int, callback_key: str | None = None):
         self._exe = exe
         self.device = device
         self.num_outputs = num_outputs
         self.callback_key = callback_key
+        # Which of the program's arguments the executable takes (None: all);
+        # unused ones were dropped before XLA (core._prune_unused_arguments).
+        self.kept: tuple[bool, ...] | None = None
 
     def execute(self, buffers: Sequence[Buffer]) -> list[Buffer]:
+        if self.kept is not None:  # (a deleted unused input is no error, as in jax)
+            buffers = [b for b, k in zip(buffers, self.kept) if k]
         try:
             results = self._exe.execute_sharded(buffers)
         except Exception:
@@ -533,15 +538,16 @@ def fastpath_data(executable: Executable, num_args: int, out: Any):
     if len(leaves) != executable.num_outputs or not all(is_buffer(x) for x in leaves):
         return None
     shd = _sharding(executable.device)
+    kept = list(executable.kept) if executable.kept is not None else [True] * num_args
     return pxla.MeshExecutableFastpathData(
         executable._exe,
         treedef,
-        [shd] * num_args,
+        [shd] * sum(kept),  # shardings and layouts of the kept arguments
         [shd] * len(leaves),
         [_jax_aval(tuple(x.shape), x.dtype) for x in leaves],
         [x._committed for x in leaves],
-        [True] * num_args,
-        [None] * num_args,
+        kept,
+        [None] * sum(kept),
         [],
     )
 
