@@ -36,7 +36,8 @@ struct DispatchFunctionObject {
   PyObject *arrayType; // the exact type substituted (mlax Array)
   Py_ssize_t bufferOffset;
   Py_ssize_t avalOffset;
-  bool eager; // anything but mlax Arrays, positionally: the fallback
+  bool eager;        // anything but mlax Arrays, positionally: the fallback
+  PyObject *statics; // static positions and names (a frozenset), or NULL
 };
 
 // The calls in progress on this thread, innermost first, for
@@ -75,13 +76,22 @@ PyObject *substitute(DispatchFunctionObject *d, PyObject *arg, int depth) {
   if (depth >= kMaxDepth)
     return nullptr;
   if (type == &PyTuple_Type || type == &PyList_Type) {
+    // Items are re-read and held at each step: an allocation may run a
+    // finalizer that changes a list.
     bool isTuple = type == &PyTuple_Type;
     Py_ssize_t n = PySequence_Fast_GET_SIZE(arg);
-    PyObject **items = PySequence_Fast_ITEMS(arg);
     PyObject *copy = nullptr;
     for (Py_ssize_t i = 0; i < n; ++i) {
-      PyObject *sub = substitute(d, items[i], depth + 1);
+      if (PySequence_Fast_GET_SIZE(arg) != n) {
+        Py_XDECREF(copy);
+        PyErr_SetString(PyExc_RuntimeError,
+                        "a list argument changed size during the call");
+        return nullptr;
+      }
+      PyObject *item = Py_NewRef(PySequence_Fast_GET_ITEM(arg, i));
+      PyObject *sub = substitute(d, item, depth + 1);
       if (!sub && PyErr_Occurred()) {
+        Py_DECREF(item);
         Py_XDECREF(copy);
         return nullptr;
       }
@@ -89,13 +99,18 @@ PyObject *substitute(DispatchFunctionObject *d, PyObject *arg, int depth) {
         copy = isTuple ? PyTuple_New(n) : PyList_New(n);
         if (!copy) {
           Py_DECREF(sub);
+          Py_DECREF(item);
           return nullptr;
         }
         for (Py_ssize_t j = 0; j < i; ++j)
-          PySequence_Fast_ITEMS(copy)[j] = Py_NewRef(items[j]);
+          PySequence_Fast_ITEMS(copy)[j] =
+              Py_NewRef(j < PySequence_Fast_GET_SIZE(arg)
+                            ? PySequence_Fast_GET_ITEM(arg, j)
+                            : Py_None);
       }
       if (copy)
-        PySequence_Fast_ITEMS(copy)[i] = sub ? sub : Py_NewRef(items[i]);
+        PySequence_Fast_ITEMS(copy)[i] = sub ? sub : Py_NewRef(item);
+      Py_DECREF(item);
     }
     return copy;
   }
@@ -111,10 +126,12 @@ PyObject *substitute(DispatchFunctionObject *d, PyObject *arg, int depth) {
         }
         continue;
       }
+      Py_INCREF(key); // held across the allocations below
       if (!copy)
         copy = PyDict_Copy(arg); // keeps the order; values replaced in place
       int failed = copy ? PyDict_SetItem(copy, key, sub) : -1;
       Py_DECREF(sub);
+      Py_DECREF(key);
       if (failed) {
         Py_XDECREF(copy);
         return nullptr;
@@ -147,6 +164,28 @@ bool isDonatedInputError() {
   return match;
 }
 
+// Whether argument i (positional below nargs, else a keyword) is static.
+bool isStatic(DispatchFunctionObject *d, Py_ssize_t i, Py_ssize_t nargs,
+              PyObject *kwnames) {
+  PyObject *key = i < nargs ? PyLong_FromSsize_t(i)
+                            : Py_NewRef(PyTuple_GET_ITEM(kwnames, i - nargs));
+  if (!key)
+    return true;
+  int found = PySet_Contains(d->statics, key);
+  Py_DECREF(key);
+  return found != 0; // -1: an error, reported by the caller
+}
+
+// Calls `fn` holding a reference to it: `_set_dispatch` (clear_cache) may
+// drop the object's own reference while the call runs.
+PyObject *callHeld(PyObject *fn, PyObject *const *args, size_t nargsf,
+                   PyObject *kwnames) {
+  Py_INCREF(fn);
+  PyObject *result = PyObject_Vectorcall(fn, args, nargsf, kwnames);
+  Py_DECREF(fn);
+  return result;
+}
+
 PyObject *dispatch(PyObject *self, PyObject *const *args, size_t nargsf,
                    PyObject *kwnames) {
   DispatchFunctionObject *d = asDispatch(self);
@@ -158,13 +197,13 @@ PyObject *dispatch(PyObject *self, PyObject *const *args, size_t nargsf,
   Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
   Py_ssize_t total = nargs + (kwnames ? PyTuple_GET_SIZE(kwnames) : 0);
   if (!d->pjit)
-    return PyObject_Vectorcall(d->fallback, args, nargsf, kwnames);
+    return callHeld(d->fallback, args, nargsf, kwnames);
   if (d->eager) {
     if (kwnames)
-      return PyObject_Vectorcall(d->fallback, args, nargsf, kwnames);
+      return callHeld(d->fallback, args, nargsf, kwnames);
     for (Py_ssize_t i = 0; i < nargs; ++i)
       if (reinterpret_cast<PyObject *>(Py_TYPE(args[i])) != d->arrayType)
-        return PyObject_Vectorcall(d->fallback, args, nargsf, kwnames);
+        return callHeld(d->fallback, args, nargsf, kwnames);
   }
 
   // One leading free slot lets the dispatcher prepend without copying.
@@ -182,6 +221,15 @@ PyObject *dispatch(PyObject *self, PyObject *const *args, size_t nargsf,
         Py_DECREF(call[i + 1]);
   };
   for (Py_ssize_t i = 0; i < total; ++i) {
+    // Static arguments are hashed as they are (errors name their type).
+    if (d->statics && isStatic(d, i, nargs, kwnames)) {
+      if (PyErr_Occurred()) {
+        release(i);
+        return nullptr;
+      }
+      call[i + 1] = args[i];
+      continue;
+    }
     PyObject *sub = substitute(d, args[i], 0);
     if (!sub && PyErr_Occurred()) {
       release(i);
@@ -191,12 +239,12 @@ PyObject *dispatch(PyObject *self, PyObject *const *args, size_t nargsf,
   }
   CallFrame frame{self, args, nargsf, kwnames, topFrame};
   topFrame = &frame;
-  PyObject *result = PyObject_Vectorcall(
-      d->pjit, call + 1, nargs | PY_VECTORCALL_ARGUMENTS_OFFSET, kwnames);
+  PyObject *result = callHeld(d->pjit, call + 1,
+                              nargs | PY_VECTORCALL_ARGUMENTS_OFFSET, kwnames);
   topFrame = frame.prev;
   release(total);
   if (!result && isDonatedInputError())
-    return PyObject_Vectorcall(d->fallback, args, nargsf, kwnames);
+    return callHeld(d->fallback, args, nargsf, kwnames);
   return result;
 }
 
@@ -214,6 +262,7 @@ int traverse(PyObject *self, visitproc visit, void *arg) {
   Py_VISIT(d->pjit);
   Py_VISIT(d->fallback);
   Py_VISIT(d->arrayType);
+  Py_VISIT(d->statics);
   return 0;
 }
 
@@ -223,6 +272,7 @@ int clear(PyObject *self) {
   Py_CLEAR(d->pjit);
   Py_CLEAR(d->fallback);
   Py_CLEAR(d->arrayType);
+  Py_CLEAR(d->statics);
   return 0;
 }
 
@@ -244,9 +294,15 @@ PyObject *descrGet(PyObject *self, PyObject *obj, PyObject *) {
 }
 
 PyObject *setDispatch(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
-  if (nargs != 4) {
+  if (nargs != 5) {
+    PyErr_SetString(
+        PyExc_TypeError,
+        "_set_dispatch(pjit, fallback, array_type, eager, statics)");
+    return nullptr;
+  }
+  if (args[4] != Py_None && !PyFrozenSet_Check(args[4])) {
     PyErr_SetString(PyExc_TypeError,
-                    "_set_dispatch(pjit, fallback, array_type, eager)");
+                    "_set_dispatch: statics must be a frozenset or None");
     return nullptr;
   }
   if (!PyCallable_Check(args[1]) || !PyType_Check(args[2]) ||
@@ -278,6 +334,9 @@ PyObject *setDispatch(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
   d->bufferOffset = bufferOffset;
   d->avalOffset = avalOffset;
   d->eager = eager;
+  Py_XSETREF(d->statics, args[4] == Py_None || PySet_GET_SIZE(args[4]) == 0
+                             ? nullptr
+                             : Py_NewRef(args[4]));
   Py_RETURN_NONE;
 }
 
@@ -303,14 +362,20 @@ PyObject *originalArgs(PyObject *self, PyObject *) {
   return PyTuple_Pack(2, args.ptr(), kwargs.ptr());
 }
 
+// Functions are atomic for copy and deepcopy (as Python's are).
+PyObject *copySelf(PyObject *self, PyObject *) { return Py_NewRef(self); }
+
 PyMethodDef kMethods[] = {
+    {"__copy__", copySelf, METH_NOARGS, nullptr},
+    {"__deepcopy__", copySelf, METH_O, nullptr},
     {"_set_dispatch",
      reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(setDispatch)),
      METH_FASTCALL,
-     "_set_dispatch(pjit, fallback, array_type, eager): the C++ dispatcher "
-     "(None: always the fallback), the Python path, the Array type whose "
-     "buffers are passed, and whether non-Array arguments go to the "
-     "fallback."},
+     "_set_dispatch(pjit, fallback, array_type, eager, statics): the C++ "
+     "dispatcher (None: always the fallback), the Python path, the Array "
+     "type whose buffers are passed, whether non-Array arguments go to the "
+     "fallback, and the static positions and names (a frozenset or None), "
+     "passed unchanged."},
     {"_original_args", originalArgs, METH_NOARGS,
      "(args, kwargs) as the caller passed them, inside this function's "
      "dispatcher (its cache_miss); None elsewhere."},
@@ -356,4 +421,23 @@ void mlaxPopulateDispatchFunction(nb::module_ &m) {
   if (!type)
     throw nb::python_error();
   m.attr("DispatchFunction") = nb::steal(type);
+  // Python 3.11 does not pass Py_TPFLAGS_HAVE_VECTORCALL on to Python
+  // subclasses (3.12 does when they keep tp_call): without it a call builds
+  // an argument tuple and goes through tp_call.
+  m.def(
+      "inherit_vectorcall",
+      [type](nb::type_object cls) {
+        auto *sub = reinterpret_cast<PyTypeObject *>(cls.ptr());
+        if (!PyType_IsSubtype(sub, reinterpret_cast<PyTypeObject *>(type)) ||
+            sub->tp_call != PyVectorcall_Call ||
+            sub->tp_vectorcall_offset !=
+                offsetof(DispatchFunctionObject, vectorcall))
+          throw nb::type_error(
+              "inherit_vectorcall: not a DispatchFunction subclass keeping "
+              "its __call__");
+        sub->tp_flags |= Py_TPFLAGS_HAVE_VECTORCALL;
+        PyType_Modified(sub);
+      },
+      nb::arg("cls"),
+      "Lets a Python subclass of DispatchFunction be called by vectorcall.");
 }

@@ -452,3 +452,34 @@ def test_unused_arguments_are_pruned():
     w = jnp.arange(3.0)
     grad = mlax.grad(lambda x, y: jnp.sum(x * w))(jnp.ones(3), jnp.ones(4))
     np.testing.assert_allclose(np.asarray(grad), [0, 1, 2])
+
+
+def test_dispatch_front_edge_cases():
+    import copy
+
+    # Functions are atomic for copy, as Python's are.
+    f = mlax.jit(lambda x: x * 2)
+    assert copy.copy(f) is f and copy.deepcopy(f) is f and copy.copy(jnp.sin) is jnp.sin
+    # Static arguments reach the dispatcher as passed: an Array there is
+    # named in the error, not its buffer.
+    for call in (
+        lambda: mlax.jit(lambda x, s: x, static_argnums=1)(jnp.ones(2), jnp.ones(2)),
+        lambda: mlax.jit(lambda x, s: x, static_argnames="s")(jnp.ones(2), s=jnp.ones(2)),
+    ):
+        with pytest.raises(ValueError, match="Non-hashable static") as e:
+            call()
+        assert "ArrayImpl" not in str(e.value)
+    # A function that drops its own dispatcher while running it.
+    holder = []
+
+    def body(x):
+        holder[0].clear_cache()
+        import gc
+
+        gc.collect()
+        return x + 1
+
+    g = mlax.jit(body)
+    holder.append(g)
+    for _ in range(3):
+        np.testing.assert_allclose(np.asarray(g(jnp.ones(2))), [2, 2])

@@ -219,8 +219,9 @@ class JitFunction(mlax_d.DispatchFunction):
             and not donate_argnames
         )
         # A user's jit calls go through a C++ dispatcher (see _make_cpp).
+        self._statics = frozenset(self._static_argnums) | frozenset(self._static_argnames)
         self._cpp = self._make_cpp() if user else None
-        self._set_dispatch(self._cpp, self._fallback, Array, False)
+        self._set_dispatch(self._cpp, self._fallback, Array, False, self._statics)
         self.trace_count = 0  # number of times fun was traced (for tests)
         functools.update_wrapper(self, fun)
         if user:
@@ -500,9 +501,12 @@ class JitFunction(mlax_d.DispatchFunction):
     def clear_cache(self) -> None:
         if self._cpp is not None:
             self._cpp = self._make_cpp()
-            self._set_dispatch(self._cpp, self._fallback, Array, False)
+            self._set_dispatch(self._cpp, self._fallback, Array, False, self._statics)
         self._cache.clear()
         self._fast_cache.clear()
+
+
+mlax_d.inherit_vectorcall(JitFunction)  # calls skip tp_call's argument tuple (3.11)
 
 
 def _log_compile_times(name: str, timings: dict) -> None:

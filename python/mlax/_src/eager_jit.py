@@ -49,8 +49,8 @@ def eager_jit(impl: Callable, nargs: int) -> Callable:
             jitted.append(JitFunction(impl))
             disabled = lambda *signed: impl(*(f._original_args() or (signed,))[0])  # noqa: E731
             cpp = runtime.fast_jit(impl.__name__, disabled, cache_miss, (), (), capacity=64)
-            f._set_dispatch(cpp, impl, Array, True)
+            f._set_dispatch(cpp, impl, Array, True, None)
         return f(*args)
 
-    f._set_dispatch(None, first, Array, True)
+    f._set_dispatch(None, first, Array, True, None)
     return functools.wraps(impl)(f)

@@ -102,7 +102,7 @@ class Executable:
 
     def execute(self, buffers: Sequence[Buffer]) -> list[Buffer]:
         if self.kept is not None:  # (a deleted unused input is no error, as in jax)
-            buffers = [b for b, k in zip(buffers, self.kept) if k]
+            buffers = [b for b, k in zip(buffers, self.kept, strict=True) if k]
         try:
             results = self._exe.execute_sharded(buffers)
         except Exception:
