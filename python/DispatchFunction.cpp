@@ -97,16 +97,18 @@ PyObject *substitute(DispatchFunctionObject *d, PyObject *arg, int depth) {
       }
       if (sub && !copy) {
         copy = isTuple ? PyTuple_New(n) : PyList_New(n);
-        if (!copy) {
+        if (!copy || PySequence_Fast_GET_SIZE(arg) != n) {
+          if (copy)
+            PyErr_SetString(PyExc_RuntimeError,
+                            "a list argument changed size during the call");
+          Py_XDECREF(copy);
           Py_DECREF(sub);
           Py_DECREF(item);
           return nullptr;
         }
         for (Py_ssize_t j = 0; j < i; ++j)
           PySequence_Fast_ITEMS(copy)[j] =
-              Py_NewRef(j < PySequence_Fast_GET_SIZE(arg)
-                            ? PySequence_Fast_GET_ITEM(arg, j)
-                            : Py_None);
+              Py_NewRef(PySequence_Fast_GET_ITEM(arg, j));
       }
       if (copy)
         PySequence_Fast_ITEMS(copy)[i] = sub ? sub : Py_NewRef(item);

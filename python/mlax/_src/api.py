@@ -537,12 +537,7 @@ def _mark_donated(traced: core.Traced, donated: Sequence[bool]) -> None:
     donated buffers when the program runs."""
     from mlax.mlir import ir
 
-    main = next(
-        op
-        for op in traced.module.body.operations
-        if op.operation.name == "func.func"
-        and ir.StringAttr(op.attributes["sym_name"]).value == "main"
-    )
+    main = core.main_func(traced.module.operation)
     fn_type = ir.FunctionType(ir.TypeAttr(main.attributes["function_type"]).value)
     free = list(range(len(fn_type.results)))
     attrs = []

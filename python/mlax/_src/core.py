@@ -1235,6 +1235,16 @@ _DIAGNOSTIC_ERRORS = (
 )
 
 
+def main_func(module_op: ir.Operation):
+    """The `func.func @main` of a builtin.module operation."""
+    return next(
+        op
+        for op in module_op.regions[0].blocks[0].operations
+        if op.operation.name == "func.func"
+        and ir.StringAttr(op.attributes["sym_name"]).value == "main"
+    )
+
+
 def _prune_unused_arguments(module: ir.Module) -> tuple[tuple[bool, ...] | None, Any]:
     """Drops the arguments of the optimized `main` that nothing reads (as
     jax's jit does unless keep_unused): XLA neither takes nor transfers
@@ -1242,16 +1252,7 @@ def _prune_unused_arguments(module: ir.Module) -> tuple[tuple[bool, ...] | None,
     (donation, shardings) stay. Returns which arguments are kept (None for
     all) and the module operation to export: a pruned copy, so that the
     caller's module (a Lowered's) keeps its signature."""
-
-    def main_of(module_op):
-        return next(
-            op
-            for op in module_op.regions[0].blocks[0].operations
-            if op.operation.name == "func.func"
-            and ir.StringAttr(op.attributes["sym_name"]).value == "main"
-        )
-
-    main = main_of(module.operation)
+    main = main_func(module.operation)
     args = main.regions[0].blocks[0].arguments
     n = len(args)
     arg_attrs = main.attributes["arg_attrs"] if "arg_attrs" in main.attributes else None
@@ -1264,7 +1265,7 @@ def _prune_unused_arguments(module: ir.Module) -> tuple[tuple[bool, ...] | None,
     if not drop:
         return None, module.operation
     copy = module.operation.clone()
-    main = main_of(copy)
+    main = main_func(copy)
     block = main.regions[0].blocks[0]
     with module.context:
         ftype = ir.FunctionType(ir.TypeAttr(main.attributes["function_type"]).value)

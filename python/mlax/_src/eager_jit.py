@@ -24,10 +24,9 @@ Array = core.Array
 _state = core._state
 
 
-def eager_jit(impl: Callable, nargs: int) -> Callable:
-    """`impl` with the C++ eager path described above: a DispatchFunction
-    whose fallback is `impl` (`nargs`, the number of positional arguments,
-    is kept for the callers' documentation)."""
+def eager_jit(impl: Callable) -> Callable:
+    """`impl` (positional arguments only) with the C++ eager path described
+    above: a DispatchFunction whose fallback is `impl`."""
     from mlax._src.api import JitFunction
 
     f = DispatchFunction()

@@ -260,7 +260,7 @@ def _binary_op(lax_fn, name):
         return lax_fn(x, y)
 
     f.__name__ = f.__qualname__ = name
-    return eager_jit(f, 2)
+    return eager_jit(f)
 
 
 add = _binary_op(lax.add, "add")
@@ -367,7 +367,7 @@ def _unary_op(lax_fn, name, inexact=False):
         return lax_fn(x)
 
     f.__name__ = f.__qualname__ = name
-    return eager_jit(f, 1)
+    return eager_jit(f)
 
 
 negative = _unary_op(lax.neg, "negative")
