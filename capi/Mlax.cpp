@@ -13,6 +13,7 @@
 #include "passes/Export.h"
 #include "passes/Jvp.h"
 #include "passes/Passes.h"
+#include "passes/StructuralKey.h"
 #include "passes/Transpose.h"
 #include "passes/Vjp.h"
 
@@ -46,6 +47,12 @@ MlirLogicalResult mlaxExportToStableHLO(MlirOperation module,
   }
   mlir::detail::CallbackOstream stream(callback, userData);
   return wrap(mlir::mlax::exportToStableHLO(moduleOp, stream));
+}
+
+void mlaxOperationStructuralKey(MlirOperation op, MlirStringCallback callback,
+                                void *userData) {
+  std::string key = mlir::mlax::computeStructuralKey(unwrap(op));
+  callback(mlirStringRefCreate(key.data(), key.size()), userData);
 }
 
 namespace {

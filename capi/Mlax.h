@@ -25,6 +25,13 @@ MLIR_CAPI_EXPORTED void mlaxRegisterPasses(void);
 MLIR_CAPI_EXPORTED MlirLogicalResult mlaxExportToStableHLO(
     MlirOperation module, MlirStringCallback callback, void *userData);
 
+/// Passes to `callback` (once) a byte string that two operations of one
+/// context share exactly when their structure is the same, locations aside.
+/// See passes/StructuralKey.h.
+MLIR_CAPI_EXPORTED void mlaxOperationStructuralKey(MlirOperation op,
+                                                   MlirStringCallback callback,
+                                                   void *userData);
+
 /// Builds the JVP function of `func` (a func.func without calls or
 /// transformation ops) next to it, named `name`, for the arguments listed in
 /// `active`. Returns the new func.func, or a null operation after emitting

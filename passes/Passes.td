@@ -31,4 +31,16 @@ def MlaxLowerScan : Pass<"mlax-lower-scan", "::mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::mlax::MlaxDialect"];
 }
 
+def MlaxTestStructuralKey : Pass<"mlax-test-structural-key", "::mlir::ModuleOp"> {
+  let summary = "Remarks which functions share a structural key (a test pass)";
+  let description = [{
+    For each func.func, in order, a remark `structural key N`: N is the
+    index of the first function whose key (computeStructuralKey, with the
+    function's name left out) equals this one's. The key is what mlax's
+    executable cache compares; this pass lets lit tests pin down what it
+    treats as the same program (locations do not count; attributes, types,
+    operand order and region structure do).
+  }];
+}
+
 #endif // MLAX_PASSES_TD

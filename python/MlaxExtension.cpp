@@ -101,4 +101,21 @@ NB_MODULE(_mlaxDialects, m) {
         return text;
       },
       nb::arg("module"), "Prints a module as StableHLO text.");
+
+  mlaxM.def(
+      "structural_key",
+      [](MlirOperation op) {
+        std::string key;
+        mlaxOperationStructuralKey(
+            op,
+            [](MlirStringRef s, void *data) {
+              static_cast<std::string *>(data)->append(s.data, s.length);
+            },
+            &key);
+        return nb::bytes(key.data(), key.size());
+      },
+      nb::arg("op"),
+      "Bytes equal for two operations of this context exactly when their "
+      "structure is (names, attributes, types, operands, regions; not "
+      "locations): the executable cache's key.");
 }

@@ -14,6 +14,7 @@ import mlax.numpy as jnp
 import numpy as np
 import pytest
 from mlax import tree_util
+from mlax.mlir.dialects import mlax as mlax_d
 
 F32 = np.float32
 
@@ -483,3 +484,58 @@ def test_dispatch_front_edge_cases():
     holder.append(g)
     for _ in range(3):
         np.testing.assert_allclose(np.asarray(g(jnp.ones(2))), [2, 2])
+
+
+def test_executable_cache_key_is_the_structure():
+    """Eager transformations retrace each call and find their executable by
+    the module's structure: another source line is the same program, another
+    constant, dtype or operand order is not."""
+    from mlax._src import core
+
+    x = jnp.array([0.5, -1.0, 2.0])
+    x16 = x.astype(jnp.bfloat16)
+    core.clear_caches()
+    f1 = lambda a: jnp.sum(jnp.sin(a) * a)  # noqa: E731
+    f2 = lambda a: jnp.sum(  # noqa: E731
+        jnp.sin(a) * a
+    )
+    mlax.grad(f1)(x)
+    n = len(core._EXECUTABLES)
+    np.testing.assert_allclose(np.asarray(mlax.grad(f2)(x)), np.asarray(mlax.grad(f1)(x)))
+    assert len(core._EXECUTABLES) == n  # only locations differ
+    mlax.grad(lambda a: jnp.sum(a * jnp.sin(a)))(x)  # operands swapped
+    assert len(core._EXECUTABLES) == n + 1
+    mlax.grad(lambda a: jnp.sum(jnp.sin(a) * a * 2.0))(x)
+    mlax.grad(lambda a: jnp.sum(jnp.sin(a) * a * 3.0))(x)
+    assert len(core._EXECUTABLES) == n + 3
+    mlax.grad(f1)(x16)
+    assert len(core._EXECUTABLES) == n + 4
+
+    tr = [core.trace_to_module(f, [core.aval_of(x)]) for f in (f1, f2, f1)]
+    keys = [mlax_d.structural_key(t.module.operation) for t in tr]
+    assert isinstance(keys[0], bytes) and keys[0] == keys[1] == keys[2]
+    other = core.trace_to_module(lambda a: jnp.sum(jnp.cos(a) * a), [core.aval_of(x)])
+    assert mlax_d.structural_key(other.module.operation) != keys[0]
+
+
+def test_a_module_that_does_not_verify_is_never_cached():
+    """Only modules new to the cache are verified: one that fails raises on
+    every compile and leaves nothing behind."""
+    from mlax._src import core, mlir
+    from mlax.mlir import ir
+
+    x = jnp.array([1.0, 2.0])
+    traced = core.trace_to_module(lambda a: jnp.sin(a), [core.aval_of(x)])
+    with mlir.context(), ir.Location.unknown():
+        main = core.main_func(traced.module.operation)
+        # Declare a result type the body does not return.
+        main.attributes["function_type"] = ir.TypeAttr.get(
+            ir.FunctionType.get(
+                [mlir.tensor_type((2,), np.float32)], [mlir.tensor_type((3,), np.float32)]
+            )
+        )
+    n = len(core._EXECUTABLES)
+    for _ in range(2):
+        with pytest.raises(ir.MLIRError, match="type of return operand"):
+            core.compile_traced(traced)
+    assert len(core._EXECUTABLES) == n

@@ -119,7 +119,7 @@ def test_same_program_compiled_by_many_threads():
         assert float(f(np.float32(2.0))) == 2.0 * 123.25 + 0.5
 
     _run_threads(work)
-    keys = [k for k in core._EXECUTABLES if "1.232500e+02" in k]
+    keys = [k for k, (_, text) in core._EXECUTABLES.items() if "1.232500e+02" in text]
     assert len(keys) == 1
 
 

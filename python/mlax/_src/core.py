@@ -1131,22 +1131,22 @@ class Compiled(NamedTuple):
         return tree_util.tree_unflatten(self.out_tree, outs)
 
 
-# Executables by the text of the traced module: a function traced again
+# Executables by the structure of the traced module (structural_key): a function traced again
 # (eager transformations re-run Python each call, as in JAX) reuses the
 # executable when it produced the same IR.
-_EXECUTABLES: "collections.OrderedDict[str, tuple[runtime.Executable, str]]" = (
+_EXECUTABLES: "collections.OrderedDict[bytes, tuple[runtime.Executable, str]]" = (
     collections.OrderedDict()
 )
 _EXECUTABLES_MAX = 512
 
 
-# The host-callback table of each program, by IR text: the executable's
+# The host-callback table of each program, by IR key: the executable's
 # trampolines hold the list itself (so an executable outliving its cache
 # entry still calls back), and a new trace of the same IR refills it.
-_HOST_CALLBACKS: dict[str, list[Callable]] = {}
+_HOST_CALLBACKS: dict[bytes, list[Callable]] = {}
 
 
-def _call_host_callback(key: str, table: list, index: int, *args):
+def _call_host_callback(key: bytes, table: list, index: int, *args):
     try:
         return table[index](*args)
     except BaseException as e:
@@ -1184,7 +1184,7 @@ def _format_diagnostics(msg: str) -> str:
 _EXECUTABLES_LOCK = threading.Lock()
 # One lock per program being compiled: threads that compile the same
 # program at once wait for the first instead of compiling it twice.
-_COMPILING: dict[str, threading.Lock] = {}
+_COMPILING: dict[bytes, threading.Lock] = {}
 
 
 def _cached_executable(key: str):
@@ -1200,12 +1200,15 @@ def compile_traced(traced: Traced, timings: dict | None = None) -> Compiled:
     gets the seconds spent in each step ("transform", "export", "xla") and
     where the executable came from ("source")."""
     module = traced.module
-    module.operation.verify()
-    key = module.operation.get_asm(assume_verified=True)  # str() would verify again
+    # The key is the module's structure (C++, a walk: printing it cost tens
+    # of microseconds per eager transformation). Modules of one key verify
+    # alike, so only a module new to the cache is verified.
+    key = mlax_d.structural_key(module.operation)
     if traced.mesh is not None:  # the same program for other devices is another
-        key += f"// devices {list(traced.mesh._key[0])} mesh {traced.mesh.axis_names}"
+        key += repr((list(traced.mesh._key[0]), traced.mesh.axis_names)).encode()
     hit = _cached_executable(key)
     if hit is None:
+        module.operation.verify()
         with _EXECUTABLES_LOCK:
             lock = _COMPILING.setdefault(key, threading.Lock())
         with lock:
@@ -1283,7 +1286,7 @@ def _prune_unused_arguments(module: ir.Module) -> tuple[tuple[bool, ...] | None,
 
 
 def _compile_module(
-    traced: Traced, key: str, timings: dict | None = None
+    traced: Traced, key: bytes, timings: dict | None = None
 ) -> tuple[runtime.Executable, str]:
     module = traced.module
     timings = {} if timings is None else timings

@@ -91,7 +91,7 @@ class Executable:
 
     __slots__ = ("_exe", "device", "num_outputs", "callback_key", "kept")
 
-    def __init__(self, exe, device, num_outputs: int, callback_key: str | None = None):
+    def __init__(self, exe, device, num_outputs: int, callback_key: bytes | None = None):
         self._exe = exe
         self.device = device
         self.num_outputs = num_outputs
@@ -181,7 +181,7 @@ def compile(
     num_outputs: int,
     device=None,
     host_callbacks: Sequence[Any] = (),
-    callback_key: str | None = None,
+    callback_key: bytes | None = None,
     timings: dict | None = None,
 ) -> Executable:
     """Compiles StableHLO text for `device` (default: the first device).
