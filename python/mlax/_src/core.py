@@ -366,6 +366,22 @@ _sharded_unflatten = mlax_d.slot_unflattener(ShardedArray, "aval", ["_buffer"])
 runtime.register_dispatch_array(ShardedArray, lambda a: ((a._buffer,), a.aval), _sharded_unflatten)
 
 
+# ShapedArrays of MLIR types (uniqued by the context, so hashed by identity):
+# decoding a type's shape and element type costs a microsecond per traced op.
+_RESULT_AVALS: dict[tuple[ir.Type, bool], ShapedArray] = {}
+
+
+def result_aval(type_: ir.Type, weak: bool = False) -> ShapedArray:
+    """The aval of an op result of MLIR type `type_`."""
+    key = (type_, weak)
+    aval = _RESULT_AVALS.get(key)
+    if aval is None:
+        if len(_RESULT_AVALS) > 65536:  # programs over many shapes: start over
+            _RESULT_AVALS.clear()
+        aval = _RESULT_AVALS[key] = ShapedArray(*mlir.aval_of_type(type_), weak)
+    return aval
+
+
 class Tracer(_ArrayOps):
     """A value inside a function being traced: an MLIR SSA value plus aval."""
 
@@ -771,17 +787,27 @@ class Primitive:
                 return _eager(self, args, params)
             finally:
                 set_trace_stack(saved)
-        values, avals = zip(*(trace.to_value(a) for a in args)) if args else ((), ())
+        values, avals = [], []
+        for a in args:
+            if type(a) is Tracer and a._trace is trace:  # the common case
+                values.append(a.value)
+                avals.append(a.aval)
+            else:
+                v, aval = trace.to_value(a)
+                values.append(v)
+                avals.append(aval)
         with trace.ip, trace.loc:
-            results = self.emit(list(values), list(avals), **params)
+            results = self.emit(values, avals, **params)
         if not isinstance(results, (list, tuple)):
             results = [results]
         weak = self._result_weak(avals, params)
-        concrete = self._evaluate(trace, args, params, len(results))
-        tracers = [
-            Tracer(trace, v, ShapedArray(*mlir.aval_of_type(v.type), weak), c)
-            for v, c in zip(results, concrete)
-        ]
+        if trace.concrete:
+            concrete = self._evaluate(trace, args, params, len(results))
+            tracers = [
+                Tracer(trace, v, result_aval(v.type, weak), c) for v, c in zip(results, concrete)
+            ]
+        else:
+            tracers = [Tracer(trace, v, result_aval(v.type, weak)) for v in results]
         return tracers if self.multiple_results else tracers[0]
 
     def _evaluate(self, trace: "Trace", args, params, n: int) -> list:
