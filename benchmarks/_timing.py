@@ -68,6 +68,7 @@ def hlo_ops(text: str) -> int:
 def compare_cases(cases, width: int = 32) -> None:
     """For each (name, make_mlax, make_jax, args): checks the two agree, then
     prints steady-state and first-call times and the HLO op counts."""
+    import mlax
     import mlax.numpy as mnp
 
     print(f"device: {jax.devices()[0].device_kind}; jax {jax.__version__}")
@@ -81,8 +82,9 @@ def compare_cases(cases, width: int = 32) -> None:
         aj = jax.tree_util.tree_map(jax.device_put, args)
         for a, b in zip(jax.tree_util.tree_leaves(fm(*am)), jax.tree_util.tree_leaves(fj(*aj))):
             np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=2e-3, atol=2e-4)
-        tm = best(lambda: jax.tree_util.tree_map(lambda o: o.block_until_ready(), fm(*am)))
-        tj = best(lambda: jax.block_until_ready(fj(*aj)))
+        tm, tj = best_pair(
+            lambda: mlax.block_until_ready(fm(*am)), lambda: jax.block_until_ready(fj(*aj))
+        )
         cm = first_call(make_m, args, repeat=2)
         cj = first_call(make_j, args, repeat=2)
         ops_m = hlo_ops(fm.lower(*am).as_text("stablehlo"))

@@ -13,7 +13,7 @@ from __future__ import annotations
 import jax
 import mlax
 import numpy as np
-from _timing import best as _best
+from _timing import best_pair
 from _timing import first_call as _first_call
 from mlax import lax
 
@@ -56,8 +56,7 @@ def main():
         am = [mlax.device_put(a) for a in args]
         aj = [jax.device_put(a) for a in args]
         np.testing.assert_allclose(np.asarray(jm(*am)), np.asarray(jj(*aj)), rtol=1e-4, atol=1e-4)
-        tm = _best(lambda: jm(*am).block_until_ready())
-        tj = _best(lambda: jj(*aj).block_until_ready())
+        tm, tj = best_pair(lambda: jm(*am).block_until_ready(), lambda: jj(*aj).block_until_ready())
         # fresh function objects, so that neither library's jit cache hits
         fcm = _first_call(lambda: mlax.jit(lambda *a: fm(*a)), am)
         fcj = _first_call(lambda: jax.jit(lambda *a: fj(*a)), aj)

@@ -13,7 +13,7 @@ import jax.numpy as jref
 import mlax
 import mlax.numpy as jnp
 import numpy as np
-from _timing import best as _best
+from _timing import best_pair
 from _timing import first_call as _first_call
 
 
@@ -77,8 +77,9 @@ def main():
         om, oj = fm(*am), fj(*aj)
         for a, b_ in zip(jax.tree_util.tree_leaves(om), jax.tree_util.tree_leaves(oj)):
             np.testing.assert_allclose(np.asarray(a), np.asarray(b_), rtol=2e-3, atol=2e-3)
-        tm = _best(lambda: jax.tree_util.tree_map(lambda o: o.block_until_ready(), fm(*am)))
-        tj = _best(lambda: jax.block_until_ready(fj(*aj)))
+        tm, tj = best_pair(
+            lambda: mlax.block_until_ready(fm(*am)), lambda: jax.block_until_ready(fj(*aj))
+        )
         print(f"{name:32s} {'steady':12s} {tm * 1e3:8.3f}ms {tj * 1e3:8.3f}ms {tm / tj:7.2f}")
         cm = _first_call(make_m, args)
         cj = _first_call(make_j, args)
