@@ -301,6 +301,10 @@ def _update(
     parsed = GatherScatterMode.from_any(mode)
     name = f"at[].{combiner}"
     entries, g = _plan(x, idx, fill=False)
+    if g is None:
+        out = _window_update(x, entries, values, combiner)
+        if out is not None:
+            return out
     if g is not None and g.direct:
         # Integer arrays and full slices only: one windowed scatter into x
         # (the gather's inverse); out-of-range windows are dropped.
@@ -352,6 +356,52 @@ def _update(
         "drop",
     )
     return lax.reshape(flat, a.shape)
+
+
+# The combiners a window update applies to x's window itself.
+_WINDOW_COMBINERS = {"add": lax.add, "mul": lax.mul, "min": lax.min, "max": lax.max}
+
+
+def _window_update(x, entries: list, values, combiner: str):
+    """x.at[idx] when idx is static integers in range, unit-step slices and
+    None: the indexed elements are one window of x, written with
+    dynamic_update_slice (combined with x's window first for add, mul, min
+    and max): two ops where the general path needs an iota, a gather and a
+    scatter. None for any other index (integers out of range are dropped
+    there, as in JAX)."""
+    a = aval_of(x)
+    if combiner != "set" and (combiner not in _WINDOW_COMBINERS or dtypes.is_bool(a.dtype)):
+        return None
+    starts, sizes, view_shape = [], [], []
+    dim = 0
+    for i in entries:
+        if i is None:
+            view_shape.append(1)
+            continue
+        size = a.shape[dim]
+        if _is_int(i):
+            j = int(i)
+            if not -size <= j < size:
+                return None
+            starts.append(j % size)
+            sizes.append(1)
+        else:
+            s, e, step = i.indices(size)
+            if step != 1:
+                return None
+            n = builtins.max(e - s, 0)
+            starts.append(s if n else 0)
+            sizes.append(n)
+            view_shape.append(n)
+        dim += 1
+    values = _broadcast_values(values, tuple(view_shape))
+    if 0 in sizes:
+        return x  # nothing is indexed
+    update = lax.reshape(values, tuple(sizes))
+    if combiner != "set":
+        limits = [s + n for s, n in zip(starts, sizes)]
+        update = _WINDOW_COMBINERS[combiner](lax.slice(x, starts, limits), update)
+    return lax.dynamic_update_slice(x, update, starts)
 
 
 def _broadcast_values(values, shape):
