@@ -97,10 +97,71 @@ LogicalResult IotaOp::verify() {
 // ConvertOp / BitcastConvertOp
 //===----------------------------------------------------------------------===//
 
-OpFoldResult ConvertOp::fold(FoldAdaptor) {
+namespace {
+// The splat `value` of element type `from` as an attribute of type `to`,
+// when the conversion is exact (integers in range, floats representable):
+// then XLA's rounding, saturation and NaN rules never come into it.
+Attribute convertExactly(Attribute value, Type from, Type to) {
+  auto toInt = dyn_cast<IntegerType>(to);
+  auto toFloat = dyn_cast<FloatType>(to);
+  if (toInt && toInt.getWidth() == 1)
+    return {}; // x != 0, not a value-preserving conversion
+  if (auto fromInt = dyn_cast<IntegerType>(from)) {
+    APInt v = cast<IntegerAttr>(value).getValue();
+    bool isSigned = !fromInt.isUnsigned() && fromInt.getWidth() != 1;
+    if (toFloat) {
+      APFloat f(toFloat.getFloatSemantics());
+      if (f.convertFromAPInt(v, isSigned, APFloat::rmNearestTiesToEven) !=
+          APFloat::opOK)
+        return {};
+      return FloatAttr::get(to, f);
+    }
+    if (!toInt)
+      return {};
+    unsigned width = toInt.getWidth();
+    bool negative = isSigned && v.isNegative();
+    bool fits;
+    if (toInt.isUnsigned())
+      fits = !negative && v.getActiveBits() <= width;
+    else if (isSigned)
+      fits = v.getSignificantBits() <= width;
+    else
+      fits = v.getActiveBits() < width; // nonnegative, below the sign bit
+    if (!fits)
+      return {};
+    APInt w = isSigned ? v.sextOrTrunc(toInt.getWidth())
+                       : v.zextOrTrunc(toInt.getWidth());
+    return IntegerAttr::get(to, w);
+  }
+  if (isa<FloatType>(from) && toFloat) {
+    APFloat f = cast<FloatAttr>(value).getValue();
+    if (f.isNaN())
+      return {};
+    bool losesInfo = false;
+    if (f.convert(toFloat.getFloatSemantics(), APFloat::rmNearestTiesToEven,
+                  &losesInfo) != APFloat::opOK ||
+        losesInfo)
+      return {};
+    return FloatAttr::get(to, f);
+  }
+  return {};
+}
+} // namespace
+
+OpFoldResult ConvertOp::fold(FoldAdaptor adaptor) {
   if (getOperand().getType() == getType())
     return getOperand();
-  return {};
+  // Constants of other types (the weak Python scalars of `x + 1`, say).
+  auto splat = dyn_cast_or_null<SplatElementsAttr>(adaptor.getOperand());
+  if (!splat)
+    return {};
+  auto type = cast<ShapedType>(getType());
+  Attribute value =
+      convertExactly(splat.getSplatValue<Attribute>(), splat.getElementType(),
+                     type.getElementType());
+  if (!value)
+    return {};
+  return SplatElementsAttr::get(type, value);
 }
 
 LogicalResult BitcastConvertOp::verify() {

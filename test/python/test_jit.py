@@ -2,6 +2,7 @@
 
 import collections
 
+import jax
 import jax.numpy as jnp_ref
 import mlax
 import mlax.numpy as jnp
@@ -267,3 +268,15 @@ def test_jitted_methods_bind_the_instance():
     assert Scale.apply.trace_count == 2
     np.testing.assert_allclose(np.asarray(Scale.apply(Scale(2.0), x)), [0.0, 2.0, 4.0])
     assert Scale.apply.trace_count == 2
+
+
+def test_python_scalars_fold_into_constants_of_the_right_type():
+    """`x * 1 + 2` with weak Python ints: the int constants convert exactly at
+    compile time (the convert folder), so x * 1 folds away too."""
+    for dtype in (np.float32, np.float16, jnp.bfloat16, np.int8, np.uint8):
+        x = np.arange(3).astype(dtype)
+        f = mlax.jit(lambda x: x * 1 + 2)
+        text = f.lower(x).as_text("stablehlo")
+        assert "convert" not in text and "multiply" not in text, text
+        np.testing.assert_array_equal(np.asarray(f(x)), np.asarray(jax.jit(lambda x: x * 1 + 2)(x)))
+        assert f(x).dtype == dtype
