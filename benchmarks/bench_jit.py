@@ -16,7 +16,7 @@ import jax.numpy as jref
 import mlax
 import mlax.numpy as jnp
 import numpy as np
-from _timing import best, first_call
+from _timing import best_pair, first_call
 
 
 def bench_dispatch():
@@ -24,9 +24,7 @@ def bench_dispatch():
     xj = jax.device_put(np.ones(3, np.float32))
     fm = mlax.jit(lambda x: x + 1)
     fj = jax.jit(lambda x: x + 1)
-    tm = best(lambda: fm(xm), min_time=0.5)
-    tj = best(lambda: fj(xj), min_time=0.5)
-    return tm, tj
+    return best_pair(lambda: fm(xm), lambda: fj(xj))
 
 
 def bench_matmul_tanh(n=512):
@@ -38,9 +36,7 @@ def bench_matmul_tanh(n=512):
     fm = mlax.jit(lambda x, y: jnp.tanh(x @ y))
     fj = jax.jit(lambda x, y: jref.tanh(x @ y))
     np.testing.assert_allclose(np.asarray(fm(am, bm)), np.asarray(fj(aj, bj)), rtol=1e-4, atol=1e-4)
-    tm = best(lambda: fm(am, bm).block_until_ready(), min_time=1.0)
-    tj = best(lambda: fj(aj, bj).block_until_ready(), min_time=1.0)
-    return tm, tj
+    return best_pair(lambda: fm(am, bm).block_until_ready(), lambda: fj(aj, bj).block_until_ready())
 
 
 def bench_compile():

@@ -10,6 +10,7 @@ from __future__ import annotations
 import collections
 import functools
 import itertools
+import math
 import operator
 import os
 import sys
@@ -151,7 +152,7 @@ class _ArrayOps:
 
     @property
     def size(self) -> int:
-        return int(np.prod(self.aval.shape, dtype=np.int64))
+        return math.prod(self.aval.shape)
 
     @property
     def weak_type(self) -> bool:

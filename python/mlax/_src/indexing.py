@@ -11,6 +11,7 @@ works for updates too, with the same shapes."""
 from __future__ import annotations
 
 import builtins
+import math
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -328,7 +329,7 @@ def _update(
         )
     # Any other index: index an iota of element positions the same way and
     # scatter into the flattened array; dropped windows get position `size`.
-    size = int(np.prod(a.shape, dtype=np.int64))
+    size = math.prod(a.shape)
     pos_dtype = np.int32 if size < 2**31 else np.int64
     positions = (
         lax.reshape(lax.iota(pos_dtype, builtins.max(size, 1)), a.shape)
@@ -343,7 +344,7 @@ def _update(
     )
     view_shape = aval_of(view).shape
     values = _broadcast_values(values, view_shape)
-    n = int(np.prod(view_shape, dtype=np.int64))
+    n = math.prod(view_shape)
     flat = _scatter(
         name,
         combiner,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import builtins as _builtins
 import enum
+import math
 from typing import Any, Sequence
 
 import numpy as np
@@ -608,7 +609,7 @@ def reshape(operand: ArrayLike, new_sizes: Sequence[int], dimensions: Sequence[i
         operand = transpose(operand, dimensions)
     a = aval_of(operand)
     new_sizes = canonicalize_shape(new_sizes, "reshape new_sizes")
-    if int(np.prod(new_sizes, dtype=np.int64)) != int(np.prod(a.shape, dtype=np.int64)):
+    if math.prod(new_sizes) != math.prod(a.shape):
         raise ValueError(
             f"reshape total size must be unchanged, got new_sizes {new_sizes} for shape {a.shape}"
         )

@@ -4,6 +4,7 @@ types, 32-bit defaults, immutable arrays), built on mlax.lax."""
 from __future__ import annotations
 
 import builtins
+import math
 import operator
 import sys
 from typing import Any, Sequence
@@ -439,7 +440,7 @@ def nonzero(
 
     size = operator.index(size)
     mask = not_equal(ravel(a), 0) if aval_of(a).dtype != np.bool_ else ravel(a)
-    n = int(np.prod(shape))
+    n = math.prod(shape)
     # The k-th nonzero element goes to slot k; the rest are dropped.
     slot = subtract(cumsum(astype(mask, np.int32)), 1)
     slot = where(mask, slot, size)
@@ -533,11 +534,11 @@ def reshape(
     if isinstance(newshape, (int, np.integer)):
         newshape = (newshape,)
     shape = [int(s) if isinstance(s, (int, np.integer)) else s for s in newshape]
-    size = int(np.prod(aval_of(a).shape, dtype=np.int64))
+    size = math.prod(aval_of(a).shape)
     if shape.count(-1) > 1:
         raise TypeError(f"can only specify one unknown dimension, got shape {tuple(shape)}")
     if -1 in shape:
-        known = int(np.prod([s for s in shape if s != -1]))
+        known = math.prod([s for s in shape if s != -1])
         if known == 0 or size % known:
             raise TypeError(
                 f"cannot reshape array of shape {aval_of(a).shape} (size {size}) "
@@ -545,10 +546,10 @@ def reshape(
             )
         shape[shape.index(-1)] = size // known
     shape = list(core.canonicalize_shape(shape, "reshape shape"))
-    if int(np.prod(shape)) != size:
+    if math.prod(shape) != size:
         raise TypeError(
             f"cannot reshape array of shape {aval_of(a).shape} (size {size}) into "
-            f"shape {tuple(shape)} (size {int(np.prod(shape))})"
+            f"shape {tuple(shape)} (size {math.prod(shape)})"
         )
     return lax.reshape(a, tuple(shape))
 
@@ -822,7 +823,7 @@ def mean(
     dtype = np.dtype(dtypes.canonicalize_dtype(dtype))
     comp = _upcast_f16(dtype)
     if where is None:
-        count = int(np.prod([aval_of(a).shape[i] for i in axes])) if axes else 1
+        count = math.prod([aval_of(a).shape[i] for i in axes]) if axes else 1
         normalizer = full((), count, comp)
     else:
         normalizer = sum(
@@ -1326,7 +1327,7 @@ def var(
 ) -> Array:
     a = _to_inexact(asarray(a) if not _is_array(a) else a)
     axes = _reduction_axes(a, axis)
-    count = int(np.prod([aval_of(a).shape[i] for i in axes])) if axes else 1
+    count = math.prod([aval_of(a).shape[i] for i in axes]) if axes else 1
     centered = subtract(a, mean(a, axis=axes, keepdims=True))
     if dtypes.is_complex(aval_of(centered).dtype):
         # |z - mean|^2: the variance of complex data is real (as in JAX).
