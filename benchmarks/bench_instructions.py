@@ -69,6 +69,7 @@ def instructions(script: str, which: str, n: int) -> int:
             capture_output=True,
             text=True,
             check=True,
+            env={**os.environ, "PYTHONHASHSEED": "0"},  # the same dict layouts each run
         )
         m = re.search(r"Collected : (\d+)", proc.stderr)
         if not m:
@@ -78,7 +79,7 @@ def instructions(script: str, which: str, n: int) -> int:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--calls", type=int, default=4000)
+    parser.add_argument("--calls", type=int, default=20000)
     parser.add_argument("cases", nargs="*", default=list(CASES))
     args = parser.parse_args()
     if shutil.which("valgrind") is None:

@@ -29,7 +29,7 @@ enum Tag : uint64_t {
   kRegion,
   kBlock,
   kSuccessor, // a block of the walk: its number follows
-  kForeign,   // a successor outside the walked regions
+  kForeign,   // a successor outside the walked regions: its address follows
 };
 
 class KeyWriter {
@@ -55,7 +55,8 @@ public:
     for (Block *b : op->getSuccessors()) {
       auto it = blocks.find(b);
       if (it == blocks.end()) {
-        word(kForeign);
+        word(kForeign); // outside the walked regions: that block itself
+        address(b);
       } else {
         word(kSuccessor);
         word(it->second);
@@ -82,6 +83,10 @@ private:
       ++nextValue;
     word(inserted ? kForward : kDefined);
     word(it->second);
+    // A value first seen as an operand may be defined outside the root,
+    // where the walk never reaches its definition: its type says which.
+    if (inserted)
+      address(v.getType().getAsOpaquePointer());
   }
 
   void define(Value v) {

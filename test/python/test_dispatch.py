@@ -517,6 +517,24 @@ def test_executable_cache_key_is_the_structure():
     other = core.trace_to_module(lambda a: jnp.sum(jnp.cos(a) * a), [core.aval_of(x)])
     assert mlax_d.structural_key(other.module.operation) != keys[0]
 
+    # Ops whose operands are defined outside them: the operands' types count.
+    from mlax._src import mlir
+    from mlax.mlir import ir
+
+    with mlir.context():
+        m = ir.Module.parse(
+            """
+            func.func @f(%x: tensor<2xf32>, %y: tensor<2xf16>) -> (tensor<2xi32>, tensor<2xi32>) {
+              %0 = mlax.convert %x : (tensor<2xf32>) -> tensor<2xi32>
+              %1 = mlax.convert %y : (tensor<2xf16>) -> tensor<2xi32>
+              %2 = mlax.convert %x : (tensor<2xf32>) -> tensor<2xi32>
+              return %0, %1 : tensor<2xi32>, tensor<2xi32>
+            }"""
+        )
+        a, b, c = list(m.body.operations[0].regions[0].blocks[0].operations)[:3]
+        assert mlax_d.structural_key(a) != mlax_d.structural_key(b)
+        assert mlax_d.structural_key(a) == mlax_d.structural_key(c)
+
 
 def test_a_module_that_does_not_verify_is_never_cached():
     """Only modules new to the cache are verified: one that fails raises on

@@ -151,6 +151,37 @@ def test_window_updates_match_jax(rng, name, dtype):
             assert "dynamic_update_slice" in text, (op, text)
 
 
+def test_updates_combine_in_the_promoted_dtype():
+    """As JAX: values of a wider dtype combine with x in the promoted dtype
+    and the result converts back (int x.at[0].mul(2.7) is int(x[0] * 2.7));
+    mode="clip" clamps static integers; bool x cannot add or multiply."""
+    import warnings
+
+    for idx in (0, np.array([0])):
+        for op, v in (("multiply", 2.7), ("add", 1e10), ("min", 1.5), ("max", 2.5), ("set", 9.9)):
+            got = getattr(jnp.asarray([2, 3], jnp.int32).at[idx], op)(v)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                want = getattr(ref.asarray([2, 3], ref.int32).at[idx], op)(v)
+            assert got.dtype == want.dtype
+            np.testing.assert_array_equal(np.asarray(got), np.asarray(want), err_msg=f"{op} {idx}")
+    x16 = jnp.zeros(3, jnp.float16).at[1].add(np.float32(1.0))
+    assert x16.dtype == np.float16 and not x16.aval.weak_type
+    weak = jnp.asarray(2).at[()].mul(2.5)
+    assert int(weak) == 5 and weak.aval.weak_type  # x's weak type is kept
+    for i, want in ((5, [2, 9]), (-5, [9, 3])):
+        got = jnp.asarray([2, 3]).at[i].set(9, mode="clip")
+        np.testing.assert_array_equal(np.asarray(got), want)
+        np.testing.assert_array_equal(
+            np.asarray(ref.asarray([2, 3]).at[i].set(9, mode="clip")), want
+        )
+    for op in ("add", "multiply", "subtract"):
+        with pytest.raises(TypeError, match="bool"):
+            getattr(jnp.asarray([True, False]).at[0], op)(True)
+    for op in ("set", "min", "max"):  # as in JAX
+        getattr(jnp.asarray([True, False]).at[0], op)(True)
+
+
 @pytest.mark.parametrize("op", ["set", "add", "multiply", "min", "max"])
 def test_window_update_gradients_match_jax(rng, op):
     x = rng.normal(size=(4, 5)).astype(np.float32)

@@ -297,13 +297,33 @@ def _update(
     x = jnp.asarray(x)
     a = aval_of(x)
     values = jnp.asarray(values)
-    if aval_of(values).dtype != a.dtype:
+    if dtypes.is_bool(a.dtype) and combiner in ("add", "mul"):
+        raise TypeError(
+            f"x.at[idx].{_COMBINER_NAMES[combiner]}() does not accept dtype bool: "
+            "x must be of an integer, floating or complex dtype"
+        )
+    va = aval_of(values)
+    if va.dtype != a.dtype:
+        wide, _ = dtypes.result_type((a.dtype, a.weak_type), (va.dtype, va.weak_type))
+        if combiner != "set" and wide != a.dtype:
+            # JAX combines in the promoted dtype and converts the result
+            # back: int x.at[0].mul(2.7) is int(x[0] * 2.7).
+            out = _update(
+                lax.convert_element_type(x, wide),
+                idx,
+                values,
+                combiner,
+                mode=mode,
+                indices_are_sorted=indices_are_sorted,
+                unique_indices=unique_indices,
+            )
+            return lax._convert_element_type(out, a.dtype, weak_type=a.weak_type)
         values = lax.convert_element_type(values, a.dtype)
     parsed = GatherScatterMode.from_any(mode)
     name = f"at[].{combiner}"
     entries, g = _plan(x, idx, fill=False)
     if g is None:
-        out = _window_update(x, entries, values, combiner)
+        out = _window_update(x, entries, values, combiner, parsed == GatherScatterMode.CLIP)
         if out is not None:
             return out
     if g is not None and g.direct:
@@ -363,13 +383,17 @@ def _update(
 _WINDOW_COMBINERS = {"add": lax.add, "mul": lax.mul, "min": lax.min, "max": lax.max}
 
 
-def _window_update(x, entries: list, values, combiner: str):
+_COMBINER_NAMES = {"add": "add", "mul": "multiply", "min": "min", "max": "max", "set": "set"}
+
+
+def _window_update(x, entries: list, values, combiner: str, clip: bool = False):
     """x.at[idx] when idx is static integers in range, unit-step slices and
     None: the indexed elements are one window of x, written with
     dynamic_update_slice (combined with x's window first for add, mul, min
     and max): two ops where the general path needs an iota, a gather and a
-    scatter. None for any other index (integers out of range are dropped
-    there, as in JAX)."""
+    scatter. Integers out of range are clamped with `clip` (mode="clip");
+    otherwise the general path drops them, as JAX does. None for any other
+    index."""
     a = aval_of(x)
     if combiner != "set" and (combiner not in _WINDOW_COMBINERS or dtypes.is_bool(a.dtype)):
         return None
@@ -383,7 +407,9 @@ def _window_update(x, entries: list, values, combiner: str):
         if _is_int(i):
             j = int(i)
             if not -size <= j < size:
-                return None
+                if not clip or size == 0:
+                    return None
+                j = builtins.min(builtins.max(j + size if j < 0 else j, 0), size - 1)
             starts.append(j % size)
             sizes.append(1)
         else:
