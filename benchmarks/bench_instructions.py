@@ -1,8 +1,9 @@
 """Per-call cost in instructions, mlax vs jax: a measurement that a shared
 machine's noise does not move. Each case runs in a fresh process under
 valgrind's callgrind twice, with 0 and with N calls after a warm-up; the
-difference over N is its instructions per call (all threads: XLA's work
-on its own threads counts for both libraries alike).
+difference over N is its instructions per call on the calling thread
+(XLA runs these small programs there; the worker threads' spin-waits,
+which vary from run to run, are left out).
 
 Needs valgrind (not part of `make bench`); each case takes about a minute.
     python bench_instructions.py [--calls N] [case ...]
@@ -59,6 +60,7 @@ def instructions(script: str, which: str, n: int) -> int:
             [
                 "valgrind",
                 "--tool=callgrind",
+                "--separate-threads=yes",
                 f"--callgrind-out-file={out}",
                 sys.executable,
                 "-c",
@@ -71,7 +73,8 @@ def instructions(script: str, which: str, n: int) -> int:
             check=True,
             env={**os.environ, "PYTHONHASHSEED": "0"},  # the same dict layouts each run
         )
-        m = re.search(r"Collected : (\d+)", proc.stderr)
+        with open(out + "-01") as f:  # the main thread's profile
+            m = re.search(r"^totals: (\d+)", f.read(), re.M)
         if not m:
             raise RuntimeError(proc.stderr[-2000:])
         return int(m.group(1))
