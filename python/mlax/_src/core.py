@@ -1388,7 +1388,7 @@ def _compile_module(
 
 
 def clear_caches() -> None:
-    """Drops the executables cached by IR text and the eager op cache."""
+    """Drops the executables cached by IR structure and the eager op cache."""
     with _EXECUTABLES_LOCK:
         _EXECUTABLES.clear()
         _HOST_CALLBACKS.clear()
