@@ -299,7 +299,7 @@ def _update(
     values = jnp.asarray(values)
     if dtypes.is_bool(a.dtype) and combiner in ("add", "mul"):
         raise TypeError(
-            f"x.at[idx].{_COMBINER_NAMES[combiner]}() does not accept dtype bool: "
+            f"x.at[idx].{'add' if combiner == 'add' else 'multiply'}() does not accept dtype bool: "
             "x must be of an integer, floating or complex dtype"
         )
     va = aval_of(values)
@@ -381,9 +381,6 @@ def _update(
 
 # The combiners a window update applies to x's window itself.
 _WINDOW_COMBINERS = {"add": lax.add, "mul": lax.mul, "min": lax.min, "max": lax.max}
-
-
-_COMBINER_NAMES = {"add": "add", "mul": "multiply", "min": "min", "max": "max", "set": "set"}
 
 
 def _window_update(x, entries: list, values, combiner: str, clip: bool = False):
