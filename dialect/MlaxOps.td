@@ -171,6 +171,33 @@ def Mlax_NotOp : Mlax_UnaryOp<"not", Mlax_PredOrIntTensor, [],
     [Mlax_JvpOpInterface, Mlax_ZeroDerivative]> {
   let summary = "Elementwise logical/bitwise not";
 }
+def Mlax_PopulationCountOp : Mlax_UnaryOp<"popcnt", Mlax_IntTensor, [],
+    [Mlax_JvpOpInterface, Mlax_ZeroDerivative]> {
+  let summary = "Elementwise number of set bits (JAX's population_count)";
+}
+def Mlax_CountLeadingZerosOp : Mlax_UnaryOp<"count_leading_zeros", Mlax_IntTensor, [],
+    [Mlax_JvpOpInterface, Mlax_ZeroDerivative]> {
+  let summary = "Elementwise number of leading zero bits (JAX's clz)";
+}
+def Mlax_ReducePrecisionOp : Mlax_Op<"reduce_precision",
+    [Pure, Elementwise, SameOperandsAndResultType, Mlax_BatchOpInterface,
+     Mlax_OwnTranspose, Mlax_JvpOpInterface, Mlax_LinearInOperands]> {
+  let summary = "Elementwise rounding to a float format with fewer bits";
+  let description = [{
+    Rounds each element (to nearest even) to the value it would have with
+    `exponent_bits` exponent and `mantissa_bits` mantissa bits, in the
+    operand's type. Linear for JAX's purposes: its tangent and cotangent
+    are rounded alike.
+  }];
+  let arguments = (ins Mlax_FloatTensor:$operand,
+      ConfinedAttr<I32Attr, [IntMinValue<1>]>:$exponent_bits,
+      ConfinedAttr<I32Attr, [IntNonNegative]>:$mantissa_bits);
+  let results = (outs Mlax_FloatTensor:$result);
+  let assemblyFormat = [{
+    $operand `,` `exponent_bits` `=` $exponent_bits `,`
+    `mantissa_bits` `=` $mantissa_bits attr-dict `:` type($result)
+  }];
+}
 def Mlax_ErfOp : Mlax_UnaryOp<"erf", Mlax_FloatTensor, [Mlax_ExportsToChlo]> {
   let summary = "Elementwise error function (exported as chlo.erf)";
 }
@@ -309,6 +336,15 @@ def Mlax_ShiftLeftOp : Mlax_BinaryOp<"shift_left", Mlax_IntTensor, [],
 def Mlax_ShiftRightLogicalOp : Mlax_BinaryOp<"shift_right_logical", Mlax_IntTensor, [],
     [Mlax_JvpOpInterface, Mlax_ZeroDerivative]> {
   let summary = "Elementwise logical right shift";
+}
+def Mlax_ShiftRightArithmeticOp : Mlax_BinaryOp<"shift_right_arithmetic",
+    Mlax_IntTensor, [], [Mlax_JvpOpInterface, Mlax_ZeroDerivative]> {
+  let summary = "Elementwise arithmetic right shift (sign-filling)";
+}
+def Mlax_NextAfterOp : Mlax_BinaryOp<"next_after", Mlax_FloatTensor,
+    [Mlax_ExportsToChlo], [Mlax_JvpOpInterface, Mlax_ZeroDerivative]> {
+  let summary = "Elementwise next representable value of lhs towards rhs "
+                "(exported as chlo.next_after)";
 }
 
 //===----------------------------------------------------------------------===//

@@ -174,6 +174,16 @@ LogicalResult ConjOp::transpose(OpBuilder &b, Operands, Cts ct, Results &out) {
   return success();
 }
 
+/// Rounding is its own transpose (JAX's deflinear of reduce_precision).
+LogicalResult ReducePrecisionOp::transpose(OpBuilder &b, Operands, Cts ct,
+                                           Results &out) {
+  out.push_back(ReducePrecisionOp::create(b, getLoc(), ct[0],
+                                          getExponentBitsAttr(),
+                                          getMantissaBitsAttr())
+                    .getResult());
+  return success();
+}
+
 /// The transpose of a prefix sum is the suffix sum.
 LogicalResult CumsumOp::transpose(OpBuilder &b, Operands, Cts ct,
                                   Results &out) {

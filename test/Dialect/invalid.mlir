@@ -1258,3 +1258,35 @@ func.func @mesh_too_large(%x: tensor<4xf32>) {
   %0 = mlax.all_reduce ADD %x {mesh = array<i64: 4096, 4096>, axes = array<i64: 0>} : tensor<4xf32>
   return
 }
+
+// -----
+
+func.func @f(%x: tensor<2xf32>) {
+  // expected-error @+1 {{operand #0 must be statically shaped tensor of}}
+  %0 = "mlax.popcnt"(%x) : (tensor<2xf32>) -> tensor<2xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<2xi32>) {
+  // expected-error @+1 {{operand #0 must be statically shaped tensor of}}
+  %0 = "mlax.next_after"(%x, %x) : (tensor<2xi32>, tensor<2xi32>) -> tensor<2xi32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<2xf32>) {
+  // expected-error @+1 {{attribute 'exponent_bits' failed to satisfy constraint}}
+  %0 = mlax.reduce_precision %x, exponent_bits = 0, mantissa_bits = 2 : tensor<2xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<2xf32>) {
+  // expected-error @+1 {{attribute 'mantissa_bits' failed to satisfy constraint}}
+  %0 = mlax.reduce_precision %x, exponent_bits = 5, mantissa_bits = -1 : tensor<2xf32>
+  return
+}

@@ -96,6 +96,16 @@ func.func @main(%x: tensor<2x3xf32>, %y: tensor<2x3xf32>, %i: tensor<2x3xi32>,
   %b12 = mlax.shift_left %i, %i : tensor<2x3xi32>
   // CHECK: mlax.shift_right_logical
   %b13 = mlax.shift_right_logical %i, %i : tensor<2x3xi32>
+  // CHECK: mlax.shift_right_arithmetic
+  %b14 = mlax.shift_right_arithmetic %i, %i : tensor<2x3xi32>
+  // CHECK: mlax.next_after
+  %b15 = mlax.next_after %x, %y : tensor<2x3xf32>
+  // CHECK: mlax.popcnt %{{.*}} : tensor<2x3xi32>
+  %bits1 = mlax.popcnt %i : tensor<2x3xi32>
+  // CHECK: mlax.count_leading_zeros
+  %bits2 = mlax.count_leading_zeros %i : tensor<2x3xi32>
+  // CHECK: mlax.reduce_precision %{{.*}}, exponent_bits = 5, mantissa_bits = 10 : tensor<2x3xf32>
+  %bits3 = mlax.reduce_precision %x, exponent_bits = 5, mantissa_bits = 10 : tensor<2x3xf32>
 
   // CHECK: mlax.compare LT, %{{.*}}, %{{.*}}, FLOAT : tensor<2x3xf32>
   %cmp = mlax.compare LT, %x, %y, FLOAT : tensor<2x3xf32>

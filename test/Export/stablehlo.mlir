@@ -36,6 +36,11 @@ func.func @main(%x: tensor<2x3xf32>, %m: tensor<3x4xf32>) -> (tensor<2x4xf32>, t
 // ALL: "stablehlo.iota"() {iota_dimension = 1 : i64}
 // ALL: "stablehlo.bitcast_convert"
 // ALL: "chlo.erf_inv"
+// ALL: "stablehlo.shift_right_arithmetic"
+// ALL: "chlo.next_after"
+// ALL: "stablehlo.popcnt"
+// ALL: "stablehlo.count_leading_zeros"
+// ALL: "stablehlo.reduce_precision"(%arg0) {exponent_bits = 5 : i32, mantissa_bits = 10 : i32}
 // ALL: "stablehlo.broadcast_in_dim"(%{{.*}}) {broadcast_dimensions = array<i64>}
 // ALL: "stablehlo.transpose"(%arg0) {permutation = array<i64: 1, 0>}
 // ALL: "stablehlo.slice"(%arg0) {limit_indices = array<i64: 2, 3>, start_indices = array<i64: 0, 1>, strides = array<i64: 1, 2>}

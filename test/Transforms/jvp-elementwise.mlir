@@ -172,3 +172,31 @@ func.func @jvp_sinh(%x: tensor<4xf32>, %t: tensor<4xf32>) -> (tensor<4xf32>, ten
   %r:2 = mlax.jvp @sinh(%x) tangents(%t) active = [0] : (tensor<4xf32>, tensor<4xf32>) -> (tensor<4xf32>, tensor<4xf32>)
   return %r#0, %r#1 : tensor<4xf32>, tensor<4xf32>
 }
+
+func.func private @rp(%x: tensor<4xf32>) -> tensor<4xf32> {
+  %0 = mlax.reduce_precision %x, exponent_bits = 5, mantissa_bits = 2 : tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+// Linear: the tangent is rounded like the primal.
+// CHECK-LABEL: func.func @jvp_reduce_precision(
+// CHECK-DAG:    %[[Y:.*]] = mlax.reduce_precision %arg0, exponent_bits = 5, mantissa_bits = 2
+// CHECK-DAG:    %[[T:.*]] = mlax.reduce_precision %arg1, exponent_bits = 5, mantissa_bits = 2
+// CHECK:        return %[[Y]], %[[T]]
+func.func @jvp_reduce_precision(%x: tensor<4xf32>, %t: tensor<4xf32>) -> (tensor<4xf32>, tensor<4xf32>) {
+  %r:2 = mlax.jvp @rp(%x) tangents(%t) active = [0] : (tensor<4xf32>, tensor<4xf32>) -> (tensor<4xf32>, tensor<4xf32>)
+  return %r#0, %r#1 : tensor<4xf32>, tensor<4xf32>
+}
+
+func.func private @nextafter(%x: tensor<4xf32>, %y: tensor<4xf32>) -> tensor<4xf32> {
+  %0 = mlax.next_after %x, %y : tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+// A zero derivative in both operands.
+// CHECK-LABEL: func.func @jvp_next_after(
+// CHECK-DAG:    %[[ZERO:.*]] = mlax.constant dense<0.000000e+00> : tensor<4xf32>
+// CHECK-DAG:    %[[Y:.*]] = mlax.next_after %arg0, %arg1
+// CHECK-NEXT:   return %[[Y]], %[[ZERO]]
+func.func @jvp_next_after(%x: tensor<4xf32>, %y: tensor<4xf32>, %t: tensor<4xf32>, %u: tensor<4xf32>) -> (tensor<4xf32>, tensor<4xf32>) {
+  %r:2 = mlax.jvp @nextafter(%x, %y) tangents(%t, %u) active = [0, 1] : (tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>) -> (tensor<4xf32>, tensor<4xf32>)
+  return %r#0, %r#1 : tensor<4xf32>, tensor<4xf32>
+}

@@ -26,3 +26,16 @@ func.func @transpose_lin(%w: tensor<3xf32>, %c0: tensor<3xf32>, %c1: tensor<f32>
   %r:2 = mlax.linear_transpose @lin(%w) cotangents(%c0, %c1) : (tensor<3xf32>, tensor<3xf32>, tensor<f32>) -> (tensor<3xf32>, tensor<3xf32>)
   return %r#0, %r#1 : tensor<3xf32>, tensor<3xf32>
 }
+
+func.func private @rp(%x: tensor<3xf32>) -> tensor<3xf32> {
+  %0 = mlax.reduce_precision %x, exponent_bits = 8, mantissa_bits = 7 : tensor<3xf32>
+  return %0 : tensor<3xf32>
+}
+// reduce_precision is its own transpose.
+// CHECK-LABEL: func.func @transpose_reduce_precision(
+// CHECK:        %[[X:.*]] = mlax.reduce_precision %arg0, exponent_bits = 8, mantissa_bits = 7
+// CHECK:        return %[[X]]
+func.func @transpose_reduce_precision(%c: tensor<3xf32>) -> tensor<3xf32> {
+  %r = mlax.linear_transpose @rp() cotangents(%c) : (tensor<3xf32>) -> tensor<3xf32>
+  return %r : tensor<3xf32>
+}

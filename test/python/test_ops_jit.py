@@ -100,6 +100,7 @@ def test_binary_float(rng, name, dtype, shape):
         "xor",
         "shift_left",
         "shift_right_logical",
+        "shift_right_arithmetic",
     ],
 )
 @pytest.mark.parametrize("dtype", [np.int32, np.uint8, np.int16])

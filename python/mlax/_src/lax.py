@@ -79,6 +79,8 @@ _UNARY_TABLE = {
     "digamma": (m.DigammaOp, "floating"),
     "abs": (m.AbsOp, "signed"),
     "is_finite": (m.IsFiniteOp, "floating"),
+    "population_count": (m.PopulationCountOp, "integer"),
+    "clz": (m.CountLeadingZerosOp, "integer"),
 }
 
 _BINARY_TABLE = {
@@ -98,6 +100,8 @@ _BINARY_TABLE = {
     "xor": (m.XorOp, "boolean or integer"),
     "shift_left": (m.ShiftLeftOp, "integer"),
     "shift_right_logical": (m.ShiftRightLogicalOp, "integer"),
+    "shift_right_arithmetic": (m.ShiftRightArithmeticOp, "integer"),
+    "nextafter": (m.NextAfterOp, "floating"),
 }
 
 
@@ -263,6 +267,8 @@ lgamma = _unary("lgamma")
 digamma = _unary("digamma")
 abs = _unary("abs")
 is_finite = _unary("is_finite")
+population_count = _unary("population_count")
+clz = _unary("clz")
 
 add = _binary("add")
 sub = _binary("sub")
@@ -280,6 +286,8 @@ bitwise_or = or_ = _binary("or")
 bitwise_xor = xor = _binary("xor")
 shift_left = _binary("shift_left")
 shift_right_logical = _binary("shift_right_logical")
+shift_right_arithmetic = _binary("shift_right_arithmetic")
+nextafter = _binary("nextafter")
 
 
 primitives["integer_pow"] = Primitive(
@@ -304,6 +312,37 @@ def integer_pow(x: ArrayLike, y: int):
             f"or complex x, got dtype {a.dtype.name}"
         )
     return primitives["integer_pow"].bind(x, y=y)
+
+
+primitives["reduce_precision"] = Primitive(
+    "reduce_precision",
+    lambda values, avals, *, exponent_bits, mantissa_bits: (
+        m.ReducePrecisionOp(
+            values[0],
+            ir.IntegerAttr.get(ir.IntegerType.get_signless(32), exponent_bits),
+            ir.IntegerAttr.get(ir.IntegerType.get_signless(32), mantissa_bits),
+        ).result
+    ),
+)
+
+
+def reduce_precision(operand: ArrayLike, exponent_bits: int, mantissa_bits: int) -> Array:
+    """Rounds each element to the nearest value with `exponent_bits`
+    exponent and `mantissa_bits` mantissa bits, kept in the operand's dtype
+    (the mlax.reduce_precision op; linear for derivatives, as in JAX)."""
+    import operator
+
+    exponent_bits = operator.index(exponent_bits)
+    mantissa_bits = operator.index(mantissa_bits)
+    _check_kind("reduce_precision", aval_of(operand), "floating", "operand")
+    if exponent_bits < 1 or mantissa_bits < 0:
+        raise ValueError(
+            "lax.reduce_precision needs exponent_bits >= 1 and mantissa_bits >= 0, got "
+            f"exponent_bits={exponent_bits}, mantissa_bits={mantissa_bits}"
+        )
+    return primitives["reduce_precision"].bind(
+        operand, exponent_bits=exponent_bits, mantissa_bits=mantissa_bits
+    )
 
 
 def square(x: ArrayLike):
