@@ -8,6 +8,7 @@ from mlax import (
     lax,
     nn,
     numpy,
+    ops,
     random,
     scipy,
     sharding,
@@ -45,7 +46,7 @@ from mlax._src.config import (
     numpy_rank_promotion,
 )
 from mlax._src.core import Array, ConcretizationTypeError, ShapedArray, TransformationError
-from mlax._src.custom_derivatives import custom_jvp, custom_vjp
+from mlax._src.custom_derivatives import custom_gradient, custom_jvp, custom_vjp
 from mlax._src.debugging import pure_callback
 from mlax._src.devices import (
     default_backend,
@@ -76,6 +77,7 @@ __all__ = [
     "checkpoint_policies",
     "clear_caches",
     "config",
+    "custom_gradient",
     "custom_jvp",
     "custom_vjp",
     "debug",
@@ -116,6 +118,7 @@ __all__ = [
     "nn",
     "numpy",
     "numpy_rank_promotion",
+    "ops",
     "process_count",
     "process_index",
     "pure_callback",

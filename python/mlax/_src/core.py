@@ -1262,6 +1262,8 @@ class _NotImplementedTransformation(TransformationError, NotImplementedError):
 # Diagnostics of the C++ rules that JAX reports with another exception type.
 _DIAGNOSTIC_ERRORS = (
     ("vmap is only supported for the pure_callback", _NotImplementedTransformation),
+    # jax's NotImplementedError for scatter_mul's derivative with repeated indices.
+    ("gradients are only implemented if `unique_indices=True`", _NotImplementedTransformation),
 )
 
 

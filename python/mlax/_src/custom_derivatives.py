@@ -574,3 +574,35 @@ def _cast_results(
         tf.func.attributes["function_type"] = ir.TypeAttr.get(
             ir.FunctionType.get(fn_type.inputs, [v.type for v in new_values])
         )
+
+
+def custom_gradient(fun: Callable) -> Callable:
+    """JAX's custom_gradient: `fun(*args) -> (value, vjp)`, where
+    `vjp(cotangent)` returns one cotangent per positional argument (a tuple;
+    a single one may be returned bare). Built on custom_vjp with the
+    arguments as residuals: the backward pass re-runs `fun` to get `vjp`
+    (mlax's rules are traced apart, so the forward pass's Python closure
+    cannot travel to it), which XLA compiles into the same program."""
+
+    def value(*args):
+        return _checked(fun(*args))[0]
+
+    def fwd(*args):
+        return _checked(fun(*args))[0], args
+
+    def bwd(args, ct):
+        cts = _checked(fun(*args))[1](ct)
+        return cts if isinstance(cts, tuple) else (cts,)
+
+    def _checked(res):
+        if not (isinstance(res, (tuple, list)) and len(res) == 2 and callable(res[1])):
+            raise TypeError(
+                f"custom_gradient function {_name(fun)} must return a pair "
+                f"(value, vjp function), got {res!r}"
+            )
+        return res
+
+    wrapped = custom_vjp(value)
+    wrapped.defvjp(fwd, bwd)
+    functools.update_wrapper(wrapped, fun)
+    return wrapped
