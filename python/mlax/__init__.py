@@ -57,6 +57,7 @@ from mlax._src.devices import (
     process_count,
     process_index,
 )
+from mlax._src.pmap import pmap
 from mlax._src.shard_map import shard_map
 from mlax._src.sharding_impl import PartitionSpec as P
 from mlax._src.sharding_impl import make_mesh
@@ -119,6 +120,7 @@ __all__ = [
     "numpy",
     "numpy_rank_promotion",
     "ops",
+    "pmap",
     "process_count",
     "process_index",
     "pure_callback",
