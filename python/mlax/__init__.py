@@ -2,7 +2,9 @@
 
 from mlax import (
     ad_checkpoint,
+    custom_derivatives,
     debug,
+    dlpack,
     dtypes,
     errors,
     lax,
@@ -14,6 +16,7 @@ from mlax import (
     sharding,
     tree,
     tree_util,
+    typing,
 )
 from mlax._src.ad_checkpoint import checkpoint, checkpoint_policies, remat
 from mlax._src.api import (
@@ -25,6 +28,8 @@ from mlax._src.api import (
     ensure_compile_time_eval,
     eval_shape,
     jit,
+    make_array_from_callback,
+    make_array_from_single_device_arrays,
     make_jaxpr,
     make_mlir,
     named_call,
@@ -54,21 +59,25 @@ from mlax._src.devices import (
     devices,
     local_device_count,
     local_devices,
+    print_environment_info,
     process_count,
     process_index,
 )
 from mlax._src.pmap import pmap
+from mlax._src.runtime import Device
 from mlax._src.shard_map import shard_map
+from mlax._src.sharding_impl import NamedSharding, make_mesh
 from mlax._src.sharding_impl import PartitionSpec as P
-from mlax._src.sharding_impl import make_mesh
 from mlax.dtypes import float0
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Array",
-    "P",
     "ConcretizationTypeError",
+    "Device",
+    "NamedSharding",
+    "P",
     "ShapeDtypeStruct",
     "ShapedArray",
     "TransformationError",
@@ -78,6 +87,7 @@ __all__ = [
     "checkpoint_policies",
     "clear_caches",
     "config",
+    "custom_derivatives",
     "custom_gradient",
     "custom_jvp",
     "custom_vjp",
@@ -92,6 +102,7 @@ __all__ = [
     "device_put",
     "devices",
     "disable_jit",
+    "dlpack",
     "dtypes",
     "enable_x64",
     "ensure_compile_time_eval",
@@ -111,6 +122,8 @@ __all__ = [
     "local_device_count",
     "local_devices",
     "log_compiles",
+    "make_array_from_callback",
+    "make_array_from_single_device_arrays",
     "make_jaxpr",
     "make_mesh",
     "make_mlir",
@@ -121,6 +134,7 @@ __all__ = [
     "numpy_rank_promotion",
     "ops",
     "pmap",
+    "print_environment_info",
     "process_count",
     "process_index",
     "pure_callback",
@@ -131,6 +145,7 @@ __all__ = [
     "tree",
     "tree_util",
     "typeof",
+    "typing",
     "value_and_grad",
     "vjp",
     "vmap",

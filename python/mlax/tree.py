@@ -1,5 +1,6 @@
 """mlax.tree: the short pytree names (`mlax.tree.map`, ...), as jax.tree."""
 
+from mlax._src.tree_util import static
 from mlax._src.tree_util import tree_all as all
 from mlax._src.tree_util import tree_broadcast as broadcast
 from mlax._src.tree_util import tree_flatten as flatten
@@ -9,6 +10,7 @@ from mlax._src.tree_util import tree_leaves_with_path as leaves_with_path
 from mlax._src.tree_util import tree_map as map
 from mlax._src.tree_util import tree_map_with_path as map_with_path
 from mlax._src.tree_util import tree_reduce as reduce
+from mlax._src.tree_util import tree_reduce_associative as reduce_associative
 from mlax._src.tree_util import tree_structure as structure
 from mlax._src.tree_util import tree_transpose as transpose
 from mlax._src.tree_util import tree_unflatten as unflatten
@@ -23,6 +25,8 @@ __all__ = [
     "map",
     "map_with_path",
     "reduce",
+    "reduce_associative",
+    "static",
     "structure",
     "transpose",
     "unflatten",

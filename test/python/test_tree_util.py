@@ -246,3 +246,42 @@ def test_public_names_match_jax():
         assert hasattr(mlax.tree, name), name
     for name in "map_with_path leaves_with_path flatten_with_path".split():
         assert hasattr(mlax.tree, name), name
+
+
+def test_reduce_associative_one_level_with_keys_and_static():
+    order = []
+
+    def cat(a, b):
+        order.append((a, b))
+        return a + b
+
+    tree = {"a": "w", "b": ["x", "y"], "c": ("z",)}
+    assert mtu.tree_reduce_associative(cat, tree) == jtu.tree_reduce_associative(cat, tree)
+    # Balanced pairing, as jax's: the same operand pairs in the same order.
+    order.clear()
+    mtu.tree_reduce_associative(cat, tree)
+    mine = list(order)
+    order.clear()
+    jtu.tree_reduce_associative(cat, tree)
+    assert mine == order
+    assert mlax.tree.reduce_associative(operator.add, [], identity=0) == 0
+    with pytest.raises(TypeError, match="identity"):
+        mtu.tree_reduce_associative(operator.add, [])
+    got, _ = mtu.flatten_one_level_with_keys(Point(1, 2))
+    assert [str(k) for k, _ in got] == [".x", ".y"]  # (jax 0.10.2 prints .x twice)
+    for t in [{"k": 1, "j": (2, 3)}, [4, None], (5,)]:
+        got, aux_m = mtu.flatten_one_level_with_keys(t)
+        want, _ = jtu.flatten_one_level_with_keys(t)
+        assert [str(k) for k, _ in got] == [str(k) for k, _ in want]
+        assert [c for _, c in got] == [c for _, c in want]
+    with pytest.raises(ValueError):
+        mtu.flatten_one_level_with_keys(jnp.ones(2))
+
+    @mtu.register_dataclass
+    @dataclasses.dataclass
+    class Op:
+        x: object
+        kind: str = mlax.tree.static(default="add")
+
+    leaves, td = mtu.tree_flatten(Op(jnp.ones(2)))
+    assert len(leaves) == 1 and mtu.tree_unflatten(td, leaves).kind == "add"

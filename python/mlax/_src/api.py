@@ -13,7 +13,7 @@ from typing import Any, Callable, Hashable, Sequence
 
 import numpy as np
 
-from mlax._src import core, mlir, runtime, sharding_impl, tree_util
+from mlax._src import core, dtypes, mlir, runtime, sharding_impl, tree_util
 from mlax._src.config import config
 from mlax._src.core import Array, ShapedArray, Tracer
 from mlax.mlir.dialects import mlax as mlax_d
@@ -771,6 +771,66 @@ def _put_sharded(v: Any, sharding: Any) -> Array:
         sharding.check_shape(aval.shape, "the arguments of device_put")
     buf = runtime.device_put_sharded(arr, sharding_impl.to_jax(sharding))
     return core.wrap_buffer(buf, aval.weak_type)
+
+
+def _jax_sharding_of(sharding: Any, shape: tuple, what: str):
+    if not isinstance(sharding, sharding_impl.Sharding):
+        raise TypeError(f"{what} expects an mlax Sharding, got {sharding!r}")
+    if isinstance(sharding, sharding_impl.NamedSharding):
+        sharding.check_shape(shape, what)
+    return sharding_impl.to_jax(sharding)
+
+
+def make_array_from_callback(
+    shape: Sequence[int], sharding: Any, data_callback: Callable[[Any], Any], dtype: Any = None
+) -> Array:
+    """A global Array of `shape` laid out by `sharding`, each device's block
+    being `data_callback(index)` for the tuple of slices it holds (JAX's
+    make_array_from_callback)."""
+    shape = tuple(int(d) for d in shape)
+    jsh = _jax_sharding_of(sharding, shape, "make_array_from_callback")
+    index_map = jsh.addressable_devices_indices_map(shape)
+    devices = list(index_map)
+    blocks = []
+    for d in devices:
+        block, _ = core.concrete_to_numpy(np.asarray(data_callback(index_map[d])))
+        if dtype is not None:
+            block = block.astype(dtypes.canonicalize_dtype(np.dtype(dtype)))
+        want = np.empty(shape, dtype=np.bool_)[index_map[d]].shape
+        if block.shape != want:
+            raise ValueError(
+                f"make_array_from_callback: data_callback returned a block of shape "
+                f"{block.shape} for index {index_map[d]} of device {d.id}; the sharding "
+                f"needs {want}"
+            )
+        blocks.append(block)
+    kinds = {b.dtype for b in blocks}
+    if len(kinds) > 1:
+        raise ValueError(
+            "make_array_from_callback: data_callback returned blocks of different dtypes "
+            + ", ".join(sorted(k.name for k in kinds))
+        )
+    (dt,) = kinds or {dtypes.canonicalize_dtype(np.dtype(dtype or np.float32))}
+    return core.wrap_buffer(runtime.assemble_shards(shape, dt, jsh, blocks, devices), False)
+
+
+def make_array_from_single_device_arrays(
+    shape: Sequence[int], sharding: Any, arrays: Sequence[Any], *, dtype: Any = None
+) -> Array:
+    """A global Array of `shape` laid out by `sharding` from one Array per
+    addressable device, each holding that device's block (JAX's
+    make_array_from_single_device_arrays)."""
+    shape = tuple(int(d) for d in shape)
+    jsh = _jax_sharding_of(sharding, shape, "make_array_from_single_device_arrays")
+    bufs = []
+    for a in arrays:
+        if isinstance(a, Tracer):
+            raise TypeError(
+                "make_array_from_single_device_arrays takes concrete Arrays, got a traced value"
+            )
+        bufs.append(a._buffer if isinstance(a, Array) else core.to_array(a)._buffer)
+    weak = all(isinstance(a, Array) and a.aval.weak_type for a in arrays) and bool(arrays)
+    return core.wrap_buffer(runtime.assemble_buffers(shape, jsh, bufs), weak)
 
 
 def block_until_ready(x: Any) -> Any:

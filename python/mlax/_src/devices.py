@@ -47,3 +47,33 @@ def process_index(backend: Any = None) -> int:
 
 def process_count(backend: Any = None) -> int:
     return 1 + max(d.process_index for d in devices(backend))
+
+
+def print_environment_info(return_string: bool = False) -> str | None:
+    """Versions (mlax, MLIR bindings' jaxlib, numpy, Python), the devices and
+    the MLAX_/JAX_/XLA_ environment variables: what a bug report needs."""
+    import os
+    import platform
+    import sys
+
+    import jaxlib
+    import numpy as np
+
+    import mlax
+
+    devs = devices()
+    lines = [
+        f"mlax:   {mlax.__version__}",
+        f"jaxlib: {jaxlib.__version__} (runtime)",
+        f"numpy:  {np.__version__}",
+        f"python: {sys.version.splitlines()[0]}",
+        f"device info: {devs[0].device_kind}-{len(devs)}, {local_device_count()} local devices",
+        f"process_count: {process_count()}",
+        f"platform: {platform.uname()}",
+    ]
+    lines += [f"{k}={v}" for k, v in os.environ.items() if k.startswith(("MLAX_", "JAX_", "XLA_"))]
+    info = "\n".join(lines)
+    if return_string:
+        return info
+    print(info)
+    return None

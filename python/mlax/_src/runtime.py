@@ -29,6 +29,7 @@ from jaxlib import _jax
 from mlax._src.config import config
 
 Buffer = Any  # a device-resident jaxlib array
+Device = _jax.Device  # a PJRT device (jax.Device)
 
 
 def platform_name() -> str | None:
@@ -279,6 +280,23 @@ def device_put_sharded(x: np.ndarray, sharding) -> Buffer:
         with _jax_config.enable_x64(True):
             return _jax.batched_device_put(aval, sharding, shards, devices, True)
     return _jax.batched_device_put(aval, sharding, shards, devices, True)
+
+
+def assemble_shards(shape: tuple, dtype: np.dtype, sharding, shards: Sequence, devices) -> Buffer:
+    """A global array over jaxlib sharding `sharding` from host blocks, one per
+    device in `devices` (each already the block that device holds)."""
+    aval = _jax_aval(tuple(shape), np.dtype(dtype))
+    blocks = [np.ascontiguousarray(b) for b in shards]
+    if np.dtype(dtype).itemsize == 8 or np.dtype(dtype) == np.complex128:
+        with _jax_config.enable_x64(True):
+            return _jax.batched_device_put(aval, sharding, blocks, list(devices), True)
+    return _jax.batched_device_put(aval, sharding, blocks, list(devices), True)
+
+
+def assemble_buffers(shape: tuple, sharding, buffers: Sequence[Buffer]) -> Buffer:
+    """A global array over jaxlib sharding `sharding` from single-device
+    buffers (jax's own assembly, with its checks of shapes and devices)."""
+    return jax.make_array_from_single_device_arrays(tuple(shape), sharding, list(buffers))
 
 
 def num_devices(buffer: Buffer) -> int:
