@@ -7,6 +7,7 @@ from mlax import (
     dlpack,
     dtypes,
     errors,
+    image,
     lax,
     nn,
     numpy,
@@ -51,7 +52,7 @@ from mlax._src.config import (
     numpy_rank_promotion,
 )
 from mlax._src.core import Array, ConcretizationTypeError, ShapedArray, TransformationError
-from mlax._src.custom_derivatives import custom_gradient, custom_jvp, custom_vjp
+from mlax._src.custom_derivatives import closure_convert, custom_gradient, custom_jvp, custom_vjp
 from mlax._src.debugging import pure_callback
 from mlax._src.devices import (
     default_backend,
@@ -88,6 +89,7 @@ __all__ = [
     "clear_caches",
     "config",
     "custom_derivatives",
+    "closure_convert",
     "custom_gradient",
     "custom_jvp",
     "custom_vjp",
@@ -111,6 +113,7 @@ __all__ = [
     "float0",
     "grad",
     "hessian",
+    "image",
     "jacfwd",
     "jacobian",
     "jacrev",

@@ -606,3 +606,120 @@ def custom_gradient(fun: Callable) -> Callable:
     wrapped.defvjp(fwd, bwd)
     functools.update_wrapper(wrapped, fun)
     return wrapped
+
+
+def closure_convert(fun: Callable, *example_args: Any) -> tuple[Callable, list]:
+    """JAX's closure_convert: `(converted, consts)` such that
+    `converted(*args, *consts) == fun(*args)` for args shaped like
+    `example_args`, with the traced values `fun` closes over hoisted into
+    `consts` (so custom_vjp / custom_jvp rules, which may not close over
+    values another transformation traces, can take them as arguments).
+    Outside any trace nothing can be closed over: `(fun, [])`."""
+    from mlax.mlir.dialects import func as func_d
+
+    if core.current_trace() is None:
+        return fun, []
+    flat, in_tree = tree_util.tree_flatten(example_args)
+    avals = [core.aval_of(x) for x in flat]
+    tf = core.trace_subfunction(
+        lambda *xs: fun(*tree_util.tree_unflatten(in_tree, xs)), avals, _name(fun, "_closure")
+    )
+    consts = list(tf.captures)
+    if not consts:
+        return fun, []
+    n = len(consts)
+    # The traced function lives in this trace's module until that module is
+    # compiled (which drops it); a custom rule may call `converted` from
+    # another program (an eager bwd is one), so keep a copy to import from.
+    origin = core.current_trace().module
+    with origin.context, ir.Location.unknown(origin.context):
+        holder = ir.Module.create()
+        held = _copy_functions(origin.operation, tf.name, holder, lambda n: n)
+
+    def converted(*args_and_consts: Any):
+        if len(args_and_consts) < n:
+            raise TypeError(
+                f"closure-converted {_name(fun)} takes its arguments and {n} hoisted "
+                f"constants, got {len(args_and_consts)} values"
+            )
+        args, cs = args_and_consts[:-n], args_and_consts[-n:]
+        flat_a, tree_a = tree_util.tree_flatten(args)
+        if tree_a != in_tree or [core.aval_of(x).shape for x in flat_a] != [a.shape for a in avals]:
+            raise TypeError(
+                f"closure-converted {_name(fun)} was traced for arguments {in_tree} of "
+                f"shapes {[a.shape for a in avals]}, got {tree_a}"
+            )
+        trace = core.current_trace()
+        operands = [trace.to_value(x)[0] for x in list(flat_a) + list(cs)]
+        out_types = [mlir.tensor_type(a.shape, a.dtype) for a in tf.out_avals]
+        if trace.module is origin:
+            callee = tf.name
+        else:
+            with trace.loc:
+                callee = _copy_functions(
+                    holder.operation, held, trace.module, lambda n: trace.fresh_name(f"{n}_copy")
+                )
+        with trace.ip, trace.loc:
+            call = func_d.CallOp(out_types, ir.FlatSymbolRefAttr.get(callee), operands)
+        outs = [Tracer(trace, v, a) for v, a in zip(call.results, tf.out_avals)]
+        return tree_util.tree_unflatten(tf.out_tree, outs)
+
+    functools.update_wrapper(converted, fun)
+    return converted, consts
+
+
+def _symbol_refs(op) -> set[str]:
+    """The names of the symbols `op` and the ops in it refer to."""
+    names: set[str] = set()
+
+    def visit(a):
+        # (the bindings hand attributes out downcast to their class)
+        if isinstance(a, ir.FlatSymbolRefAttr):
+            names.add(a.value)
+        elif isinstance(a, ir.ArrayAttr):
+            for e in a:
+                visit(e)
+        elif isinstance(a, ir.DictAttr):
+            for i in range(len(a)):
+                visit(a[i].attr)
+
+    def each(o):
+        attrs = o.attributes
+        for i in range(len(attrs)):
+            visit(attrs[i].attr)
+        return ir.WalkResult.ADVANCE
+
+    op.walk(each)
+    return names
+
+
+def _copy_functions(src, name: str, dst: ir.Module, fresh: Callable[[str], str]) -> str:
+    """Copies func `name` of module op `src`, and the functions it refers to,
+    into `dst` under fresh names (private); returns the copy's name."""
+    table = ir.SymbolTable(src)
+    mapping: dict[str, str] = {}
+    clones = []
+    todo = [name]
+    while todo:
+        n = todo.pop()
+        if n in mapping or n not in table:
+            continue
+        f = table[n]
+        mapping[n] = fresh(n)
+        with ir.InsertionPoint(dst.body):
+            clones.append(f.operation.clone())
+        todo.extend(_symbol_refs(f.operation))
+    # Two renaming steps: a new name may equal an old one.
+    for step in (
+        {old: f"__mlax_copy_{i}" for i, old in enumerate(mapping)},
+        {f"__mlax_copy_{i}": new for i, new in enumerate(mapping.values())},
+    ):
+        for clone in clones:
+            for old, new in step.items():
+                ir.SymbolTable.replace_all_symbol_uses(old, new, clone)
+            cur = ir.StringAttr(clone.attributes["sym_name"]).value
+            if cur in step:
+                clone.attributes["sym_name"] = ir.StringAttr.get(step[cur])
+    for clone in clones:
+        clone.attributes["sym_visibility"] = ir.StringAttr.get("private")
+    return mapping[name]

@@ -411,6 +411,22 @@ def unique(
     arr = _n.ravel(_n.asarray(ar))
     n = aval_of(arr).shape[0]
     idx_dt = dtypes.default_int_dtype()
+    if not n:  # as jax: `size` fill values, but empty index and count arrays
+        if size and fill_value is None:
+            raise ValueError(
+                "jnp.unique: for zero-sized input with nonzero size argument, "
+                "fill_value must be specified"
+            )
+        dt = aval_of(arr).dtype
+        k = 0 if size is None else operator.index(size)
+        outs = [_n.full((k,), fill_value if k else 0, dt)]
+        if return_index:
+            outs.append(_n.zeros((0,), idx_dt))
+        if return_inverse:
+            outs.append(_n.zeros(aval_of(_n.asarray(ar)).shape, idx_dt))
+        if return_counts:
+            outs.append(_n.zeros((0,), idx_dt))
+        return outs[0] if len(outs) == 1 else tuple(outs)
     perm = argsort(arr)
     srt = _n.take(arr, perm)
     if n:
@@ -432,21 +448,24 @@ def unique(
             )
         size = int(count)
     size = operator.index(size)
+    buf = builtins.max(size, 1)  # (a scatter into an empty buffer is not supported)
     group = _n.cumsum(mask.astype(idx_dt)) - 1  # group of each sorted element
     slot = _n.where(mask, group, size)  # the first of each group writes its value
     if fill_value is None:
         fill = srt[0] if n else _n.zeros((), aval_of(arr).dtype)
     else:
         fill = _n.asarray(fill_value, dtype=aval_of(arr).dtype)
-    values = _n.full((size,), fill, aval_of(arr).dtype).at[slot].set(srt, mode="drop")
-    outs = [values]
+    values = _n.full((buf,), fill, aval_of(arr).dtype).at[slot].set(srt, mode="drop")
+    outs = [values[:size]]
     if return_index:
-        outs.append(_n.zeros((size,), idx_dt).at[slot].set(perm.astype(idx_dt), mode="drop"))
+        first = perm[0].astype(idx_dt)  # jax pads the indices with that of the smallest value
+        index = _n.full((buf,), first, idx_dt).at[slot].set(perm.astype(idx_dt), mode="drop")
+        outs.append(index[:size])
     if return_inverse:
         inv = _n.zeros((n,), idx_dt).at[perm].set(group)
         outs.append(_n.reshape(inv, aval_of(_n.asarray(ar)).shape))
     if return_counts:
-        outs.append(_n.zeros((size,), idx_dt).at[group].add(1, mode="drop"))
+        outs.append(_n.zeros((buf,), idx_dt).at[group].add(1, mode="drop")[:size])
     return outs[0] if len(outs) == 1 else tuple(outs)
 
 

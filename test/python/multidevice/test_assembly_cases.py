@@ -14,12 +14,14 @@ pytestmark = pytest.mark.skipif(
 DATA = np.arange(8 * 8, dtype=np.float32).reshape(8, 8)
 
 
-@pytest.mark.parametrize("mesh_shape", [(8,), (2, 4)])
-@pytest.mark.parametrize("spec", [(), ("a",), (None, "a"), ("a", "b")])
+CASES = [((8,), spec) for spec in [(), ("a",), (None, "a")]] + [
+    ((2, 4), spec) for spec in [(), ("a",), (None, "a"), ("a", "b")]
+]
+
+
+@pytest.mark.parametrize("mesh_shape,spec", CASES)
 def test_callback_blocks_match_jax(mesh_shape, spec):
     names = ("a", "b")[: len(mesh_shape)]
-    if any(s not in names for s in spec if s):
-        pytest.skip("spec names an axis this mesh lacks")
     m = mlax.make_mesh(mesh_shape, names)
     jm = jax.sharding.Mesh(np.array(jax.devices()).reshape(mesh_shape), names)
     a = mlax.make_array_from_callback(
