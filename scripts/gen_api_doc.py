@@ -44,6 +44,12 @@ SECTIONS = [
     "mlax.scipy.special",
     "mlax.scipy.stats",
     "mlax.tree_util",
+    "mlax.flatten_util",
+    "mlax.image",
+    "mlax.ops",
+    "mlax.custom_derivatives",
+    "mlax.experimental",
+    "mlax.experimental.ode",
 ]
 # Modules whose public names include submodules (the distributions).
 WITH_SUBMODULES = ("mlax", "mlax.scipy.stats")
