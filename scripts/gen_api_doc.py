@@ -41,6 +41,7 @@ SECTIONS = [
     "mlax.nn",
     "mlax.nn.initializers",
     "mlax.scipy.linalg",
+    "mlax.scipy.optimize",
     "mlax.scipy.special",
     "mlax.scipy.stats",
     "mlax.tree_util",

@@ -1,3 +1,3 @@
-"""mlax.scipy: jax.scipy's special, stats and linalg."""
+"""mlax.scipy: jax.scipy's special, stats, linalg and optimize (more as added)."""
 
-from mlax.scipy import linalg, special, stats  # noqa: F401
+from mlax.scipy import linalg, optimize, special, stats  # noqa: F401
