@@ -4,6 +4,7 @@
 #include "dialect/MlaxOps.h"
 #include "dialect/rules/RegionUtils.h"
 #include "dialect/rules/RuleBuilder.h"
+#include "mlir/IR/SymbolTable.h"
 
 using namespace mlir;
 using namespace mlir::mlax;
@@ -79,6 +80,43 @@ LogicalResult Transposer::transposeOp(Operation *op) {
         return failure();
   return success();
 }
+/// A custom_jvp_call / custom_vjp_call (or a call) applied to linear values
+/// computes its primal function: the custom rules matter to differentiation,
+/// not to transposition (a custom_jvp rule's tangent may call another
+/// custom function, e.g. a solve, on tangents). Inlines such calls, to a
+/// fixpoint, so that their bodies' ops are transposed one by one.
+LogicalResult inlineLinearCalls(func::FuncOp fn, unsigned numConstant) {
+  for (int round = 0; round < 64; ++round) {
+    DenseSet<Value> linear;
+    for (BlockArgument arg : fn.front().getArguments().drop_front(numConstant))
+      linear.insert(arg);
+    Operation *found = nullptr;
+    for (Operation &op : fn.front().without_terminator()) {
+      if (!usesAny(op, [&](Value v) { return linear.contains(v); }))
+        continue;
+      if (isa<CustomJvpCallOp, CustomVjpCallOp, func::CallOp>(op)) {
+        found = &op;
+        break;
+      }
+      for (Value r : op.getResults())
+        linear.insert(r);
+    }
+    if (!found)
+      return success();
+    auto sym = found->getAttrOfType<FlatSymbolRefAttr>("callee");
+    auto callee =
+        sym ? SymbolTable::lookupNearestSymbolFrom<func::FuncOp>(found, sym)
+            : func::FuncOp();
+    if (!callee || callee.isExternal() || !callee.getBody().hasOneBlock())
+      return found->emitOpError(
+          "is applied to linear values but its callee cannot be inlined");
+    OpBuilder b(found);
+    SmallVector<Value> outs = inlineBody(b, callee, found->getOperands());
+    found->replaceAllUsesWith(outs);
+    found->erase();
+  }
+  return fn.emitOpError("custom call nesting is too deep or recursive");
+}
 } // namespace
 
 FailureOr<func::FuncOp>
@@ -87,6 +125,8 @@ mlir::mlax::transposeLinearFunction(func::FuncOp linearFn, unsigned numConstant,
   MLIRContext *ctx = linearFn.getContext();
   if (!linearFn.getBody().hasOneBlock())
     return linearFn.emitOpError("must have a single block to be transposed");
+  if (failed(inlineLinearCalls(linearFn, numConstant)))
+    return failure();
   Block &src = linearFn.front();
   auto ret = cast<func::ReturnOp>(src.getTerminator());
   FunctionType type = linearFn.getFunctionType();

@@ -55,3 +55,27 @@ func.func @nonlinear_rule(%x: tensor<f32>, %ct: tensor<f32>) {
   %r:2 = mlax.vjp @uses(%x) cotangents(%ct) active = [0] : (tensor<f32>, tensor<f32>) -> (tensor<f32>, tensor<f32>)
   return
 }
+
+// -----
+
+func.func private @f(%x: tensor<f32>) -> tensor<f32> {
+  return %x : tensor<f32>
+}
+func.func private @opaque(tensor<f32>) -> tensor<f32>
+func.func private @opaque_rule(%v: tensor<f32>, %t: tensor<f32>) -> (tensor<f32>, tensor<f32>) {
+  return %v, %t : tensor<f32>, tensor<f32>
+}
+func.func private @rule(%x: tensor<f32>, %t: tensor<f32>) -> (tensor<f32>, tensor<f32>) {
+  // expected-error @+1 {{is applied to linear values but its callee cannot be inlined}}
+  %0 = mlax.custom_jvp_call @opaque(%t) jvp @opaque_rule : (tensor<f32>) -> tensor<f32>
+  return %x, %0 : tensor<f32>, tensor<f32>
+}
+func.func private @uses(%x: tensor<f32>) -> tensor<f32> {
+  %0 = mlax.custom_jvp_call @f(%x) jvp @rule : (tensor<f32>) -> tensor<f32>
+  return %0 : tensor<f32>
+}
+func.func @grad_opaque(%x: tensor<f32>, %ct: tensor<f32>) -> (tensor<f32>, tensor<f32>) {
+  // expected-error @+1 {{while expanding this mlax.vjp}}
+  %r:2 = mlax.vjp @uses(%x) cotangents(%ct) active = [0] : (tensor<f32>, tensor<f32>) -> (tensor<f32>, tensor<f32>)
+  return %r#0, %r#1 : tensor<f32>, tensor<f32>
+}

@@ -71,3 +71,37 @@ func.func @grad_custom_vjp(%x: tensor<f32>, %ct: tensor<f32>) -> (tensor<f32>, t
   %r:2 = mlax.vjp @uses_g(%x) cotangents(%ct) active = [0] : (tensor<f32>, tensor<f32>) -> (tensor<f32>, tensor<f32>)
   return %r#0, %r#1 : tensor<f32>, tensor<f32>
 }
+
+// A rule whose tangent applies another custom_jvp function (a solve, say)
+// to the tangent: transposition inlines that function's primal body (x3);
+// its own rule (x5) is for differentiation only.
+func.func private @scale(%v: tensor<f32>) -> tensor<f32> {
+  %three = mlax.constant dense<3.0> : tensor<f32>
+  %0 = mlax.multiply %v, %three : tensor<f32>
+  return %0 : tensor<f32>
+}
+func.func private @scale_rule(%v: tensor<f32>, %t: tensor<f32>) -> (tensor<f32>, tensor<f32>) {
+  %0 = func.call @scale(%v) : (tensor<f32>) -> tensor<f32>
+  %five = mlax.constant dense<5.0> : tensor<f32>
+  %1 = mlax.multiply %t, %five : tensor<f32>
+  return %0, %1 : tensor<f32>, tensor<f32>
+}
+func.func private @h_rule(%x: tensor<f32>, %t: tensor<f32>) -> (tensor<f32>, tensor<f32>) {
+  %0 = mlax.sine %x : tensor<f32>
+  %1 = mlax.custom_jvp_call @scale(%t) jvp @scale_rule : (tensor<f32>) -> tensor<f32>
+  return %0, %1 : tensor<f32>, tensor<f32>
+}
+func.func private @uses_h(%x: tensor<f32>) -> tensor<f32> {
+  %0 = mlax.custom_jvp_call @f(%x) jvp @h_rule : (tensor<f32>) -> tensor<f32>
+  return %0 : tensor<f32>
+}
+// CHECK-LABEL: func.func @grad_custom_in_rule(
+// CHECK-NOT:    dense<5.0
+// CHECK-DAG:    %[[THREE:.*]] = mlax.constant dense<3.000000e+00>
+// CHECK-DAG:    %[[Y:.*]] = mlax.sine %arg0
+// CHECK:        %[[G:.*]] = mlax.multiply %arg1, %[[THREE]]
+// CHECK:        return %[[Y]], %[[G]]
+func.func @grad_custom_in_rule(%x: tensor<f32>, %ct: tensor<f32>) -> (tensor<f32>, tensor<f32>) {
+  %r:2 = mlax.vjp @uses_h(%x) cotangents(%ct) active = [0] : (tensor<f32>, tensor<f32>) -> (tensor<f32>, tensor<f32>)
+  return %r#0, %r#1 : tensor<f32>, tensor<f32>
+}

@@ -128,6 +128,48 @@ from mlax._src.lax import (  # noqa: F401
     xor,
     zeta,
 )
+from mlax._src.lax_more import (  # noqa: F401,E402
+    acos,
+    acosh,
+    approx_max_k,
+    approx_min_k,
+    argmax,
+    argmin,
+    asin,
+    asinh,
+    atan,
+    atanh,
+    batch_matmul,
+    broadcast_like,
+    broadcast_shapes,
+    broadcast_to_rank,
+    collapse,
+    conv_general_dilated_patches,
+    dtype,
+    dynamic_index_in_dim,
+    dynamic_slice_in_dim,
+    dynamic_update_index_in_dim,
+    dynamic_update_slice_in_dim,
+    empty,
+    exp2,
+    expand_dims,
+    full,
+    full_like,
+    index_in_dim,
+    index_take,
+    reciprocal,
+    reduce_xor,
+    scatter_apply,
+    scatter_sub,
+    select_n,
+    slice_in_dim,
+    split,
+    squeeze,
+    stack,
+    tile,
+    unstack,
+)
+from mlax._src.lax_solvers import custom_linear_solve, custom_root  # noqa: F401,E402
 from mlax._src.parallel import (  # noqa: F401,E402
     all_gather,
     all_to_all,
@@ -142,6 +184,21 @@ from mlax._src.parallel import (  # noqa: F401,E402
     with_sharding_constraint,
 )
 from mlax._src.reducers import reduce  # noqa: F401,E402
+from mlax._src.scipy_special import (  # noqa: F401,E402
+    betainc,
+)
+from mlax._src.scipy_special import (
+    gammainc as igamma,
+)
+from mlax._src.scipy_special import (
+    gammaincc as igammac,
+)
+from mlax._src.scipy_special import (
+    i0e as bessel_i0e,
+)
+from mlax._src.scipy_special import (
+    i1e as bessel_i1e,
+)
 from mlax._src.sorting import sort, sort_key_val, top_k  # noqa: F401,E402
 from mlax._src.windowed import padtype_to_pads, reduce_window  # noqa: F401,E402
 from mlax.lax import linalg  # noqa: F401,E402
